@@ -1,0 +1,52 @@
+# The two commands: `make run` and `make test`. Both set up what they need on a
+# fresh Debian machine (system packages through apt-get when missing).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app kiosk
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+
+.PHONY: run test install db lint bench clean system-test-deps
+
+run: install db
+	$(FLASK) serve
+
+test: system-test-deps $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+db: install
+	$(FLASK) db upgrade
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/flow_bench.py
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  rm -rf $(VENV); \
+	  $(APT) update -q && $(APT) install -y -q python3-venv python3-pip && \
+	  $(PYTHON) -m venv $(VENV); }
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+# Browser tests drive Debian's Chromium; PDF checks use poppler-utils.
+system-test-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null; then \
+	  $(APT) update -q && $(APT) install -y -q chromium poppler-utils; fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -1,0 +1,44 @@
+"""Consultation kiosk for aesthetic clinics.
+
+``create_app`` builds the Flask application; importing this package does
+nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from .paths import STATIC_DIR, TEMPLATES_DIR
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, database, content, blueprints.
+
+    ``config`` overrides every other source of settings (tests use it).
+    """
+    from . import cli, errors, extensions, settings, templating
+    from .content import load_questionnaire
+    from .flow import Flow
+    from .patient import bp as patient_bp
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=settings.instance_path(config),
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
+    )
+    settings.configure(app, config)
+    extensions.init_app(app)
+
+    # The content is validated once, here: a broken file stops the app.
+    questionnaire = load_questionnaire(app.config["CONTENT_DIR"])
+    app.extensions["kiosk.flow"] = Flow(questionnaire)
+
+    app.register_blueprint(patient_bp)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,124 @@
+"""Checking and cleaning one answer, in plain Python.
+
+``check_answer`` takes what the browser sent for one question and returns the
+value to store, or a ``Problem`` naming what is wrong. The forms turn problems
+into words (see ``forms.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .content import Question
+
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # required, invalid, too_long, not_an_option, exclusive, range, too_early, too_late
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class AnswerProblem(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(problem.kind)
+        self.problem = problem
+
+
+def check_answer(question: Question, raw: Any, today: dt.date) -> Any:
+    """The cleaned value of ``raw`` (None when left empty), or ``AnswerProblem``."""
+    if isinstance(raw, str):
+        raw = raw.strip()
+    empty = raw is None or raw == "" or raw == []
+    if empty:
+        if question.required:
+            raise AnswerProblem(Problem("required"))
+        return None
+    kind = question.type
+    if kind in ("text", "textarea", "email", "phone"):
+        return _text(question, str(raw))
+    if kind == "yesno":
+        if raw not in ("yes", "no"):
+            raise AnswerProblem(Problem("not_an_option"))
+        return raw == "yes"
+    if kind == "choice":
+        if raw not in _option_values(question):
+            raise AnswerProblem(Problem("not_an_option"))
+        return raw
+    if kind == "multichoice":
+        return _multichoice(question, raw)
+    if kind == "integer":
+        return _integer(question, str(raw))
+    if kind == "date":
+        return _date(question, str(raw), today)
+    raise ValueError(f"unknown question type {kind!r}")
+
+
+def _option_values(question: Question) -> list[str]:
+    return [o.value for o in question.options or []]
+
+
+def _text(question: Question, text: str) -> str:
+    if question.max_length and len(text) > question.max_length:
+        raise AnswerProblem(Problem("too_long", {"max": question.max_length}))
+    if question.type == "phone" and not PHONE.match(text):
+        raise AnswerProblem(Problem("invalid"))
+    if question.type == "email" and not EMAIL.match(text):
+        raise AnswerProblem(Problem("invalid"))
+    return text
+
+
+def _multichoice(question: Question, raw: Any) -> list[str]:
+    chosen = [raw] if isinstance(raw, str) else list(raw)
+    values = _option_values(question)
+    if any(v not in values for v in chosen):
+        raise AnswerProblem(Problem("not_an_option"))
+    exclusive = [o for o in question.options or [] if o.exclusive and o.value in chosen]
+    if exclusive and len(set(chosen)) > 1:
+        raise AnswerProblem(Problem("exclusive", {"option": exclusive[0].label}))
+    # Keep the order of the options, whatever order the browser sent.
+    return [v for v in values if v in chosen]
+
+
+def _integer(question: Question, text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,6}", text):
+        raise AnswerProblem(Problem("invalid"))
+    number = int(text)
+    low, high = question.minimum, question.maximum
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise AnswerProblem(Problem("range", {"min": low, "max": high}))
+    return number
+
+
+def _date(question: Question, text: str, today: dt.date) -> str:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise AnswerProblem(Problem("invalid")) from None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise AnswerProblem(Problem("invalid"))
+    if question.min_days is not None:
+        earliest = today + dt.timedelta(days=question.min_days)
+        if day < earliest:
+            raise AnswerProblem(Problem("too_early", {"date": earliest}))
+    if question.max_days is not None:
+        latest = today + dt.timedelta(days=question.max_days)
+        if day > latest:
+            raise AnswerProblem(Problem("too_late", {"date": latest}))
+    return day.isoformat()
+
+
+def to_form_value(question: Question, value: Any) -> Any:
+    """A stored answer as the form shows it again."""
+    if value is None:
+        return [] if question.type == "multichoice" else None
+    if question.type == "yesno":
+        return "yes" if value else "no"
+    if question.type == "integer":
+        return str(value)
+    return value

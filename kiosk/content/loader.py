@@ -1,0 +1,283 @@
+"""Load and validate the questionnaire content file.
+
+Every problem is reported as ``file:line: item: problem`` so that a clinic
+editing its content knows exactly where to look.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .schema import EnableWhen, Question, Questionnaire
+
+DEFAULT_CONTENT_DIR = Path(__file__).parent
+QUESTIONNAIRE_FILE = "questionnaire.yaml"
+
+# How a list in the file names its members in messages.
+_MEMBER_NAMES = {
+    "topics": "topic",
+    "steps": "step",
+    "questions": "question",
+    "options": "option",
+    "enable_when": "condition",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int | None
+    item: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.item}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content file is broken; ``problems`` says where and how."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def load_questionnaire(content_dir: Path | str | None = None) -> Questionnaire:
+    path = Path(content_dir or DEFAULT_CONTENT_DIR) / QUESTIONNAIRE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        problem = Problem(path, None, "file", f"cannot be read ({exc.strerror})")
+        raise ContentError([problem]) from None
+    return parse_questionnaire(text, path)
+
+
+def parse_questionnaire(text: str, path: Path) -> Questionnaire:
+    try:
+        raw = yaml.safe_load(text)
+        tree = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError([Problem(path, line, "YAML syntax", problem)]) from None
+    if not isinstance(raw, dict):
+        raise ContentError([Problem(path, 1, "file", "must be a mapping with steps and topics")])
+
+    locate = _Locator(path, raw, tree)
+    try:
+        questionnaire = Questionnaire.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            locate(err["loc"], _pydantic_message(err)) for err in exc.errors(include_url=False)
+        ]
+        raise ContentError(problems) from None
+
+    problems = [locate(loc, message) for loc, message in _cross_check(questionnaire)]
+    if problems:
+        raise ContentError(problems)
+    return questionnaire
+
+
+def _pydantic_message(err: dict[str, Any]) -> str:
+    if err["type"] == "extra_forbidden":
+        return f"unknown field '{err['loc'][-1]}'"
+    if err["type"] == "missing":
+        return f"required field '{err['loc'][-1]}' is missing"
+    return err["msg"]
+
+
+class _Locator:
+    """Turns a location in the parsed data into a line number and an item name."""
+
+    def __init__(self, path: Path, raw: Any, tree: yaml.Node | None):
+        self.path, self.raw, self.tree = path, raw, tree
+
+    def __call__(self, loc: tuple, message: str) -> Problem:
+        return Problem(self.path, self._line(loc), self._item(loc), message)
+
+    def _item(self, loc: tuple) -> str:
+        parts: list[str] = []
+        data, parent_key = self.raw, None
+        for key in loc:
+            if isinstance(data, dict) and key in data:
+                data, parent_key = data[key], key
+                if parent_key not in _MEMBER_NAMES:
+                    parts.append(str(key))
+            elif isinstance(data, list) and isinstance(key, int) and key < len(data):
+                data = data[key]
+                member = _MEMBER_NAMES.get(parent_key, "item")
+                ident = data.get("id") or data.get("value") if isinstance(data, dict) else None
+                parts.append(f"{member} '{ident}'" if ident else f"{member} {key + 1}")
+            else:
+                parts.append(str(key))
+                break
+        return " > ".join(parts) or "file"
+
+    def _line(self, loc: tuple) -> int | None:
+        node, line = self.tree, 1
+        for key in loc:
+            if isinstance(node, yaml.MappingNode):
+                found = next((v for k, v in node.value if k.value == key), None)
+                if found is None:
+                    break
+                node = found
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+                if key >= len(node.value):
+                    break
+                node = node.value[key]
+            else:
+                break
+            line = node.start_mark.line + 1
+        return line if node is not None else None
+
+
+def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
+    """What the types alone cannot say: unique ids, references, languages."""
+    languages = set(q.languages)
+    yield from _texts_complete(("title",), q.title, languages)
+
+    topic_ids = [t.id for t in q.topics]
+    for i, topic in enumerate(q.topics):
+        if topic_ids.index(topic.id) != i:
+            yield ("topics", i, "id"), f"topic id '{topic.id}' is used twice"
+        yield from _texts_complete(("topics", i, "title"), topic.title, languages)
+
+    step_ids: set[str] = set()
+    earlier: dict[str, Question] = {}
+    topics_used: list[str] = []
+    for s, step in enumerate(q.steps):
+        loc = ("steps", s)
+        if step.id in step_ids:
+            yield (*loc, "id"), f"step id '{step.id}' is used twice"
+        step_ids.add(step.id)
+        if step.topic not in topic_ids:
+            yield (*loc, "topic"), f"unknown topic '{step.topic}' (topics: {', '.join(topic_ids)})"
+        elif topics_used and step.topic != topics_used[-1] and step.topic in topics_used:
+            yield (*loc, "topic"), f"steps of topic '{step.topic}' must follow each other"
+        if not topics_used or topics_used[-1] != step.topic:
+            topics_used.append(step.topic)
+        yield from _texts_complete((*loc, "title"), step.title, languages)
+        yield from _texts_complete((*loc, "intro"), step.intro, languages)
+        yield from _conditions_valid(loc, step.enable_when, earlier)
+
+        in_step: dict[str, Question] = {}
+        for n, question in enumerate(step.questions):
+            qloc = (*loc, "questions", n)
+            if question.id in earlier or question.id in in_step:
+                yield (*qloc, "id"), f"question id '{question.id}' is used twice"
+            yield from _question_valid(qloc, question, languages)
+            # A condition may only look at questions on earlier screens: the
+            # screen must be complete before it is shown, with or without JavaScript.
+            for c, cond in enumerate(question.enable_when):
+                if cond.question in in_step:
+                    yield (
+                        (*qloc, "enable_when", c, "question"),
+                        f"'{cond.question}' is on the same step; conditions may only "
+                        "refer to questions on earlier steps",
+                    )
+            yield from _conditions_valid(
+                qloc, [c for c in question.enable_when if c.question not in in_step], earlier
+            )
+            in_step[question.id] = question
+        earlier.update(in_step)
+
+    for i, topic in enumerate(q.topics):
+        if topic.id not in topics_used:
+            yield ("topics", i, "id"), f"topic '{topic.id}' has no steps"
+
+
+def _question_valid(loc: tuple, question: Question, languages: set[str]):
+    for field in ("label", "hint", "summary_label", "suffix"):
+        yield from _texts_complete((*loc, field), getattr(question, field), languages)
+    for field in ("required", "invalid"):
+        yield from _texts_complete(
+            (*loc, "messages", field), getattr(question.messages, field), languages
+        )
+    has_options = question.type in ("choice", "multichoice")
+    if has_options and not question.options:
+        yield (*loc, "type"), f"a '{question.type}' question needs options"
+    if not has_options and question.options:
+        yield (*loc, "options"), f"a '{question.type}' question takes no options"
+    values: set[str] = set()
+    for o, option in enumerate(question.options or []):
+        if option.value in values:
+            yield (*loc, "options", o, "value"), f"option value '{option.value}' is used twice"
+        values.add(option.value)
+        yield from _texts_complete((*loc, "options", o, "label"), option.label, languages)
+        yield from _texts_complete((*loc, "options", o, "hint"), option.hint, languages)
+    if question.max_length and question.type not in ("text", "textarea", "email", "phone"):
+        yield (*loc, "max_length"), "max_length applies only to text questions"
+    if (question.minimum is not None or question.maximum is not None) and question.type != (
+        "integer"
+    ):
+        yield (*loc, "type"), "minimum and maximum apply only to integer questions"
+    if (question.min_days is not None or question.max_days is not None) and question.type != (
+        "date"
+    ):
+        yield (*loc, "type"), "min_days and max_days apply only to date questions"
+    for low, high in (("minimum", "maximum"), ("min_days", "max_days")):
+        lo, hi = getattr(question, low), getattr(question, high)
+        if lo is not None and hi is not None and lo > hi:
+            yield (*loc, low), f"{low} ({lo}) is greater than {high} ({hi})"
+
+
+def _texts_complete(loc: tuple, text: dict[str, str] | None, languages: set[str]):
+    if text is None:
+        return
+    missing = sorted(languages - text.keys())
+    if missing:
+        yield loc, f"missing text for language {', '.join(missing)}"
+    extra = sorted(text.keys() - languages)
+    if extra:
+        yield loc, f"text for language {', '.join(extra)}, which is not in 'languages'"
+
+
+def _conditions_valid(loc: tuple, conditions: list[EnableWhen], earlier: dict[str, Question]):
+    for c, cond in enumerate(conditions):
+        cloc = (*loc, "enable_when", c)
+        target = earlier.get(cond.question)
+        if target is None:
+            yield (
+                (*cloc, "question"),
+                f"refers to '{cond.question}', which is not a question on an earlier step",
+            )
+            continue
+        problem = condition_answer_problem(cond, target)
+        if problem:
+            yield (*cloc, "answer"), problem
+
+
+def condition_answer_problem(cond: EnableWhen, target: Question) -> str | None:
+    """Why ``cond.answer`` cannot be compared with answers to ``target``, if it cannot."""
+    answer = cond.answer
+    if cond.operator == "exists":
+        return None if isinstance(answer, bool) else "'exists' takes true or false"
+    ordered = cond.operator in ("<", "<=", ">", ">=")
+    if target.type == "yesno":
+        if ordered or not isinstance(answer, bool):
+            return f"'{target.id}' is a yes/no question: use = or != with true or false"
+    elif target.type in ("choice", "multichoice"):
+        values = [o.value for o in target.options or []]
+        if ordered or answer not in values:
+            return (
+                f"'{answer}' is not an option of '{target.id}' (options: {', '.join(values)}); "
+                "use = or !="
+            )
+    elif target.type == "integer":
+        if isinstance(answer, bool) or not isinstance(answer, int):
+            return f"'{target.id}' takes a whole number"
+    elif target.type == "date":
+        if not isinstance(answer, dt.date):
+            return f"'{target.id}' takes a date (YYYY-MM-DD)"
+    elif ordered or not isinstance(answer, str):
+        return f"'{target.id}' is a text question: use = or != with a text"
+    return None

@@ -1,0 +1,103 @@
+"""Typed schema of the questionnaire content file.
+
+The YAML file is parsed into these models once at start-up; anything the
+models do not accept stops the app with a message that names the file, the
+line, the item and the problem (see ``loader.py``).
+
+Branching follows FHIR ``enableWhen``: a list of conditions on earlier
+questions, combined with ``enable_behavior`` ``all`` or ``any``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+OptionValue = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=60)]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+
+# One text in every language the questionnaire offers: {"en": "...", "es": "..."}.
+LocalText = dict[LanguageCode, Annotated[str, StringConstraints(min_length=1)]]
+
+Operator = Literal["exists", "=", "!=", "<", "<=", ">", ">="]
+QuestionType = Literal[
+    "text", "textarea", "email", "phone", "choice", "multichoice", "yesno", "integer", "date"
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(Strict):
+    value: OptionValue
+    label: LocalText
+    hint: LocalText | None = None
+    # "None of these": may not be chosen together with another option.
+    exclusive: bool = False
+
+
+class EnableWhen(Strict):
+    question: Identifier
+    operator: Operator
+    # bool for exists and yes/no questions, a string for options and text,
+    # an integer for number questions, a date for date questions.
+    answer: bool | int | dt.date | str
+
+
+class Messages(Strict):
+    """Error texts shown beside the field and in the error summary."""
+
+    required: LocalText | None = None
+    invalid: LocalText | None = None
+
+
+class Question(Strict):
+    id: Identifier
+    type: QuestionType
+    label: LocalText
+    hint: LocalText | None = None
+    # Short wording for the check-answers page and the staff copy.
+    summary_label: LocalText | None = None
+    required: bool = True
+    options: list[Option] | None = None
+    max_length: Annotated[int, Field(gt=0, le=5000)] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    # Dates: the earliest and latest allowed, in days from today.
+    min_days: int | None = None
+    max_days: int | None = None
+    # Shown after the number box, e.g. "months".
+    suffix: LocalText | None = None
+    messages: Messages = Messages()
+    enable_when: list[EnableWhen] = []
+    enable_behavior: Literal["all", "any"] = "all"
+
+
+class Topic(Strict):
+    id: Identifier
+    title: LocalText
+
+
+class Step(Strict):
+    """One screen of the questionnaire: a handful of questions on one topic."""
+
+    id: Identifier
+    topic: Identifier
+    title: LocalText
+    intro: LocalText | None = None
+    questions: Annotated[list[Question], Field(min_length=1)]
+    enable_when: list[EnableWhen] = []
+    enable_behavior: Literal["all", "any"] = "all"
+
+
+class Questionnaire(Strict):
+    id: Identifier
+    version: Annotated[str, StringConstraints(min_length=1)]
+    title: LocalText
+    languages: Annotated[list[LanguageCode], Field(min_length=1)]
+    topics: Annotated[list[Topic], Field(min_length=1)]
+    steps: Annotated[list[Step], Field(min_length=1)]

@@ -1,0 +1,164 @@
+"""Which step comes next: the questionnaire's branching, in plain Python.
+
+Answers are a mapping of question id to value: a string, a list of option
+values, a bool (yes/no), an int, or an ISO date string. ``asked`` is the set
+of question ids the patient has already been shown and has submitted.
+
+Conditions follow FHIR ``enableWhen``: ``exists`` compares whether there is
+an answer with a boolean; ``=`` and the ordered operators hold when at least
+one answer matches; ``!=`` holds when no answer equals the value. A question
+that is not enabled counts as unanswered for the conditions after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Mapping, Set
+from typing import Any
+
+from .content import EnableWhen, Question, Questionnaire, Step
+
+_ORDERED = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def has_answer(value: Any) -> bool:
+    return value is not None and value != "" and value != []
+
+
+def _values(value: Any) -> list[Any]:
+    if not has_answer(value):
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _comparable(value: Any, like: Any) -> Any:
+    if isinstance(like, dt.date) and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+def condition_holds(cond: EnableWhen, answers: Mapping[str, Any]) -> bool:
+    values = _values(answers.get(cond.question))
+    if cond.operator == "exists":
+        return bool(values) == cond.answer
+    if cond.operator == "=":
+        return any(_comparable(v, cond.answer) == cond.answer for v in values)
+    if cond.operator == "!=":
+        return all(_comparable(v, cond.answer) != cond.answer for v in values)
+    compare = _ORDERED[cond.operator]
+    wanted = type(cond.answer)
+    return any(
+        type(v) is wanted and compare(v, cond.answer)
+        for v in (_comparable(v, cond.answer) for v in values)
+    )
+
+
+def is_enabled(item: Step | Question, answers: Mapping[str, Any]) -> bool:
+    if not item.enable_when:
+        return True
+    results = (condition_holds(c, answers) for c in item.enable_when)
+    return all(results) if item.enable_behavior == "all" else any(results)
+
+
+class Flow:
+    """The order of the steps for one set of answers."""
+
+    def __init__(self, questionnaire: Questionnaire):
+        self.questionnaire = questionnaire
+        self.steps = list(questionnaire.steps)
+        self.topics = list(questionnaire.topics)
+        self._steps = {s.id: s for s in self.steps}
+        self._questions = {q.id: q for s in self.steps for q in s.questions}
+        self._topic_number = {t.id: n for n, t in enumerate(self.topics, start=1)}
+
+    # Look-ups -----------------------------------------------------------
+
+    def step(self, step_id: str) -> Step | None:
+        return self._steps.get(step_id)
+
+    def question(self, question_id: str) -> Question | None:
+        return self._questions.get(question_id)
+
+    def step_of(self, question_id: str) -> Step | None:
+        return next((s for s in self.steps if any(q.id == question_id for q in s.questions)), None)
+
+    # Branching ----------------------------------------------------------
+
+    def effective_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers to the questions that apply, in questionnaire order."""
+        result: dict[str, Any] = {}
+        for step in self.steps:
+            if not is_enabled(step, result):
+                continue
+            for question in step.questions:
+                value = answers.get(question.id)
+                if has_answer(value) and is_enabled(question, result):
+                    result[question.id] = value
+        return result
+
+    def enabled_questions(self, step: Step, answers: Mapping[str, Any]) -> list[Question]:
+        effective = self.effective_answers(answers)
+        if not is_enabled(step, effective):
+            return []
+        return [q for q in step.questions if is_enabled(q, effective)]
+
+    def applicable_steps(self, answers: Mapping[str, Any]) -> list[Step]:
+        effective = self.effective_answers(answers)
+        return [
+            s
+            for s in self.steps
+            if is_enabled(s, effective) and any(is_enabled(q, effective) for q in s.questions)
+        ]
+
+    def next_step(self, step_id: str, answers: Mapping[str, Any]) -> Step | None:
+        """The applicable step after ``step_id``; None means check your answers."""
+        position = self.steps.index(self._steps[step_id])
+        return next(
+            (s for s in self.applicable_steps(answers) if self.steps.index(s) > position), None
+        )
+
+    def previous_step(self, step_id: str, answers: Mapping[str, Any]) -> Step | None:
+        """The applicable step before ``step_id``; None means the welcome screen."""
+        position = self.steps.index(self._steps[step_id])
+        before = [s for s in self.applicable_steps(answers) if self.steps.index(s) < position]
+        return before[-1] if before else None
+
+    def last_step(self, answers: Mapping[str, Any]) -> Step:
+        return self.applicable_steps(answers)[-1]
+
+    # Progress -----------------------------------------------------------
+
+    def is_complete(self, step: Step, answers: Mapping[str, Any], asked: Set[str]) -> bool:
+        """Every question that applies was shown, and every required one answered."""
+        return all(
+            q.id in asked and (not q.required or has_answer(answers.get(q.id)))
+            for q in self.enabled_questions(step, answers)
+        )
+
+    def first_incomplete(self, answers: Mapping[str, Any], asked: Set[str]) -> Step | None:
+        return next(
+            (s for s in self.applicable_steps(answers) if not self.is_complete(s, answers, asked)),
+            None,
+        )
+
+    def may_visit(self, step: Step, answers: Mapping[str, Any], asked: Set[str]) -> bool:
+        """A step can be shown once it applies and every step before it is done."""
+        applicable = self.applicable_steps(answers)
+        if step not in applicable:
+            return False
+        for earlier in applicable[: applicable.index(step)]:
+            if not self.is_complete(earlier, answers, asked):
+                return False
+        return True
+
+    def topic_number(self, step: Step) -> int:
+        return self._topic_number[step.topic]
+
+    @property
+    def total_steps(self) -> int:
+        """Topics plus the check-your-answers screen, for "Step 3 of 6"."""
+        return len(self.topics) + 1

@@ -1,0 +1,228 @@
+"""The patient's questionnaire on the kiosk.
+
+Every screen works as a plain POST + redirect; with htmx the same forms post
+in the background and only the ``#step`` container is swapped. The session
+cookie holds nothing but the id of the server-side draft.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_htmx import make_response as htmx_response
+from werkzeug.exceptions import NotFound
+
+from ..content import Step
+from ..extensions import db, htmx
+from ..flow import Flow
+from ..forms import EmptyForm, cleaned, form_data, formdata, step_form_class
+from ..models import Consultation, Draft
+from ..submission import submit_draft
+from . import bp, summary
+
+
+@bp.after_request
+def keep_out_of_caches(response: Response) -> Response:
+    # Patient pages hold answers: never stored by the browser or a proxy, and
+    # the same URL answers differently for htmx, so caches must tell them apart.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    response.vary.add("HX-Request")
+    return response
+
+
+def flow() -> Flow:
+    return current_app.extensions["kiosk.flow"]
+
+
+def current_draft() -> Draft | None:
+    draft_id = session.get("draft")
+    return db.session.get(Draft, draft_id) if draft_id else None
+
+
+def wants_fragment() -> bool:
+    """htmx swaps a fragment in; a history restore needs the whole page."""
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def render(template: str, status: int = 200, **context: Any) -> Response:
+    fragment = wants_fragment()
+    name = template.replace("/", "/_", 1) if fragment else template
+    response = make_response(render_template(name, fragment=fragment, **context), status)
+    if fragment and request.method == "POST":
+        # The same screen again, with its errors: not a new history entry.
+        response.headers["HX-Push-Url"] = "false"
+    return response
+
+
+def go(url: str) -> Response:
+    """Leave the step container: a full page load, for htmx too."""
+    if htmx:
+        return htmx_response(redirect=url)
+    return redirect(url, 303)
+
+
+def step_url(step: Step | None, change: bool = False) -> str:
+    if step is None:
+        return url_for("patient.check")
+    return url_for("patient.step", step_id=step.id, change=1 if change else None)
+
+
+def resume_url(draft: Draft, change: bool = False) -> str:
+    """Where a patient carries on: the first screen not yet done, else the check."""
+    return step_url(flow().first_incomplete(draft.answers, set(draft.asked)), change)
+
+
+@bp.route("/")
+def welcome():
+    draft = current_draft()
+    return render_template(
+        "patient/welcome.html",
+        start_form=EmptyForm(),
+        draft=draft,
+        resume=resume_url(draft) if draft else None,
+    )
+
+
+@bp.route("/start", methods=["POST"])
+def start():
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("patient.welcome"), 303)
+    draft = current_draft()
+    if draft is None:
+        draft = Draft(answers={}, asked=[])
+        db.session.add(draft)
+        db.session.commit()
+        session.clear()
+        session["draft"] = draft.id
+    return redirect(resume_url(draft), 303)
+
+
+@bp.route("/restart", methods=["POST"])
+def restart():
+    if EmptyForm().validate_on_submit():
+        draft = current_draft()
+        if draft is not None:
+            db.session.delete(draft)
+            db.session.commit()
+        session.clear()
+    return go(url_for("patient.welcome"))
+
+
+@bp.route("/step/<step_id>", methods=["GET", "POST"])
+def step(step_id: str):
+    draft = current_draft()
+    if draft is None:
+        return go(url_for("patient.welcome"))
+    screen = flow().step(step_id)
+    if screen is None:
+        raise NotFound()
+    asked = set(draft.asked)
+    if not flow().may_visit(screen, draft.answers, asked):
+        # A typed, forged or out-of-date URL: back to where the patient is.
+        return redirect(resume_url(draft), 303)
+
+    change = request.args.get("change") == "1"
+    questions = flow().enabled_questions(screen, draft.answers)
+    form_class = step_form_class(screen.id, questions, draft.language)
+
+    if request.method == "POST":
+        form = form_class()
+        if form.validate():
+            draft.record(cleaned(form, questions), complete=True)
+            draft.current_step = screen.id
+            db.session.commit()
+            if change:
+                return redirect(resume_url(draft, change=True), 303)
+            return redirect(step_url(flow().next_step(screen.id, draft.answers)), 303)
+        # Keep every answer that was fine, so a reload loses nothing.
+        draft.record(cleaned(form, questions, valid_only=True), complete=False)
+        db.session.commit()
+    else:
+        form = form_class(data=form_data(questions, draft.answers))
+        if draft.current_step != screen.id:
+            draft.current_step = screen.id
+            db.session.commit()
+    return render_step(draft, screen, form, questions, change)
+
+
+def render_step(draft: Draft, screen: Step, form, questions, change: bool, status: int = 200):
+    previous = flow().previous_step(screen.id, draft.answers)
+    back = (
+        url_for("patient.check")
+        if change
+        else (step_url(previous) if previous else url_for("patient.welcome"))
+    )
+    return render(
+        "patient/step.html",
+        status,
+        screen=screen,
+        form=form,
+        questions=questions,
+        lang=draft.language,
+        number=flow().topic_number(screen),
+        total=flow().total_steps,
+        topic=next(t for t in flow().topics if t.id == screen.topic),
+        action=step_url(screen, change),
+        back=back,
+        back_leaves_steps=previous is None and not change,
+    )
+
+
+@bp.route("/check", methods=["GET", "POST"])
+def check():
+    draft = current_draft()
+    if draft is None:
+        return go(url_for("patient.welcome"))
+    if flow().first_incomplete(draft.answers, set(draft.asked)) is not None:
+        return redirect(resume_url(draft), 303)
+
+    form = EmptyForm()
+    if request.method == "POST" and form.validate():
+        # Check every screen again: a date may have passed, content may have changed.
+        for screen in flow().applicable_steps(draft.answers):
+            questions = flow().enabled_questions(screen, draft.answers)
+            form_class = step_form_class(screen.id, questions, draft.language)
+            stored = form_class(formdata=formdata(questions, draft.answers), meta={"csrf": False})
+            if not stored.validate():
+                return render_step(draft, screen, stored, questions, change=True)
+        consultation = submit_draft(draft, flow())
+        session.clear()
+        session["done"] = consultation.id
+        return redirect(url_for("patient.done"), 303)
+
+    last = flow().last_step(draft.answers)
+    return render(
+        "patient/check.html",
+        form=form,
+        groups=summary.check_groups(flow(), draft.answers, draft.language),
+        lang=draft.language,
+        number=flow().total_steps,
+        total=flow().total_steps,
+        back=step_url(last),
+    )
+
+
+@bp.route("/done")
+def done():
+    consultation_id = session.pop("done", None)
+    consultation = db.session.get(Consultation, consultation_id) if consultation_id else None
+    if consultation is None:
+        return redirect(url_for("patient.welcome"), 303)
+    return render_template(
+        "patient/done.html",
+        consultation=consultation,
+        covers=summary.summary_covers(flow(), consultation.answers, consultation.language),
+        seconds=current_app.config["DONE_SECONDS"],
+        lang=consultation.language,
+    )

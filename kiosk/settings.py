@@ -1,0 +1,83 @@
+"""Settings: defaults, then ``instance/config.py``, then ``KIOSK_*`` environment
+variables, then the ``config`` mapping given to ``create_app``.
+
+Environment variables drop the prefix: ``KIOSK_DONE_SECONDS=30`` sets
+``DONE_SECONDS``. Values are read as JSON where they parse (numbers, true,
+false), otherwise as text. ``DATABASE_URL`` is read as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .content.loader import DEFAULT_CONTENT_DIR
+from .paths import PROJECT_DIR
+
+DEFAULTS: dict[str, Any] = {
+    # Shown in the header of every kiosk page.
+    "CLINIC_NAME": "Our clinic",
+    # Seconds the Done screen stays before the kiosk returns to Welcome.
+    "DONE_SECONDS": 20,
+    # Folder holding questionnaire.yaml.
+    "CONTENT_DIR": str(DEFAULT_CONTENT_DIR),
+    # Address `flask --app kiosk serve` listens on (0.0.0.0: the clinic's network).
+    "HOST": "0.0.0.0",
+    "PORT": 8000,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Set KIOSK_SESSION_COOKIE_SECURE=true when the kiosk is served over HTTPS.
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_NAME": "kiosk_session",
+    # A patient's form stays valid for two hours: slow readers lose nothing.
+    "WTF_CSRF_TIME_LIMIT": 7200,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+}
+
+
+def instance_path(config: dict[str, Any] | None) -> str:
+    """The instance folder: ``config['INSTANCE_PATH']``, ``KIOSK_INSTANCE_PATH``
+    or ``instance/`` in the project folder."""
+    chosen = (config or {}).get("INSTANCE_PATH") or os.environ.get("KIOSK_INSTANCE_PATH")
+    return str(Path(chosen or PROJECT_DIR / "instance").resolve())
+
+
+def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'kiosk.sqlite3'}"
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("KIOSK")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(os.environ["DATABASE_URL"])
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _sqlalchemy_url(url: str) -> str:
+    # Hosting platforms often hand out postgres://, which SQLAlchemy does not accept.
+    if url.startswith("postgres://"):
+        return "postgresql://" + url.removeprefix("postgres://")
+    return url
+
+
+def _instance_secret(folder: Path) -> str:
+    """The secret key kept in the instance folder, made on first run.
+
+    Keeping it across restarts keeps patients' sessions (and so their drafts)
+    valid when the server restarts.
+    """
+    path = folder / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,36 @@
+"""Turning a finished draft into a stored consultation."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .extensions import db
+from .flow import Flow
+from .models import Consultation, Draft
+from .reference import new_reference
+
+
+def unused_reference() -> str:
+    while True:
+        code = new_reference()
+        if db.session.scalar(select(Consultation.id).where(Consultation.reference == code)) is None:
+            return code
+
+
+def submit_draft(draft: Draft, flow: Flow) -> Consultation:
+    """Store the answers that apply as a consultation and delete the draft."""
+    answers = flow.effective_answers(draft.answers)
+    questionnaire = flow.questionnaire
+    consultation = Consultation(
+        reference=unused_reference(),
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        language=draft.language,
+        first_name=str(answers.get("first_name", ""))[:60],
+        answers=answers,
+        status="new",
+    )
+    db.session.add(consultation)
+    db.session.delete(draft)
+    db.session.commit()
+    return consultation

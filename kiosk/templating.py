@@ -1,0 +1,29 @@
+"""Helpers the templates use."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+
+from .content import Question
+from .i18n import gettext, local
+
+
+def option_hints(question: Question, language: str) -> dict[str, str]:
+    return {o.value: local(o.hint, language) for o in question.options or [] if o.hint}
+
+
+def date_bounds(question: Question) -> tuple[str | None, str | None]:
+    today = dt.date.today()
+
+    def bound(days: int | None) -> str | None:
+        return None if days is None else (today + dt.timedelta(days=days)).isoformat()
+
+    return bound(question.min_days), bound(question.max_days)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        _=gettext, local=local, option_hints=option_hints, date_bounds=date_bounds
+    )

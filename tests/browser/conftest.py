@@ -1,0 +1,147 @@
+"""Real Chromium (Debian's /usr/bin/chromium) driving the real server.
+
+The server runs in its own process, as ``flask --app kiosk serve`` does in a
+clinic, so that a test can stop and start it again.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from kiosk import create_app
+
+from ..conftest import ARTIFACTS
+
+CHROMIUM = "/usr/bin/chromium"
+# Flags for a closed network and a root user; see README "Testing".
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PORTRAIT = {"width": 768, "height": 1024}
+LANDSCAPE = {"width": 1280, "height": 800}
+SCREENSHOTS = ARTIFACTS / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """``flask --app kiosk serve`` on a free port, with its own instance folder."""
+
+    def __init__(self, instance: Path, **settings: str):
+        self.instance = instance
+        self.settings = {"KIOSK_CLINIC_NAME": "Test Clinic", **settings}
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.log = instance / "server.log"
+
+    def start(self) -> None:
+        env = {**os.environ, **self.settings, "KIOSK_INSTANCE_PATH": str(self.instance)}
+        command = [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "kiosk",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    @property
+    def database(self) -> Path:
+        return self.instance / "kiosk.sqlite3"
+
+
+def migrated_instance(folder: Path) -> Path:
+    with create_app({"INSTANCE_PATH": str(folder)}).app_context():
+        flask_migrate.upgrade()
+    return folder
+
+
+@pytest.fixture
+def server(tmp_path):
+    live = LiveServer(migrated_instance(tmp_path / "instance"))
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def new_page(browser: Browser, viewport: dict = PORTRAIT) -> Page:
+    context = browser.new_context(viewport=viewport, has_touch=True, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    page = new_page(browser)
+    yield page
+    page.context.close()
+
+
+def screenshot(page: Page, folder: str, name: str) -> Path:
+    path = SCREENSHOTS / folder / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path

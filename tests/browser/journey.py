@@ -1,0 +1,121 @@
+"""A patient's answers, given the way a patient gives them: by visible labels."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def heading(page: Page):
+    return page.get_by_role("heading", level=1)
+
+
+def press_continue(page: Page) -> None:
+    page.get_by_role("button", name="Continue").click()
+
+
+def group(page: Page, question: str):
+    return page.get_by_role("group", name=question)
+
+
+def answer_row(page: Page, label: str):
+    """A row of the check-answers page, by the exact words of its question."""
+    return page.locator(".summary-list__row").filter(has=page.get_by_text(label, exact=True))
+
+
+def answer_no_to_every_yes_no(page: Page) -> None:
+    groups = page.get_by_role("group")
+    for n in range(groups.count()):
+        no = groups.nth(n).get_by_label("No", exact=True)
+        if no.count():
+            no.check()
+
+
+def go_to(page: Page, step_id: str) -> None:
+    # Polls the address bar: steps arrive by full loads, htmx swaps and history pops.
+    expect(page).to_have_url(re.compile(rf"/step/{step_id}(\?|$)"))
+
+
+def start(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    page.get_by_role("button", name="Start").click()
+    go_to(page, "about")
+
+
+def about(page: Page, name: str = "Maya") -> None:
+    expect(heading(page)).to_have_text("About you")
+    page.get_by_label("Your first name").fill(name)
+    page.get_by_label("30 to 39").check()
+    group(page, "May we contact you").get_by_label("No", exact=True).check()
+    press_continue(page)
+    go_to(page, "concerns")
+
+
+def concerns(page: Page) -> None:
+    expect(heading(page)).to_have_text("What would you like to improve?")
+    page.get_by_label("Fine lines and wrinkles").check()
+    page.get_by_label("Acne scars").check()
+    page.get_by_label("Face", exact=True).check()
+    press_continue(page)
+    go_to(page, "skin_type")
+
+
+def skin_type(page: Page) -> None:
+    expect(heading(page)).to_have_text("How does your skin react to the sun?")
+    page.get_by_label("I sometimes burn and tan gradually").check()
+    press_continue(page)
+    go_to(page, "skin_today")
+
+
+def skin_today(page: Page) -> None:
+    expect(heading(page)).to_have_text("Your skin today")
+    answer_no_to_every_yes_no(page)
+    press_continue(page)
+    go_to(page, "health_history")
+
+
+def health_history(page: Page, isotretinoin: str = "No, never") -> None:
+    expect(heading(page)).to_have_text("Your general health")
+    answer_no_to_every_yes_no(page)
+    group(page, "isotretinoin").get_by_label(isotretinoin).check()
+    press_continue(page)
+
+
+def treatments_allergies(page: Page) -> None:
+    expect(heading(page)).to_have_text("Treatments, allergies and implants")
+    for question in ("have you had any of these", "allergic to any of these", "Do you have any"):
+        group(page, question).get_by_label("None of these").check()
+    answer_no_to_every_yes_no(page)
+    press_continue(page)
+
+
+def goals(page: Page) -> None:
+    expect(heading(page)).to_have_text("Your goals and plans")
+    page.get_by_label("2 to 3 days").check()
+    page.get_by_label("Microneedling with a pen").check()
+    group(page, "at-home derma roller").get_by_label("No", exact=True).check()
+    press_continue(page)
+    go_to(page, "event")
+
+
+def event(page: Page, date: str = "") -> None:
+    expect(heading(page)).to_have_text("Is there a date you are planning for?")
+    if date:
+        page.get_by_label("Date of your event").fill(date)
+    press_continue(page)
+    expect(page).to_have_url(re.compile(r"/check$"))
+
+
+def whole_questionnaire(page: Page, base_url: str, name: str = "Maya") -> None:
+    start(page, base_url)
+    about(page, name)
+    concerns(page)
+    skin_type(page)
+    skin_today(page)
+    health_history(page)
+    go_to(page, "treatments_allergies")
+    treatments_allergies(page)
+    go_to(page, "goals")
+    goals(page)
+    event(page)

@@ -1,0 +1,261 @@
+"""The questionnaire in real Chromium, the way a patient on the tablet meets it."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from . import journey
+from .conftest import LANDSCAPE, PORTRAIT, LiveServer, migrated_instance, new_page, screenshot
+
+REFERENCE = re.compile(r"^[ACEFHJKMNPRTWXY3479]{3}-[ACEFHJKMNPRTWXY3479]{3}$")
+TOUCH_TARGETS = ".option__label, .button, .back-link, .change-link, .input"
+
+
+def assert_fits_tablet(page: Page) -> None:
+    """No sideways scrolling, and nothing to tap smaller than 48 × 48 px."""
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"page scrolls sideways by {overflow}px"
+    small = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .filter(el => el.offsetParent !== null)
+            .map(el => [el.textContent.trim().slice(0, 40), el.getBoundingClientRect()])
+            .filter(([, r]) => r.height < 48 || r.width < 48)
+            .map(([text, r]) => `${text}: ${Math.round(r.width)}x${Math.round(r.height)}`)""",
+        TOUCH_TARGETS,
+    )
+    assert small == [], f"touch targets under 48 px: {small}"
+
+
+def stored_consultations(server) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(server.database) as db:
+        return db.execute("select reference, first_name, answers from consultations").fetchall()
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_full_journey_by_labels_with_screenshots(browser, server, viewport):
+    page = new_page(browser, viewport)
+    folder = "portrait" if viewport is PORTRAIT else "landscape"
+    shots = iter(range(1, 100))
+
+    def shoot(name: str) -> None:
+        assert_fits_tablet(page)
+        screenshot(page, folder, f"{next(shots):02d}-{name}")
+
+    page.goto(server.url + "/")
+    shoot("welcome")
+    page.get_by_role("button", name="Start").click()
+    journey.go_to(page, "about")
+    # From here on every step is swapped in by htmx: the page itself never reloads.
+    page.evaluate("window.sameDocument = true")
+    shoot("about")
+
+    # Continue with nothing filled in: every problem listed, the title says so.
+    journey.press_continue(page)
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_contain_text("Enter your first name")
+    expect(summary).to_contain_text("Select your age group")
+    expect(page).to_have_title(re.compile(r"^Error: About you"))
+    expect(summary).to_be_focused()
+    shoot("about-errors")
+    summary.get_by_role("link", name="Select your age group").click()
+    expect(page.get_by_label("Under 18")).to_be_focused()
+
+    journey.about(page)
+    shoot("concerns")
+    journey.concerns(page)
+    shoot("skin-type")
+    journey.skin_type(page)
+    shoot("skin-today")
+    journey.skin_today(page)
+    shoot("health-history")
+    journey.health_history(page, isotretinoin="Yes, but I have stopped")
+    journey.go_to(page, "treatments_allergies")
+    shoot("treatments-allergies")
+    journey.treatments_allergies(page)
+    journey.go_to(page, "health_details")
+    expect(journey.heading(page)).to_have_text("A few more details")
+    shoot("health-details")
+    page.get_by_label("how many months ago").fill("eight")
+    journey.press_continue(page)
+    expect(page.get_by_role("alert")).to_contain_text("Enter a whole number of months")
+    expect(page.get_by_label("how many months ago")).to_have_value("eight")
+    page.get_by_label("how many months ago").fill("8")
+    journey.press_continue(page)
+    journey.go_to(page, "goals")
+    shoot("goals")
+    journey.goals(page)
+    shoot("event")
+    journey.event(page)
+    expect(page).to_have_title(re.compile(r"^Check your answers – Step 6 of 6"))
+    expect(page.locator(".progress")).to_contain_text("Step 6 of 6")
+    shoot("check-answers")
+    assert page.evaluate("window.sameDocument") is True
+
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_url(re.compile(r"/done$"))
+    expect(journey.heading(page)).to_have_text("Thank you, Maya")
+    reference = page.locator(".reference").inner_text()
+    assert REFERENCE.match(reference)
+    shoot("done")
+
+    [(stored_reference, first_name, answers)] = stored_consultations(server)
+    assert (stored_reference, first_name) == (reference, "Maya")
+    assert '"isotretinoin_months": 8' in answers
+    page.context.close()
+
+
+def test_done_screen_returns_to_welcome_by_itself(browser, tmp_path):
+    server = LiveServer(migrated_instance(tmp_path / "instance"), KIOSK_DONE_SECONDS="2")
+    server.start()
+    try:
+        page = new_page(browser)
+        journey.whole_questionnaire(page, server.url)
+        page.get_by_role("button", name="Send my answers").click()
+        page.wait_for_url(re.compile(r"/done$"))
+        page.wait_for_url(server.url + "/", timeout=10_000)
+        expect(page.get_by_role("button", name="Start")).to_be_visible()
+        page.context.close()
+    finally:
+        server.stop()
+
+
+def test_browser_back_shows_previous_step_with_its_answers(page, server):
+    journey.start(page, server.url)
+    journey.about(page, "Noor")
+    journey.concerns(page)
+    journey.skin_type(page)
+
+    page.go_back()
+    journey.go_to(page, "skin_type")
+    expect(page.get_by_label("I sometimes burn and tan gradually")).to_be_checked()
+    page.go_back()
+    journey.go_to(page, "concerns")
+    expect(page.get_by_label("Fine lines and wrinkles")).to_be_checked()
+    expect(page.get_by_label("Acne scars")).to_be_checked()
+    expect(page.get_by_label("Stretch marks")).not_to_be_checked()
+
+    # The on-screen Back link does the same.
+    page.get_by_role("link", name="Back").click()
+    journey.go_to(page, "about")
+    expect(page.get_by_label("Your first name")).to_have_value("Noor")
+    expect(page.get_by_label("30 to 39")).to_be_checked()
+
+    # Carry on from there: the later answers are still in place.
+    journey.press_continue(page)
+    journey.go_to(page, "concerns")
+    expect(page.get_by_label("Acne scars")).to_be_checked()
+    journey.press_continue(page)
+    journey.go_to(page, "skin_type")
+    # No answers were kept in the browser's storage on the way: htmx keeps
+    # no history snapshots, only the current path.
+    stored = page.evaluate("JSON.stringify([{...localStorage}, {...sessionStorage}])")
+    assert "htmx-history-cache" not in stored
+    assert "Noor" not in stored
+    assert "fine_lines" not in stored
+
+
+def test_reload_mid_way_resumes_exactly_there(page, server):
+    journey.start(page, server.url)
+    journey.about(page, "Ines")
+    journey.concerns(page)
+    page.get_by_label("I rarely burn and tan easily").check()
+
+    page.reload()
+    journey.go_to(page, "skin_type")
+    expect(journey.heading(page)).to_have_text("How does your skin react to the sun?")
+    # Leaving and coming back to the start offers to continue.
+    page.goto(server.url + "/")
+    page.get_by_role("link", name="Continue where you left off").click()
+    journey.go_to(page, "skin_type")
+    page.get_by_role("link", name="Back").click()
+    expect(page.get_by_label("Acne scars")).to_be_checked()
+
+
+def test_server_restart_mid_way_loses_nothing(page, server):
+    journey.start(page, server.url)
+    journey.about(page, "Olu")
+    journey.concerns(page)
+    journey.skin_type(page)
+
+    server.restart()
+
+    page.reload()
+    journey.go_to(page, "skin_today")
+    page.get_by_role("link", name="Back").click()
+    journey.go_to(page, "skin_type")
+    expect(page.get_by_label("I sometimes burn and tan gradually")).to_be_checked()
+    journey.press_continue(page)
+    journey.skin_today(page)
+    journey.health_history(page)
+    journey.go_to(page, "treatments_allergies")
+    journey.treatments_allergies(page)
+    journey.goals(page)
+    journey.event(page)
+    expect(page.get_by_text("Olu")).to_be_visible()
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_url(re.compile(r"/done$"))
+    assert [row[1] for row in stored_consultations(server)] == ["Olu"]
+
+
+def test_change_from_check_answers_asks_new_follow_up_then_returns(page, server):
+    journey.whole_questionnaire(page, server.url)
+    row = journey.answer_row(page, "Isotretinoin")
+    expect(row).to_contain_text("No, never")
+
+    row.get_by_role("link", name="Change").click()
+    journey.go_to(page, "health_history")
+    expect(journey.group(page, "isotretinoin").get_by_label("No, never")).to_be_checked()
+    journey.group(page, "isotretinoin").get_by_label("Yes, but I have stopped").check()
+    journey.press_continue(page)
+
+    # The new follow-up comes first, then straight back to the check page.
+    journey.go_to(page, "health_details")
+    page.get_by_label("how many months ago").fill("3")
+    journey.press_continue(page)
+    page.wait_for_url(re.compile(r"/check$"))
+    expect(journey.answer_row(page, "Isotretinoin")).to_contain_text("Yes, but I have stopped")
+    expect(journey.answer_row(page, "Months since stopping isotretinoin")).to_contain_text(
+        "3 months"
+    )
+
+    # A change that needs no follow-up returns at once.
+    journey.answer_row(page, "First name").get_by_role("link", name="Change").click()
+    journey.go_to(page, "about")
+    page.get_by_label("Your first name").fill("Maja")
+    journey.press_continue(page)
+    page.wait_for_url(re.compile(r"/check$"))
+    expect(journey.answer_row(page, "First name")).to_contain_text("Maja")
+
+
+def test_two_patients_never_see_each_others_answers(browser, server):
+    first, second = new_page(browser), new_page(browser)
+    journey.start(first, server.url)
+    journey.about(first, "Alice")
+    journey.concerns(first)
+
+    journey.start(second, server.url)
+    expect(second.get_by_label("Your first name")).to_have_value("")
+    expect(second.get_by_label("30 to 39")).not_to_be_checked()
+    journey.about(second, "Bea")
+    second.get_by_role("link", name="Back").click()
+    expect(second.get_by_label("Your first name")).to_have_value("Bea")
+
+    # The first patient's answers are still theirs alone.
+    first.get_by_role("link", name="Back").click()
+    journey.go_to(first, "concerns")
+    expect(first.get_by_label("Acne scars")).to_be_checked()
+    first.get_by_role("link", name="Back").click()
+    expect(first.get_by_label("Your first name")).to_have_value("Alice")
+    # Even the second patient's tab at the first patient's URL shows their own draft.
+    second.goto(server.url + "/step/concerns")
+    expect(second.get_by_label("Acne scars")).not_to_be_checked()
+    assert "Alice" not in second.content()
+    for page in (first, second):
+        page.context.close()

@@ -1,0 +1,121 @@
+"""Drives the questionnaire through the Flask test client, as a browser would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import unescape
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+# Answers that walk the shortest path: no follow-up questions. The answers
+# for the follow-up steps are used only when other answers lead there.
+PLAIN = {
+    "about": {"first_name": "Maya", "age_band": "age_30_39", "contact_consent": "no"},
+    "contact": {"phone": "07700 900123", "email": ""},
+    "concerns": {"concerns": ["fine_lines"], "areas": ["face"]},
+    "skin_type": {"fitzpatrick": "type_3"},
+    "skin_today": {
+        "infection_now": "no",
+        "broken_skin_now": "no",
+        "changing_lesion": "no",
+        "active_acne": "no",
+        "skin_condition": "no",
+        "recent_tan": "no",
+    },
+    "health_history": {
+        "pregnant": "no",
+        "bleeding_disorder": "no",
+        "blood_thinners": "no",
+        "isotretinoin": "never",
+        "cold_sores": "no",
+        "keloid_scars": "no",
+        "immune_condition": "no",
+        "diabetes": "no",
+    },
+    "treatments_allergies": {
+        "recent_procedures": ["none"],
+        "allergies": ["none"],
+        "implants": ["none"],
+        "skin_actives": "no",
+    },
+    "health_details": {"isotretinoin_months": "8"},
+    "goals": {"downtime": "few_days", "device_interest": "pen", "home_roller": "no"},
+    "event": {"event_date": "", "notes": ""},
+}
+
+
+def in_days(days: int) -> str:
+    return (dt.date.today() + dt.timedelta(days=days)).isoformat()
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class PatientClient:
+    def __init__(self, client):
+        self.client = client
+        self.last_html = ""
+
+    def get(self, url: str, **kwargs):
+        response = self.client.get(url, **kwargs)
+        self.last_html = response.get_data(as_text=True)
+        return response
+
+    def start(self):
+        self.get("/")
+        response = self.client.post("/start", data={"csrf_token": csrf_token(self.last_html)})
+        assert response.status_code == 303, response.status_code
+        return response
+
+    def answer(self, step_id: str, data: dict, *, change: bool = False, htmx: bool = False):
+        url = f"/step/{step_id}" + ("?change=1" if change else "")
+        page = self.get(url)
+        assert page.status_code == 200, (url, page.status_code, page.headers.get("Location"))
+        headers = {"HX-Request": "true", "HX-Current-URL": "http://localhost" + url} if htmx else {}
+        response = self.client.post(
+            url, data={**data, "csrf_token": csrf_token(self.last_html)}, headers=headers
+        )
+        self.last_html = response.get_data(as_text=True)
+        return response
+
+    def walk(self, answers: dict[str, dict] | None = None, *, until: str | None = None):
+        """Answer every step the app leads to, from PLAIN overridden by ``answers``.
+
+        Returns the list of step ids visited. Stops before ``until``.
+        """
+        answers = {**PLAIN, **(answers or {})}
+        visited = []
+        response = self.start()
+        location = response.headers["Location"]
+        while location.startswith("/step/"):
+            step_id = location.removeprefix("/step/").split("?")[0]
+            if step_id == until:
+                break
+            visited.append(step_id)
+            response = self.answer(step_id, answers[step_id])
+            assert response.status_code == 303, (step_id, errors(self.last_html))
+            location = response.headers["Location"]
+        return visited
+
+    def submit(self):
+        self.get("/check")
+        return self.client.post("/check", data={"csrf_token": csrf_token(self.last_html)})
+
+
+def errors(html: str) -> list[str]:
+    """The messages in the error summary, as the patient reads them."""
+    block = re.search(r'<div class="error-summary".*?</ul>', html, re.S)
+    if not block:
+        return []
+    return [unescape(m) for m in re.findall(r"<li><a [^>]*>(.*?)</a></li>", block.group(0), re.S)]
+
+
+def field_error(html: str, question_id: str) -> str | None:
+    match = re.search(
+        rf'<p class="error-message" id="{question_id}-error">.*?</span>\s*(.*?)</p>', html, re.S
+    )
+    return unescape(match.group(1).strip()) if match else None

@@ -1,0 +1,339 @@
+"""The questionnaire over HTTP: plain POSTs, htmx requests, bad input, odd URLs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from kiosk.extensions import db
+from kiosk.models import Consultation, Draft
+
+from .patient_client import PLAIN, csrf_token, errors, field_error, in_days
+
+FOLLOW_UPS = {
+    "about": {**PLAIN["about"], "contact_consent": "yes"},
+    "health_history": {**PLAIN["health_history"], "isotretinoin": "stopped"},
+}
+
+
+def session_data(app, client) -> dict:
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return {}
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
+def only_draft(app) -> Draft:
+    with app.app_context():
+        [draft] = db.session.scalars(db.select(Draft)).all()
+        db.session.expunge(draft)
+        return draft
+
+
+# Values no screen offers: a forged request, which cannot be shown again.
+FORGED = {"age_100_plus", "tattoo_removal", "maybe"}
+
+# Each case: the step, what the patient sent, and what they must be told.
+INVALID = [
+    ("about", {"first_name": "", "contact_consent": "no"}, {
+        "first_name": "Enter your first name",
+        "age_band": "Select your age group",
+    }),
+    ("about", {**PLAIN["about"], "first_name": "M" * 41}, {
+        "first_name": "First name must be 40 characters or fewer",
+    }),
+    ("about", {**PLAIN["about"], "age_band": "age_100_plus"}, {
+        "age_band": "Select one of the options",
+    }),
+    ("contact", {"phone": "call me maybe", "email": "maya@"}, {
+        "phone": "Enter a phone number using digits, spaces and an optional + at the start",
+        "email": "Enter an email address like name@example.com",
+    }),
+    ("contact", {"phone": "", "email": ""}, {
+        "phone": "Enter a phone number we can call or text",
+    }),
+    ("concerns", {}, {
+        "concerns": "Select at least one thing you would like to improve",
+        "areas": "Select at least one area",
+    }),
+    ("concerns", {"concerns": ["acne_scars", "tattoo_removal"], "areas": ["face"]}, {
+        "concerns": "Select one of the options",
+    }),
+    ("skin_type", {}, {"fitzpatrick": "Select the answer that sounds most like you"}),
+    ("skin_today", {"infection_now": "no", "broken_skin_now": "maybe"}, {
+        "broken_skin_now": "Select one of the options",
+        "changing_lesion": "Select yes if you have a skin cancer or a changing mole or mark",
+        "active_acne": "Select yes if you have active acne",
+        "skin_condition": "Select yes if you have a skin condition in the area",
+        "recent_tan": "Select yes if you have tanned in the last 2 weeks",
+    }),
+    ("health_history", {**PLAIN["health_history"], "isotretinoin": ""}, {
+        "isotretinoin": "Select whether you have taken isotretinoin",
+    }),
+    ("treatments_allergies", {
+        **PLAIN["treatments_allergies"], "recent_procedures": ["none", "toxin_filler"],
+    }, {
+        "recent_procedures": "Select ‘None of these’ on its own, or untick it",
+    }),
+    ("health_details", {"isotretinoin_months": "eight"}, {
+        "isotretinoin_months": "Enter a whole number of months, for example 8",
+    }),
+    ("health_details", {"isotretinoin_months": "700"}, {
+        "isotretinoin_months": "Enter a whole number from 0 to 600",
+    }),
+    ("goals", {"device_interest": "pen"}, {
+        "downtime": "Select how much recovery time you can accept",
+        "home_roller": "Select yes if you use an at-home roller",
+    }),
+    ("event", {"event_date": "31/12/2027"}, {
+        "event_date": "Enter a real date, for example 14 June 2027",
+    }),
+]
+
+
+@pytest.mark.parametrize(("step_id", "sent", "expected"), INVALID)
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_invalid_answers_are_explained_and_kept(patient, step_id, sent, expected, htmx):
+    patient.walk(FOLLOW_UPS, until=step_id)
+    response = patient.answer(step_id, sent, htmx=htmx)
+    html = patient.last_html
+
+    assert response.status_code == 200
+    assert errors(html) == list(expected.values())
+    for question_id, message in expected.items():
+        assert field_error(html, question_id) == message
+        assert re.search(rf'<a href="#{question_id}(-0)?">', html), "summary links to the field"
+    assert re.search(r"<title>Error: ", html)
+    # What the patient typed or picked is still there.
+    for question_id, value in sent.items():
+        for one in value if isinstance(value, list) else [value]:
+            if not one or one in FORGED:
+                continue
+            typed = f'name="{question_id}" value="{one}" checked' in html or (
+                f'id="{question_id}" name="{question_id}"' in html and f'value="{one}"' in html
+            )
+            assert typed, f"{question_id}={one!r} was not shown again"
+    if htmx:
+        assert "<html" not in html, "htmx gets the step fragment only"
+        assert response.headers["HX-Push-Url"] == "false"
+    else:
+        assert html.startswith("<!doctype html>")
+
+
+def test_event_date_must_be_ahead_and_within_two_years(patient):
+    patient.walk(until="event")
+    patient.answer("event", {"event_date": dt.date.today().isoformat()})
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    assert errors(patient.last_html) == [
+        f"The date must be on or after {tomorrow.day} {tomorrow.strftime('%B %Y')}"
+    ]
+    patient.answer("event", {"event_date": in_days(731)})
+    assert errors(patient.last_html)[0].startswith("The date must be on or before")
+    response = patient.answer("event", {"event_date": in_days(21)})
+    assert response.headers["Location"] == "/check"
+
+
+def test_valid_fields_of_a_rejected_screen_survive_a_reload(patient):
+    patient.start()
+    patient.answer("about", {"first_name": "Maya", "age_band": "", "contact_consent": "no"})
+    assert errors(patient.last_html) == ["Select your age group"]
+    patient.get("/step/about")
+    assert 'value="Maya"' in patient.last_html
+    assert 'name="contact_consent" value="no" checked' in patient.last_html
+
+
+def test_expired_form_keeps_answers_and_asks_to_press_again(patient):
+    patient.start()
+    patient.get("/step/about")
+    response = patient.client.post(
+        "/step/about", data={**PLAIN["about"], "csrf_token": "forged"}
+    )
+    assert response.status_code == 200
+    assert errors(patient.last_html + response.get_data(as_text=True))
+    html = response.get_data(as_text=True)
+    assert "press the button again" in html
+    assert 'value="Maya"' in html
+
+
+def test_whole_questionnaire_plain_posts(app, patient):
+    visited = patient.walk()
+    assert visited == [
+        "about", "concerns", "skin_type", "skin_today", "health_history",
+        "treatments_allergies", "goals", "event",
+    ]  # fmt: skip
+    page = patient.get("/check")
+    assert page.status_code == 200
+    assert "Check your answers" in patient.last_html
+    assert "Step 6 of 6" in patient.last_html
+
+    response = patient.submit()
+    assert response.headers["Location"] == "/done"
+    assert session_data(app, patient.client) == {"done": session_data(app, patient.client)["done"]}
+    done = patient.get("/done")
+    assert done.status_code == 200
+    reference = re.search(r'class="reference">([A-Z0-9-]+)<', patient.last_html).group(1)
+    assert re.fullmatch(r"[ACEFHJKMNPRTWXY3479]{3}-[ACEFHJKMNPRTWXY3479]{3}", reference)
+    assert 'http-equiv="refresh" content="20;url=/"' in patient.last_html
+
+    with app.app_context():
+        [consultation] = db.session.scalars(db.select(Consultation)).all()
+        assert consultation.reference == reference
+        assert consultation.first_name == "Maya"
+        assert consultation.answers["concerns"] == ["fine_lines"]
+        assert consultation.answers["infection_now"] is False
+        assert "event_date" not in consultation.answers
+        assert len(consultation.id) == 32
+        assert db.session.scalars(db.select(Draft)).all() == []
+
+    # The done screen shows once; afterwards the kiosk is back at the start.
+    again = patient.get("/done")
+    assert again.headers["Location"] == "/"
+    assert session_data(app, patient.client) == {}
+
+
+def test_session_cookie_holds_only_the_draft_id(app, patient):
+    patient.walk(FOLLOW_UPS, until="concerns")
+    data = session_data(app, patient.client)
+    assert set(data) == {"draft", "csrf_token"}
+    assert data["draft"] == only_draft(app).id
+    assert "Maya" not in str(data)
+
+
+def test_htmx_gets_fragments_and_history_restore_gets_the_page(patient):
+    patient.walk(until="concerns")
+    fragment = patient.get("/step/concerns", headers={"HX-Request": "true"})
+    html = patient.last_html
+    assert "<html" not in html
+    assert html.lstrip().startswith("<title>What would you like to improve?")
+    assert 'hx-post="/step/concerns"' in html
+    assert 'hx-target="#step"' in html
+    assert 'hx-push-url="true"' in html
+    assert "HX-Request" in fragment.headers["Vary"]
+    assert fragment.headers["Cache-Control"] == "no-store"
+
+    restore = patient.get(
+        "/step/concerns",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert patient.last_html.startswith("<!doctype html>")
+    assert "HX-Request" in restore.headers["Vary"]
+
+    moved = patient.answer(
+        "concerns", {"concerns": ["acne_scars"], "areas": ["face"]}, htmx=True
+    )
+    assert moved.status_code == 303
+    assert moved.headers["Location"] == "/step/skin_type"
+
+
+@pytest.mark.parametrize("url", ["/", "/step/about", "/check"])
+def test_patient_pages_are_never_stored_by_the_browser(patient, url):
+    patient.start()
+    response = patient.get(url)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_forged_and_out_of_order_step_urls(patient):
+    # No draft yet: every step sends the patient to the start.
+    assert patient.get("/step/concerns").headers["Location"] == "/"
+    assert patient.get("/check").headers["Location"] == "/"
+    htmx = patient.get("/step/concerns", headers={"HX-Request": "true"})
+    assert htmx.headers["HX-Redirect"] == "/"
+
+    patient.walk(until="skin_type")
+    # Skipping ahead lands on the first step not yet answered.
+    assert patient.get("/step/goals").headers["Location"] == "/step/skin_type"
+    assert patient.get("/check").headers["Location"] == "/step/skin_type"
+    forged = patient.client.post(
+        "/step/event", data={"event_date": in_days(30), "notes": "skip"}
+    )
+    assert forged.headers["Location"] == "/step/skin_type"
+    # A follow-up that does not apply to these answers cannot be opened.
+    assert patient.get("/step/contact").headers["Location"] == "/step/skin_type"
+    assert patient.get("/step/health_details").headers["Location"] == "/step/skin_type"
+    # A step that does not exist is a plain "not found".
+    missing = patient.get("/step/nonsense")
+    assert missing.status_code == 404
+    assert "This page does not exist." in patient.last_html
+
+
+def test_back_link_goes_to_previous_applicable_step(patient):
+    patient.walk(FOLLOW_UPS, until="concerns")
+    patient.get("/step/concerns")
+    assert 'class="back-link" href="/step/contact"' in patient.last_html
+    patient.answer("about", {**PLAIN["about"]})  # no contact wanted now
+    patient.get("/step/concerns")
+    assert 'class="back-link" href="/step/about"' in patient.last_html
+    patient.get("/step/about")
+    assert 'class="back-link" href="/"' in patient.last_html
+
+
+def test_change_returns_to_check_or_asks_new_follow_up_first(app, patient):
+    patient.walk()
+    patient.get("/check")
+    assert 'href="/step/health_history?change=1"' in patient.last_html
+
+    changed = patient.answer(
+        "health_history", {**PLAIN["health_history"], "diabetes": "yes"}, change=True
+    )
+    assert changed.headers["Location"] == "/step/health_details?change=1"
+    assert "Back" in patient.get("/step/health_details?change=1").get_data(as_text=True)
+    assert 'class="back-link" href="/check"' in patient.last_html
+    done = patient.answer("health_details", {"diabetes_control": "well"}, change=True)
+    assert done.headers["Location"] == "/check"
+
+    patient.get("/check")
+    assert "Diabetes control" in patient.last_html
+    # Turning the trigger off again drops the follow-up from the answers.
+    patient.answer("health_history", PLAIN["health_history"], change=True)
+    patient.get("/check")
+    assert "Diabetes control" not in patient.last_html
+    patient.submit()
+    with app.app_context():
+        [consultation] = db.session.scalars(db.select(Consultation)).all()
+        assert "diabetes_control" not in consultation.answers
+
+
+def test_final_submit_checks_every_answer_again(app, patient):
+    patient.walk({"event": {"event_date": in_days(10), "notes": ""}})
+    patient.get("/check")
+    # The patient waited: overnight the event date is now in the past.
+    with app.app_context():
+        draft = db.session.scalars(db.select(Draft)).one()
+        draft.answers = {**draft.answers, "event_date": "2020-01-01"}
+        db.session.commit()
+    response = patient.submit()
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert errors(html)[0].startswith("The date must be on or after")
+    assert 'action="/step/event?change=1"' in html
+    with app.app_context():
+        assert db.session.scalars(db.select(Consultation)).all() == []
+
+    patient.answer("event", {"event_date": in_days(30)}, change=True)
+    assert patient.submit().headers["Location"] == "/done"
+
+
+def test_restart_deletes_the_draft(app, patient):
+    patient.walk(until="skin_type")
+    patient.get("/")
+    assert "Continue where you left off" in patient.last_html
+    response = patient.client.post("/restart", data={"csrf_token": csrf_token(patient.last_html)})
+    assert response.headers["Location"] == "/"
+    assert session_data(app, patient.client) == {}
+    with app.app_context():
+        assert db.session.scalars(db.select(Draft)).all() == []
+    patient.get("/")
+    assert "Continue where you left off" not in patient.last_html
+
+
+def test_no_answer_ever_travels_in_a_url(patient):
+    patient.walk(FOLLOW_UPS)
+    patient.get("/check")
+    links = re.findall(r'(?:href|action|hx-get|hx-post)="([^"]*)"', patient.last_html)
+    assert links
+    for link in links:
+        assert "Maya" not in link
+        assert "=" not in link or link.endswith("?change=1"), link
