@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from .schema import EnableWhen, Question, Questionnaire
 
 DEFAULT_CONTENT_DIR = Path(__file__).parent
+# libyaml's parser when PyYAML was built with it: several times faster.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 QUESTIONNAIRE_FILE = "questionnaire.yaml"
 
 # How a list in the file names its members in messages.
@@ -62,8 +64,7 @@ def load_questionnaire(content_dir: Path | str | None = None) -> Questionnaire:
 
 def parse_questionnaire(text: str, path: Path) -> Questionnaire:
     try:
-        raw = yaml.safe_load(text)
-        tree = yaml.compose(text)
+        raw = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -72,7 +73,7 @@ def parse_questionnaire(text: str, path: Path) -> Questionnaire:
     if not isinstance(raw, dict):
         raise ContentError([Problem(path, 1, "file", "must be a mapping with steps and topics")])
 
-    locate = _Locator(path, raw, tree)
+    locate = _Locator(path, raw, text)
     try:
         questionnaire = Questionnaire.model_validate(raw)
     except ValidationError as exc:
@@ -98,8 +99,16 @@ def _pydantic_message(err: dict[str, Any]) -> str:
 class _Locator:
     """Turns a location in the parsed data into a line number and an item name."""
 
-    def __init__(self, path: Path, raw: Any, tree: yaml.Node | None):
-        self.path, self.raw, self.tree = path, raw, tree
+    def __init__(self, path: Path, raw: Any, text: str):
+        self.path, self.raw, self.text = path, raw, text
+        self._tree: yaml.Node | None = None
+
+    @property
+    def tree(self) -> yaml.Node | None:
+        # The node tree (with line numbers) is built only when there is a problem.
+        if self._tree is None:
+            self._tree = yaml.compose(self.text, Loader=_Loader)
+        return self._tree
 
     def __call__(self, loc: tuple, message: str) -> Problem:
         return Problem(self.path, self._line(loc), self._item(loc), message)
