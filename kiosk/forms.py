@@ -20,6 +20,7 @@ from wtforms.validators import StopValidation
 
 from .answers import AnswerProblem, Problem, check_answer, to_form_value
 from .content import Question
+from .display import long_date
 from .i18n import gettext as _
 from .i18n import local
 
@@ -48,16 +49,16 @@ def problem_message(question: Question, problem: Problem, language: str) -> str:
         return _("Select ‘%(option)s’ on its own, or untick it", option=option)
     if problem.kind == "range":
         low, high = problem.params["min"], problem.params["max"]
+        if low is None:
+            return _("Enter a whole number of %(high)d or less", high=high)
+        if high is None:
+            return _("Enter a whole number of %(low)d or more", low=low)
         return _("Enter a whole number from %(low)d to %(high)d", low=low, high=high)
     if problem.kind == "too_early":
         return _("The date must be on or after %(date)s", date=long_date(problem.params["date"]))
     if problem.kind == "too_late":
         return _("The date must be on or before %(date)s", date=long_date(problem.params["date"]))
     return _("Check your answer: %(label)s", label=label)
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day.strftime('%B %Y')}"
 
 
 class _AnswerCheck:

@@ -7,23 +7,73 @@ editing its content knows exactly where to look.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .schema import EnableWhen, Question, Questionnaire
 
 DEFAULT_CONTENT_DIR = Path(__file__).parent
+M = TypeVar("M", bound=BaseModel)
+
 # libyaml's parser when PyYAML was built with it: several times faster.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    def __init__(self, key: Any, mark: yaml.Mark):
+        super().__init__(None, None, f"'{key}' is given twice", mark)
+        self.key = key
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loading that refuses a key given twice in one mapping, which plain
+    YAML loading would silently overwrite with the second value."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise _DuplicateKey(key, key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _loc_of_key(node: yaml.Node | None, line: int, key: Any, path: tuple = ()) -> tuple:
+    """The location (keys and indexes) of ``key`` written on ``line`` (0-based)."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value in node.value:
+            if key_node.start_mark.line == line and key_node.value == str(key):
+                return (*path, key)
+            found = _loc_of_key(value, line, key, (*path, key_node.value))
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found = _loc_of_key(item, line, key, (*path, index))
+            if found:
+                return found
+    return ()
+
+
 QUESTIONNAIRE_FILE = "questionnaire.yaml"
 
 # How a list in the file names its members in messages.
 _MEMBER_NAMES = {
+    "flags": "flag",
+    "preparation": "line",
+    "day_of": "line",
+    "downtime": "line",
+    "aftercare": "line",
+    "call_clinic": "line",
+    "device_notes": "line",
+    "when": "condition",
+    "only_if": "condition",
     "topics": "topic",
     "steps": "step",
     "questions": "question",
@@ -63,29 +113,50 @@ def load_questionnaire(content_dir: Path | str | None = None) -> Questionnaire:
 
 
 def parse_questionnaire(text: str, path: Path) -> Questionnaire:
+    return parse_model(text, path, Questionnaire, _cross_check)
+
+
+def parse_model(
+    text: str,
+    path: Path,
+    model: type[M],
+    cross_check: Callable[[M], Iterable[tuple[tuple, str]]],
+) -> M:
+    """Parse YAML ``text`` into ``model``; every problem names file, line and item.
+
+    ``cross_check`` yields ``(location, message)`` for what the types cannot say.
+    """
     try:
         raw = yaml.load(text, Loader=_Loader)
+    except _DuplicateKey as exc:
+        # Name the item as for any other problem, from the file read leniently.
+        lenient = _Locator(path, yaml.load(text, Loader=_BaseLoader), text)
+        loc = _loc_of_key(lenient.tree, exc.problem_mark.line, exc.key)
+        line = exc.problem_mark.line + 1
+        raise ContentError([Problem(path, line, lenient.item(loc), exc.problem)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ContentError([Problem(path, line, "YAML syntax", problem)]) from None
     if not isinstance(raw, dict):
-        raise ContentError([Problem(path, 1, "file", "must be a mapping with steps and topics")])
+        names = [n for n, f in model.model_fields.items() if f.is_required()]
+        fields = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+        raise ContentError([Problem(path, 1, "file", f"must be a mapping with {fields}")])
 
     locate = _Locator(path, raw, text)
     try:
-        questionnaire = Questionnaire.model_validate(raw)
+        parsed = model.model_validate(raw)
     except ValidationError as exc:
         problems = [
             locate(err["loc"], _pydantic_message(err)) for err in exc.errors(include_url=False)
         ]
         raise ContentError(problems) from None
 
-    problems = [locate(loc, message) for loc, message in _cross_check(questionnaire)]
+    problems = [locate(loc, message) for loc, message in cross_check(parsed)]
     if problems:
         raise ContentError(problems)
-    return questionnaire
+    return parsed
 
 
 def _pydantic_message(err: dict[str, Any]) -> str:
@@ -107,19 +178,21 @@ class _Locator:
     def tree(self) -> yaml.Node | None:
         # The node tree (with line numbers) is built only when there is a problem.
         if self._tree is None:
-            self._tree = yaml.compose(self.text, Loader=_Loader)
+            self._tree = yaml.compose(self.text, Loader=_BaseLoader)
         return self._tree
 
     def __call__(self, loc: tuple, message: str) -> Problem:
-        return Problem(self.path, self._line(loc), self._item(loc), message)
+        return Problem(self.path, self._line(loc), self.item(loc), message)
 
-    def _item(self, loc: tuple) -> str:
+    def item(self, loc: tuple) -> str:
         parts: list[str] = []
         data, parent_key = self.raw, None
-        for key in loc:
+        for n, key in enumerate(loc):
             if isinstance(data, dict) and key in data:
                 data, parent_key = data[key], key
-                if parent_key not in _MEMBER_NAMES:
+                # A list is named by its members ("step 'x'"), unless the
+                # problem is with the list itself.
+                if parent_key not in _MEMBER_NAMES or n == len(loc) - 1:
                     parts.append(str(key))
             elif isinstance(data, list) and isinstance(key, int) and key < len(data):
                 data = data[key]
