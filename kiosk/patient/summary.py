@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..content import Question, Step, Topic
+from ..display import display_answer, long_date
 from ..flow import Flow
-from ..forms import long_date
 from ..i18n import gettext as _
 from ..i18n import local
 
@@ -25,22 +25,6 @@ class Group:
     topic: Topic
     title: str
     rows: list[tuple[Step, list[AnswerRow]]]
-
-
-def display_answer(question: Question, value: Any, language: str) -> str:
-    if value is None or value == "" or value == []:
-        return _("Not given")
-    if question.type == "yesno":
-        return _("Yes") if value else _("No")
-    if question.type in ("choice", "multichoice"):
-        labels = {o.value: local(o.label, language) for o in question.options or []}
-        chosen = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(v, v) for v in chosen)
-    if question.type == "date":
-        return long_date(dt.date.fromisoformat(value))
-    if question.type == "integer" and question.suffix:
-        return f"{value} {local(question.suffix, language)}"
-    return str(value)
 
 
 def check_groups(flow: Flow, answers: dict[str, Any], language: str) -> list[Group]:

@@ -1,0 +1,50 @@
+"""Answers and dates in words, as patients and staff read them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .content import Question
+from .i18n import gettext as _
+from .i18n import local
+
+
+def long_date(day: dt.date) -> str:
+    """``14 June 2027``."""
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def display_answer(question: Question, value: Any, language: str) -> str:
+    if value is None or value == "" or value == []:
+        return _("Not given")
+    if question.type == "yesno":
+        return _("Yes") if value else _("No")
+    if question.type in ("choice", "multichoice"):
+        labels = {o.value: local(o.label, language) for o in question.options or []}
+        chosen = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v, v) for v in chosen)
+    if question.type == "date":
+        return long_date(dt.date.fromisoformat(value))
+    if question.type == "integer" and question.suffix:
+        return f"{value} {local(question.suffix, language)}"
+    return str(value)
+
+
+def answer_lines(flow, answers: dict[str, Any], language: str) -> list[tuple[str, list]]:
+    """Every answer that applies, grouped by topic: ``[(topic, [(question, answer)])]``."""
+    groups = []
+    applicable = flow.applicable_steps(answers)
+    for topic in flow.topics:
+        lines = [
+            (
+                local(q.summary_label or q.label, language),
+                display_answer(q, answers.get(q.id), language),
+            )
+            for step in applicable
+            if step.topic == topic.id
+            for q in flow.enabled_questions(step, answers)
+        ]
+        if lines:
+            groups.append((local(topic.title, language), lines))
+    return groups
