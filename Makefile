@@ -8,18 +8,19 @@ FLASK  := $(BIN)/flask --app kiosk
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test install db lint bench clean system-test-deps
+.PHONY: run test install db lint bench clean system-deps system-test-deps
 
-run: install db
+run: system-deps install db
 	$(FLASK) serve
 
-test: system-test-deps $(VENV)/.installed-test
+test: system-deps system-test-deps $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 
 db: install
 	$(FLASK) db upgrade
+	$(FLASK) staff ensure-admin
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -42,6 +43,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@
+
+# WeasyPrint renders the PDFs with Pango (the fonts ship with the app).
+system-deps:
+	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
+	  $(APT) update -q && $(APT) install -y -q libpango-1.0-0 libpangoft2-1.0-0; fi
 
 # Browser tests drive Debian's Chromium; PDF checks use poppler-utils.
 system-test-deps:

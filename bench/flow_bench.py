@@ -1,5 +1,6 @@
-"""How fast the questionnaire answers: content loading, branching, and whole
-patient journeys through the app (Flask test client, SQLite file, CSRF on).
+"""How fast the kiosk answers: content loading, branching, the plan engine,
+PDF rendering, whole patient journeys (Flask test client, SQLite file, CSRF
+on, both PDFs rendered on submit) and the staff queue's refresh.
 
 Run: make bench   (or: .venv/bin/python bench/flow_bench.py [--journeys N])
 """
@@ -7,6 +8,8 @@ Run: make bench   (or: .venv/bin/python bench/flow_bench.py [--journeys N])
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import platform
 import statistics
 import sys
@@ -16,12 +19,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import flask_migrate  # noqa: E402
+import flask_migrate
 
-from kiosk import create_app  # noqa: E402
-from kiosk.content import load_questionnaire  # noqa: E402
-from kiosk.flow import Flow  # noqa: E402
-from tests.patient_client import PLAIN, PatientClient  # noqa: E402
+from kiosk import create_app
+from kiosk.content import load_questionnaire
+from kiosk.extensions import db
+from kiosk.flow import Flow
+from kiosk.models import Draft
+from kiosk.pdf import render_summary
+from kiosk.submission import submit_draft
+from kiosk.summaries import build_document
+from tests.patient_client import PLAIN, PatientClient
+from tests.staff_helpers import EXAMPLES, StaffClient
 
 FOLLOW_UPS = {
     "about": {**PLAIN["about"], "contact_consent": "yes"},
@@ -42,14 +51,15 @@ def report(name: str, samples: list[float]) -> None:
     samples = sorted(samples)
     p95 = samples[max(0, round(len(samples) * 0.95) - 1)]
     print(
-        f"{name:<44} n={len(samples):<5} median {statistics.median(samples):8.3f} ms"
+        f"{name:<48} n={len(samples):<5} median {statistics.median(samples):8.3f} ms"
         f"   p95 {p95:8.3f} ms"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--journeys", type=int, default=30)
+    parser.add_argument("--journeys", type=int, default=20)
+    parser.add_argument("--renders", type=int, default=10)
     args = parser.parse_args()
 
     print(f"# {' '.join(sys.argv)}  (python {platform.python_version()}, {platform.machine()})")
@@ -57,11 +67,33 @@ def main() -> None:
 
     flow = Flow(load_questionnaire())
     answers = {"isotretinoin": "stopped", "contact_consent": True, "diabetes": True}
-    report("applicable_steps (10 steps, 42 questions)",
-           timed(lambda: flow.applicable_steps(answers), 2000))
+    report(
+        "applicable_steps (10 steps, 42 questions)",
+        timed(lambda: flow.applicable_steps(answers), 2000),
+    )
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"INSTANCE_PATH": folder})
+        app = create_app({"INSTANCE_PATH": folder, "PDF_DIR": str(Path(folder) / "pdfs")})
+        engine = app.extensions["kiosk.plan"]
+        example = json.loads((EXAMPLES / "fitzpatrick-6-rf-pacemaker.json").read_text())
+        report(
+            "plan engine: build one plan",
+            timed(lambda: engine.build(example["answers"], language="en"), 500),
+        )
+        document = build_document(
+            app,
+            example["answers"],
+            language="en",
+            reference="BEN-CHM",
+            submitted_at=dt.datetime.now().astimezone(),
+        )
+        render_summary(document, "patient")  # fonts loaded once, as in a running server
+        for copy in ("patient", "staff"):
+            report(
+                f"render the {copy} copy (WeasyPrint)",
+                timed(lambda copy=copy: render_summary(document, copy), args.renders),
+            )
+
         with app.app_context():
             flask_migrate.upgrade()
         step_times: list[float] = []
@@ -81,8 +113,24 @@ def main() -> None:
             patient.walk(FOLLOW_UPS)
             patient.submit()
             journey_times.append((time.perf_counter() - start) * 1000)
-        report("one request (GET or POST of a step)", step_times)
-        report("whole journey: 10 steps + check + submit", journey_times)
+        report("one request (GET or POST of a step, or submit)", step_times)
+        report("whole journey: 10 steps, check, submit, 2 PDFs", journey_times)
+
+        with app.app_context():
+            for _ in range(50 - args.journeys):
+                draft = Draft(answers=example["answers"], asked=[])
+                db.session.add(draft)
+                db.session.flush()
+                submit_draft(draft, app.extensions["kiosk.flow"])
+            runner = app.test_cli_runner()
+            output = runner.invoke(args=["staff", "create", "bench"]).output
+        password = output.rsplit(" ", 1)[-1].strip()
+        staff = StaffClient(app.test_client())
+        staff.login("bench", password)
+        report(
+            "staff queue refresh, 50 consultations today",
+            timed(lambda: staff.client.post("/staff/queue/rows"), 20),
+        )
 
 
 if __name__ == "__main__":

@@ -18,10 +18,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     ``config`` overrides every other source of settings (tests use it).
     """
-    from . import cli, errors, extensions, settings, templating
+    from . import auth, cli, errors, extensions, settings, templating
     from .content import load_questionnaire
     from .flow import Flow
     from .patient import bp as patient_bp
+    from .plan import PlanEngine, Policy, load_rules
+    from .staff import bp as staff_bp
 
     app = Flask(
         __name__,
@@ -32,12 +34,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     settings.configure(app, config)
     extensions.init_app(app)
+    auth.init_app(app)
 
     # The content is validated once, here: a broken file stops the app.
     questionnaire = load_questionnaire(app.config["CONTENT_DIR"])
+    rules = load_rules(questionnaire, app.config["CONTENT_DIR"])
     app.extensions["kiosk.flow"] = Flow(questionnaire)
+    policy = Policy.from_settings(app.config)
+    app.extensions["kiosk.plan"] = PlanEngine(questionnaire, rules, policy)
 
     app.register_blueprint(patient_bp)
+    app.register_blueprint(staff_bp)
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

@@ -122,3 +122,20 @@ def to_form_value(question: Question, value: Any) -> Any:
     if question.type == "integer":
         return str(value)
     return value
+
+
+def stored_answer_problems(flow, answers: dict[str, Any], today: dt.date) -> dict[str, Problem]:
+    """Check a whole set of stored answers (e.g. a preview file) as the kiosk
+    would: every question that applies, by its id."""
+    problems: dict[str, Problem] = {}
+    for step in flow.applicable_steps(answers):
+        for question in flow.enabled_questions(step, answers):
+            raw = to_form_value(question, answers.get(question.id))
+            try:
+                check_answer(question, raw, today)
+            except AnswerProblem as exc:
+                problems[question.id] = exc.problem
+    known = {q.id for s in flow.steps for q in s.questions}
+    for question_id in sorted(answers.keys() - known):
+        problems[question_id] = Problem("unknown_question")
+    return problems

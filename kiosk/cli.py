@@ -12,11 +12,200 @@ import socket
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 
 def init_app(app: Flask) -> None:
-    """App-bound commands (none yet besides the plugins below)."""
+    app.cli.add_command(summary_command)
+    app.cli.add_command(pdfs_cli)
+    app.cli.add_command(staff_cli)
+
+
+@click.group("staff", help="Staff accounts: one per person, role staff or admin.")
+def staff_cli() -> None:
+    pass
+
+
+def _account(username: str):
+    from .extensions import db
+    from .models import StaffUser
+
+    user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        raise click.ClickException(f"no account named '{username}'")
+    return user
+
+
+@staff_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
+@click.option("--name", "display_name", default=None, help="Name shown on reviews and notes.")
+@with_appcontext
+def staff_create(username: str, role: str, display_name: str | None) -> None:
+    """Create an account and print its password, once."""
+    from . import audit
+    from .auth import hash_password, new_password
+    from .extensions import db
+    from .models import StaffUser
+
+    username = username.strip()
+    if not username or len(username) > 60:
+        raise click.ClickException("the username must be 1 to 60 characters")
+    if db.session.scalar(db.select(StaffUser).where(StaffUser.username == username)):
+        raise click.ClickException(f"an account named '{username}' already exists")
+    password = new_password()
+    user = StaffUser(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("account_created", user=user, detail=f"role {role}")
+    click.echo(f"Created {role} account '{username}'. Password (shown only now): {password}")
+
+
+@staff_cli.command("disable")
+@click.argument("username")
+@with_appcontext
+def staff_disable(username: str) -> None:
+    """Disable an account: it can no longer sign in, and its sessions end."""
+    import secrets
+
+    from . import audit
+    from .extensions import db
+
+    user = _account(username)
+    user.active = False
+    user.session_token = secrets.token_urlsafe(24)
+    db.session.flush()
+    audit.record("account_disabled", user=user)
+    click.echo(f"Disabled '{username}'.")
+
+
+@staff_cli.command("reset")
+@click.argument("username")
+@with_appcontext
+def staff_reset(username: str) -> None:
+    """Give an account a new password (printed once) and end its sessions."""
+    import secrets
+
+    from . import audit
+    from .auth import hash_password, new_password
+
+    user = _account(username)
+    password = new_password()
+    user.password_hash = hash_password(password)
+    user.session_token = secrets.token_urlsafe(24)
+    user.active = True
+    audit.record("password_reset", user=user)
+    click.echo(f"New password for '{username}' (shown only now): {password}")
+
+
+@staff_cli.command("list")
+@with_appcontext
+def staff_list() -> None:
+    """List the accounts."""
+    from .extensions import db
+    from .models import StaffUser
+
+    for user in db.session.scalars(db.select(StaffUser).order_by(StaffUser.username)):
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.username:<20} {user.role:<6} {state:<9} {user.display_name}")
+
+
+@staff_cli.command("ensure-admin")
+@with_appcontext
+def staff_ensure_admin() -> None:
+    """On an empty database, create an 'admin' account and print its password once."""
+    from .extensions import db
+    from .models import StaffUser
+
+    if db.session.scalar(db.select(StaffUser.id).limit(1)) is not None:
+        return
+    click.get_current_context().invoke(
+        staff_create, username="admin", role="admin", display_name="Administrator"
+    )
+
+
+@click.command("summary")
+@click.argument("answers_file", type=click.File("r", encoding="utf-8"))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="PDF to write.")
+@click.option(
+    "--copy", type=click.Choice(["patient", "staff"]), default="patient", show_default=True
+)
+@click.option("--lang", default=None, help="Patient's language (default: the file's, or en).")
+@with_appcontext
+def summary_command(answers_file, out: str, copy: str, lang: str | None) -> None:
+    """Render the summary the kiosk would print for ANSWERS_FILE (JSON; see README)."""
+    import datetime as dt
+    import json
+
+    from .answers import stored_answer_problems
+    from .forms import problem_message
+    from .pdf import render_summary
+    from .summaries import build_document
+
+    app = current_app._get_current_object()
+    flow = app.extensions["kiosk.flow"]
+    try:
+        data = json.load(answers_file)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{answers_file.name}: not valid JSON ({exc})") from None
+    answers = data.get("answers", data) if isinstance(data, dict) else None
+    if not isinstance(answers, dict):
+        raise click.ClickException(f"{answers_file.name}: expected a JSON object of answers")
+    language = lang or data.get("language") or "en"
+    if language not in flow.questionnaire.languages:
+        offered = ", ".join(flow.questionnaire.languages)
+        raise click.ClickException(f"language '{language}' is not offered ({offered})")
+    today = dt.date.fromisoformat(data["today"]) if "today" in data else dt.date.today()
+
+    problems = stored_answer_problems(flow, answers, today)
+    if problems:
+        for question_id, problem in problems.items():
+            question = flow.question(question_id)
+            words = (
+                problem_message(question, problem, language)
+                if question
+                else "not a question of this questionnaire"
+            )
+            click.echo(f"{answers_file.name}: {question_id}: {words}", err=True)
+        raise click.ClickException(f"{len(problems)} answer(s) need fixing")
+
+    submitted = dt.datetime.combine(today, dt.time(9, 0)).astimezone()
+    document = build_document(
+        app,
+        answers,
+        language=language,
+        reference=data.get("reference", "PRE-VIEW"),
+        submitted_at=submitted,
+        today=today,
+    )
+    pdf = render_summary(document, copy)
+    with open(out, "wb") as handle:
+        handle.write(pdf)
+    click.echo(f"Wrote {out}: {copy} copy, {len(pdf) // 1024} KiB")
+
+
+@click.group("pdfs", help="The stored summary PDFs.")
+def pdfs_cli() -> None:
+    pass
+
+
+@pdfs_cli.command("retry")
+@with_appcontext
+def pdfs_retry() -> None:
+    """Render again every summary whose last attempt failed."""
+    from .summaries import retry_failed
+
+    results = retry_failed()
+    ready = sum(1 for r in results if r.status == "ready")
+    click.echo(f"{ready} of {len(results)} summaries rendered")
+    if ready < len(results):
+        sys.exit(1)
 
 
 @click.group("content", help="Check the questionnaire content files.")

@@ -27,7 +27,8 @@ def display_answer(question: Question, value: Any, language: str) -> str:
     if question.type == "date":
         return long_date(dt.date.fromisoformat(value))
     if question.type == "integer" and question.suffix:
-        return f"{value} {local(question.suffix, language)}"
+        suffix = question.suffix_one if value == 1 and question.suffix_one else question.suffix
+        return f"{value} {local(suffix, language)}"
     return str(value)
 
 

@@ -18,3 +18,7 @@ def local(text: Mapping[str, str] | None, language: str, fallback: str = "en") -
 
 def gettext(message: str, **params: object) -> str:
     return message % params if params else message
+
+
+def ngettext(singular: str, plural: str, number: int, **params: object) -> str:
+    return gettext(singular if number == 1 else plural, num=number, **params)

@@ -7,8 +7,18 @@ import secrets
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 
@@ -60,5 +70,106 @@ class Consultation(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     first_name: Mapped[str] = mapped_column(String(60))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # new -> in_review -> reviewed
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    reviewed_by: Mapped[StaffUser | None] = relationship()
+    notes: Mapped[list[Note]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Note.created_at"
+    )
+    summaries: Mapped[list[SummaryPdf]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan"
+    )
+
+    def summary(self, copy: str) -> SummaryPdf | None:
+        return next((s for s in self.summaries if s.copy == copy), None)
+
+
+class SummaryPdf(db.Model):
+    """One printed summary of a consultation: the patient's copy or the staff copy."""
+
+    __tablename__ = "summary_pdfs"
+    __table_args__ = (UniqueConstraint("consultation_id", "copy"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[str] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    copy: Mapped[str] = mapped_column(String(10))  # patient or staff
+    status: Mapped[str] = mapped_column(String(10))  # ready or failed
+    # A random name under the PDF folder; None until a render succeeds.
+    filename: Mapped[str | None] = mapped_column(String(80))
+    size: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    rendered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="summaries")
+
+
+class StaffUser(UserMixin, db.Model):
+    """One login per person: staff or admin."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(10), default="staff")  # staff or admin
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Changes when the password is reset or the account disabled, which ends
+    # every session signed in with the old value.
+    session_token: Mapped[str] = mapped_column(
+        String(64), default=lambda: secrets.token_urlsafe(24)
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot sign in
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+class Note(db.Model):
+    """A staff note on a consultation: signed, timed, never edited."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[str] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="notes")
+    author: Mapped[StaffUser] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Who did what, and when. Never deleted by the app's normal actions."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # The account, kept as a name too so the entry survives renames.
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    username: Mapped[str | None] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    # What it was done to: a consultation by reference (ids die with deletion).
+    consultation_ref: Mapped[str | None] = mapped_column(String(12), index=True)
+    detail: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(String(45))

@@ -2,8 +2,10 @@
 variables, then the ``config`` mapping given to ``create_app``.
 
 Environment variables drop the prefix: ``KIOSK_DONE_SECONDS=30`` sets
-``DONE_SECONDS``. Values are read as JSON where they parse (numbers, true,
-false), otherwise as text. ``DATABASE_URL`` is read as it is.
+``DONE_SECONDS``. Clinic policy windows are ``POLICY_*`` settings (see
+``kiosk/plan/policy.py``), e.g. ``KIOSK_POLICY_ISOTRETINOIN_MONTHS=12``.
+Values are read as JSON where they parse (numbers, true, false), otherwise as
+text. ``DATABASE_URL`` is read as it is.
 """
 
 from __future__ import annotations
@@ -19,8 +21,21 @@ from .content.loader import DEFAULT_CONTENT_DIR
 from .paths import PROJECT_DIR
 
 DEFAULTS: dict[str, Any] = {
-    # Shown in the header of every kiosk page.
+    # The clinic's profile: kiosk header, PDF headers and contact block.
     "CLINIC_NAME": "Our clinic",
+    "CLINIC_ADDRESS": "",
+    "CLINIC_PHONE": "",
+    "CLINIC_EMAIL": "",
+    # Shown as a QR code on the patient's copy.
+    "CLINIC_BOOKING_URL": "",
+    # The language of the staff copy.
+    "CLINIC_LANGUAGE": "en",
+    # A4 or Letter.
+    "PAPER_SIZE": "A4",
+    # Staff are signed out after this many minutes without activity.
+    "STAFF_IDLE_MINUTES": 30,
+    # Where generated PDFs are kept (never served without a staff login).
+    "PDF_DIR": str(PROJECT_DIR / "pdfs"),
     # Seconds the Done screen stays before the kiosk returns to Welcome.
     "DONE_SECONDS": 20,
     # Folder holding questionnaire.yaml.

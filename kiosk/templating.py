@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
+from flask_wtf.csrf import generate_csrf
 
 from .content import Question
 from .i18n import gettext, local
@@ -25,5 +26,10 @@ def date_bounds(question: Question) -> tuple[str | None, str | None]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        _=gettext, local=local, option_hints=option_hints, date_bounds=date_bounds
+        _=gettext,
+        local=local,
+        option_hints=option_hints,
+        date_bounds=date_bounds,
+        today=dt.date.today,
+        csrf_token=generate_csrf,
     )

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from html import unescape
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 # Answers that walk the shortest path: no follow-up questions. The answers
 # for the follow-up steps are used only when other answers lead there.

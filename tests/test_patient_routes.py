@@ -37,59 +37,116 @@ FORGED = {"age_100_plus", "tattoo_removal", "maybe"}
 
 # Each case: the step, what the patient sent, and what they must be told.
 INVALID = [
-    ("about", {"first_name": "", "contact_consent": "no"}, {
-        "first_name": "Enter your first name",
-        "age_band": "Select your age group",
-    }),
-    ("about", {**PLAIN["about"], "first_name": "M" * 41}, {
-        "first_name": "First name must be 40 characters or fewer",
-    }),
-    ("about", {**PLAIN["about"], "age_band": "age_100_plus"}, {
-        "age_band": "Select one of the options",
-    }),
-    ("contact", {"phone": "call me maybe", "email": "maya@"}, {
-        "phone": "Enter a phone number using digits, spaces and an optional + at the start",
-        "email": "Enter an email address like name@example.com",
-    }),
-    ("contact", {"phone": "", "email": ""}, {
-        "phone": "Enter a phone number we can call or text",
-    }),
-    ("concerns", {}, {
-        "concerns": "Select at least one thing you would like to improve",
-        "areas": "Select at least one area",
-    }),
-    ("concerns", {"concerns": ["acne_scars", "tattoo_removal"], "areas": ["face"]}, {
-        "concerns": "Select one of the options",
-    }),
+    (
+        "about",
+        {"first_name": "", "contact_consent": "no"},
+        {
+            "first_name": "Enter your first name",
+            "age_band": "Select your age group",
+        },
+    ),
+    (
+        "about",
+        {**PLAIN["about"], "first_name": "M" * 41},
+        {
+            "first_name": "First name must be 40 characters or fewer",
+        },
+    ),
+    (
+        "about",
+        {**PLAIN["about"], "age_band": "age_100_plus"},
+        {
+            "age_band": "Select one of the options",
+        },
+    ),
+    (
+        "contact",
+        {"phone": "call me maybe", "email": "maya@"},
+        {
+            "phone": "Enter a phone number using digits, spaces and an optional + at the start",
+            "email": "Enter an email address like name@example.com",
+        },
+    ),
+    (
+        "contact",
+        {"phone": "", "email": ""},
+        {
+            "phone": "Enter a phone number we can call or text",
+        },
+    ),
+    (
+        "concerns",
+        {},
+        {
+            "concerns": "Select at least one thing you would like to improve",
+            "areas": "Select at least one area",
+        },
+    ),
+    (
+        "concerns",
+        {"concerns": ["acne_scars", "tattoo_removal"], "areas": ["face"]},
+        {
+            "concerns": "Select one of the options",
+        },
+    ),
     ("skin_type", {}, {"fitzpatrick": "Select the answer that sounds most like you"}),
-    ("skin_today", {"infection_now": "no", "broken_skin_now": "maybe"}, {
-        "broken_skin_now": "Select one of the options",
-        "changing_lesion": "Select yes if you have a skin cancer or a changing mole or mark",
-        "active_acne": "Select yes if you have active acne",
-        "skin_condition": "Select yes if you have a skin condition in the area",
-        "recent_tan": "Select yes if you have tanned in the last 2 weeks",
-    }),
-    ("health_history", {**PLAIN["health_history"], "isotretinoin": ""}, {
-        "isotretinoin": "Select whether you have taken isotretinoin",
-    }),
-    ("treatments_allergies", {
-        **PLAIN["treatments_allergies"], "recent_procedures": ["none", "toxin_filler"],
-    }, {
-        "recent_procedures": "Select ‘None of these’ on its own, or untick it",
-    }),
-    ("health_details", {"isotretinoin_months": "eight"}, {
-        "isotretinoin_months": "Enter a whole number of months, for example 8",
-    }),
-    ("health_details", {"isotretinoin_months": "700"}, {
-        "isotretinoin_months": "Enter a whole number from 0 to 600",
-    }),
-    ("goals", {"device_interest": "pen"}, {
-        "downtime": "Select how much recovery time you can accept",
-        "home_roller": "Select yes if you use an at-home roller",
-    }),
-    ("event", {"event_date": "31/12/2027"}, {
-        "event_date": "Enter a real date, for example 14 June 2027",
-    }),
+    (
+        "skin_today",
+        {"infection_now": "no", "broken_skin_now": "maybe"},
+        {
+            "broken_skin_now": "Select one of the options",
+            "changing_lesion": "Select yes if you have a skin cancer or a changing mole or mark",
+            "active_acne": "Select yes if you have active acne",
+            "skin_condition": "Select yes if you have a skin condition in the area",
+            "recent_tan": "Select yes if you have tanned in the last 2 weeks",
+        },
+    ),
+    (
+        "health_history",
+        {**PLAIN["health_history"], "isotretinoin": ""},
+        {
+            "isotretinoin": "Select whether you have taken isotretinoin",
+        },
+    ),
+    (
+        "treatments_allergies",
+        {
+            **PLAIN["treatments_allergies"],
+            "recent_procedures": ["none", "toxin_filler"],
+        },
+        {
+            "recent_procedures": "Select ‘None of these’ on its own, or untick it",
+        },
+    ),
+    (
+        "health_details",
+        {"isotretinoin_months": "eight"},
+        {
+            "isotretinoin_months": "Enter a whole number of months, for example 8",
+        },
+    ),
+    (
+        "health_details",
+        {"isotretinoin_months": "700"},
+        {
+            "isotretinoin_months": "Enter a whole number from 0 to 600",
+        },
+    ),
+    (
+        "goals",
+        {"device_interest": "pen"},
+        {
+            "downtime": "Select how much recovery time you can accept",
+            "home_roller": "Select yes if you use an at-home roller",
+        },
+    ),
+    (
+        "event",
+        {"event_date": "31/12/2027"},
+        {
+            "event_date": "Enter a real date, for example 14 June 2027",
+        },
+    ),
 ]
 
 
@@ -147,9 +204,7 @@ def test_valid_fields_of_a_rejected_screen_survive_a_reload(patient):
 def test_expired_form_keeps_answers_and_asks_to_press_again(patient):
     patient.start()
     patient.get("/step/about")
-    response = patient.client.post(
-        "/step/about", data={**PLAIN["about"], "csrf_token": "forged"}
-    )
+    response = patient.client.post("/step/about", data={**PLAIN["about"], "csrf_token": "forged"})
     assert response.status_code == 200
     assert errors(patient.last_html + response.get_data(as_text=True))
     html = response.get_data(as_text=True)
@@ -220,9 +275,7 @@ def test_htmx_gets_fragments_and_history_restore_gets_the_page(patient):
     assert patient.last_html.startswith("<!doctype html>")
     assert "HX-Request" in restore.headers["Vary"]
 
-    moved = patient.answer(
-        "concerns", {"concerns": ["acne_scars"], "areas": ["face"]}, htmx=True
-    )
+    moved = patient.answer("concerns", {"concerns": ["acne_scars"], "areas": ["face"]}, htmx=True)
     assert moved.status_code == 303
     assert moved.headers["Location"] == "/step/skin_type"
 
@@ -246,9 +299,7 @@ def test_forged_and_out_of_order_step_urls(patient):
     # Skipping ahead lands on the first step not yet answered.
     assert patient.get("/step/goals").headers["Location"] == "/step/skin_type"
     assert patient.get("/check").headers["Location"] == "/step/skin_type"
-    forged = patient.client.post(
-        "/step/event", data={"event_date": in_days(30), "notes": "skip"}
-    )
+    forged = patient.client.post("/step/event", data={"event_date": in_days(30), "notes": "skip"})
     assert forged.headers["Location"] == "/step/skin_type"
     # A follow-up that does not apply to these answers cannot be opened.
     assert patient.get("/step/contact").headers["Location"] == "/step/skin_type"

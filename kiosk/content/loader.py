@@ -64,14 +64,11 @@ def _loc_of_key(node: yaml.Node | None, line: int, key: Any, path: tuple = ()) -
 QUESTIONNAIRE_FILE = "questionnaire.yaml"
 
 # How a list in the file names its members in messages.
+# Lists named by their section as well as their members ("aftercare > line 2").
+_SECTIONS = {"preparation", "day_of", "downtime", "aftercare", "call_clinic", "device_notes"}
 _MEMBER_NAMES = {
     "flags": "flag",
-    "preparation": "line",
-    "day_of": "line",
-    "downtime": "line",
-    "aftercare": "line",
-    "call_clinic": "line",
-    "device_notes": "line",
+    **dict.fromkeys(_SECTIONS, "line"),
     "when": "condition",
     "only_if": "condition",
     "topics": "topic",
@@ -104,12 +101,16 @@ class ContentError(Exception):
 
 def load_questionnaire(content_dir: Path | str | None = None) -> Questionnaire:
     path = Path(content_dir or DEFAULT_CONTENT_DIR) / QUESTIONNAIRE_FILE
+    return parse_questionnaire(read_content(path), path)
+
+
+def read_content(path: Path) -> str:
+    """A content file's text, or a ContentError saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         problem = Problem(path, None, "file", f"cannot be read ({exc.strerror})")
         raise ContentError([problem]) from None
-    return parse_questionnaire(text, path)
 
 
 def parse_questionnaire(text: str, path: Path) -> Questionnaire:
@@ -192,7 +193,11 @@ class _Locator:
                 data, parent_key = data[key], key
                 # A list is named by its members ("step 'x'"), unless the
                 # problem is with the list itself.
-                if parent_key not in _MEMBER_NAMES or n == len(loc) - 1:
+                if (
+                    parent_key not in _MEMBER_NAMES
+                    or parent_key in _SECTIONS
+                    or (n == len(loc) - 1)
+                ):
                     parts.append(str(key))
             elif isinstance(data, list) and isinstance(key, int) and key < len(data):
                 data = data[key]
@@ -278,7 +283,7 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
 
 
 def _question_valid(loc: tuple, question: Question, languages: set[str]):
-    for field in ("label", "hint", "summary_label", "suffix"):
+    for field in ("label", "hint", "summary_label", "suffix", "suffix_one"):
         yield from _texts_complete((*loc, field), getattr(question, field), languages)
     for field in ("required", "invalid"):
         yield from _texts_complete(

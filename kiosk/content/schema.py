@@ -70,8 +70,9 @@ class Question(Strict):
     # Dates: the earliest and latest allowed, in days from today.
     min_days: int | None = None
     max_days: int | None = None
-    # Shown after the number box, e.g. "months".
+    # Shown after the number box, e.g. "months"; suffix_one after the number 1.
     suffix: LocalText | None = None
+    suffix_one: LocalText | None = None
     messages: Messages = Messages()
     enable_when: list[EnableWhen] = []
     enable_behavior: Literal["all", "any"] = "all"

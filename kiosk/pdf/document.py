@@ -1,0 +1,45 @@
+"""Everything one printed summary needs, gathered before rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..plan.model import Plan
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    booking_url: str = ""  # shown as a QR code on the patient copy
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    question: str  # short wording of the question
+    answer: str  # the answer in words ("Not given" when empty)
+
+
+@dataclass(frozen=True)
+class AnswerGroup:
+    title: str  # a topic: "About you", "Your health", ...
+    lines: tuple[AnswerLine, ...]
+
+
+@dataclass(frozen=True)
+class SummaryDocument:
+    plan: Plan  # in the patient's language
+    reference: str  # "K7P-4QX"
+    submitted_at: dt.datetime  # local time of submission
+    clinic: Clinic
+    paper: str = "A4"  # "A4" or "Letter"
+    # For the staff copy: every answer, grouped as in the questionnaire, in
+    # the clinic's language; the staff copy notes the patient's language.
+    answers: tuple[AnswerGroup, ...] = ()
+    staff_flags_plan: Plan | None = None  # the plan in the clinic's language, for its flags
+    clinic_language: str = "en"
+    reviewer: str | None = None  # the staff member who reviewed, once reviewed
+    reviewed_at: dt.datetime | None = None

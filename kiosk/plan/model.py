@@ -1,0 +1,92 @@
+"""What the plan engine hands to the summaries: plain data, already in the
+patient's language (the staff copy's flag texts in the clinic's language)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+SEVERITIES = ("do_not_treat", "review", "note")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One answer that made a flag fire."""
+
+    question_id: str
+    question: str  # the question's short wording
+    answer: str  # the answer as the patient gave it, in words
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: str
+    severity: str  # one of SEVERITIES
+    severity_label: str  # "Do not treat today", "Clinician review", "Note"
+    staff_text: str
+    patient_text: str
+    triggers: tuple[Trigger, ...]
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Benefit:
+    concern_id: str
+    concern: str  # "Acne scars"
+    may_help: str
+    course: str  # "3 to 6 sessions, about 4 weeks apart"
+    results: str  # when results show
+
+
+@dataclass(frozen=True)
+class TimedLine:
+    when: str  # "2 weeks before", "First 24 hours", "Day 0"
+    text: str
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    min_sessions: int
+    max_sessions: int
+    spacing_weeks: int
+    text: str
+
+
+@dataclass(frozen=True)
+class EventPlan:
+    event_date: dt.date
+    # fits: the whole typical course fits before the event; partial: some
+    # sessions fit; too_close: none fits, start after the event; past: the
+    # date has gone.
+    status: str
+    last_session_by: dt.date | None
+    sessions_that_fit: int
+    session_dates: tuple[dt.date, ...]
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    language: str
+    first_name: str
+    made_on: dt.date
+    concerns: tuple[str, ...]  # the concerns in words
+    areas: tuple[str, ...]
+    device: str  # pen, rf or not_sure
+    benefits: tuple[Benefit, ...]
+    sessions: SessionPlan | None
+    event: EventPlan | None
+    preparation: tuple[TimedLine, ...]
+    day_of: tuple[str, ...]
+    downtime: tuple[TimedLine, ...]
+    aftercare: tuple[TimedLine, ...]
+    call_clinic: tuple[str, ...]
+    device_notes: tuple[str, ...]
+    flags: tuple[Flag, ...] = field(default=())
+
+    def flags_of(self, severity: str) -> tuple[Flag, ...]:
+        return tuple(f for f in self.flags if f.severity == severity)
+
+    @property
+    def can_treat_today(self) -> bool:
+        return not self.flags_of("do_not_treat")

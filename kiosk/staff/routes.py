@@ -1,0 +1,364 @@
+"""Staff views. Every URL here needs a signed-in account (see ``guard``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import or_
+
+from .. import audit, fhir, summaries
+from ..auth import admin_required, authenticate, idle_timed_out, login_manager
+from ..display import answer_lines
+from ..extensions import db, htmx
+from ..forms import EmptyForm
+from ..models import AuditEvent, Consultation, Note, utcnow
+from ..reference import normalise
+from . import bp
+from .forms import AuditFilter, LoginForm, NoteForm, QueueFilter
+
+PUBLIC = {"staff.login"}
+# Requests that do not count as activity for the idle time-out.
+PASSIVE = {"staff.queue_rows"}
+
+
+@bp.before_request
+def guard():
+    if request.endpoint in PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        if htmx:
+            return htmx_response(redirect=url_for("staff.login"))
+        return login_manager.unauthorized()
+    user = current_user._get_current_object()
+    if idle_timed_out(
+        current_app.config["STAFF_IDLE_MINUTES"], touch=request.endpoint not in PASSIVE
+    ):
+        audit.record("timeout", user=user)
+        flash("You were signed out after a period of inactivity.")
+        if htmx:
+            return htmx_response(redirect=url_for("staff.login"))
+        return redirect(url_for("staff.login"))
+    return None
+
+
+@bp.after_request
+def private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")
+    return response
+
+
+# Signing in and out ------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data.strip(), form.password.data)
+        if user is None:
+            audit.record("login_failed", username=form.username.data.strip()[:60])
+            form.password.errors.append("Incorrect username or password")
+        else:
+            session.clear()  # a fresh session: nothing carried over from before
+            login_user(user)
+            user.last_login_at = utcnow()
+            audit.record("login", user=user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("staff.queue"))
+    status = 200 if request.method == "GET" or not form.errors else 422
+    return render_template("staff/login.html", form=form), status
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site, under /staff/."""
+    if target and target.startswith("/staff/") and "//" not in target and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if EmptyForm().validate_on_submit():
+        audit.record("logout")
+        logout_user()
+        session.clear()
+    return redirect(url_for("staff.login"))
+
+
+# The queue -----------------------------------------------------------------
+
+
+def _local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time.min).astimezone().astimezone(dt.UTC)
+    return start.replace(tzinfo=None), (start + dt.timedelta(days=1)).replace(tzinfo=None)
+
+
+def _queue(form: QueueFilter) -> list[Consultation]:
+    today = dt.date.today()
+    first = form.date_from.data or today
+    last = form.date_to.data or max(first, today if not form.date_from.data else first)
+    query = db.select(Consultation).where(
+        Consultation.submitted_at >= _local_day_bounds(first)[0],
+        Consultation.submitted_at < _local_day_bounds(last)[1],
+    )
+    if form.status.data:
+        query = query.where(Consultation.status == form.status.data)
+    if form.q.data:
+        text = form.q.data.strip()
+        query = query.where(
+            or_(
+                Consultation.reference == normalise(text),
+                Consultation.first_name.ilike(f"%{text}%"),
+            )
+        )
+    return list(db.session.scalars(query.order_by(Consultation.submitted_at.desc())))
+
+
+def _row(consultation: Consultation) -> dict:
+    plan = current_app.extensions["kiosk.plan"].build(
+        consultation.answers,
+        language=current_app.config["CLINIC_LANGUAGE"],
+        today=summaries.local_time(consultation.submitted_at).date(),
+    )
+    return {
+        "consultation": consultation,
+        "submitted": summaries.local_time(consultation.submitted_at),
+        "flags": {s: len(plan.flags_of(s)) for s in ("do_not_treat", "review", "note")},
+        "pdfs": {s.copy: s.status for s in consultation.summaries},
+    }
+
+
+def _queue_context():
+    form = QueueFilter(request.form if request.method == "POST" else None)
+    form.validate()
+    return {"filter": form, "rows": [_row(c) for c in _queue(form)]}
+
+
+@bp.route("/", methods=["GET", "POST"])
+def queue():
+    # Searches are POSTed: a patient's first name never lands in a URL.
+    return render_template("staff/queue.html", **_queue_context())
+
+
+@bp.route("/queue/rows", methods=["POST"])
+def queue_rows():
+    return render_template("staff/_queue_rows.html", **_queue_context())
+
+
+# One consultation --------------------------------------------------------------
+
+
+def _consultation(consultation_id: str) -> Consultation:
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        abort(404)
+    return consultation
+
+
+@bp.route("/c/<consultation_id>")
+def consultation(consultation_id: str):
+    record = _consultation(consultation_id)
+    audit.record("view", consultation_ref=record.reference)
+    return _render_consultation(record, NoteForm())
+
+
+def _render_consultation(record: Consultation, note_form: NoteForm, status: int = 200):
+    language = current_app.config["CLINIC_LANGUAGE"]
+    flow = current_app.extensions["kiosk.flow"]
+    plan = current_app.extensions["kiosk.plan"].build(
+        record.answers,
+        language=language,
+        today=summaries.local_time(record.submitted_at).date(),
+    )
+    return render_template(
+        "staff/consultation.html",
+        record=record,
+        plan=plan,
+        submitted=summaries.local_time(record.submitted_at),
+        reviewed=summaries.local_time(record.reviewed_at) if record.reviewed_at else None,
+        groups=answer_lines(flow, record.answers, language),
+        note_form=note_form,
+        action_form=EmptyForm(),
+        pdfs={s.copy: s.status for s in record.summaries},
+        local_time=summaries.local_time,
+    ), status
+
+
+@bp.route("/c/<consultation_id>/review", methods=["POST"])
+def start_review(consultation_id: str):
+    record = _consultation(consultation_id)
+    if EmptyForm().validate_on_submit() and record.status == "new":
+        record.status = "in_review"
+        audit.record("start_review", consultation_ref=record.reference)
+    return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
+
+
+@bp.route("/c/<consultation_id>/reviewed", methods=["POST"])
+def mark_reviewed(consultation_id: str):
+    record = _consultation(consultation_id)
+    if EmptyForm().validate_on_submit():
+        record.status = "reviewed"
+        record.reviewed_by = current_user._get_current_object()
+        record.reviewed_at = utcnow()
+        audit.record("mark_reviewed", consultation_ref=record.reference)
+        # The patient's copy now carries the reviewer's name.
+        summaries.generate(record)
+        flash("Marked as reviewed. The patient's copy now names you as the reviewer.")
+    return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
+
+
+@bp.route("/c/<consultation_id>/notes", methods=["POST"])
+def add_note(consultation_id: str):
+    record = _consultation(consultation_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _render_consultation(record, form, 422)
+    db.session.add(
+        Note(
+            consultation=record,
+            author=current_user._get_current_object(),
+            text=form.text.data.strip(),
+        )
+    )
+    audit.record("note", consultation_ref=record.reference, detail=f"{len(form.text.data)} chars")
+    return redirect(url_for("staff.consultation", consultation_id=record.id) + "#notes", 303)
+
+
+@bp.route("/c/<consultation_id>/regenerate", methods=["POST"])
+def regenerate(consultation_id: str):
+    record = _consultation(consultation_id)
+    if EmptyForm().validate_on_submit():
+        results = summaries.generate(record)
+        audit.record(
+            "regenerate",
+            consultation_ref=record.reference,
+            detail=", ".join(f"{r.copy}: {r.status}" for r in results),
+        )
+        failed = [r.copy for r in results if r.status != "ready"]
+        flash("PDFs regenerated." if not failed else f"Could not render: {', '.join(failed)}.")
+    return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
+
+
+def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool, name: str):
+    record = _consultation(consultation_id)
+    summary = record.summary(copy)
+    path = summaries.pdf_path(summary) if summary else None
+    if summary is None or summary.status != "ready" or path is None or not path.exists():
+        abort(404)
+    audit.record(action, consultation_ref=record.reference)
+    return send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=attachment,
+        download_name=f"{name}-{record.reference}.pdf",
+        max_age=0,
+    )
+
+
+@bp.route("/c/<consultation_id>/patient.pdf")
+def patient_pdf(consultation_id: str):
+    # Inline, so that the browser opens it ready to print.
+    return _send_pdf(consultation_id, "patient", "print_patient", attachment=False, name="summary")
+
+
+@bp.route("/c/<consultation_id>/staff.pdf")
+def staff_pdf(consultation_id: str):
+    return _send_pdf(consultation_id, "staff", "download_staff", attachment=True, name="staff-copy")
+
+
+@bp.route("/c/<consultation_id>/fhir.json")
+def consultation_fhir(consultation_id: str):
+    record = _consultation(consultation_id)
+    flow = current_app.extensions["kiosk.flow"]
+    resource = fhir.response_resource(
+        flow.questionnaire,
+        flow,
+        response_id=record.id,
+        answers=record.answers,
+        language=record.language,
+        authored=record.submitted_at,
+        amended=bool(record.notes) or record.status == "reviewed",
+    )
+    audit.record("export_fhir", consultation_ref=record.reference)
+    return _json(resource, f"questionnaire-response-{record.reference}.json")
+
+
+@bp.route("/questionnaire.json")
+def questionnaire_fhir():
+    flow = current_app.extensions["kiosk.flow"]
+    resource = fhir.questionnaire_resource(
+        flow.questionnaire, current_app.config["CLINIC_LANGUAGE"]
+    )
+    return _json(resource, "questionnaire.json")
+
+
+def _json(resource: dict, filename: str) -> Response:
+    response = Response(
+        json.dumps(resource, indent=2, ensure_ascii=False), mimetype="application/fhir+json"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/c/<consultation_id>/delete", methods=["GET", "POST"])
+@admin_required
+def delete(consultation_id: str):
+    record = _consultation(consultation_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        paths = [summaries.pdf_path(s) for s in record.summaries]
+        reference = record.reference
+        db.session.delete(record)
+        audit.record("delete", consultation_ref=reference, commit=False)
+        db.session.commit()
+        for path in paths:
+            if path is not None:
+                path.unlink(missing_ok=True)
+        flash(f"Consultation {reference} and its PDFs were deleted.")
+        return redirect(url_for("staff.queue"), 303)
+    return render_template("staff/delete.html", record=record, form=form)
+
+
+# The audit log -----------------------------------------------------------------
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log():
+    form = AuditFilter(request.args)
+    form.action.choices = [("", "Any action"), *audit.ACTIONS.items()]
+    form.validate()
+    query = db.select(AuditEvent)
+    if form.username.data:
+        query = query.where(AuditEvent.username == form.username.data.strip())
+    if form.action.data:
+        query = query.where(AuditEvent.action == form.action.data)
+    if form.reference.data:
+        query = query.where(AuditEvent.consultation_ref == normalise(form.reference.data))
+    if form.date_from.data:
+        query = query.where(AuditEvent.at >= _local_day_bounds(form.date_from.data)[0])
+    if form.date_to.data:
+        query = query.where(AuditEvent.at < _local_day_bounds(form.date_to.data)[1])
+    events = db.session.scalars(query.order_by(AuditEvent.at.desc()).limit(500)).all()
+    return render_template(
+        "staff/audit.html",
+        filter=form,
+        events=events,
+        actions=audit.ACTIONS,
+        local_time=summaries.local_time,
+    )

@@ -1,0 +1,76 @@
+"""Staff accounts and consultations for the staff-area tests."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.extensions import db
+from kiosk.models import Consultation, Draft
+from kiosk.submission import submit_draft
+
+from .patient_client import csrf_token
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "answers"
+
+
+def example_answers(name: str) -> dict:
+    return json.loads((EXAMPLES / f"{name}.json").read_text())["answers"]
+
+
+def create_account(app, username: str, role: str = "staff", name: str | None = None) -> str:
+    """Create an account with the CLI, as a clinic would; returns its password."""
+    args = ["staff", "create", username, "--role", role]
+    if name:
+        args += ["--name", name]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    return re.search(r"Password \(shown only now\): (\S+)", result.output).group(1)
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: str
+    reference: str
+    first_name: str
+
+
+def add_consultation(app, example: str = "fine-lines-no-flags", **changes) -> Stored:
+    """A submitted consultation, stored the way the kiosk stores one."""
+    with app.app_context():
+        draft = Draft(answers={**example_answers(example), **changes}, asked=[])
+        db.session.add(draft)
+        db.session.flush()
+        consultation: Consultation = submit_draft(draft, app.extensions["kiosk.flow"])
+        return Stored(consultation.id, consultation.reference, consultation.first_name)
+
+
+class StaffClient:
+    def __init__(self, client):
+        self.client = client
+        self.html = ""
+
+    def get(self, url: str, **kwargs):
+        response = self.client.get(url, **kwargs)
+        self.html = response.get_data(as_text=True)
+        return response
+
+    def login(self, username: str, password: str):
+        self.get("/staff/login")
+        response = self.client.post(
+            "/staff/login",
+            data={"username": username, "password": password, "csrf_token": csrf_token(self.html)},
+        )
+        self.html = response.get_data(as_text=True)
+        return response
+
+    def post(self, url: str, data: dict | None = None, *, token_from: str | None = None, **kw):
+        """POST with the CSRF token of the page at ``token_from`` (default: the queue)."""
+        self.get(token_from or "/staff/")
+        response = self.client.post(
+            url, data={**(data or {}), "csrf_token": csrf_token(self.html)}, **kw
+        )
+        self.html = response.get_data(as_text=True)
+        return response

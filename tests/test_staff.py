@@ -1,0 +1,294 @@
+"""The staff area over HTTP: sign-in, protection, queue, review, notes, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kiosk.extensions import db
+from kiosk.models import AuditEvent, Consultation, Note, StaffUser, SummaryPdf
+
+from .patient_client import PatientClient, csrf_token
+from .staff_helpers import StaffClient, add_consultation, create_account
+
+
+@pytest.fixture
+def accounts(app):
+    return {
+        "sam": create_account(app, "sam", "staff", "Sam Carter"),
+        "ada": create_account(app, "ada", "admin", "Ada Okafor"),
+    }
+
+
+@pytest.fixture
+def staff(client, accounts):
+    member = StaffClient(client)
+    assert member.login("sam", accounts["sam"]).status_code == 302
+    return member
+
+
+@pytest.fixture
+def admin(app, accounts):
+    member = StaffClient(app.test_client())
+    assert member.login("ada", accounts["ada"]).status_code == 302
+    return member
+
+
+def audit_actions(app) -> list[tuple[str | None, str, str | None]]:
+    with app.app_context():
+        events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id)).all()
+        return [(e.username, e.action, e.consultation_ref) for e in events]
+
+
+def staff_urls(app, consultation_id: str) -> list[tuple[str, str]]:
+    """Every (method, URL) of the staff blueprint, from the app's URL map."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("staff.") or rule.endpoint == "staff.login":
+            continue
+        values = {arg: consultation_id for arg in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **values)
+        urls += [(method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return urls
+
+
+def test_every_staff_url_refuses_anonymous_access(app, client):
+    consultation = add_consultation(app, "pregnant")
+    urls = staff_urls(app, consultation.id)
+    assert len(urls) >= 14, urls
+    for method, url in urls:
+        response = client.open(url, method=method)
+        assert response.status_code in (302, 400), (method, url, response.status_code)
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/staff/login"), (method, url)
+        body = response.get_data(as_text=True)
+        assert "Sofia" not in body
+        assert consultation.reference not in body
+        htmx = client.open(url, method=method, headers={"HX-Request": "true"})
+        assert htmx.headers.get("HX-Redirect", "/staff/login").startswith("/staff/login")
+
+
+def test_a_patients_kiosk_session_never_reaches_staff_pages(app, client):
+    consultation = add_consultation(app, "pregnant")
+    patient = PatientClient(client)
+    patient.walk()
+    for method, url in staff_urls(app, consultation.id):
+        response = client.open(url, method=method)
+        assert response.status_code in (302, 400)
+        assert "Sofia" not in response.get_data(as_text=True)
+
+
+def test_pdfs_are_never_served_without_login(app, client):
+    from kiosk import summaries
+
+    consultation = add_consultation(app, "pregnant")
+    with app.app_context():
+        record = db.session.get(Consultation, consultation.id)
+        results = summaries.generate(record)
+        assert [r.status for r in results] == ["ready", "ready"]
+        names = [r.filename for r in results]
+    for url in (f"/staff/c/{consultation.id}/patient.pdf", f"/staff/c/{consultation.id}/staff.pdf"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert not response.get_data().startswith(b"%PDF")
+    # The files are not under static/ or anywhere the app serves without a login.
+    for name in names:
+        assert client.get(f"/static/{name}").status_code == 404
+        assert client.get(f"/pdfs/{name}").status_code == 404
+
+
+def test_sign_in_failures_and_successes_are_audited(app, client, accounts):
+    member = StaffClient(client)
+    failed = member.login("sam", "wrong password")
+    assert failed.status_code == 422
+    assert "Incorrect username or password" in member.html
+    assert member.html.count('value="sam"') == 1, "the username is kept"
+    assert "wrong password" not in member.html, "the password is never sent back"
+    member.login("nobody", "whatever")
+    assert member.login("sam", accounts["sam"]).headers["Location"] == "/staff/"
+    member.post("/staff/logout")
+    assert member.get("/staff/").status_code == 302
+    assert [(u, a) for u, a, _ in audit_actions(app) if a.startswith("log")] == [
+        ("sam", "login_failed"),
+        ("nobody", "login_failed"),
+        ("sam", "login"),
+        ("sam", "logout"),
+    ]
+
+
+def test_sign_in_redirects_only_to_staff_pages(client, accounts):
+    member = StaffClient(client)
+    member.get("/staff/login?next=//evil.example/")
+    response = client.post(
+        "/staff/login?next=//evil.example/",
+        data={
+            "username": "sam",
+            "password": accounts["sam"],
+            "csrf_token": csrf_token(member.html),
+        },
+    )
+    assert response.headers["Location"] == "/staff/"
+
+
+def test_disabled_account_cannot_sign_in_and_loses_its_session(app, staff, accounts):
+    assert staff.get("/staff/").status_code == 200
+    result = app.test_cli_runner().invoke(args=["staff", "disable", "sam"])
+    assert result.exit_code == 0
+    assert staff.get("/staff/").status_code == 302
+    assert staff.login("sam", accounts["sam"]).status_code == 422
+
+
+def test_password_reset_ends_sessions_and_prints_a_new_password(app, staff, accounts):
+    result = app.test_cli_runner().invoke(args=["staff", "reset", "sam"])
+    new_password = result.output.rsplit(" ", 1)[-1].strip()
+    assert new_password
+    assert new_password != accounts["sam"]
+    assert staff.get("/staff/").status_code == 302
+    assert staff.login("sam", accounts["sam"]).status_code == 422
+    assert staff.login("sam", new_password).status_code == 302
+
+
+def test_passwords_are_stored_as_argon2_hashes(app, accounts):
+    with app.app_context():
+        user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "sam"))
+        assert user.password_hash.startswith("$argon2id$")
+        assert accounts["sam"] not in user.password_hash
+
+
+def test_ensure_admin_creates_one_admin_on_an_empty_database_only(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["staff", "ensure-admin"])
+    assert "Created admin account 'admin'. Password (shown only now):" in first.output
+    second = runner.invoke(args=["staff", "ensure-admin"])
+    assert second.output == ""
+    with app.app_context():
+        assert [u.role for u in db.session.scalars(db.select(StaffUser))] == ["admin"]
+
+
+def test_idle_staff_session_is_signed_out(app, staff):
+    assert staff.get("/staff/").status_code == 200
+    with staff.client.session_transaction() as session:
+        session["staff_seen"] = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)).timestamp()
+    response = staff.get("/staff/")
+    assert response.headers["Location"] == "/staff/login"
+    assert staff.get("/staff/").status_code == 302
+    assert ("sam", "timeout", None) in audit_actions(app)
+
+
+def test_queue_polling_does_not_keep_an_idle_session_alive(app, staff):
+    with staff.client.session_transaction() as session:
+        seen = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)).timestamp()
+        session["staff_seen"] = seen
+    assert staff.client.post("/staff/queue/rows").status_code == 200
+    with staff.client.session_transaction() as session:
+        assert session["staff_seen"] == seen
+
+
+def test_queue_lists_todays_consultations_newest_first_with_flags(app, staff):
+    older = add_consultation(app, "fine-lines-no-flags")
+    newer = add_consultation(app, "pregnant")
+    staff.get("/staff/")
+    html = staff.html
+    assert html.index(newer.reference) < html.index(older.reference)
+    assert "Do not treat: 1" in html
+    assert "No flags" in html
+    assert 'hx-trigger="every 4s"' in html
+    assert 'hx-include="#queue-filter"' in html
+
+
+def test_queue_search_and_filters_are_posted_not_put_in_urls(app, staff):
+    maya = add_consultation(app, "fine-lines-no-flags")
+    sofia = add_consultation(app, "pregnant")
+    staff.post("/staff/queue/rows", {"q": "sof"})
+    assert sofia.reference in staff.html
+    assert maya.reference not in staff.html
+    staff.post("/staff/queue/rows", {"q": maya.reference.replace("-", "").lower()})
+    assert maya.reference in staff.html
+    assert sofia.reference not in staff.html
+    staff.post("/staff/", {"status": "reviewed"})
+    assert "No consultations match." in staff.html
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    staff.post("/staff/queue/rows", {"date_from": yesterday, "date_to": yesterday})
+    assert "No consultations match." in staff.html
+
+
+def test_consultation_page_puts_flags_first_with_their_triggers(app, staff):
+    record = add_consultation(app, "isotretinoin-2-months-ago")
+    staff.get(f"/staff/c/{record.id}")
+    html = staff.html
+    flags, answers = html.index('id="flags-title"'), html.index('id="answers-title"')
+    assert flags < answers
+    assert "Isotretinoin stopped within the clinic&#39;s window of 6 months" in html
+    assert "Months since stopping isotretinoin: <strong>2 months</strong>" in html
+    assert ("sam", "view", record.reference) in audit_actions(app)
+
+
+def test_review_notes_and_status_changes_are_recorded(app, staff):
+    record = add_consultation(app, "pregnant")
+    url = f"/staff/c/{record.id}"
+    staff.post(f"{url}/review", token_from=url)
+    empty = staff.post(f"{url}/notes", {"text": "   "}, token_from=url)
+    assert empty.status_code == 422
+    assert "Write the note before saving it" in staff.html
+    staff.post(
+        f"{url}/notes",
+        {"text": "Rebook after breastfeeding; <b>no</b> numbing cream."},
+        token_from=url,
+    )
+    staff.post(f"{url}/reviewed", token_from=url)
+    staff.get(url)
+    assert "Sam Carter" in staff.html
+    assert "&lt;b&gt;no&lt;/b&gt; numbing cream" in staff.html
+    with app.app_context():
+        stored = db.session.get(Consultation, record.id)
+        assert stored.status == "reviewed"
+        assert stored.reviewed_by.username == "sam"
+        assert stored.reviewed_at is not None
+        [note] = db.session.scalars(db.select(Note)).all()
+        assert note.author.username == "sam"
+    actions = [a for u, a, ref in audit_actions(app) if ref == record.reference and a != "view"]
+    assert actions == ["start_review", "note", "mark_reviewed"]
+
+
+def test_admin_only_actions_are_refused_to_staff(app, staff):
+    record = add_consultation(app)
+    assert staff.get("/staff/audit").status_code == 403
+    assert staff.get(f"/staff/c/{record.id}/delete").status_code == 403
+    assert staff.post(f"/staff/c/{record.id}/delete").status_code == 403
+    with app.app_context():
+        assert db.session.get(Consultation, record.id) is not None
+
+
+def test_admin_deletes_a_consultation_with_its_files_after_confirming(app, admin):
+    from kiosk import summaries
+
+    record = add_consultation(app, "pregnant")
+    with app.app_context():
+        stored = db.session.get(Consultation, record.id)
+        summaries.generate(stored)
+        paths = [summaries.pdf_path(s) for s in stored.summaries]
+    assert all(p.exists() for p in paths)
+    admin.get(f"/staff/c/{record.id}/delete")
+    assert "Yes, delete it" in admin.html
+    response = admin.post(f"/staff/c/{record.id}/delete", token_from=f"/staff/c/{record.id}/delete")
+    assert response.headers["Location"] == "/staff/"
+    assert not any(p.exists() for p in paths)
+    with app.app_context():
+        assert db.session.get(Consultation, record.id) is None
+        assert db.session.scalars(db.select(SummaryPdf)).all() == []
+    assert ("ada", "delete", record.reference) in audit_actions(app)
+
+
+def test_audit_log_answers_who_looked_at_a_record(app, staff, admin):
+    record = add_consultation(app)
+    staff.get(f"/staff/c/{record.id}")
+    admin.get(f"/staff/audit?reference={record.reference}&action=view")
+    assert "sam" in admin.html
+    assert "Viewed consultation" in admin.html
+    assert admin.html.count("<tr>") == 2  # header and one entry
+    admin.get("/staff/audit?action=login")
+    assert admin.html.count("Signed in") >= 2
