@@ -8,15 +8,26 @@ FLASK  := $(BIN)/flask --app kiosk
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test install db lint bench clean system-deps system-test-deps
+.PHONY: run test install db lint bench clean system-deps system-test-deps translations \
+	extract-messages
 
 run: system-deps install db
 	$(FLASK) serve
 
-test: system-deps system-test-deps $(VENV)/.installed-test
+test: system-deps system-test-deps $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed translations
+
+# Interface strings: compile the message catalogues (kiosk/translations/*/LC_MESSAGES).
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile -q -d kiosk/translations
+
+# After adding interface strings: extract them and update every catalogue.
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
+	  --sort-output --project kiosk -o kiosk/translations/messages.pot .
+	$(BIN)/pybabel update -q --no-wrap -i kiosk/translations/messages.pot -d kiosk/translations
 
 db: install
 	$(FLASK) db upgrade

@@ -7,12 +7,9 @@ from typing import Any
 
 from .content import Question
 from .i18n import gettext as _
-from .i18n import local
+from .i18n import local, long_date
 
-
-def long_date(day: dt.date) -> str:
-    """``14 June 2027``."""
-    return f"{day.day} {day.strftime('%B %Y')}"
+__all__ = ["answer_lines", "display_answer", "long_date"]
 
 
 def display_answer(question: Question, value: Any, language: str) -> str:

@@ -1,13 +1,66 @@
-"""Picking the patient's language out of content texts, and interface strings.
+"""Languages: interface strings from message catalogues, content texts from
+the data files.
 
-Interface strings go through ``gettext`` (``_`` in templates) so that they can
-be translated with message catalogues; content texts carry every language in
-the data files and are picked with ``local``.
+Interface strings go through ``gettext`` (``_`` in templates), translated
+from ``kiosk/translations/<lang>/LC_MESSAGES/messages.mo`` (compiled from the
+``.po`` files when the app is installed). Content texts carry every language
+in the data files and are picked with ``local``. The language in force is
+held per request, or set with ``language(code)`` around non-request work such
+as rendering a PDF; it is plain Python, so the plan engine and the PDFs use it
+without Flask.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import contextvars
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date
+from babel.support import NullTranslations, Translations
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+DEFAULT_LANGUAGE = "en"
+# The name of each language in itself, for the language choice on Welcome.
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+# How a date reads in each language; others use the locale's long format.
+DATE_PATTERNS = {"en": "d MMMM y"}
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "kiosk_language", default=DEFAULT_LANGUAGE
+)
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def set_language(code: str) -> None:
+    """The language for the rest of this request (or thread of work)."""
+    _current.set(code)
+
+
+@contextlib.contextmanager
+def language(code: str) -> Iterator[None]:
+    token = _current.set(code)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@cache
+def _catalogue(code: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS_DIR), [code], domain="messages")
+
+
+def available_catalogues() -> set[str]:
+    """Languages with a compiled catalogue, plus English (the source)."""
+    found = {p.parent.parent.name for p in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.mo")}
+    return found | {DEFAULT_LANGUAGE}
 
 
 def local(text: Mapping[str, str] | None, language: str, fallback: str = "en") -> str:
@@ -17,8 +70,16 @@ def local(text: Mapping[str, str] | None, language: str, fallback: str = "en") -
 
 
 def gettext(message: str, **params: object) -> str:
-    return message % params if params else message
+    translated = _catalogue(_current.get()).gettext(message)
+    return translated % params if params else translated
 
 
 def ngettext(singular: str, plural: str, number: int, **params: object) -> str:
-    return gettext(singular if number == 1 else plural, num=number, **params)
+    translated = _catalogue(_current.get()).ngettext(singular, plural, number)
+    return translated % {"num": number, **params}
+
+
+def long_date(day: dt.date, code: str | None = None) -> str:
+    """``14 June 2027`` / ``14 de junio de 2027``."""
+    code = code or _current.get()
+    return format_date(day, DATE_PATTERNS.get(code, "long"), locale=code)

@@ -38,6 +38,10 @@ DEFAULTS: dict[str, Any] = {
     "PDF_DIR": str(PROJECT_DIR / "pdfs"),
     # Seconds the Done screen stays before the kiosk returns to Welcome.
     "DONE_SECONDS": 20,
+    # Seconds without a touch or key before "Are you still there?", and the
+    # seconds that prompt counts down before the kiosk resets (never under 20).
+    "IDLE_SECONDS": 90,
+    "IDLE_WARNING_SECONDS": 30,
     # Folder holding questionnaire.yaml.
     "CONTENT_DIR": str(DEFAULT_CONTENT_DIR),
     # Address `flask --app kiosk serve` listens on (0.0.0.0: the clinic's network).
@@ -70,6 +74,8 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(os.environ["DATABASE_URL"])
     app.config.update(overrides or {})
+    # WCAG 2.2 SC 2.2.1: at least 20 seconds to answer the idle warning.
+    app.config["IDLE_WARNING_SECONDS"] = max(20, int(app.config["IDLE_WARNING_SECONDS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
 from .content import Question
-from .i18n import gettext, local
+from .i18n import current_language, gettext, local, ngettext
 
 
 def option_hints(question: Question, language: str) -> dict[str, str]:
@@ -27,6 +27,8 @@ def date_bounds(question: Question) -> tuple[str | None, str | None]:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         _=gettext,
+        ngettext=ngettext,
+        current_language=current_language,
         local=local,
         option_hints=option_hints,
         date_bounds=date_bounds,

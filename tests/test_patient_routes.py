@@ -245,7 +245,7 @@ def test_whole_questionnaire_plain_posts(app, patient):
     # The done screen shows once; afterwards the kiosk is back at the start.
     again = patient.get("/done")
     assert again.headers["Location"] == "/"
-    assert session_data(app, patient.client) == {}
+    assert set(session_data(app, patient.client)) <= {"csrf_token"}  # nothing of the patient
 
 
 def test_session_cookie_holds_only_the_draft_id(app, patient):
@@ -373,7 +373,7 @@ def test_restart_deletes_the_draft(app, patient):
     assert "Continue where you left off" in patient.last_html
     response = patient.client.post("/restart", data={"csrf_token": csrf_token(patient.last_html)})
     assert response.headers["Location"] == "/"
-    assert session_data(app, patient.client) == {}
+    assert set(session_data(app, patient.client)) <= {"csrf_token"}  # nothing of the patient
     with app.app_context():
         assert db.session.scalars(db.select(Draft)).all() == []
     patient.get("/")

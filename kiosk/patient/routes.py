@@ -8,6 +8,7 @@ cookie holds nothing but the id of the server-side draft.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -27,6 +28,7 @@ from ..content import Step
 from ..extensions import db, htmx
 from ..flow import Flow
 from ..forms import EmptyForm, cleaned, form_data, formdata, step_form_class
+from ..i18n import LANGUAGE_NAMES, current_language, set_language
 from ..models import Consultation, Draft
 from ..submission import submit_draft
 from . import bp, summary
@@ -40,6 +42,24 @@ def keep_out_of_caches(response: Response) -> Response:
     response.headers["Pragma"] = "no-cache"
     response.vary.add("HX-Request")
     return response
+
+
+@bp.context_processor
+def kiosk_pages() -> dict[str, Any]:
+    # Patient pages carry the idle warning and reset.
+    return {"kiosk_idle": True, "large_text": session.get("large_text", False)}
+
+
+@bp.before_request
+def patients_language() -> None:
+    """The patient's own language: their draft's, else the one picked on Welcome."""
+    draft = current_draft()
+    chosen = draft.language if draft else session.get("language")
+    set_language(chosen if chosen in offered_languages() else offered_languages()[0])
+
+
+def offered_languages() -> list[str]:
+    return list(flow().questionnaire.languages)
 
 
 def flow() -> Flow:
@@ -92,7 +112,31 @@ def welcome():
         start_form=EmptyForm(),
         draft=draft,
         resume=resume_url(draft) if draft else None,
+        languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in offered_languages()],
     )
+
+
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    """The patient's language, for this patient only: the reset wipes it."""
+    code = request.form.get("language", "")
+    if EmptyForm().validate_on_submit() and code in offered_languages():
+        session["language"] = code
+        draft = current_draft()
+        if draft is not None:
+            draft.language = code
+            db.session.commit()
+    return redirect(url_for("patient.welcome"), 303)
+
+
+@bp.route("/text-size", methods=["POST"])
+def text_size():
+    """Larger text for this patient, on every screen until the reset."""
+    if EmptyForm().validate_on_submit():
+        session["large_text"] = not session.get("large_text", False)
+    back = urlsplit(request.referrer or "")
+    same_site = back.netloc in ("", request.host)
+    return redirect(back.path if same_site and back.path.startswith("/") else "/", 303)
 
 
 @bp.route("/start", methods=["POST"])
@@ -101,23 +145,42 @@ def start():
         return redirect(url_for("patient.welcome"), 303)
     draft = current_draft()
     if draft is None:
-        draft = Draft(answers={}, asked=[])
+        draft = Draft(answers={}, asked=[], language=current_language())
         db.session.add(draft)
         db.session.commit()
+        large_text = session.get("large_text", False)
         session.clear()
         session["draft"] = draft.id
+        if large_text:
+            session["large_text"] = True
     return redirect(resume_url(draft), 303)
+
+
+def forget_patient() -> None:
+    """Delete the draft and clear the session: nothing of the patient is left."""
+    draft = current_draft()
+    if draft is not None:
+        db.session.delete(draft)
+        db.session.commit()
+    session.clear()
 
 
 @bp.route("/restart", methods=["POST"])
 def restart():
     if EmptyForm().validate_on_submit():
-        draft = current_draft()
-        if draft is not None:
-            db.session.delete(draft)
-            db.session.commit()
-        session.clear()
+        forget_patient()
     return go(url_for("patient.welcome"))
+
+
+@bp.route("/reset", methods=["POST"])
+def reset():
+    """The idle time-out (static/js/idle.js): wipe the draft and the session.
+
+    No CSRF check: the only effect is forgetting the patient, which a forged
+    request could do no harm with, and the page may be older than any token.
+    """
+    forget_patient()
+    return "", 204
 
 
 @bp.route("/step/<step_id>", methods=["GET", "POST"])
@@ -222,6 +285,7 @@ def done():
     consultation = db.session.get(Consultation, consultation_id) if consultation_id else None
     if consultation is None:
         return redirect(url_for("patient.welcome"), 303)
+    set_language(consultation.language)
     return render_template(
         "patient/done.html",
         consultation=consultation,

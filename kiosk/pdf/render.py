@@ -16,12 +16,13 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from ..i18n import gettext
+from ..i18n import current_language, gettext, language, long_date
 from ..paths import TEMPLATES_DIR
 from ..plan.model import SEVERITIES, Flag, Plan, TimedLine
 from .document import SummaryDocument
@@ -34,30 +35,6 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}  # document.paper -> CSS page siz
 TRIGGER_LIMIT = 300  # characters of a trigger answer shown in a flag box
 PDF_VARIANT = "pdf/ua-1"  # tagged, with title and language: what screen readers need
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-LANGUAGE_NAMES = {
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "de": "German",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "nl": "Dutch",
-    "pl": "Polish",
-}
 
 # Pango and Fontconfig are not thread-safe, and the font configuration is
 # shared: one render at a time per process (a clinic prints a few a day).
@@ -75,7 +52,7 @@ def render_summary(
     html = render_html(document, copy)
     fetcher = url_fetcher or StaticFetcher()
     base_url = static_base_url()
-    with _render_lock:
+    with _render_lock, language(copy_language(document, copy)):
         font_config = font_configuration()
         page_css = CSS(
             string=page_stylesheet(document.paper),
@@ -93,12 +70,18 @@ def render_html(document: SummaryDocument, copy: str) -> str:
     if copy not in COPIES:
         raise ValueError(f"copy must be one of {', '.join(COPIES)}, not {copy!r}")
     _paper(document.paper)  # fail before any work on an unknown paper size
-    context = _patient_context(document) if copy == "patient" else _staff_context(document)
-    return (
-        environment()
-        .get_template(TEMPLATES[copy])
-        .render(document=document, clinic=document.clinic, copy=copy, **context)
-    )
+    with language(copy_language(document, copy)):
+        context = _patient_context(document) if copy == "patient" else _staff_context(document)
+        return (
+            environment()
+            .get_template(TEMPLATES[copy])
+            .render(document=document, clinic=document.clinic, copy=copy, **context)
+        )
+
+
+def copy_language(document: SummaryDocument, copy: str) -> str:
+    """The patient's copy is in the patient's language, the staff copy in the clinic's."""
+    return document.plan.language if copy == "patient" else document.clinic_language
 
 
 @functools.cache
@@ -164,11 +147,6 @@ def css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def long_date(day: dt.date) -> str:
-    """``14 June 2027``."""
-    return f"{day.day} {gettext(MONTHS[day.month - 1])} {day.year}"
-
-
 def long_datetime(moment: dt.datetime) -> str:
     """``14 June 2027, 09:30``."""
     return f"{long_date(moment.date())}, {moment:%H:%M}"
@@ -197,9 +175,12 @@ def excerpt(text: str, limit: int = TRIGGER_LIMIT) -> str:
 
 
 def language_name(code: str) -> str:
-    """``English (en)``."""
-    name = LANGUAGE_NAMES.get(code.split("-")[0].lower())
-    return f"{gettext(name)} ({code})" if name else code
+    """``English (en)``, named in the language in force."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(current_language())
+    except (ValueError, UnknownLocaleError):
+        return code
+    return f"{name[:1].upper()}{name[1:]} ({code})" if name else code
 
 
 # What each template gets ---------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from ..content import Questionnaire
 from ..display import display_answer, long_date
 from ..flow import Flow, condition_holds
+from ..i18n import language as language_in_force
 from ..i18n import local, ngettext
 from .model import (
     SEVERITIES,
@@ -37,7 +38,10 @@ class PlanEngine:
 
         ``today`` is the day the plan is made for (event dates count from it).
         """
-        today = today or dt.date.today()
+        with language_in_force(language):
+            return self._build(answers, language=language, today=today or dt.date.today())
+
+    def _build(self, answers: Mapping[str, Any], *, language: str, today: dt.date) -> Plan:
         answers = self._with_derived(self.flow.effective_answers(answers))
         rf = self._rf_matters(answers)
         text = _Texts(language, self.policy)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 STATUSES = [
-    ("", "Any status"),
-    ("new", "New"),
-    ("in_review", "In review"),
-    ("reviewed", "Reviewed"),
+    SelectChoice("", "Any status"),
+    SelectChoice("new", "New"),
+    SelectChoice("in_review", "In review"),
+    SelectChoice("reviewed", "Reviewed"),
 ]
 
 

@@ -20,12 +20,14 @@ from flask import (
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_
+from wtforms.fields.choices import SelectChoice
 
 from .. import audit, fhir, summaries
 from ..auth import admin_required, authenticate, idle_timed_out, login_manager
 from ..display import answer_lines
 from ..extensions import db, htmx
 from ..forms import EmptyForm
+from ..i18n import set_language
 from ..models import AuditEvent, Consultation, Note, utcnow
 from ..reference import normalise
 from . import bp
@@ -38,6 +40,7 @@ PASSIVE = {"staff.queue_rows"}
 
 @bp.before_request
 def guard():
+    set_language(current_app.config["CLINIC_LANGUAGE"])
     if request.endpoint in PUBLIC:
         return None
     if not current_user.is_authenticated:
@@ -341,7 +344,10 @@ def delete(consultation_id: str):
 @admin_required
 def audit_log():
     form = AuditFilter(request.args)
-    form.action.choices = [("", "Any action"), *audit.ACTIONS.items()]
+    form.action.choices = [
+        SelectChoice("", "Any action"),
+        *(SelectChoice(code, words) for code, words in audit.ACTIONS.items()),
+    ]
     form.validate()
     query = db.select(AuditEvent)
     if form.username.data:
