@@ -21,13 +21,13 @@ install: $(VENV)/.installed translations
 
 # Interface strings: compile the message catalogues (kiosk/translations/*/LC_MESSAGES).
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile -q -d kiosk/translations
+	@$(BIN)/pybabel -q compile -d kiosk/translations
 
 # After adding interface strings: extract them and update every catalogue.
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -k ngettext:1,2 --no-location \
 	  --sort-output --project kiosk -o kiosk/translations/messages.pot .
-	$(BIN)/pybabel update -q --no-wrap -i kiosk/translations/messages.pot -d kiosk/translations
+	$(BIN)/pybabel update --no-wrap -i kiosk/translations/messages.pot -d kiosk/translations
 
 db: install
 	$(FLASK) db upgrade

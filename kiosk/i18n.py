@@ -19,13 +19,12 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DEFAULT_LANGUAGE = "en"
-# The name of each language in itself, for the language choice on Welcome.
-LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 # How a date reads in each language; others use the locale's long format.
 DATE_PATTERNS = {"en": "d MMMM y"}
 
@@ -57,6 +56,15 @@ def _catalogue(code: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [code], domain="messages")
 
 
+def own_name(code: str) -> str:
+    """A language's name in itself, for the choice on Welcome: "Español"."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
 def available_catalogues() -> set[str]:
     """Languages with a compiled catalogue, plus English (the source)."""
     found = {p.parent.parent.name for p in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.mo")}
@@ -83,3 +91,35 @@ def long_date(day: dt.date, code: str | None = None) -> str:
     """``14 June 2027`` / ``14 de junio de 2027``."""
     code = code or _current.get()
     return format_date(day, DATE_PATTERNS.get(code, "long"), locale=code)
+
+
+class LazyString:
+    """A message translated when it is shown, in the language then in force
+    (for texts fixed at import time, such as form labels and messages)."""
+
+    def __init__(self, message: str, **params: object):
+        self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        return gettext(self.message, **self.params)
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __mod__(self, values):
+        return str(self) % values
+
+
+def lazy_gettext(message: str, **params: object) -> LazyString:
+    return LazyString(message, **params)

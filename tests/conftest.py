@@ -22,6 +22,7 @@ def app(tmp_path):
         {
             "TESTING": True,
             "INSTANCE_PATH": str(tmp_path / "instance"),
+            "PDF_DIR": str(tmp_path / "pdfs"),
             "CLINIC_NAME": "Test Clinic",
         }
     )

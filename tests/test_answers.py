@@ -182,7 +182,7 @@ def test_none_of_these_with_another_option_is_rejected(flow, question_id, raw):
     found = problem(flow, question_id, raw)
     assert found.kind == "exclusive"
     # The problem names the option, so the message can say which to untick.
-    assert found.params["option"] == {"en": "None of these"}
+    assert found.params["option"]["en"] == "None of these"
 
 
 # Numbers ----------------------------------------------------------------------

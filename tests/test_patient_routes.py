@@ -230,7 +230,8 @@ def test_whole_questionnaire_plain_posts(app, patient):
     assert done.status_code == 200
     reference = re.search(r'class="reference">([A-Z0-9-]+)<', patient.last_html).group(1)
     assert re.fullmatch(r"[ACEFHJKMNPRTWXY3479]{3}-[ACEFHJKMNPRTWXY3479]{3}", reference)
-    assert 'http-equiv="refresh" content="20;url=/"' in patient.last_html
+    assert 'data-return-after="20" data-return-to="/"' in patient.last_html
+    assert 'http-equiv="refresh"' not in patient.last_html  # a timed refresh fails WCAG 2.2.1
 
     with app.app_context():
         [consultation] = db.session.scalars(db.select(Consultation)).all()
@@ -388,3 +389,16 @@ def test_no_answer_ever_travels_in_a_url(patient):
     for link in links:
         assert "Maya" not in link
         assert "=" not in link or link.endswith("?change=1"), link
+
+
+def test_web_app_manifest_asks_for_fullscreen(client):
+    manifest = client.get("/static/manifest.webmanifest").get_json(force=True)
+    assert manifest["display"] == "fullscreen"
+    assert manifest["start_url"] == "/"
+    for icon in manifest["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+    page = client.get("/").get_data(as_text=True)
+    assert '<link rel="manifest" href="/static/manifest.webmanifest">' in page
+    # Pinch-zoom stays allowed: the viewport never forbids scaling.
+    assert "user-scalable=no" not in page
+    assert "maximum-scale" not in page

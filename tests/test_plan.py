@@ -946,7 +946,7 @@ def test_a_copy_of_the_shipped_files_loads(tmp_path):
 
 def test_unknown_placeholder_in_an_aftercare_when(tmp_path):
     text = broken(
-        'when: {en: "First {makeup_hours} hours"}', 'when: {en: "First {makup_hours} hours"}'
+        'when: {en: "First {makeup_hours} hours"', 'when: {en: "First {makup_hours} hours"'
     )
     [problem] = problems_of(text, tmp_path)
     assert problem.line == line_of(text, "{makup_hours}")

@@ -28,7 +28,7 @@ from ..content import Step
 from ..extensions import db, htmx
 from ..flow import Flow
 from ..forms import EmptyForm, cleaned, form_data, formdata, step_form_class
-from ..i18n import LANGUAGE_NAMES, current_language, set_language
+from ..i18n import current_language, own_name, set_language
 from ..models import Consultation, Draft
 from ..submission import submit_draft
 from . import bp, summary
@@ -112,7 +112,7 @@ def welcome():
         start_form=EmptyForm(),
         draft=draft,
         resume=resume_url(draft) if draft else None,
-        languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in offered_languages()],
+        languages=[(code, own_name(code)) for code in offered_languages()],
     )
 
 

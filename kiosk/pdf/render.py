@@ -119,10 +119,8 @@ def page_stylesheet(paper: str, _: Callable[..., str] = gettext) -> str:
     print.css: print.css therefore sets neither ``size`` nor the bottom-center
     ``content``.
     """
-    return (
-        f"@page {{ size: {_paper(paper)};"
-        f" @bottom-center {{ content: {page_counter_content(_('Page %(page)s of %(pages)s'))} }} }}"
-    )
+    footer = page_counter_content(_("Page %(page)s of %(pages)s"))
+    return f"@page {{ size: {_paper(paper)}; @bottom-center {{ content: {footer} }} }}"
 
 
 def page_counter_content(message: str) -> str:

@@ -11,10 +11,19 @@
     if (start) start.focus({ preventScroll: false });
   });
 
-  // Focus the error summary on a full page load that shows errors.
   document.addEventListener("DOMContentLoaded", function () {
+    // Focus the error summary on a full page load that shows errors.
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();
+
+    // The Done screen returns to Welcome by itself, replacing itself in the
+    // history so that Back does not bring the patient's reference back.
+    var done = document.querySelector("[data-return-after]");
+    if (done) {
+      window.setTimeout(function () {
+        window.location.replace(done.dataset.returnTo);
+      }, Number(done.dataset.returnAfter) * 1000);
+    }
   });
 
   // Links in the error summary put focus on the field itself, and scroll its

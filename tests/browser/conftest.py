@@ -61,7 +61,12 @@ class LiveServer:
         self.log = instance / "server.log"
 
     def start(self) -> None:
-        env = {**os.environ, **self.settings, "KIOSK_INSTANCE_PATH": str(self.instance)}
+        env = {
+            **os.environ,
+            **self.settings,
+            "KIOSK_INSTANCE_PATH": str(self.instance),
+            "KIOSK_PDF_DIR": str(self.instance / "pdfs"),
+        }
         command = [
             sys.executable,
             "-m",

@@ -1,0 +1,285 @@
+"""WCAG 2.2 AA checks in real Chromium: axe-core on every page, keyboard only,
+text at 200 %."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Locator, Page, expect
+
+from kiosk import create_app
+
+from ..staff_helpers import create_account
+from . import journey
+from .conftest import LANDSCAPE, PORTRAIT, LiveServer, migrated_instance, new_page
+
+SERIOUS = {"serious", "critical"}
+
+
+def serious_violations(page: Page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+class Scanner:
+    def __init__(self, page: Page):
+        self.page = page
+        self.found: dict[str, list[str]] = {}
+
+    def scan(self, name: str) -> None:
+        self.found[name] = serious_violations(self.page)
+
+    def assert_clean(self) -> None:
+        problems = {name: v for name, v in self.found.items() if v}
+        assert problems == {}, problems
+        assert len(self.found) >= 5
+
+
+@pytest.fixture
+def idle_server(tmp_path):
+    live = LiveServer(migrated_instance(tmp_path / "instance"), KIOSK_IDLE_SECONDS="3")
+    live.start()
+    yield live
+    live.stop()
+
+
+def test_axe_finds_nothing_serious_on_any_patient_page(browser, server):
+    page = new_page(browser)
+    scanner = Scanner(page)
+    page.goto(server.url + "/")
+    scanner.scan("welcome")
+    page.get_by_role("button", name="Start").click()
+    journey.go_to(page, "about")
+    scanner.scan("about")
+    journey.press_continue(page)
+    expect(page.get_by_role("alert")).to_be_visible()
+    scanner.scan("about with errors")
+    journey.about(page)
+    scanner.scan("concerns")
+    journey.concerns(page)
+    scanner.scan("skin type")
+    journey.skin_type(page)
+    scanner.scan("skin today")
+    journey.skin_today(page)
+    scanner.scan("health history")
+    journey.health_history(page, isotretinoin="Yes, but I have stopped")
+    journey.go_to(page, "treatments_allergies")
+    scanner.scan("treatments and allergies")
+    journey.treatments_allergies(page)
+    journey.go_to(page, "health_details")
+    page.get_by_label("how many months ago").fill("lots")
+    journey.press_continue(page)
+    expect(page.get_by_role("alert")).to_be_visible()
+    scanner.scan("health details with errors")
+    page.get_by_label("how many months ago").fill("4")
+    journey.press_continue(page)
+    journey.go_to(page, "goals")
+    scanner.scan("goals")
+    journey.goals(page)
+    scanner.scan("event")
+    journey.event(page)
+    scanner.scan("check answers")
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page).to_have_url(re.compile(r"/done$"))
+    scanner.scan("done")
+    page.goto(server.url + "/step/nowhere")
+    scanner.scan("not found")
+    page.context.close()
+    scanner.assert_clean()
+
+
+def test_axe_finds_nothing_serious_in_the_idle_warning(browser, idle_server):
+    page = new_page(browser)
+    scanner = Scanner(page)
+    journey.start(page, idle_server.url)
+    expect(page.get_by_role("alertdialog")).to_be_visible(timeout=8_000)
+    scanner.scan("idle warning")
+    page.get_by_role("button", name="I need more time").click()
+    page.context.close()
+    assert scanner.found == {"idle warning": []}
+
+
+def test_axe_finds_nothing_serious_on_any_staff_page(browser, server):
+    app = create_app({"INSTANCE_PATH": str(server.instance)})
+    password = create_account(app, "ana", "admin", "Ana Admin")
+    patient = new_page(browser)
+    journey.whole_questionnaire(patient, server.url, name="Wen")
+    patient.get_by_role("button", name="Send my answers").click()
+    expect(patient).to_have_url(re.compile(r"/done$"))
+    patient.context.close()
+
+    page = new_page(browser, LANDSCAPE)
+    scanner = Scanner(page)
+    page.goto(server.url + "/staff/login")
+    scanner.scan("login")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    scanner.scan("login with errors")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Consultations")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="Wen")).to_be_visible()
+    scanner.scan("queue")
+    page.get_by_role("row").filter(has_text="Wen").get_by_role("link").click()
+    scanner.scan("consultation")
+    page.get_by_role("button", name="Save note").click()
+    scanner.scan("consultation with a note error")
+    page.get_by_role("link", name="Delete…").click()
+    scanner.scan("delete confirmation")
+    page.goto(server.url + "/staff/audit")
+    scanner.scan("audit log")
+    page.context.close()
+    scanner.assert_clean()
+
+
+def tab_to(page: Page, target: Locator, limit: int = 60) -> None:
+    """Press Tab until ``target`` has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        if target.evaluate("el => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"could not reach {target} with the Tab key")
+
+
+def choose(page: Page, group: Locator, label: str, exact: bool = True) -> None:
+    """Tab into a radio group, then arrow keys to the option (which selects it)."""
+    radios = group.get_by_role("radio")
+    tab_to(page, radios.first)
+    wanted = group.get_by_label(label, exact=exact)
+    for _ in range(radios.count() + 1):
+        if wanted.is_checked():
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"could not choose {label} with the keyboard")
+
+
+def tick(page: Page, box: Locator) -> None:
+    tab_to(page, box)
+    page.keyboard.press("Space")
+    expect(box).to_be_checked()
+
+
+def submit(page: Page) -> None:
+    tab_to(page, page.get_by_role("button", name="Continue"))
+    page.keyboard.press("Enter")
+
+
+def answer_every_group_no(page: Page) -> None:
+    groups = page.get_by_role("group")
+    for n in range(groups.count()):
+        group = groups.nth(n)
+        if group.get_by_label("No", exact=True).count():
+            choose(page, group, "No")
+
+
+def test_whole_questionnaire_by_keyboard_alone(browser, server):
+    page = new_page(browser, PORTRAIT)
+    page.goto(server.url + "/")
+    # The skip link comes first and works.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    tab_to(page, page.get_by_role("button", name="Start"))
+    page.keyboard.press("Enter")
+    journey.go_to(page, "about")
+
+    submit(page)  # nothing filled in: the error summary takes the focus
+    expect(page.get_by_role("alert")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Your first name")).to_be_focused()
+    page.keyboard.type("Keith")
+    choose(page, journey.group(page, "How old are you?"), "40 to 49")
+    choose(page, journey.group(page, "May we contact you"), "No")
+    submit(page)
+    journey.go_to(page, "concerns")
+    expect(journey.heading(page)).to_be_focused()
+
+    tick(page, page.get_by_label("Acne scars"))
+    tick(page, page.get_by_label("Face", exact=True))
+    submit(page)
+    journey.go_to(page, "skin_type")
+    choose(
+        page,
+        journey.group(page, "Which sounds most like you?"),
+        "I rarely burn and tan easily",
+        exact=False,
+    )
+    submit(page)
+    journey.go_to(page, "skin_today")
+    answer_every_group_no(page)
+    submit(page)
+    journey.go_to(page, "health_history")
+    answer_every_group_no(page)
+    choose(page, journey.group(page, "isotretinoin"), "No, never")
+    submit(page)
+    journey.go_to(page, "treatments_allergies")
+    for question in ("have you had any of these", "allergic to any of these", "Do you have any"):
+        tick(page, journey.group(page, question).get_by_label("None of these"))
+    answer_every_group_no(page)
+    submit(page)
+    journey.go_to(page, "goals")
+    choose(page, journey.group(page, "How long could you cope"), "Up to a week")
+    choose(page, journey.group(page, "Which treatment"), "Not sure yet")
+    answer_every_group_no(page)
+    submit(page)
+    journey.go_to(page, "event")
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/check$"))
+    tab_to(page, page.get_by_role("button", name="Send my answers"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/done$"))
+    expect(journey.heading(page)).to_have_text("Thank you, Keith")
+    page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_text_at_200_percent_loses_nothing(browser, server, viewport):
+    page = new_page(browser, viewport)
+    journey.start(page, server.url)
+    page.evaluate("document.documentElement.style.fontSize = '250%'")  # 200 % of 125 %
+    for step in ("about",):
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{step}: sideways scrolling of {overflow}px at 200 % text"
+    for control in (
+        page.get_by_label("Your first name"),
+        page.get_by_label("60 or over"),
+        page.get_by_role("button", name="Continue"),
+    ):
+        control.scroll_into_view_if_needed()
+        expect(control).to_be_visible()
+        box = control.bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= viewport["width"]
+    page.context.close()
+
+
+def test_larger_text_toggle_lasts_for_this_patient_only(browser, server):
+    page = new_page(browser)
+    page.goto(server.url + "/")
+    toggle = page.get_by_role("button", name="Larger text")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    toggle.click()
+    expect(page.get_by_role("button", name="Larger text")).to_have_attribute("aria-pressed", "true")
+    larger = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert larger >= size * 1.2
+    page.get_by_role("button", name="Start").click()
+    journey.go_to(page, "about")
+    assert page.evaluate("document.documentElement.classList.contains('large-text')"), (
+        "kept through the questionnaire"
+    )
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    page.context.close()

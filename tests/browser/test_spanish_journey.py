@@ -1,0 +1,136 @@
+"""A Spanish-speaking patient: the whole journey in Spanish, and a Spanish summary.
+
+The labels are read from the content files and the Spanish catalogue, so the
+test clicks exactly what a Spanish speaker sees.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from kiosk.content import load_questionnaire
+from kiosk.i18n import gettext, language, local
+
+from .conftest import new_page, screenshot
+
+QUESTIONNAIRE = load_questionnaire()
+QUESTIONS = {q.id: q for s in QUESTIONNAIRE.steps for q in s.questions}
+
+# What this patient answers, step by step (None: left empty).
+ANSWERS = {
+    "first_name": "Lucía",
+    "age_band": "age_40_49",
+    "contact_consent": False,
+    "concerns": ["acne_scars"],
+    "areas": ["face"],
+    "fitzpatrick": "type_4",
+    "infection_now": False,
+    "broken_skin_now": False,
+    "changing_lesion": False,
+    "active_acne": False,
+    "skin_condition": False,
+    "recent_tan": False,
+    "pregnant": True,
+    "bleeding_disorder": False,
+    "blood_thinners": False,
+    "isotretinoin": "never",
+    "cold_sores": True,
+    "keloid_scars": False,
+    "immune_condition": False,
+    "diabetes": False,
+    "recent_procedures": ["none"],
+    "allergies": ["none"],
+    "implants": ["none"],
+    "skin_actives": False,
+    "downtime": "week",
+    "device_interest": "pen",
+    "home_roller": False,
+}
+
+
+def es(text) -> str:
+    return local(text, "es")
+
+
+def ui(message: str, **params) -> str:
+    with language("es"):
+        return gettext(message, **params)
+
+
+def answer_screen(page: Page) -> None:
+    for question_id, value in ANSWERS.items():
+        question = QUESTIONS[question_id]
+        label = es(question.label)
+        if question.type in ("text", "textarea"):
+            field = page.get_by_label(label, exact=True)
+            if field.count():
+                field.fill(value)
+            continue
+        group = page.get_by_role("group", name=label, exact=True)
+        if not group.count():
+            continue
+        if question.type == "yesno":
+            group.get_by_label(ui("Yes") if value else ui("No"), exact=True).check()
+            continue
+        for chosen in value if isinstance(value, list) else [value]:
+            option = next(o for o in question.options if o.value == chosen)
+            group.get_by_label(es(option.label)).first.check()
+
+
+def test_whole_journey_in_spanish_with_a_spanish_summary(browser, server):
+    page = new_page(browser)
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("button", name="Español")).to_have_attribute("aria-pressed", "true")
+    screenshot(page, "spanish", "01-welcome")
+    page.get_by_role("button", name=ui("Start")).click()
+
+    for n in range(12):
+        expect(page).to_have_url(re.compile(r"/(step/\w+|check)$"))
+        if page.url.endswith("/check"):
+            break
+        heading = page.get_by_role("heading", level=1).inner_text()
+        assert heading in {es(s.title) for s in QUESTIONNAIRE.steps}, heading
+        answer_screen(page)
+        screenshot(page, "spanish", f"{n + 2:02d}-step")
+        page.get_by_role("button", name=ui("Continue")).click()
+        expect(page.get_by_role("heading", level=1)).not_to_have_text(heading)
+    expect(page.get_by_role("heading", level=1)).to_have_text(ui("Check your answers"))
+    expect(page).to_have_title(re.compile(ui("Step %(number)d of %(total)d", number=6, total=6)))
+    screenshot(page, "spanish", "20-check")
+    page.get_by_role("button", name=ui("Send my answers")).click()
+    expect(page).to_have_url(re.compile(r"/done$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        ui("Thank you, %(name)s", name="Lucía")
+    )
+    screenshot(page, "spanish", "21-done")
+
+    with sqlite3.connect(server.database) as db:
+        (language_stored,) = db.execute("select language from consultations").fetchone()
+        files = dict(db.execute("select copy, filename from summary_pdfs").fetchall())
+    assert language_stored == "es"
+    patient_pdf = PdfReader(io.BytesIO((server.instance / "pdfs" / files["patient"]).read_bytes()))
+    staff_pdf = PdfReader(io.BytesIO((server.instance / "pdfs" / files["staff"]).read_bytes()))
+    patient_text = "\n".join(p.extract_text() for p in patient_pdf.pages)
+    staff_text = "\n".join(p.extract_text() for p in staff_pdf.pages)
+
+    # The patient's copy is in Spanish: headings, content, dates, and metadata.
+    assert "Lucía" in patient_text
+    assert ui("Your microneedling summary").split("–")[0].strip() in patient_text
+    assert ui("Aftercare") in patient_text
+    assert "Page" not in patient_text
+    assert "Página" in patient_text
+    assert re.search(r"\d{1,2} de \w+ de \d{4}", patient_text), "dates in Spanish"
+    assert patient_pdf.trailer["/Root"]["/Lang"] == "es"
+    # The staff copy is in the clinic's language and says the patient's.
+    assert "Staff copy" in staff_text
+    assert "Do not treat today" in staff_text
+    assert "(es)" in staff_text
+    assert staff_pdf.trailer["/Root"]["/Lang"] == "en"
+    page.context.close()
