@@ -189,8 +189,7 @@ class PlanEngine:
     def _words(self, question_id: str, answers: Mapping[str, Any], language: str):
         question = self.flow.question(question_id)
         chosen = answers.get(question_id) or []
-        labels = {o.value: local(o.label, language) for o in (question.options or [])}
-        return tuple(labels[v] for v in chosen if v in labels)
+        return tuple(local(o.label, language) for o in question.options or [] if o.value in chosen)
 
 
 def plan_event(

@@ -26,6 +26,17 @@
     }
   });
 
+  // Keep the field being typed in above the tablet's on-screen keyboard,
+  // which shrinks the visual viewport when it opens.
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener("resize", function () {
+      var field = document.activeElement;
+      if (field && field.matches && field.matches("input, textarea")) {
+        field.scrollIntoView({ block: "center" });
+      }
+    });
+  }
+
   // Links in the error summary put focus on the field itself, and scroll its
   // question (label or legend) into view rather than just the input.
   document.addEventListener("click", function (event) {

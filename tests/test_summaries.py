@@ -1,0 +1,132 @@
+"""The PDFs as the kiosk makes and keeps them, and the preview command."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from pypdf import PdfReader
+
+from kiosk import summaries
+from kiosk.extensions import db
+from kiosk.models import Consultation, SummaryPdf
+
+from .patient_client import PLAIN
+from .staff_helpers import EXAMPLES, add_consultation
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_submitting_stores_both_pdfs_under_random_names(app, patient, tmp_path):
+    patient.walk({"about": {**PLAIN["about"], "first_name": "Ines"}})
+    patient.submit()
+    with app.app_context():
+        consultation = db.session.scalars(db.select(Consultation)).one()
+        stored = {s.copy: s for s in consultation.summaries}
+        assert {c: s.status for c, s in stored.items()} == {"patient": "ready", "staff": "ready"}
+        for copy, summary in stored.items():
+            path = summaries.pdf_path(summary)
+            assert path.parent == tmp_path / "pdfs"
+            assert consultation.reference not in path.name
+            assert "Ines" not in path.name
+            assert len(path.stem) >= 32
+            assert summary.size == path.stat().st_size
+            assert "Ines" in pdf_text(path.read_bytes()), copy
+
+
+def test_a_failed_render_keeps_the_consultation_and_can_be_retried(app, patient, monkeypatch):
+    import kiosk.pdf
+
+    def broken(document, copy):
+        raise RuntimeError("fonts missing")
+
+    monkeypatch.setattr(kiosk.pdf, "render_summary", broken)
+    patient.walk()
+    response = patient.submit()
+    assert response.headers["Location"] == "/done"
+    with app.app_context():
+        consultation = db.session.scalars(db.select(Consultation)).one()
+        assert consultation.answers["first_name"] == "Maya"
+        assert [(s.copy, s.status, s.error) for s in consultation.summaries] == [
+            ("patient", "failed", "RuntimeError: fonts missing"),
+            ("staff", "failed", "RuntimeError: fonts missing"),
+        ]
+
+    monkeypatch.undo()
+    result = app.test_cli_runner().invoke(args=["pdfs", "retry"])
+    assert result.exit_code == 0
+    assert "2 of 2 summaries rendered" in result.output
+    with app.app_context():
+        statuses = [s.status for s in db.session.scalars(db.select(SummaryPdf))]
+        assert statuses == ["ready", "ready"]
+        assert all(s.attempts == 2 for s in db.session.scalars(db.select(SummaryPdf)))
+
+
+def test_regenerating_replaces_the_old_files(app):
+    record = add_consultation(app, "pregnant")
+    with app.app_context():
+        consultation = db.session.get(Consultation, record.id)
+        first = [summaries.pdf_path(s) for s in summaries.generate(consultation)]
+        second = [summaries.pdf_path(s) for s in summaries.generate(consultation)]
+    assert all(p.exists() for p in second)
+    assert not any(p.exists() for p in first)
+
+
+def test_preview_command_renders_what_the_kiosk_would(app, tmp_path):
+    runner = app.test_cli_runner()
+    out = tmp_path / "pregnant.pdf"
+    example = EXAMPLES / "pregnant.json"
+    result = runner.invoke(args=["summary", str(example), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {out}: patient copy" in result.output
+    text = pdf_text(out.read_bytes())
+    assert "Sofia" in text
+    assert "pregnant or breastfeeding" in text
+    assert "Do not treat" not in text
+
+    staff = tmp_path / "staff.pdf"
+    result = runner.invoke(args=["summary", str(example), "--out", str(staff), "--copy", "staff"])
+    assert result.exit_code == 0, result.output
+    assert "Do not treat today" in pdf_text(staff.read_bytes())
+
+    spanish = tmp_path / "es.pdf"
+    result = runner.invoke(args=["summary", str(example), "--out", str(spanish), "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    assert "Su resumen de microneedling" in pdf_text(spanish.read_bytes())
+
+
+def test_every_example_answers_file_previews(app, tmp_path):
+    for example in sorted(EXAMPLES.glob("*.json")):
+        out = tmp_path / f"{example.stem}.pdf"
+        result = app.test_cli_runner().invoke(args=["summary", str(example), "--out", str(out)])
+        assert result.exit_code == 0, (example.name, result.output)
+        assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_preview_command_lists_every_problem_in_the_answers(app, tmp_path):
+    answers = json.loads((EXAMPLES / "pregnant.json").read_text())["answers"]
+    answers.update({"age_band": "age_100_plus", "isotretinoin": "stopped", "favourite": 1})
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"answers": answers}))
+    out = tmp_path / "never.pdf"
+    result = app.test_cli_runner().invoke(args=["summary", str(bad), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "age_band: Select one of the options" in result.output
+    assert (
+        "isotretinoin_months: Enter about how many months ago you stopped isotretinoin"
+        in result.output
+    )
+    assert "favourite: not a question of this questionnaire" in result.output
+    assert "3 answer(s) need fixing" in result.output
+    assert not out.exists()
+
+
+def test_preview_command_refuses_a_language_not_offered(app, tmp_path):
+    out = tmp_path / "x.pdf"
+    result = app.test_cli_runner().invoke(
+        args=["summary", str(EXAMPLES / "pregnant.json"), "--out", str(out), "--lang", "fr"]
+    )
+    assert result.exit_code == 1
+    assert "language 'fr' is not offered (en, es)" in result.output
