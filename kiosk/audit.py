@@ -6,25 +6,26 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from .extensions import db
+from .i18n import lazy_gettext
 from .models import AuditEvent, StaffUser
 
 ACTIONS = {
-    "login": "Signed in",
-    "login_failed": "Failed sign-in",
-    "logout": "Signed out",
-    "timeout": "Signed out after inactivity",
-    "view": "Viewed consultation",
-    "print_patient": "Opened patient copy",
-    "download_staff": "Downloaded staff copy",
-    "export_fhir": "Exported FHIR",
-    "start_review": "Started review",
-    "mark_reviewed": "Marked reviewed",
-    "note": "Added note",
-    "regenerate": "Regenerated PDFs",
-    "delete": "Deleted consultation",
-    "account_created": "Account created",
-    "account_disabled": "Account disabled",
-    "password_reset": "Password reset",
+    "login": lazy_gettext("Signed in"),
+    "login_failed": lazy_gettext("Failed sign-in"),
+    "logout": lazy_gettext("Signed out"),
+    "timeout": lazy_gettext("Signed out after inactivity"),
+    "view": lazy_gettext("Viewed consultation"),
+    "print_patient": lazy_gettext("Opened patient copy"),
+    "download_staff": lazy_gettext("Downloaded staff copy"),
+    "export_fhir": lazy_gettext("Exported FHIR"),
+    "start_review": lazy_gettext("Started review"),
+    "mark_reviewed": lazy_gettext("Marked reviewed"),
+    "note": lazy_gettext("Added note"),
+    "regenerate": lazy_gettext("Regenerated PDFs"),
+    "delete": lazy_gettext("Deleted consultation"),
+    "account_created": lazy_gettext("Account created"),
+    "account_disabled": lazy_gettext("Account disabled"),
+    "password_reset": lazy_gettext("Password reset"),
 }
 
 

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
 from .content import Question
-from .i18n import current_language, gettext, local, ngettext
+from .i18n import current_language, gettext, local, ngettext, own_name
 
 
 def option_hints(question: Question, language: str) -> dict[str, str]:
@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
         _=gettext,
         ngettext=ngettext,
         current_language=current_language,
+        # "Español (es)": a language named in itself, with its code.
+        language_name=lambda code: f"{own_name(code)} ({code})",
         local=local,
         option_hints=option_hints,
         date_bounds=date_bounds,

@@ -292,3 +292,35 @@ def test_audit_log_answers_who_looked_at_a_record(app, staff, admin):
     assert admin.html.count("<tr>") == 2  # header and one entry
     admin.get("/staff/audit?action=login")
     assert admin.html.count("Signed in") >= 2
+
+
+def test_staff_pages_speak_the_clinics_language(tmp_path):
+    import flask_migrate
+
+    from kiosk import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "es"),
+            "CLINIC_LANGUAGE": "es",
+            "PDF_DIR": str(tmp_path / "pdfs"),
+        }
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+    password = create_account(app, "lola", "admin", "Lola Ruiz")
+    record = add_consultation(app, "isotretinoin-2-months-ago")
+    member = StaffClient(app.test_client())
+    failed = member.login("lola", "no")
+    assert failed.status_code == 422
+    assert 'lang="es"' in member.html
+    member.login("lola", password)
+    member.get("/staff/")
+    assert "Consultas" in member.html
+    assert "Cerrar sesión" in member.html
+    assert "Sign out" not in member.html
+    member.get(f"/staff/c/{record.id}")
+    assert "Revisión clínica" in member.html
+    assert "Español (es)" not in member.html  # the patient answered in English
+    assert "English (en)" in member.html

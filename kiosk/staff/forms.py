@@ -7,27 +7,35 @@ from wtforms import DateField, PasswordField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..i18n import lazy_gettext
+
 STATUSES = [
-    SelectChoice("", "Any status"),
-    SelectChoice("new", "New"),
-    SelectChoice("in_review", "In review"),
-    SelectChoice("reviewed", "Reviewed"),
+    SelectChoice("", lazy_gettext("Any status")),
+    SelectChoice("new", lazy_gettext("New")),
+    SelectChoice("in_review", lazy_gettext("In review")),
+    SelectChoice("reviewed", lazy_gettext("Reviewed")),
 ]
 
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "Username", validators=[DataRequired("Enter your username"), Length(max=60)]
+        lazy_gettext("Username"),
+        validators=[
+            DataRequired(lazy_gettext("Enter your username")),
+            Length(max=60, message=lazy_gettext("Enter a username of 60 characters or fewer")),
+        ],
     )
-    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+    password = PasswordField(
+        lazy_gettext("Password"), validators=[DataRequired(lazy_gettext("Enter your password"))]
+    )
 
 
 class NoteForm(FlaskForm):
     text = TextAreaField(
-        "Add a note",
+        lazy_gettext("Add a note"),
         validators=[
-            DataRequired("Write the note before saving it"),
-            Length(max=4000, message="Keep a note under 4000 characters"),
+            DataRequired(lazy_gettext("Write the note before saving it")),
+            Length(max=4000, message=lazy_gettext("Keep a note under 4000 characters")),
         ],
     )
 
@@ -38,18 +46,20 @@ class QueueFilter(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Reference or first name", validators=[Optional(), Length(max=60)])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
-    status = SelectField("Status", choices=STATUSES, validators=[Optional()])
+    q = StringField(
+        lazy_gettext("Reference or first name"), validators=[Optional(), Length(max=60)]
+    )
+    date_from = DateField(lazy_gettext("From"), validators=[Optional()])
+    date_to = DateField(lazy_gettext("To"), validators=[Optional()])
+    status = SelectField(lazy_gettext("Status"), choices=STATUSES, validators=[Optional()])
 
 
 class AuditFilter(FlaskForm):
     class Meta:
         csrf = False
 
-    username = StringField("Staff member", validators=[Optional(), Length(max=60)])
-    action = SelectField("Action", validators=[Optional()])
-    reference = StringField("Reference", validators=[Optional(), Length(max=12)])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    username = StringField(lazy_gettext("Staff member"), validators=[Optional(), Length(max=60)])
+    action = SelectField(lazy_gettext("Action"), validators=[Optional()])
+    reference = StringField(lazy_gettext("Reference"), validators=[Optional(), Length(max=12)])
+    date_from = DateField(lazy_gettext("From"), validators=[Optional()])
+    date_to = DateField(lazy_gettext("To"), validators=[Optional()])

@@ -27,6 +27,7 @@ from ..auth import admin_required, authenticate, idle_timed_out, login_manager
 from ..display import answer_lines
 from ..extensions import db, htmx
 from ..forms import EmptyForm
+from ..i18n import gettext as _
 from ..i18n import set_language
 from ..models import AuditEvent, Consultation, Note, utcnow
 from ..reference import normalise
@@ -52,7 +53,7 @@ def guard():
         current_app.config["STAFF_IDLE_MINUTES"], touch=request.endpoint not in PASSIVE
     ):
         audit.record("timeout", user=user)
-        flash("You were signed out after a period of inactivity.")
+        flash(_("You were signed out after a period of inactivity."))
         if htmx:
             return htmx_response(redirect=url_for("staff.login"))
         return redirect(url_for("staff.login"))
@@ -76,7 +77,7 @@ def login():
         user = authenticate(form.username.data.strip(), form.password.data)
         if user is None:
             audit.record("login_failed", username=form.username.data.strip()[:60])
-            form.password.errors.append("Incorrect username or password")
+            form.password.errors.append(_("Incorrect username or password"))
         else:
             session.clear()  # a fresh session: nothing carried over from before
             login_user(user)
@@ -221,7 +222,7 @@ def mark_reviewed(consultation_id: str):
         audit.record("mark_reviewed", consultation_ref=record.reference)
         # The patient's copy now carries the reviewer's name.
         summaries.generate(record)
-        flash("Marked as reviewed. The patient's copy now names you as the reviewer.")
+        flash(_("Marked as reviewed. The patient's copy now names you as the reviewer."))
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
 
 
@@ -252,8 +253,15 @@ def regenerate(consultation_id: str):
             consultation_ref=record.reference,
             detail=", ".join(f"{r.copy}: {r.status}" for r in results),
         )
-        failed = [r.copy for r in results if r.status != "ready"]
-        flash("PDFs regenerated." if not failed else f"Could not render: {', '.join(failed)}.")
+        failed = [
+            _("patient copy") if r.copy == "patient" else _("staff copy")
+            for r in results
+            if r.status != "ready"
+        ]
+        if failed:
+            flash(_("Could not render: %(copies)s.", copies=", ".join(failed)))
+        else:
+            flash(_("PDFs regenerated."))
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
 
 
@@ -332,7 +340,7 @@ def delete(consultation_id: str):
         for path in paths:
             if path is not None:
                 path.unlink(missing_ok=True)
-        flash(f"Consultation {reference} and its PDFs were deleted.")
+        flash(_("Consultation %(reference)s and its PDFs were deleted.", reference=reference))
         return redirect(url_for("staff.queue"), 303)
     return render_template("staff/delete.html", record=record, form=form)
 
@@ -345,7 +353,7 @@ def delete(consultation_id: str):
 def audit_log():
     form = AuditFilter(request.args)
     form.action.choices = [
-        SelectChoice("", "Any action"),
+        SelectChoice("", _("Any action")),
         *(SelectChoice(code, words) for code, words in audit.ACTIONS.items()),
     ]
     form.validate()
