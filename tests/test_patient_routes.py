@@ -10,7 +10,7 @@ import pytest
 from kiosk.extensions import db
 from kiosk.models import Consultation, Draft
 
-from .patient_client import PLAIN, csrf_token, errors, field_error, in_days
+from .patient_client import PLAIN, PatientClient, csrf_token, errors, field_error, in_days
 
 FOLLOW_UPS = {
     "about": {**PLAIN["about"], "contact_consent": "yes"},
@@ -402,3 +402,17 @@ def test_web_app_manifest_asks_for_fullscreen(client):
     # Pinch-zoom stays allowed: the viewport never forbids scaling.
     assert "user-scalable=no" not in page
     assert "maximum-scale" not in page
+
+
+def test_a_patients_language_never_leaks_into_the_next_request(app, client):
+    spanish = PatientClient(app.test_client())
+    spanish.get("/")
+    spanish.client.post(
+        "/language", data={"language": "es", "csrf_token": csrf_token(spanish.last_html)}
+    )
+    assert 'lang="es"' in spanish.get("/").get_data(as_text=True)
+    # Same thread, next request, someone else: the clinic's language again.
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404
+    assert 'lang="en"' in missing.get_data(as_text=True)
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
