@@ -27,6 +27,8 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DEFAULT_LANGUAGE = "en"
 # How a date reads in each language; others use the locale's long format.
 DATE_PATTERNS = {"en": "d MMMM y"}
+# Babel's "full" pattern in English puts a comma after the month's day.
+DAY_DATE_PATTERNS = {"en": "EEEE d MMMM y"}
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar(
     "kiosk_language", default=DEFAULT_LANGUAGE
@@ -91,6 +93,13 @@ def long_date(day: dt.date, code: str | None = None) -> str:
     """``14 June 2027`` / ``14 de junio de 2027``."""
     code = code or _current.get()
     return format_date(day, DATE_PATTERNS.get(code, "long"), locale=code)
+
+
+def day_date(day: dt.date, code: str | None = None) -> str:
+    """A date with its weekday, for appointments: ``Monday 7 December 2026`` /
+    ``lunes, 7 de diciembre de 2026``."""
+    code = code or _current.get()
+    return format_date(day, DAY_DATE_PATTERNS.get(code, "full"), locale=code)
 
 
 class LazyString:

@@ -32,6 +32,8 @@ PLAIN = {
         "keloid_scars": "no",
         "immune_condition": "no",
         "diabetes": "no",
+        "hormonal_condition": "no",
+        "nsaids": "no",
     },
     "treatments_allergies": {
         "recent_procedures": ["none"],

@@ -16,6 +16,7 @@ from kiosk.plan.model import (
     EventPlan,
     Flag,
     Plan,
+    Schedule,
     SessionPlan,
     TimedLine,
     Trigger,
@@ -329,6 +330,7 @@ def base_plan(**changes) -> Plan:
         device="pen",
         benefits=(ACNE_SCARS, FINE_LINES),
         sessions=SessionPlan(3, 6, 4, COURSE_3_6),
+        schedule=SCHEDULE,
         event=None,
         preparation=PREPARATION,
         day_of=DAY_OF,
@@ -341,18 +343,25 @@ def base_plan(**changes) -> Plan:
     return replace(plan, **changes)
 
 
+SCHEDULE = Schedule(
+    status="dated",
+    earliest=dt.date(2027, 3, 2),
+    waits_for=(),
+    lines=("Your first session could be on Tuesday 2 March 2027 or later.",),
+)
+
 EVENT = EventPlan(
     event_date=dt.date(2027, 6, 12),
     status="fits",
     last_session_by=dt.date(2027, 5, 29),
     sessions_that_fit=3,
-    session_dates=(dt.date(2027, 3, 1), dt.date(2027, 3, 29), dt.date(2027, 4, 26)),
+    session_dates=(dt.date(2027, 3, 2), dt.date(2027, 3, 30), dt.date(2027, 4, 27)),
     lines=(
-        "For your event on 12 June 2027, book your last session by 29 May 2027, so that your "
-        "skin has settled with time to spare.",
-        "At one session every 4 weeks, 3 sessions fit before then: 1 March 2027, 29 March 2027, "
-        "26 April 2027.",
-        "Collagen keeps building for months after the last session, so the full result may show "
+        "For your event on 12 June 2027, book your last session by 29 May 2027. Most effects of "
+        "a session clear within about a week; the clinic leaves 2 weeks before an event to be "
+        "safe.",
+        "At one session every 4 weeks, the usual course fits before then.",
+        'Going by the usual timing under "When results show", the full result is likely to show '
         "after your event.",
     ),
 )
@@ -435,9 +444,10 @@ def long_and_hostile(paper: str = "A4") -> SummaryDocument:
         sessions_that_fit=0,
         session_dates=(),
         lines=(
-            "Your event on 20 March 2027 is 19 days away. Skin needs about 2 weeks to settle "
-            "after a session, so we suggest waiting until after your event.",
-            "You could start your sessions from 21 March 2027.",
+            "Your event on 20 March 2027 is 19 days away. Most effects of a session clear within "
+            "about a week, and the clinic leaves 2 weeks between a session and an event to be "
+            "safe, so we suggest waiting until after your event.",
+            "You could start your sessions from Monday 22 March 2027.",
         ),
     )
     allergy = flag(

@@ -306,6 +306,7 @@ BRANCHES: dict[str, tuple[list[dict], list[dict]]] = {
         [{"isotretinoin": "stopped"}],
         [{"isotretinoin": "never"}, {"isotretinoin": "taking_now"}],
     ),
+    "acne_severity": ([{"active_acne": True}], [{"active_acne": False}]),
     "skin_condition_types": ([{"skin_condition": True}], [{"skin_condition": False}]),
     "immune_details": ([{"immune_condition": True}], [{"immune_condition": False}]),
     "diabetes_control": ([{"diabetes": True}], [{"diabetes": False}]),

@@ -129,9 +129,9 @@ def test_patient_copy_plans_around_the_event_with_real_dates():
         "Planning around your event",
         "Your event 12 June 2027",
         "Book your last session by 29 May 2027",
-        "1 March 2027",
-        "29 March 2027",
-        "26 April 2027",
+        "2 March 2027",
+        "30 March 2027",
+        "27 April 2027",
         *samples.EVENT.lines,
     )
 

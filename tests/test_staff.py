@@ -222,7 +222,7 @@ def test_consultation_page_puts_flags_first_with_their_triggers(app, staff):
     html = staff.html
     flags, answers = html.index('id="flags-title"'), html.index('id="answers-title"')
     assert flags < answers
-    assert "Isotretinoin stopped within the clinic&#39;s window of 6 months" in html
+    assert "Isotretinoin stopped 6 months ago or less (the clinic&#39;s window)" in html
     assert "Months since stopping isotretinoin: <strong>2 months</strong>" in html
     assert ("sam", "view", record.reference) in audit_actions(app)
 

@@ -22,7 +22,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from ..i18n import current_language, gettext, language, long_date
+from ..i18n import current_language, day_date, gettext, language, long_date
 from ..paths import TEMPLATES_DIR
 from ..plan.model import SEVERITIES, Flag, Plan, TimedLine
 from .document import SummaryDocument
@@ -99,6 +99,7 @@ def environment() -> Environment:
     # already in the reader's language.
     env.globals["_"] = gettext
     env.filters["long_date"] = long_date
+    env.filters["day_date"] = day_date
     env.filters["long_datetime"] = long_datetime
     env.filters["by_time"] = by_time
     env.filters["excerpt"] = excerpt

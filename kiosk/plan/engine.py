@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from ..content import Questionnaire
 from ..display import display_answer, long_date
 from ..flow import Flow, condition_holds
+from ..i18n import day_date, local, ngettext
 from ..i18n import language as language_in_force
-from ..i18n import local, ngettext
 from .model import (
     SEVERITIES,
     Benefit,
     EventPlan,
     Flag,
     Plan,
+    Schedule,
     SessionPlan,
     TimedLine,
     Trigger,
 )
 from .policy import Policy
-from .rules import Condition, Line, PlanRules, resolve
+from .rules import Condition, ConcernText, FlagRule, Line, PlanRules, Window, resolve
 
 
 class PlanEngine:
@@ -36,14 +39,14 @@ class PlanEngine:
     ) -> Plan:
         """The plan for ``answers`` (a submitted consultation's), in ``language``.
 
-        ``today`` is the day the plan is made for (event dates count from it).
+        ``today`` is the consultation day: dates count from it.
         """
         with language_in_force(language):
             return self._build(answers, language=language, today=today or dt.date.today())
 
     def _build(self, answers: Mapping[str, Any], *, language: str, today: dt.date) -> Plan:
         answers = self._with_derived(self.flow.effective_answers(answers))
-        rf = self._rf_matters(answers)
+        devices = self._devices(answers)
         text = _Texts(language, self.policy)
 
         chosen = answers.get("concerns", [])
@@ -52,21 +55,24 @@ class PlanEngine:
             for o in self.flow.question("concerns").options or []
             if o.value in chosen and o.value in self.rules.concerns
         ]
-        benefits = tuple(self._benefit(c, text) for c in concern_ids)
+        fired = self._fired(answers, devices)
         sessions = self._sessions(concern_ids, text)
+        schedule = self._schedule(answers, devices, fired, today, text)
         event = None
-        if answers.get("event_date") and sessions is not None:
+        if answers.get("event_date"):
             event = plan_event(
                 dt.date.fromisoformat(answers["event_date"]),
                 today,
                 sessions,
+                schedule,
+                [self.rules.concerns[c] for c in concern_ids],
                 self.policy,
                 self.rules,
                 text,
             )
 
         def lines(section: list[Line]) -> tuple[Line, ...]:
-            return tuple(line for line in section if self._applies(line, answers, rf))
+            return tuple(line for line in section if self._applies(line, answers, devices))
 
         def timed(section: list[Line]) -> tuple[TimedLine, ...]:
             return tuple(TimedLine(text(line.when), text(line.text)) for line in lines(section))
@@ -78,8 +84,9 @@ class PlanEngine:
             concerns=self._words("concerns", answers, language),
             areas=self._words("areas", answers, language),
             device=str(answers.get("device_interest", "not_sure")),
-            benefits=benefits,
+            benefits=tuple(self._benefit(c, text) for c in concern_ids),
             sessions=sessions,
+            schedule=schedule,
             event=event,
             preparation=timed(self.rules.preparation),
             day_of=tuple(text(line.text) for line in lines(self.rules.day_of)),
@@ -87,33 +94,36 @@ class PlanEngine:
             aftercare=timed(self.rules.aftercare),
             call_clinic=tuple(text(line.text) for line in lines(self.rules.call_clinic)),
             device_notes=tuple(text(line.text) for line in lines(self.rules.device_notes)),
-            flags=self._flags(answers, rf, text),
+            flags=tuple(self._flag(rule, held, answers, text) for rule, held in fired),
         )
 
     # Screening -----------------------------------------------------------
 
-    def _flags(self, answers: dict[str, Any], rf: bool, text: _Texts) -> tuple[Flag, ...]:
+    def _fired(
+        self, answers: dict[str, Any], devices: frozenset[str]
+    ) -> list[tuple[FlagRule, list[Condition]]]:
+        """The flag rules that fire, most severe first, with the conditions that held."""
         fired = []
         for rule in self.rules.flags:
-            if rule.device == "rf" and not rf:
+            if rule.device != "any" and rule.device not in devices:
                 continue
             held = [c for c in rule.when if self._holds(c, answers)]
             met = len(held) == len(rule.when) if rule.behavior == "all" else bool(held)
-            if not met:
-                continue
-            fired.append(
-                Flag(
-                    id=rule.id,
-                    severity=rule.severity,
-                    severity_label=text(self.rules.severity_labels[rule.severity]),
-                    staff_text=text(rule.staff),
-                    patient_text=text(rule.patient),
-                    triggers=self._triggers(held, answers, text.language),
-                    sources=tuple(rule.sources),
-                )
-            )
-        fired.sort(key=lambda flag: SEVERITIES.index(flag.severity))
-        return tuple(fired)
+            if met:
+                fired.append((rule, held))
+        fired.sort(key=lambda pair: SEVERITIES.index(pair[0].severity))
+        return fired
+
+    def _flag(self, rule: FlagRule, held: list[Condition], answers, text: _Texts) -> Flag:
+        return Flag(
+            id=rule.id,
+            severity=rule.severity,
+            severity_label=text(self.rules.severity_labels[rule.severity]),
+            staff_text=text(rule.staff),
+            patient_text=text(rule.patient),
+            triggers=self._triggers(held, answers, text.language),
+            sources=tuple(rule.sources),
+        )
 
     def _triggers(self, held: list[Condition], answers, language: str) -> tuple[Trigger, ...]:
         triggers: list[Trigger] = []
@@ -136,18 +146,25 @@ class PlanEngine:
     def _holds(self, condition: Condition, answers: Mapping[str, Any]) -> bool:
         return condition_holds(resolve(condition, self.policy), answers)
 
-    def _applies(self, line: Line, answers: Mapping[str, Any], rf: bool) -> bool:
-        if (line.device == "rf" and not rf) or (line.device == "pen" and rf):
+    def _applies(self, line: Line, answers: Mapping[str, Any], devices: frozenset[str]) -> bool:
+        if line.device != "any" and line.device not in devices:
             return False
         if not line.only_if:
             return True
         results = [self._holds(c, answers) for c in line.only_if]
         return all(results) if line.behavior == "all" else any(results)
 
-    def _rf_matters(self, answers: Mapping[str, Any]) -> bool:
-        """RF screening and texts apply when the clinic offers RF and the
-        patient is interested in it or unsure."""
-        return self.policy.offers_rf and answers.get("device_interest") in ("rf", "not_sure")
+    def _devices(self, answers: Mapping[str, Any]) -> frozenset[str]:
+        """The treatments this patient may have: RF only where the clinic offers
+        it and the patient chose it or is unsure; the pen unless RF was chosen."""
+        interest = answers.get("device_interest")
+        if not self.policy.offers_rf:
+            return frozenset({"pen"})
+        if interest == "rf":
+            return frozenset({"rf"})
+        if interest == "pen":
+            return frozenset({"pen"})
+        return frozenset({"pen", "rf"})
 
     def _with_derived(self, answers: dict[str, Any]) -> dict[str, Any]:
         result = dict(answers)
@@ -157,34 +174,82 @@ class PlanEngine:
                 result[name] = derived.values[value]
         return result
 
+    # Dates ----------------------------------------------------------------
+
+    def _schedule(
+        self,
+        answers: dict[str, Any],
+        devices: frozenset[str],
+        fired: list[tuple[FlagRule, list[Condition]]],
+        today: dt.date,
+        text: _Texts,
+    ) -> Schedule:
+        """The earliest first session: the day after the consultation (or the
+        day itself where the clinic allows it), moved past every preparation
+        window and every hold that applies, onto an opening day."""
+        texts = self.rules.schedule
+        severities = {rule.severity for rule, _ in fired}
+        if "do_not_treat" in severities:
+            return Schedule("clinician", None, (), (text(texts.clinician_plans.text),))
+
+        start = today if self.policy.same_day_treatment else today + dt.timedelta(days=1)
+        windows = [
+            line.lead
+            for line in self.rules.preparation
+            if line.lead is not None and self._applies(line, answers, devices)
+        ]
+        windows += [rule.hold for rule, _ in fired if rule.hold is not None]
+        earliest, waits_for = start, []
+        for window in windows:
+            end = window_end(window, answers, today, self.policy)
+            if end > start:
+                waits_for.append(text(window.reason))
+            earliest = max(earliest, end)
+        earliest = next_opening_day(earliest, self.policy)
+
+        status = "provisional" if "review" in severities else "dated"
+        lines = [text(texts.earliest.text, date=day_date(earliest))]
+        if status == "provisional":
+            lines.append(text(texts.provisional.text))
+        return Schedule(
+            status,
+            earliest,
+            tuple(dict.fromkeys(waits_for)),
+            tuple(lines),
+            waits_heading=text(texts.waits_for.text),
+        )
+
     # Benefits and sessions ---------------------------------------------------
 
     def _benefit(self, concern_id: str, text: _Texts) -> Benefit:
         concern = self.rules.concerns[concern_id]
         option = next(o for o in self.flow.question("concerns").options if o.value == concern_id)
-        course = text(
-            self.rules.sessions,
-            min=concern.course.min,
-            max=concern.course.max,
-            spacing=self.policy.session_spacing_weeks,
-        )
+        course = None
+        if concern.course is not None:
+            course = self._course_text(concern.course.min, concern.course.max, text)
         return Benefit(
             concern_id=concern_id,
             concern=text(option.label),
-            may_help=text(concern.may_help),
+            may_help=text(concern.may_help.text),
             course=course,
-            results=text(concern.results),
+            results=text(concern.results.text),
         )
 
+    def _course_text(self, low: int | None, high: int, text: _Texts) -> str:
+        words = self.rules.sessions
+        form = words.up_to if low is None else words.about if low == high else words.range
+        return text(form, min=low, max=high, spacing=self.policy.session_spacing_weeks)
+
     def _sessions(self, concern_ids: list[str], text: _Texts) -> SessionPlan | None:
-        if not concern_ids:
-            return None
         courses = [self.rules.concerns[c].course for c in concern_ids]
-        low, high = max(c.min for c in courses), max(c.max for c in courses)
+        courses = [c for c in courses if c is not None]
+        if not courses:
+            return None
+        high = max(c.max for c in courses)
+        lows = [c.min for c in courses if c.min is not None]
+        low = min(max(lows), high) if lows else None
         spacing = self.policy.session_spacing_weeks
-        return SessionPlan(
-            low, high, spacing, text(self.rules.sessions, min=low, max=high, spacing=spacing)
-        )
+        return SessionPlan(low, high, spacing, self._course_text(low, high, text))
 
     def _words(self, question_id: str, answers: Mapping[str, Any], language: str):
         question = self.flow.question(question_id)
@@ -192,48 +257,111 @@ class PlanEngine:
         return tuple(local(o.label, language) for o in question.options or [] if o.value in chosen)
 
 
+# Calendar ----------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day where it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def window_end(window: Window, answers: Mapping[str, Any], today: dt.date, policy: Policy):
+    """The first day after ``window``: the policy setting counted from today,
+    less the time since the answer to ``window.since`` (never before today)."""
+    amount = getattr(policy, window.setting)
+    if window.since is not None:
+        since = answers.get(window.since)
+        amount -= since if isinstance(since, int) and not isinstance(since, bool) else 0
+    amount = max(amount, 0)
+    if window.unit == "months":
+        return add_months(today, amount)
+    days = {"hours": math.ceil(amount / 24), "days": amount, "weeks": amount * 7}
+    return today + dt.timedelta(days=days[window.unit])
+
+
+def next_opening_day(day: dt.date, policy: Policy) -> dt.date:
+    """``day`` itself if the clinic treats patients that day, else the next day it does."""
+    open_days = policy.opening_weekdays
+    while day.weekday() not in open_days:
+        day += dt.timedelta(days=1)
+    return day
+
+
 def plan_event(
     event_date: dt.date,
     today: dt.date,
-    sessions: SessionPlan,
+    sessions: SessionPlan | None,
+    schedule: Schedule,
+    concerns: list[ConcernText],
     policy: Policy,
     rules: PlanRules,
     text: _Texts,
 ) -> EventPlan:
-    """What fits before the event: the last session must end its downtime
-    ``last_session_weeks_before_event`` weeks before, sessions ``spacing`` apart."""
+    """What fits before the event: sessions from the earliest first session,
+    ``spacing`` weeks apart on opening days, the last one at least
+    ``last_session_weeks_before_event`` weeks before the event."""
     spacing = dt.timedelta(weeks=policy.session_spacing_weeks)
     weeks_before = policy.last_session_weeks_before_event
     last_by = event_date - dt.timedelta(weeks=weeks_before)
+    earliest = schedule.earliest
+    first_after = None
+    if earliest is not None:
+        first_after = next_opening_day(max(event_date + dt.timedelta(days=1), earliest), policy)
+
+    dates: list[dt.date] = []
+    if event_date < today:
+        status = "past"
+    elif earliest is None:
+        status = "clinician_plans"
+    elif last_by < earliest:
+        status = "too_close"
+    elif sessions is None:
+        status = "no_course"
+    else:
+        day = earliest
+        while day <= last_by and len(dates) < sessions.max_sessions:
+            dates.append(day)
+            day = next_opening_day(day + spacing, policy)
+        status = "fits" if len(dates) >= (sessions.min_sessions or 1) else "partial"
+
     values = {
         "event_date": long_date(event_date),
         "last_by": long_date(last_by),
-        "min": sessions.min_sessions,
-        "max": sessions.max_sessions,
+        "min": sessions.min_sessions if sessions else None,
+        "max": sessions.max_sessions if sessions else None,
         "spacing": policy.session_spacing_weeks,
         "weeks_before": weeks_before,
         "days_left": ngettext("%(num)d day", "%(num)d days", (event_date - today).days),
-        "first_after": long_date(event_date + dt.timedelta(days=1)),
+        "first_after": day_date(first_after) if first_after else "",
+        "count": len(dates),
     }
-    if event_date < today:
-        status, dates = "past", ()
-    elif last_by < today:
-        status, dates = "too_close", ()
-    else:
-        count = min(sessions.max_sessions, 1 + (last_by - today).days // spacing.days)
-        dates = tuple(today + spacing * n for n in range(count))
-        status = "fits" if count >= sessions.min_sessions else "partial"
-    values["count"] = len(dates)
-    values["dates"] = ", ".join(long_date(d) for d in dates)
-    lines = tuple(text(line, **values) for line in getattr(rules.event, status))
+    lines = [text(line.text, **values) for line in getattr(rules.event, status)]
+    if dates and _results_after(event_date, dates, concerns):
+        lines.append(text(rules.event.results_after_event.text))
+    dated = status in ("fits", "partial", "no_course")
     return EventPlan(
         event_date=event_date,
         status=status,
-        last_session_by=last_by if dates else None,
+        last_session_by=last_by if dated else None,
         sessions_that_fit=len(dates),
-        session_dates=dates,
-        lines=lines,
+        session_dates=tuple(dates),
+        lines=tuple(lines),
+        provisional=dated and schedule.provisional,
     )
+
+
+def _results_after(event_date: dt.date, dates: list[dt.date], concerns) -> bool:
+    """Whether the usual timing of a chosen concern puts its results after the event."""
+    for concern in concerns:
+        timing = concern.results_after
+        if timing is None:
+            continue
+        start = dates[0] if timing.after == "first_session" else dates[-1]
+        if start + dt.timedelta(weeks=timing.weeks) > event_date:
+            return True
+    return False
 
 
 class _Texts:

@@ -34,7 +34,7 @@ class Benefit:
     concern_id: str
     concern: str  # "Acne scars"
     may_help: str
-    course: str  # "3 to 6 sessions, about 4 weeks apart"
+    course: str | None  # "Usually 3 to 6 sessions, about 4 weeks apart"; None: not known
     results: str  # when results show
 
 
@@ -46,10 +46,33 @@ class TimedLine:
 
 @dataclass(frozen=True)
 class SessionPlan:
-    min_sessions: int
+    min_sessions: int | None  # None: "up to max_sessions"
     max_sessions: int
     spacing_weeks: int
     text: str
+
+
+# dated: sessions can be dated from ``earliest``; provisional: the same, if
+# the clinician agrees (a clinician-review flag fired); clinician: a
+# do-not-treat flag fired, so no dates at all: the clinician plans them.
+SCHEDULE_STATUSES = ("dated", "provisional", "clinician")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    status: str  # one of SCHEDULE_STATUSES
+    earliest: dt.date | None  # the earliest first session, on an opening day
+    waits_for: tuple[str, ...]  # why it is not sooner, in the patient's words
+    lines: tuple[str, ...]
+    waits_heading: str = ""  # "This date leaves time for:"
+
+    @property
+    def dated(self) -> bool:
+        return self.earliest is not None
+
+    @property
+    def provisional(self) -> bool:
+        return self.status == "provisional"
 
 
 @dataclass(frozen=True)
@@ -57,12 +80,14 @@ class EventPlan:
     event_date: dt.date
     # fits: the whole typical course fits before the event; partial: some
     # sessions fit; too_close: none fits, start after the event; past: the
-    # date has gone.
+    # date has gone; clinician_plans: a do-not-treat flag fired, no dates;
+    # no_course: no chosen concern has a known course, only the deadline.
     status: str
     last_session_by: dt.date | None
     sessions_that_fit: int
     session_dates: tuple[dt.date, ...]
     lines: tuple[str, ...]
+    provisional: bool = False  # the dates hold if the clinician agrees
 
 
 @dataclass(frozen=True)
@@ -75,6 +100,7 @@ class Plan:
     device: str  # pen, rf or not_sure
     benefits: tuple[Benefit, ...]
     sessions: SessionPlan | None
+    schedule: Schedule
     event: EventPlan | None
     preparation: tuple[TimedLine, ...]
     day_of: tuple[str, ...]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import string
 from collections.abc import Iterator
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from ..content.loader import (
     DEFAULT_CONTENT_DIR,
@@ -37,6 +37,7 @@ from ..content.schema import (
 from .policy import Policy
 
 PLAN_FILE = "plan.yaml"
+SOURCES_FILE = "sources.yaml"
 POLICY_NAMES = tuple(f.name for f in fields(Policy))
 PolicyName = Literal[POLICY_NAMES]  # type: ignore[valid-type]
 
@@ -72,28 +73,66 @@ class Derived(Strict):
     values: dict[str, int]
 
 
+# Where a text comes from: a key of sources.yaml ("R7", "P11", "C"), a section
+# of the facts sheet ("§2"), or a clinic policy setting ("policy:tanning_weeks").
+Sources = Annotated[list[str], Field(min_length=1)]
+
+
+class Sourced(Strict):
+    text: LocalText
+    sources: Sources
+
+
 class Course(Strict):
-    min: Annotated[int, Field(ge=1, le=20)]
+    """A concern's typical course; no ``min`` means "up to ``max``"."""
+
+    min: Annotated[int, Field(ge=1, le=20)] | None = None
     max: Annotated[int, Field(ge=1, le=20)]
+    sources: Sources
+
+
+class ResultsAfter(Strict):
+    """When results usually show, counted from the first or the last session."""
+
+    weeks: Annotated[int, Field(ge=0, le=104)]
+    after: Literal["first_session", "last_session"]
+    sources: Sources
 
 
 class ConcernText(Strict):
-    may_help: LocalText
-    results: LocalText
-    course: Course
+    may_help: Sourced
+    results: Sourced
+    # Without a course (the facts give none), the clinician plans the sessions.
+    course: Course | None = None
+    results_after: ResultsAfter | None = None
 
 
+class Window(Strict):
+    """A stretch of time counted from the consultation day: a policy setting
+    in ``unit``s, less the answer to ``since`` (how long ago it happened)."""
+
+    setting: PolicyName
+    unit: Literal["hours", "days", "weeks", "months"]
+    since: Identifier | None = None
+    # Why the first session waits, for the patient ("the 3-day pause ...").
+    reason: LocalText
+
+
+# rf: when RF matters to this patient (the clinic offers it and the patient
+# chose it or is unsure); pen: when the patient may have the pen (RF not
+# chosen, or not offered). A patient who is unsure gets both.
 Device = Literal["any", "pen", "rf"]
 
 
 class Line(Strict):
     when: LocalText | None = None
     text: LocalText
+    sources: Sources
     only_if: list[Condition] = []
     behavior: Literal["all", "any"] = "all"
-    # rf: only when RF matters to this patient (the clinic offers it and the
-    # patient is interested or unsure); pen: only when it does not.
     device: Device = "any"
+    # Preparation only: how long before the first session this must start.
+    lead: Window | None = None
 
 
 class FlagRule(Strict):
@@ -104,14 +143,36 @@ class FlagRule(Strict):
     device: Device = "any"
     staff: LocalText
     patient: LocalText
-    sources: list[str] = []
+    sources: Sources
+    # A window the first session waits for when this flag fires.
+    hold: Window | None = None
+
+
+class SessionTexts(Strict):
+    """The course in words: a range, "about" one number, or "up to" one."""
+
+    range: LocalText
+    about: LocalText
+    up_to: LocalText
+    sources: Sources
+
+
+class ScheduleTexts(Strict):
+    earliest: Sourced  # "{date}": the earliest first session
+    waits_for: Sourced  # heading of the reasons the first session waits
+    provisional: Sourced  # a review flag fired: dates hold if the clinician agrees
+    clinician_plans: Sourced  # a do-not-treat flag fired: no dates at all
 
 
 class EventTexts(Strict):
-    fits: list[LocalText]
-    partial: list[LocalText]
-    too_close: list[LocalText]
-    past: list[LocalText]
+    fits: list[Sourced]
+    partial: list[Sourced]
+    too_close: list[Sourced]
+    past: list[Sourced]
+    clinician_plans: list[Sourced]  # a do-not-treat flag fired: no dates
+    no_course: list[Sourced]  # no concern with a known course: only the deadline
+    # The usual timing puts the results after the event.
+    results_after_event: Sourced
 
 
 class PlanRules(Strict):
@@ -119,7 +180,8 @@ class PlanRules(Strict):
     severity_labels: dict[Literal["do_not_treat", "review", "note"], LocalText]
     derived: dict[Identifier, Derived] = {}
     concerns: dict[str, ConcernText]
-    sessions: LocalText
+    sessions: SessionTexts
+    schedule: ScheduleTexts
     event: EventTexts
     preparation: list[Line]
     day_of: list[Line]
@@ -130,14 +192,17 @@ class PlanRules(Strict):
     flags: list[FlagRule]
 
 
+SECTIONS = ("preparation", "day_of", "downtime", "aftercare", "call_clinic", "device_notes")
+EVENT_CASES = ("fits", "partial", "too_close", "past", "clinician_plans", "no_course")
+
 # What each kind of text may fill in, beyond the policy values.
 _PLACEHOLDERS = {
     "sessions": {"min", "max", "spacing"},
+    "schedule": {"date"},
     "event": {
         "event_date",
         "last_by",
         "count",
-        "dates",
         "first_after",
         "min",
         "max",
@@ -148,10 +213,41 @@ _PLACEHOLDERS = {
 }
 
 
+@dataclass(frozen=True)
+class Citations:
+    """What a text may cite: the keys and sections of ``sources.yaml``."""
+
+    keys: dict[str, str]
+    sections: dict[str, str]
+
+    def problem(self, key: str) -> str | None:
+        if key.startswith("policy:"):
+            name = key.removeprefix("policy:")
+            return None if name in POLICY_NAMES else f"unknown policy setting '{name}'"
+        if key in self.keys or key in self.sections:
+            return None
+        return f"unknown source '{key}' (not in {SOURCES_FILE})"
+
+
+def load_citations(content_dir: Path | str | None = None) -> Citations:
+    path = Path(content_dir or DEFAULT_CONTENT_DIR) / SOURCES_FILE
+    parsed = parse_model(read_content(path), path, _SourcesFile, lambda _: ())
+    return Citations(dict(parsed.sources), dict(parsed.sections))
+
+
+class _SourcesFile(Strict):
+    sources: dict[Annotated[str, StringConstraints(pattern=r"^(R|P)[0-9]+$|^C$")], str]
+    sections: dict[Annotated[str, StringConstraints(pattern=r"^§[0-9]+$")], str]
+
+
 def load_rules(questionnaire: Questionnaire, content_dir: Path | str | None = None) -> PlanRules:
+    citations = load_citations(content_dir)
     path = Path(content_dir or DEFAULT_CONTENT_DIR) / PLAN_FILE
     return parse_model(
-        read_content(path), path, PlanRules, lambda rules: _cross_check(rules, questionnaire)
+        read_content(path),
+        path,
+        PlanRules,
+        lambda rules: _cross_check(rules, questionnaire, citations),
     )
 
 
@@ -163,7 +259,30 @@ def resolve(condition: Condition, policy: Policy) -> EnableWhen:
     return EnableWhen(question=condition.question, operator=condition.operator, answer=answer)
 
 
-def _cross_check(rules: PlanRules, q: Questionnaire) -> Iterator[tuple[tuple, str]]:
+def cited(rules: PlanRules) -> Iterator[tuple[tuple, list[str]]]:
+    """Every source list of the plan, with where it sits in the file."""
+    for value, concern in rules.concerns.items():
+        for name in ("may_help", "results", "course", "results_after"):
+            part = getattr(concern, name)
+            if part is not None:
+                yield ("concerns", value, name, "sources"), part.sources
+    yield ("sessions", "sources"), rules.sessions.sources
+    for name in ScheduleTexts.model_fields:
+        yield ("schedule", name, "sources"), getattr(rules.schedule, name).sources
+    for kind in EVENT_CASES:
+        for n, text in enumerate(getattr(rules.event, kind)):
+            yield ("event", kind, n, "sources"), text.sources
+    yield ("event", "results_after_event", "sources"), rules.event.results_after_event.sources
+    for section in SECTIONS:
+        for n, line in enumerate(getattr(rules, section)):
+            yield (section, n, "sources"), line.sources
+    for n, flag in enumerate(rules.flags):
+        yield ("flags", n, "sources"), flag.sources
+
+
+def _cross_check(
+    rules: PlanRules, q: Questionnaire, citations: Citations
+) -> Iterator[tuple[tuple, str]]:
     questions = {question.id: question for step in q.steps for question in step.questions}
     languages = set(rules.languages)
     if not set(q.languages) <= languages:
@@ -187,31 +306,38 @@ def _cross_check(rules: PlanRules, q: Questionnaire) -> Iterator[tuple[tuple, st
     for value in sorted(rules.concerns.keys() - concern_options):
         yield ("concerns", value), f"'{value}' is not an option of the question 'concerns'"
     for value, concern in rules.concerns.items():
-        if concern.course.min > concern.course.max:
+        course = concern.course
+        if course is not None and course.min is not None and course.min > course.max:
             yield ("concerns", value, "course"), "min is greater than max"
         for field in ("may_help", "results"):
-            yield from _text_ok(("concerns", value, field), getattr(concern, field), languages)
+            text = getattr(concern, field).text
+            yield from _text_ok(("concerns", value, field, "text"), text, languages)
 
     for key, text in rules.severity_labels.items():
         yield from _text_ok(("severity_labels", key), text, languages)
-    yield from _text_ok(("sessions",), rules.sessions, languages, _PLACEHOLDERS["sessions"])
-    for kind in ("fits", "partial", "too_close", "past"):
+    for name in ("range", "about", "up_to"):
+        text = getattr(rules.sessions, name)
+        yield from _text_ok(("sessions", name), text, languages, _PLACEHOLDERS["sessions"])
+    for name in ScheduleTexts.model_fields:
+        text = getattr(rules.schedule, name).text
+        yield from _text_ok(("schedule", name, "text"), text, languages, _PLACEHOLDERS["schedule"])
+    for kind in EVENT_CASES:
         for n, text in enumerate(getattr(rules.event, kind)):
-            yield from _text_ok(("event", kind, n), text, languages, _PLACEHOLDERS["event"])
+            loc = ("event", kind, n, "text")
+            yield from _text_ok(loc, text.text, languages, _PLACEHOLDERS["event"])
+    loc = ("event", "results_after_event", "text")
+    yield from _text_ok(loc, rules.event.results_after_event.text, languages)
 
-    for section in (
-        "preparation",
-        "day_of",
-        "downtime",
-        "aftercare",
-        "call_clinic",
-        "device_notes",
-    ):
+    for section in SECTIONS:
         for n, line in enumerate(getattr(rules, section)):
             loc = (section, n)
             yield from _text_ok((*loc, "text"), line.text, languages)
             yield from _text_ok((*loc, "when"), line.when, languages)
             yield from _conditions_ok((*loc, "only_if"), line.only_if, known)
+            if line.lead is not None:
+                if section != "preparation":
+                    yield (*loc, "lead"), "only preparation lines have a lead time"
+                yield from _window_ok((*loc, "lead"), line.lead, known, languages)
 
     ids: set[str] = set()
     for n, flag in enumerate(rules.flags):
@@ -222,6 +348,26 @@ def _cross_check(rules: PlanRules, q: Questionnaire) -> Iterator[tuple[tuple, st
         yield from _text_ok((*loc, "staff"), flag.staff, languages)
         yield from _text_ok((*loc, "patient"), flag.patient, languages)
         yield from _conditions_ok((*loc, "when"), flag.when, known)
+        if flag.hold is not None:
+            if flag.severity == "do_not_treat":
+                yield (*loc, "hold"), "a do-not-treat flag gives no dates, so no hold"
+            yield from _window_ok((*loc, "hold"), flag.hold, known, languages)
+
+    for loc, keys in cited(rules):
+        for n, key in enumerate(keys):
+            problem = citations.problem(key)
+            if problem:
+                yield (*loc, n), problem
+
+
+def _window_ok(loc: tuple, window: Window, known: dict[str, Question], languages: set[str]):
+    if window.since is not None:
+        target = known.get(window.since)
+        if target is None:
+            yield (*loc, "since"), f"unknown question '{window.since}'"
+        elif target.type != "integer":
+            yield (*loc, "since"), f"'{window.since}' is not a number question"
+    yield from _text_ok((*loc, "reason"), window.reason, languages)
 
 
 def _derived_question(name: str) -> Question:

@@ -43,6 +43,8 @@ ANSWERS = {
     "keloid_scars": False,
     "immune_condition": False,
     "diabetes": False,
+    "hormonal_condition": False,
+    "nsaids": False,
     "recent_procedures": ["none"],
     "allergies": ["none"],
     "implants": ["none"],
