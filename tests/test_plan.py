@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 import json
 import re
 import shutil
@@ -208,9 +207,7 @@ FLAGS = {
         {"allergies": ["nickel_metal"]}, "review", ("Allergies", "Nickel or other metals")
     ),
     "under_minimum_age": case({"age_band": "under_18"}, "review", ("Age", "Under 18")),
-    "nsaids": case(
-        {"nsaids": True}, "review", ("Anti-inflammatory painkillers regularly", "Yes")
-    ),
+    "nsaids": case({"nsaids": True}, "review", ("Anti-inflammatory painkillers regularly", "Yes")),
     "hormonal_condition": case(
         {"hormonal_condition": True}, "review", ("Hormonal condition", "Yes")
     ),
@@ -422,7 +419,9 @@ def test_rf_texts_appear_only_when_rf_matters_and_the_pen_texts_when_the_pen_may
 def test_rf_downtime_lines_sit_under_their_days():
     plan = build(RF)
     whens = {line.text: line.when for line in plan.downtime}
-    grid = [when for text, when in whens.items() if "grid" in text.lower() and when != "Your recovery"]
+    grid = [
+        when for text, when in whens.items() if "grid" in text.lower() and when != "Your recovery"
+    ]
     assert grid == ["Days 1 to 3", "Days 4 to 7"]
 
 

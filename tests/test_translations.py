@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -69,3 +70,82 @@ def test_every_interface_string_is_translated(code):
         translated[key] = strings
     missing = sorted(interface_strings() - translated.keys())
     assert missing == [], f"{code}: untranslated (run make extract-messages): {missing}"
+
+
+# One neutral Spanish, one term for each thing -------------------------------------------
+
+CONTENT = ROOT / "kiosk" / "content"
+
+
+def glossary() -> list[dict]:
+    return yaml.safe_load((CONTENT / "glossary.yaml").read_text(encoding="utf-8"))["terms"]
+
+
+def text_pairs() -> list[tuple[str, str, str]]:
+    """(where, English, Spanish) for every text of the content files and the catalogue."""
+    pairs = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if isinstance(node.get("en"), str) and isinstance(node.get("es"), str):
+                pairs.append((where, node["en"], node["es"]))
+            for key, value in node.items():
+                walk(value, f"{where} > {key}")
+        elif isinstance(node, list):
+            for n, value in enumerate(node):
+                walk(value, f"{where} > {n}")
+
+    for name in ("questionnaire.yaml", "plan.yaml"):
+        walk(yaml.safe_load((CONTENT / name).read_text(encoding="utf-8")), name)
+    with (TRANSLATIONS_DIR / "es" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        for message in read_po(handle):
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if message.id and all(strings):
+                pairs.append(("messages.po", " ".join(ids), " ".join(strings)))
+    return pairs
+
+
+def words(term: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+
+
+def test_the_glossary_is_well_formed():
+    terms = glossary()
+    assert len(terms) >= 10
+    for term in terms:
+        assert {"en", "es", "avoid"} <= set(term) <= {"en", "es", "avoid", "not_in"}, term
+        assert all(term[key] for key in ("en", "es", "avoid")), term
+
+
+def test_the_glossary_check_catches_a_second_term_and_a_regional_word():
+    # The checks below, applied to made-up pairs, so that they can be seen to fail.
+    clinician = next(t for t in glossary() if "clinician" in t["en"])
+    bad = ("Ask your clinician.", "Pregunte a su profesional sanitario.")
+    assert any(words(w).search(bad[1]) for w in clinician["avoid"])
+    assert not any(words(w).search(bad[1]) for w in clinician["es"])
+
+
+def test_no_spanish_text_uses_a_word_the_glossary_avoids():
+    found = [
+        (where, avoided, spanish)
+        for where, _english, spanish in text_pairs()
+        for term in glossary()
+        for avoided in term["avoid"]
+        if words(avoided).search(spanish)
+    ]
+    assert found == []
+
+
+def test_every_spanish_text_uses_the_glossary_term_where_the_english_does():
+    pairs = text_pairs()
+    assert len(pairs) > 300
+    missing = []
+    for where, english, spanish in pairs:
+        for term in glossary():
+            for phrase in term.get("not_in", []):
+                english = words(phrase).sub("", english)
+            uses = any(words(w).search(english) for w in term["en"])
+            if uses and not any(words(w).search(spanish) for w in term["es"]):
+                missing.append((where, term["es"][0], spanish))
+    assert missing == []

@@ -25,7 +25,7 @@ from .model import (
     Trigger,
 )
 from .policy import Policy
-from .rules import Condition, ConcernText, FlagRule, Line, PlanRules, Window, resolve
+from .rules import ConcernText, Condition, FlagRule, Line, PlanRules, Window, resolve
 
 
 class PlanEngine:
