@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -216,12 +217,19 @@ def content_cli() -> None:
 @content_cli.command("check")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True))
 def content_check(folder: str | None) -> None:
-    """Validate FOLDER/questionnaire.yaml (default: KIOSK_CONTENT_DIR or the built-in content)."""
+    """Validate FOLDER/questionnaire.yaml, and plan.yaml with the sources its texts
+    cite where the folder has one (default: KIOSK_CONTENT_DIR or the built-in content)."""
     from .content import ContentError, load_questionnaire
+    from .content.loader import DEFAULT_CONTENT_DIR
+    from .plan import load_rules
+    from .plan.rules import PLAN_FILE
 
     folder = folder or os.environ.get("KIOSK_CONTENT_DIR")
+    rules = None
     try:
         questionnaire = load_questionnaire(folder)
+        if (Path(folder or DEFAULT_CONTENT_DIR) / PLAN_FILE).exists():
+            rules = load_rules(questionnaire, folder)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -232,6 +240,8 @@ def content_check(folder: str | None) -> None:
         f"OK: {questionnaire.id} {questionnaire.version}: {len(questionnaire.steps)} steps, "
         f"{questions} questions, languages {', '.join(questionnaire.languages)}"
     )
+    if rules is not None:
+        click.echo(f"OK: {PLAN_FILE}: {len(rules.flags)} screening flags, every text sourced")
 
 
 @click.command("serve", help="Run the kiosk with the production server (waitress).")

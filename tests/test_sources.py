@@ -99,3 +99,22 @@ def test_sources_yaml_lists_exactly_the_facts_sheets_keys_and_sections():
     assert sections
     assert set(citations.keys) == keys | {"C"}  # C: the sheet's tag for clinic protocols
     assert set(citations.sections) == sections
+
+
+def test_content_check_checks_the_plan_and_its_sources(tmp_path):
+    from click.testing import CliRunner
+
+    from kiosk.cli import content_cli
+
+    for name in ("questionnaire.yaml", "sources.yaml"):
+        shutil.copy(DEFAULT_CONTENT_DIR / name, tmp_path / name)
+    good = CliRunner().invoke(content_cli, ["check", str(DEFAULT_CONTENT_DIR)])
+    assert good.exit_code == 0, good.output
+    assert "plan.yaml: 36 screening flags, every text sourced" in good.output
+    (tmp_path / "plan.yaml").write_text(
+        PLAN_YAML.replace('sources: [R8, "policy:sun_before_hours"]', "sources: [R99]"),
+        encoding="utf-8",
+    )
+    bad = CliRunner().invoke(content_cli, ["check", str(tmp_path)])
+    assert bad.exit_code == 1
+    assert "unknown source 'R99' (not in sources.yaml)" in bad.output
