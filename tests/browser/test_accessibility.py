@@ -271,6 +271,8 @@ def test_larger_text_toggle_lasts_for_this_patient_only(browser, server):
     size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     toggle.click()
     expect(page.get_by_role("button", name="Larger text")).to_have_attribute("aria-pressed", "true")
+    # The toggle reloads the page: measure once its style sheet has applied.
+    page.wait_for_load_state("load")
     larger = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert larger >= size * 1.2
     page.get_by_role("button", name="Start").click()
