@@ -10,6 +10,7 @@ text. ``DATABASE_URL`` is read as it is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -19,6 +20,7 @@ from flask import Flask
 
 from .content.loader import DEFAULT_CONTENT_DIR
 from .paths import PROJECT_DIR
+from .private import create_private_file, private_folder
 
 DEFAULTS: dict[str, Any] = {
     # The clinic's profile: kiosk header, PDF headers and contact block.
@@ -66,7 +68,7 @@ def instance_path(config: dict[str, Any] | None) -> str:
 
 
 def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_folder(app.instance_path)
     app.config.update(DEFAULTS)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'kiosk.sqlite3'}"
     app.config.from_pyfile("config.py", silent=True)
@@ -94,11 +96,6 @@ def _instance_secret(folder: Path) -> str:
     valid when the server restarts.
     """
     path = folder / "secret_key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+    with contextlib.suppress(FileExistsError):
+        create_private_file(path, secrets.token_hex(32).encode())
     return path.read_text().strip()
