@@ -15,6 +15,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+WAITRESS_BODY_LIMIT = 1024 * 1024
+
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(summary_command)
@@ -256,7 +258,18 @@ def serve_command(host: str | None, port: int | None, threads: int) -> None:
     for url in _urls(host, port):
         click.echo(f"Kiosk: {url}")
     sys.stdout.flush()
-    serve(app, host=host, port=port, threads=threads, ident="kiosk")
+    # waitress reads a whole body before the app sees it: it refuses anything
+    # over 1 MiB itself, and the app answers smaller oversized requests with
+    # its own page (MAX_CONTENT_LENGTH).
+    body_limit = max(int(app.config["MAX_CONTENT_LENGTH"]), WAITRESS_BODY_LIMIT)
+    serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="kiosk",
+        max_request_body_size=body_limit,
+    )
 
 
 def _urls(host: str, port: int) -> list[str]:

@@ -54,6 +54,14 @@ DEFAULTS: dict[str, Any] = {
     # Set KIOSK_SESSION_COOKIE_SECURE=true when the kiosk is served over HTTPS.
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_NAME": "kiosk_session",
+    # Request size limits, refused with 413 before the body is read. The largest
+    # honest request is a 4000-character staff note: about 48 KB urlencoded when
+    # every character is a four-byte emoji (a patient's largest screen is about
+    # 12 KB). MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS bound multipart bodies; the
+    # busiest screen sends 22 fields.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "MAX_FORM_PARTS": 100,
     # A patient's form stays valid for two hours: slow readers lose nothing.
     "WTF_CSRF_TIME_LIMIT": 7200,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
