@@ -416,3 +416,31 @@ def test_a_patients_language_never_leaks_into_the_next_request(app, client):
     assert missing.status_code == 404
     assert 'lang="en"' in missing.get_data(as_text=True)
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["//other-host/x", "/\\other-host/x", "///other-host/x"])
+def test_larger_text_on_a_not_found_page_never_leaves_the_site(client, path):
+    page = client.get("/", environ_overrides={"PATH_INFO": path})
+    assert page.status_code == 404
+    html = page.get_data(as_text=True)
+    assert "Larger text" in html
+    response = client.post(
+        "/text-size",
+        data={"csrf_token": csrf_token(html)},
+        headers={"Referer": f"http://localhost{path}"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+def test_larger_text_returns_to_the_page_it_was_pressed_on(patient):
+    patient.start()
+    page = patient.get("/step/about")
+    response = patient.client.post(
+        "/text-size",
+        data={"csrf_token": csrf_token(patient.last_html)},
+        headers={"Referer": "http://localhost/step/about"},
+    )
+    assert response.headers["Location"] == "/step/about"
+    assert 'class="large-text"' in patient.get("/step/about").get_data(as_text=True)
+    assert page.status_code == 200

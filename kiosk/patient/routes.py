@@ -30,6 +30,7 @@ from ..flow import Flow
 from ..forms import EmptyForm, cleaned, form_data, formdata, step_form_class
 from ..i18n import current_language, own_name, set_language
 from ..models import Consultation, Draft
+from ..redirects import local_path
 from ..submission import submit_draft
 from . import bp, summary
 
@@ -136,7 +137,7 @@ def text_size():
         session["large_text"] = not session.get("large_text", False)
     back = urlsplit(request.referrer or "")
     same_site = back.netloc in ("", request.host)
-    return redirect(back.path if same_site and back.path.startswith("/") else "/", 303)
+    return redirect((same_site and local_path(back.path)) or url_for("patient.welcome"), 303)
 
 
 @bp.route("/start", methods=["POST"])

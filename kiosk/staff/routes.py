@@ -30,6 +30,7 @@ from ..forms import EmptyForm
 from ..i18n import gettext as _
 from ..i18n import set_language
 from ..models import AuditEvent, Consultation, Note, utcnow
+from ..redirects import local_path
 from ..reference import normalise
 from . import bp
 from .forms import AuditFilter, LoginForm, NoteForm, QueueFilter
@@ -83,16 +84,10 @@ def login():
             login_user(user)
             user.last_login_at = utcnow()
             audit.record("login", user=user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("staff.queue"))
+            next_page = local_path(request.args.get("next"), under="/staff/")
+            return redirect(next_page or url_for("staff.queue"))
     status = 200 if request.method == "GET" or not form.errors else 422
     return render_template("staff/login.html", form=form), status
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site, under /staff/."""
-    if target and target.startswith("/staff/") and "//" not in target and "\\" not in target:
-        return target
-    return None
 
 
 @bp.route("/logout", methods=["POST"])
