@@ -210,9 +210,12 @@ def step(step_id: str):
             if change:
                 return redirect(resume_url(draft, change=True), 303)
             return redirect(step_url(flow().next_step(screen.id, draft.answers)), 303)
-        # Keep every answer that was fine, so a reload loses nothing.
-        draft.record(cleaned(form, questions, valid_only=True), complete=False)
-        db.session.commit()
+        if not form.csrf_token.errors:
+            # Keep every answer that was fine, so a reload loses nothing. A post
+            # without this session's token saves nothing: the page shows what
+            # was sent, for the patient to press Continue again.
+            draft.record(cleaned(form, questions, valid_only=True), complete=False)
+            db.session.commit()
     else:
         form = form_class(data=form_data(questions, draft.answers))
         if draft.current_step != screen.id:
