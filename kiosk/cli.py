@@ -74,14 +74,13 @@ def staff_create(username: str, role: str, display_name: str | None) -> None:
 @with_appcontext
 def staff_disable(username: str) -> None:
     """Disable an account: it can no longer sign in, and its sessions end."""
-    import secrets
-
     from . import audit
+    from .auth import end_all_sessions
     from .extensions import db
 
     user = _account(username)
     user.active = False
-    user.session_token = secrets.token_urlsafe(24)
+    end_all_sessions(user)
     db.session.flush()
     audit.record("account_disabled", user=user)
     click.echo(f"Disabled '{username}'.")
@@ -92,15 +91,13 @@ def staff_disable(username: str) -> None:
 @with_appcontext
 def staff_reset(username: str) -> None:
     """Give an account a new password (printed once) and end its sessions."""
-    import secrets
-
     from . import audit
-    from .auth import hash_password, new_password
+    from .auth import end_all_sessions, hash_password, new_password
 
     user = _account(username)
     password = new_password()
     user.password_hash = hash_password(password)
-    user.session_token = secrets.token_urlsafe(24)
+    end_all_sessions(user)
     user.active = True
     audit.record("password_reset", user=user)
     click.echo(f"New password for '{username}' (shown only now): {password}")

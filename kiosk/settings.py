@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "PAPER_SIZE": "A4",
     # Staff are signed out after this many minutes without activity.
     "STAFF_IDLE_MINUTES": 30,
+    # ... and this many hours after signing in, active or not.
+    "STAFF_SESSION_HOURS": 12,
     # Where generated PDFs are kept (never served without a staff login).
     "PDF_DIR": str(PROJECT_DIR / "pdfs"),
     # Seconds the Done screen stays before the kiosk returns to Welcome.
