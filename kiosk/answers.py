@@ -15,12 +15,22 @@ from typing import Any
 from .content import Question
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,}$")
+# Never part of an answer: control characters (NUL included) and the
+# bidirectional overrides and isolates, which would reorder the text around
+# them on the staff pages and in the PDFs. A text box may keep tabs and line breaks.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+UNSAFE_LINE = re.compile(f"[\t\n\r{_CONTROLS}{_BIDI}]")
+UNSAFE_TEXT = re.compile(f"[{_CONTROLS}{_BIDI}]")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # required, invalid, too_long, not_an_option, exclusive, range, too_early, too_late
+    # required, invalid, too_long, not_an_option, exclusive, range, too_early,
+    # too_late, not_text (a file or other non-text value), unsafe_characters.
+    # ``params["cleaned"]``, when given, is what the field shows again instead.
+    kind: str
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -32,6 +42,8 @@ class AnswerProblem(Exception):
 
 def check_answer(question: Question, raw: Any, today: dt.date) -> Any:
     """The cleaned value of ``raw`` (None when left empty), or ``AnswerProblem``."""
+    if not _is_text(raw):
+        raise AnswerProblem(Problem("not_text", {"cleaned": ""}))
     if isinstance(raw, str):
         raw = raw.strip()
     empty = raw is None or raw == "" or raw == []
@@ -59,11 +71,27 @@ def check_answer(question: Question, raw: Any, today: dt.date) -> Any:
     raise ValueError(f"unknown question type {kind!r}")
 
 
+def _is_text(raw: Any) -> bool:
+    """What a browser sends for a question: nothing, a string or a list of strings."""
+    if isinstance(raw, list | tuple):
+        return all(isinstance(item, str) for item in raw)
+    return raw is None or isinstance(raw, str)
+
+
+def safe_text(text: str, *, multiline: bool) -> str:
+    """``text`` without control and bidirectional-override characters."""
+    return (UNSAFE_TEXT if multiline else UNSAFE_LINE).sub("", text)
+
+
 def _option_values(question: Question) -> list[str]:
     return [o.value for o in question.options or []]
 
 
 def _text(question: Question, text: str) -> str:
+    safe = safe_text(text, multiline=question.type == "textarea")
+    if safe != text:
+        # Shown again without them, for the patient to check and send again.
+        raise AnswerProblem(Problem("unsafe_characters", {"cleaned": safe.strip()}))
     if question.max_length and len(text) > question.max_length:
         raise AnswerProblem(Problem("too_long", {"max": question.max_length}))
     if question.type == "phone" and not PHONE.match(text):

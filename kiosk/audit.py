@@ -14,6 +14,7 @@ ACTIONS = {
     "login_failed": lazy_gettext("Failed sign-in"),
     "logout": lazy_gettext("Signed out"),
     "timeout": lazy_gettext("Signed out after inactivity"),
+    "session_lifetime": lazy_gettext("Signed out at the end of the session's lifetime"),
     "view": lazy_gettext("Viewed consultation"),
     "print_patient": lazy_gettext("Opened patient copy"),
     "download_staff": lazy_gettext("Downloaded staff copy"),

@@ -1,4 +1,10 @@
-"""Staff accounts: Argon2 password hashes, Flask-Login, roles, idle time-out."""
+"""Staff accounts: Argon2 password hashes, Flask-Login, roles, sessions.
+
+A staff session is a row of ``staff_sessions`` named by the cookie: signing
+out deletes it, a password reset or disabling deletes all of the account's,
+and it ends after ``STAFF_IDLE_MINUTES`` without activity or
+``STAFF_SESSION_HOURS`` after sign-in, whichever comes first.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,11 @@ from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, session
-from flask_login import LoginManager, current_user, logout_user
+from flask import Flask, abort, current_app, session
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from .extensions import db
-from .models import StaffUser
+from .models import StaffSession, StaffUser, utcnow
 
 login_manager = LoginManager()
 login_manager.login_view = "staff.login"
@@ -59,13 +65,46 @@ def authenticate(username: str, password: str) -> StaffUser | None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    number, _, token = user_id.partition(":")
-    if not number.isdigit():
+    record = db.session.get(StaffSession, str(session.get("staff_session", "")))
+    if record is None or str(record.user_id) != user_id or not record.user.active:
         return None
-    user = db.session.get(StaffUser, int(number))
-    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user
+    return record.user
+
+
+def start_session(user: StaffUser) -> None:
+    """Sign ``user`` in on this browser: a fresh cookie and a new session row.
+
+    The account's sessions older than any lifetime allowed are deleted here,
+    so the table holds only sessions that may still be in use.
+    """
+    lifetime = dt.timedelta(hours=current_app.config["STAFF_SESSION_HOURS"])
+    db.session.execute(
+        db.delete(StaffSession).where(
+            StaffSession.user_id == user.id, StaffSession.started_at < utcnow() - lifetime
+        )
+    )
+    record = StaffSession(user=user)
+    db.session.add(record)
+    db.session.flush()
+    session.clear()  # nothing carried over from before
+    login_user(user)
+    session["staff_session"] = record.id
+    session["staff_seen"] = dt.datetime.now(dt.UTC).timestamp()
+
+
+def end_session() -> None:
+    """Sign this browser out: its session row goes, so no copy of the cookie
+    opens anything again. The caller commits."""
+    db.session.execute(
+        db.delete(StaffSession).where(StaffSession.id == str(session.get("staff_session", "")))
+    )
+    logout_user()
+    session.clear()
+
+
+def end_all_sessions(user: StaffUser) -> None:
+    """End every session of ``user`` (password reset, disabled account). The caller commits."""
+    db.session.execute(db.delete(StaffSession).where(StaffSession.user_id == user.id))
 
 
 def admin_required(view):
@@ -78,18 +117,26 @@ def admin_required(view):
     return wrapped
 
 
-def idle_timed_out(idle_minutes: int, *, touch: bool) -> bool:
-    """True (and signed out) when the staff session has been idle too long;
-    otherwise ``touch`` marks this request as activity."""
-    now = dt.datetime.now(dt.UTC).timestamp()
+def session_expired(idle_minutes: int, lifetime_hours: float, *, touch: bool) -> str | None:
+    """Why this staff session must end now, ``"idle"`` or ``"lifetime"`` (it is
+    then ended; the caller commits), or None; ``touch`` marks this request as
+    activity."""
+    now = dt.datetime.now(dt.UTC)
+    record = db.session.get(StaffSession, str(session.get("staff_session", "")))
     seen = session.get("staff_seen")
-    if seen is not None and now - seen > idle_minutes * 60:
-        logout_user()
-        session.pop("staff_seen", None)
-        return True
+    reason = None
+    if record is not None and now.replace(tzinfo=None) - record.started_at > dt.timedelta(
+        hours=lifetime_hours
+    ):
+        reason = "lifetime"
+    elif seen is not None and now.timestamp() - seen > idle_minutes * 60:
+        reason = "idle"
+    if reason:
+        end_session()
+        return reason
     if touch or seen is None:
-        session["staff_seen"] = now
-    return False
+        session["staff_seen"] = now.timestamp()
+    return None
 
 
 def init_app(app: Flask) -> None:

@@ -16,6 +16,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+WAITRESS_BODY_LIMIT = 1024 * 1024
+
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(summary_command)
@@ -73,14 +75,13 @@ def staff_create(username: str, role: str, display_name: str | None) -> None:
 @with_appcontext
 def staff_disable(username: str) -> None:
     """Disable an account: it can no longer sign in, and its sessions end."""
-    import secrets
-
     from . import audit
+    from .auth import end_all_sessions
     from .extensions import db
 
     user = _account(username)
     user.active = False
-    user.session_token = secrets.token_urlsafe(24)
+    end_all_sessions(user)
     db.session.flush()
     audit.record("account_disabled", user=user)
     click.echo(f"Disabled '{username}'.")
@@ -91,15 +92,13 @@ def staff_disable(username: str) -> None:
 @with_appcontext
 def staff_reset(username: str) -> None:
     """Give an account a new password (printed once) and end its sessions."""
-    import secrets
-
     from . import audit
-    from .auth import hash_password, new_password
+    from .auth import end_all_sessions, hash_password, new_password
 
     user = _account(username)
     password = new_password()
     user.password_hash = hash_password(password)
-    user.session_token = secrets.token_urlsafe(24)
+    end_all_sessions(user)
     user.active = True
     audit.record("password_reset", user=user)
     click.echo(f"New password for '{username}' (shown only now): {password}")
@@ -266,7 +265,18 @@ def serve_command(host: str | None, port: int | None, threads: int) -> None:
     for url in _urls(host, port):
         click.echo(f"Kiosk: {url}")
     sys.stdout.flush()
-    serve(app, host=host, port=port, threads=threads, ident="kiosk")
+    # waitress reads a whole body before the app sees it: it refuses anything
+    # over 1 MiB itself, and the app answers smaller oversized requests with
+    # its own page (MAX_CONTENT_LENGTH).
+    body_limit = max(int(app.config["MAX_CONTENT_LENGTH"]), WAITRESS_BODY_LIMIT)
+    serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="kiosk",
+        max_request_body_size=body_limit,
+    )
 
 
 def _urls(host: str, port: int) -> list[str]:

@@ -1,14 +1,20 @@
 """Extensions, created here and bound to the app in ``init_app``."""
 
+from pathlib import Path
+
 from flask import Flask
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 from .paths import MIGRATIONS_DIR
+from .private import FILE_MODE, restrict
+
+# How long a SQLite connection waits for another's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 class Base(DeclarativeBase):
@@ -31,6 +37,9 @@ babel = Babel()
 
 def init_app(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_connection)
     migrate.init_app(app, db)
     htmx.init_app(app)
     # Flask-Babel formats dates and numbers for the language in force, which
@@ -42,3 +51,17 @@ def init_app(app: Flask) -> None:
         locale_selector=current_language,
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
+
+
+def _sqlite_connection(connection, _record) -> None:
+    """Each new SQLite connection: the file closed to other users, WAL, a busy timeout.
+
+    WAL lets the staff queue read while a patient's answers are written; the
+    WAL and shared-memory files take the database file's mode, so it is
+    restricted first.
+    """
+    for _seq, name, filename in connection.execute("PRAGMA database_list").fetchall():
+        if name == "main" and filename:
+            restrict(Path(filename), FILE_MODE)
+    connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA journal_mode = WAL").fetchall()

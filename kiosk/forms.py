@@ -29,6 +29,13 @@ class EmptyForm(FlaskForm):
     """A form with no fields: button-only POSTs still carry the CSRF token."""
 
 
+def text_only(value: Any) -> Any:
+    """A field filter for the staff forms: a file sent in a text field counts as
+    nothing sent (no form takes files). Patients' answers are checked in
+    ``answers.check_answer``, which names the problem."""
+    return value if value is None or isinstance(value, str) else None
+
+
 def _option_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -42,6 +49,14 @@ def problem_message(question: Question, problem: Problem, language: str) -> str:
         return _("Answer the question: %(label)s", label=label)
     if problem.kind == "too_long":
         return _("%(label)s must be %(max)d characters or fewer", label=label, **problem.params)
+    if problem.kind == "unsafe_characters":
+        return _(
+            "%(label)s: we removed invisible characters that cannot be kept. "
+            "Check the answer and press Continue again.",
+            label=label,
+        )
+    if problem.kind == "not_text":
+        return _("%(label)s must be typed in, not sent as a file", label=label)
     if problem.kind == "not_an_option":
         return _("Select one of the options")
     if problem.kind == "exclusive":
@@ -72,6 +87,8 @@ class _AnswerCheck:
             field.clean = check_answer(self.question, field.data, dt.date.today())
         except AnswerProblem as exc:
             field.clean = None
+            if "cleaned" in exc.problem.params:
+                field.data = exc.problem.params["cleaned"]
             message = problem_message(self.question, exc.problem, self.language)
             raise StopValidation(message) from None
 

@@ -123,11 +123,6 @@ class StaffUser(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    # Changes when the password is reset or the account disabled, which ends
-    # every session signed in with the old value.
-    session_token: Mapped[str] = mapped_column(
-        String(64), default=lambda: secrets.token_urlsafe(24)
-    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot sign in
@@ -137,8 +132,23 @@ class StaffUser(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+
+class StaffSession(db.Model):
+    """One signed-in browser. The cookie names it; signing out deletes it, and a
+    password reset or disabling the account deletes all of the account's, so a
+    copy of the cookie opens nothing afterwards."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(
+        String(64), primary_key=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[StaffUser] = relationship()
 
 
 class Note(db.Model):

@@ -10,6 +10,7 @@ text. ``DATABASE_URL`` is read as it is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -19,6 +20,7 @@ from flask import Flask
 
 from .content.loader import DEFAULT_CONTENT_DIR
 from .paths import PROJECT_DIR
+from .private import create_private_file, private_folder
 
 DEFAULTS: dict[str, Any] = {
     # The clinic's profile: kiosk header, PDF headers and contact block.
@@ -34,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "PAPER_SIZE": "A4",
     # Staff are signed out after this many minutes without activity.
     "STAFF_IDLE_MINUTES": 30,
+    # ... and this many hours after signing in, active or not.
+    "STAFF_SESSION_HOURS": 12,
     # Where generated PDFs are kept (never served without a staff login).
     "PDF_DIR": str(PROJECT_DIR / "pdfs"),
     # Seconds the Done screen stays before the kiosk returns to Welcome.
@@ -52,6 +56,14 @@ DEFAULTS: dict[str, Any] = {
     # Set KIOSK_SESSION_COOKIE_SECURE=true when the kiosk is served over HTTPS.
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_NAME": "kiosk_session",
+    # Request size limits, refused with 413 before the body is read. The largest
+    # honest request is a 4000-character staff note: about 48 KB urlencoded when
+    # every character is a four-byte emoji (a patient's largest screen is about
+    # 12 KB). MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS bound multipart bodies; the
+    # busiest screen sends 22 fields.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "MAX_FORM_PARTS": 100,
     # A patient's form stays valid for two hours: slow readers lose nothing.
     "WTF_CSRF_TIME_LIMIT": 7200,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -66,7 +78,7 @@ def instance_path(config: dict[str, Any] | None) -> str:
 
 
 def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_folder(app.instance_path)
     app.config.update(DEFAULTS)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'kiosk.sqlite3'}"
     app.config.from_pyfile("config.py", silent=True)
@@ -94,11 +106,6 @@ def _instance_secret(folder: Path) -> str:
     valid when the server restarts.
     """
     path = folder / "secret_key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+    with contextlib.suppress(FileExistsError):
+        create_private_file(path, secrets.token_hex(32).encode())
     return path.read_text().strip()

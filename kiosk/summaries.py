@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from .flow import Flow
 from .models import Consultation, SummaryPdf
 from .pdf.document import AnswerGroup, AnswerLine, Clinic, SummaryDocument
 from .plan import PlanEngine
+from .private import create_private_file, private_folder
 
 COPIES = ("patient", "staff")
 log = logging.getLogger(__name__)
@@ -106,8 +106,7 @@ def generate(consultation: Consultation) -> list[SummaryPdf]:
     """Render and store both copies; each failure is recorded, never raised."""
     from .pdf import render_summary
 
-    folder = Path(current_app.config["PDF_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(current_app.config["PDF_DIR"])
     results = []
     document: SummaryDocument | None = None
     problem: Exception | None = None
@@ -154,9 +153,6 @@ def _write(folder: Path, data: bytes) -> str:
     """Store ``data`` under a random, unguessable name; written whole or not at all."""
     name = f"{secrets.token_urlsafe(24)}.pdf"
     temporary = folder / f".{name}.part"
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    create_private_file(temporary, data)
     temporary.replace(folder / name)
     return name

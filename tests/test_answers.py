@@ -307,3 +307,34 @@ def test_unanswered_multichoice_is_shown_as_nothing_ticked(flow):
     assert to_form_value(flow.question("areas"), None) == []
     assert to_form_value(flow.question("first_name"), None) is None
     assert to_form_value(flow.question("contact_consent"), None) is None
+
+
+# Hostile characters and values ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question_id", "raw", "cleaned"),
+    [
+        ("first_name", "Ma\x00ya", "Maya"),
+        ("first_name", "\u202eayaM", "ayaM"),
+        ("first_name", "Maya\u2067x\u2069", "Mayax"),
+        ("first_name", "Ma\nya", "Maya"),
+        ("notes", "Line one\nline two\x07", "Line one\nline two"),
+        ("email", "maya@example.com\u202d", "maya@example.com"),
+    ],
+)
+def test_control_and_bidi_characters_are_a_problem_naming_the_clean_text(
+    flow, question_id, raw, cleaned
+):
+    found = problem(flow, question_id, raw)
+    assert found.kind == "unsafe_characters"
+    assert found.params["cleaned"] == cleaned
+
+
+def test_a_text_box_keeps_tabs_and_line_breaks(flow):
+    assert check(flow, "notes", "One\r\n\tTwo") == "One\r\n\tTwo"
+
+
+@pytest.mark.parametrize("raw", [object(), b"bytes", 42, ["ok", object()]])
+def test_anything_but_text_is_refused(flow, raw):
+    assert problem(flow, "first_name", raw).kind == "not_text"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -416,3 +417,90 @@ def test_a_patients_language_never_leaks_into_the_next_request(app, client):
     assert missing.status_code == 404
     assert 'lang="en"' in missing.get_data(as_text=True)
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["//other-host/x", "/\\other-host/x", "///other-host/x"])
+def test_larger_text_on_a_not_found_page_never_leaves_the_site(client, path):
+    page = client.get("/", environ_overrides={"PATH_INFO": path})
+    assert page.status_code == 404
+    html = page.get_data(as_text=True)
+    assert "Larger text" in html
+    response = client.post(
+        "/text-size",
+        data={"csrf_token": csrf_token(html)},
+        headers={"Referer": f"http://localhost{path}"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+def test_larger_text_returns_to_the_page_it_was_pressed_on(patient):
+    patient.start()
+    page = patient.get("/step/about")
+    response = patient.client.post(
+        "/text-size",
+        data={"csrf_token": csrf_token(patient.last_html)},
+        headers={"Referer": "http://localhost/step/about"},
+    )
+    assert response.headers["Location"] == "/step/about"
+    assert 'class="large-text"' in patient.get("/step/about").get_data(as_text=True)
+    assert page.status_code == 200
+
+
+def test_a_file_sent_in_a_text_field_is_refused_and_the_rest_kept(app, patient):
+    patient.start()
+    patient.get("/step/about")
+    response = patient.client.post(
+        "/step/about",
+        data={
+            **PLAIN["about"],
+            "first_name": (io.BytesIO(b"not a name"), "name.txt"),
+            "csrf_token": csrf_token(patient.last_html),
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert field_error(html, "first_name") == "First name must be typed in, not sent as a file"
+    assert "FileStorage" not in html
+    answers = only_draft(app).answers
+    assert "first_name" not in answers
+    assert answers["age_band"] == "age_30_39"
+    assert answers["contact_consent"] is False
+
+
+UNSAFE = [
+    ("Ma\x00ya", "Maya"),
+    ("\u202eayaM", "ayaM"),
+    ("Maya\u2066 \u2069", "Maya"),
+    ("Ma\x1bya\u202c", "Maya"),
+]
+
+
+@pytest.mark.parametrize(("typed", "shown"), UNSAFE)
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_control_and_bidi_characters_are_removed_and_the_patient_told(
+    app, patient, typed, shown, htmx
+):
+    patient.start()
+    response = patient.answer("about", {**PLAIN["about"], "first_name": typed}, htmx=htmx)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert field_error(html, "first_name") == (
+        "First name: we removed invisible characters that cannot be kept. "
+        "Check the answer and press Continue again."
+    )
+    assert f'value="{shown}"' in html
+    assert 'name="age_band" value="age_30_39" checked' in html
+    assert "first_name" not in only_draft(app).answers
+
+    response = patient.answer("about", {**PLAIN["about"], "first_name": shown})
+    assert response.status_code == 303
+    assert only_draft(app).answers["first_name"] == shown
+
+
+def test_a_text_box_keeps_its_line_breaks(app, patient):
+    patient.walk(until="event")
+    notes = "Wedding on Saturday.\r\n\tCan we plan around it?"
+    assert patient.answer("event", {"event_date": "", "notes": notes}).status_code == 303
+    assert only_draft(app).answers["notes"] == notes

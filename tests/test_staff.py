@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 
@@ -324,3 +325,39 @@ def test_staff_pages_speak_the_clinics_language(tmp_path):
     assert "Revisión clínica" in member.html
     assert "Español (es)" not in member.html  # the patient answered in English
     assert "English (en)" in member.html
+
+
+def test_a_file_sent_in_a_staff_text_field_counts_as_nothing_sent(app, client, accounts):
+    consultation = add_consultation(app)
+    member = StaffClient(client)
+    member.get("/staff/login")
+    refused = client.post(
+        "/staff/login",
+        data={
+            "username": (io.BytesIO(b"sam"), "name.txt"),
+            "password": accounts["sam"],
+            "csrf_token": csrf_token(member.html),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "Enter your username" in refused.get_data(as_text=True)
+
+    member.login("sam", accounts["sam"])
+    member.get(f"/staff/c/{consultation.id}")
+    note = client.post(
+        f"/staff/c/{consultation.id}/notes",
+        data={"text": (io.BytesIO(b"x"), "note.txt"), "csrf_token": csrf_token(member.html)},
+        content_type="multipart/form-data",
+    )
+    assert note.status_code == 422
+    assert "Write the note before saving it" in note.get_data(as_text=True)
+    search = client.post(
+        "/staff/queue/rows",
+        data={"q": (io.BytesIO(b"x"), "q.txt")},
+        content_type="multipart/form-data",
+    )
+    assert search.status_code == 200
+    assert consultation.reference in search.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(db.select(Note)).all() == []

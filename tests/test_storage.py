@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import flask_migrate
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from kiosk import create_app
 from kiosk.extensions import db
-from kiosk.models import Draft
+from kiosk.models import Consultation, Draft
 
 from .patient_client import PatientClient
 
@@ -65,3 +69,53 @@ def test_a_draft_survives_a_new_app_on_the_same_files(app, tmp_path):
     with restarted.app_context():
         [draft] = db.session.scalars(db.select(Draft)).all()
         assert draft.answers["first_name"] == "Maya"
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+@pytest.fixture(params=[0o022, 0o000], ids=["umask-022", "umask-000"])
+def permissive_umask(request):
+    previous = os.umask(request.param)
+    yield request.param
+    os.umask(previous)
+
+
+def test_data_files_are_private_whatever_the_umask(permissive_umask, tmp_path):
+    from kiosk import summaries
+
+    from .staff_helpers import add_consultation
+
+    instance, pdfs = tmp_path / "instance", tmp_path / "pdfs"
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "PDF_DIR": str(pdfs)})
+    with app.app_context():
+        flask_migrate.upgrade()
+    stored = add_consultation(app)
+    with app.app_context():
+        results = summaries.generate(db.session.get(Consultation, stored.id))
+        assert [r.status for r in results] == ["ready", "ready"]
+
+    def mode(path):
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert mode(instance) == mode(pdfs) == 0o700
+    database_files = sorted(instance.glob("kiosk.sqlite3*"))
+    assert [p.name for p in database_files] == [
+        "kiosk.sqlite3",
+        "kiosk.sqlite3-shm",
+        "kiosk.sqlite3-wal",
+    ]
+    files = [*database_files, instance / "secret_key", *pdfs.iterdir()]
+    assert len(files) == 6
+    assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
+
+
+def test_folders_left_open_by_an_earlier_version_are_closed(tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o755)
+    instance.chmod(0o755)
+    create_app({"INSTANCE_PATH": str(instance)})
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700

@@ -7,6 +7,7 @@ cookie holds nothing but the id of the server-side draft.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,9 +30,14 @@ from ..extensions import db, htmx
 from ..flow import Flow
 from ..forms import EmptyForm, cleaned, form_data, formdata, step_form_class
 from ..i18n import current_language, own_name, set_language
-from ..models import Consultation, Draft
+from ..models import Consultation, Draft, utcnow
+from ..redirects import local_path
 from ..submission import submit_draft
 from . import bp, summary
+
+# The Done screen follows the sending of the answers at once; a copy of the
+# cookie used later shows nothing.
+DONE_SHOWN_FOR = dt.timedelta(minutes=5)
 
 
 @bp.after_request
@@ -67,8 +73,16 @@ def flow() -> Flow:
 
 
 def current_draft() -> Draft | None:
+    """The session's draft. A session whose draft is gone (reset, restarted or
+    sent from another copy of the cookie) ends with it: nothing of the patient,
+    not even their language or text size, outlives the draft."""
     draft_id = session.get("draft")
-    return db.session.get(Draft, draft_id) if draft_id else None
+    if not draft_id:
+        return None
+    draft = db.session.get(Draft, draft_id)
+    if draft is None:
+        session.clear()
+    return draft
 
 
 def wants_fragment() -> bool:
@@ -136,7 +150,7 @@ def text_size():
         session["large_text"] = not session.get("large_text", False)
     back = urlsplit(request.referrer or "")
     same_site = back.netloc in ("", request.host)
-    return redirect(back.path if same_site and back.path.startswith("/") else "/", 303)
+    return redirect((same_site and local_path(back.path)) or url_for("patient.welcome"), 303)
 
 
 @bp.route("/start", methods=["POST"])
@@ -209,9 +223,12 @@ def step(step_id: str):
             if change:
                 return redirect(resume_url(draft, change=True), 303)
             return redirect(step_url(flow().next_step(screen.id, draft.answers)), 303)
-        # Keep every answer that was fine, so a reload loses nothing.
-        draft.record(cleaned(form, questions, valid_only=True), complete=False)
-        db.session.commit()
+        if not form.csrf_token.errors:
+            # Keep every answer that was fine, so a reload loses nothing. A post
+            # without this session's token saves nothing: the page shows what
+            # was sent, for the patient to press Continue again.
+            draft.record(cleaned(form, questions, valid_only=True), complete=False)
+            db.session.commit()
     else:
         form = form_class(data=form_data(questions, draft.answers))
         if draft.current_step != screen.id:
@@ -283,7 +300,7 @@ def check():
 def done():
     consultation_id = session.pop("done", None)
     consultation = db.session.get(Consultation, consultation_id) if consultation_id else None
-    if consultation is None:
+    if consultation is None or utcnow() - consultation.submitted_at > DONE_SHOWN_FOR:
         return redirect(url_for("patient.welcome"), 303)
     set_language(consultation.language)
     return render_template(

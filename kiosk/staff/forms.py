@@ -7,6 +7,7 @@ from wtforms import DateField, PasswordField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import text_only
 from ..i18n import lazy_gettext
 
 STATUSES = [
@@ -20,19 +21,23 @@ STATUSES = [
 class LoginForm(FlaskForm):
     username = StringField(
         lazy_gettext("Username"),
+        filters=[text_only],
         validators=[
             DataRequired(lazy_gettext("Enter your username")),
             Length(max=60, message=lazy_gettext("Enter a username of 60 characters or fewer")),
         ],
     )
     password = PasswordField(
-        lazy_gettext("Password"), validators=[DataRequired(lazy_gettext("Enter your password"))]
+        lazy_gettext("Password"),
+        filters=[text_only],
+        validators=[DataRequired(lazy_gettext("Enter your password"))],
     )
 
 
 class NoteForm(FlaskForm):
     text = TextAreaField(
         lazy_gettext("Add a note"),
+        filters=[text_only],
         validators=[
             DataRequired(lazy_gettext("Write the note before saving it")),
             Length(max=4000, message=lazy_gettext("Keep a note under 4000 characters")),
@@ -41,13 +46,16 @@ class NoteForm(FlaskForm):
 
 
 class QueueFilter(FlaskForm):
-    """The queue's search and filters (GET, so no CSRF)."""
+    """The queue's search and filters: posted to keep names out of URLs, but
+    reading only, and polled all day by an open page, so no CSRF token."""
 
     class Meta:
         csrf = False
 
     q = StringField(
-        lazy_gettext("Reference or first name"), validators=[Optional(), Length(max=60)]
+        lazy_gettext("Reference or first name"),
+        filters=[text_only],
+        validators=[Optional(), Length(max=60)],
     )
     date_from = DateField(lazy_gettext("From"), validators=[Optional()])
     date_to = DateField(lazy_gettext("To"), validators=[Optional()])

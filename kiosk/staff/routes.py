@@ -14,22 +14,29 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_htmx import make_response as htmx_response
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import or_
 from wtforms.fields.choices import SelectChoice
 
 from .. import audit, fhir, summaries
-from ..auth import admin_required, authenticate, idle_timed_out, login_manager
+from ..auth import (
+    admin_required,
+    authenticate,
+    end_session,
+    login_manager,
+    session_expired,
+    start_session,
+)
 from ..display import answer_lines
 from ..extensions import db, htmx
 from ..forms import EmptyForm
 from ..i18n import gettext as _
 from ..i18n import set_language
 from ..models import AuditEvent, Consultation, Note, utcnow
+from ..redirects import local_path
 from ..reference import normalise
 from . import bp
 from .forms import AuditFilter, LoginForm, NoteForm, QueueFilter
@@ -49,11 +56,22 @@ def guard():
             return htmx_response(redirect=url_for("staff.login"))
         return login_manager.unauthorized()
     user = current_user._get_current_object()
-    if idle_timed_out(
-        current_app.config["STAFF_IDLE_MINUTES"], touch=request.endpoint not in PASSIVE
-    ):
-        audit.record("timeout", user=user)
-        flash(_("You were signed out after a period of inactivity."))
+    ended = session_expired(
+        current_app.config["STAFF_IDLE_MINUTES"],
+        current_app.config["STAFF_SESSION_HOURS"],
+        touch=request.endpoint not in PASSIVE,
+    )
+    if ended:
+        audit.record("timeout" if ended == "idle" else "session_lifetime", user=user)
+        if ended == "idle":
+            flash(_("You were signed out after a period of inactivity."))
+        else:
+            flash(
+                _(
+                    "You were signed out: a session lasts at most %(hours)s hours.",
+                    hours=current_app.config["STAFF_SESSION_HOURS"],
+                )
+            )
         if htmx:
             return htmx_response(redirect=url_for("staff.login"))
         return redirect(url_for("staff.login"))
@@ -79,28 +97,21 @@ def login():
             audit.record("login_failed", username=form.username.data.strip()[:60])
             form.password.errors.append(_("Incorrect username or password"))
         else:
-            session.clear()  # a fresh session: nothing carried over from before
-            login_user(user)
+            start_session(user)
             user.last_login_at = utcnow()
             audit.record("login", user=user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("staff.queue"))
+            next_page = local_path(request.args.get("next"), under="/staff/")
+            return redirect(next_page or url_for("staff.queue"))
     status = 200 if request.method == "GET" or not form.errors else 422
     return render_template("staff/login.html", form=form), status
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site, under /staff/."""
-    if target and target.startswith("/staff/") and "//" not in target and "\\" not in target:
-        return target
-    return None
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        audit.record("logout")
-        logout_user()
-        session.clear()
+        audit.record("logout", commit=False)
+        end_session()
+        db.session.commit()
     return redirect(url_for("staff.login"))
 
 

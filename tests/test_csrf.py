@@ -1,0 +1,156 @@
+"""A POST without this session's CSRF token changes nothing, on every POST route.
+
+Each route of the app's URL map that takes a POST has a scenario here: the
+state in which a genuine request would change something, and the request.
+Without a token, or with another session's token, with and without htmx's
+header, the database and the session must stay as they were; the same request
+with the session's own token must change them (so each case can fail).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from flask import url_for
+
+from kiosk.extensions import db
+
+from .patient_client import PLAIN, PatientClient, csrf_token
+from .staff_helpers import StaffClient, add_consultation, create_account
+
+
+@dataclass
+class Case:
+    client: object
+    url: str
+    data: dict
+    page: str  # a page of this session, holding its token
+
+
+# The session keys that change on every staff request (the idle clock).
+VOLATILE = {"staff_seen"}
+
+
+def _patient(app, *, started: bool = True, walked: bool = False) -> PatientClient:
+    patient = PatientClient(app.test_client())
+    if walked:
+        patient.walk()
+    elif started:
+        patient.start()
+    else:
+        patient.get("/")
+    return patient
+
+
+def patient_case(url: str, data: dict | None = None, **state) -> Callable[[object], Case]:
+    def build(app) -> Case:
+        patient = _patient(app, **state)
+        page = patient.get(url if url.startswith("/step/") else "/").get_data(as_text=True)
+        if url == "/check":
+            page = patient.get("/check").get_data(as_text=True)
+        return Case(patient.client, url, data or {}, page)
+
+    return build
+
+
+def staff_case(url: str, data: dict | None = None, *, signed_in: bool = True):
+    def build(app) -> Case:
+        password = create_account(app, "ada", "admin", "Ada Okafor")
+        consultation = add_consultation(app, "pregnant")
+        member = StaffClient(app.test_client())
+        if signed_in:
+            assert member.login("ada", password).status_code == 302
+        with app.test_request_context():
+            target = url_for(url, consultation_id=consultation.id) if "." in url else url
+        values = {**(data or {})}
+        if values.get("password") == "*":
+            values["password"] = password
+        page = member.get("/staff/login" if not signed_in else "/staff/").get_data(as_text=True)
+        return Case(member.client, target, values, page)
+
+    return build
+
+
+# endpoint -> (scenario, whether a genuine request changes something)
+SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
+    "patient.choose_language": (patient_case("/language", {"language": "es"}), True),
+    "patient.text_size": (patient_case("/text-size"), True),
+    "patient.start": (patient_case("/start", started=False), True),
+    "patient.restart": (patient_case("/restart"), True),
+    "patient.step": (patient_case("/step/about", PLAIN["about"]), True),
+    "patient.check": (patient_case("/check", walked=True), True),
+    "staff.login": (
+        staff_case("/staff/login", {"username": "ada", "password": "*"}, signed_in=False),
+        True,
+    ),
+    "staff.logout": (staff_case("staff.logout"), True),
+    # Searches are posted only to keep names out of URLs: they change nothing.
+    "staff.queue": (staff_case("staff.queue", {"q": "Sofia"}), False),
+    "staff.queue_rows": (staff_case("staff.queue_rows", {"q": "Sofia"}), False),
+    "staff.start_review": (staff_case("staff.start_review"), True),
+    "staff.mark_reviewed": (staff_case("staff.mark_reviewed"), True),
+    "staff.add_note": (staff_case("staff.add_note", {"text": "Checked with the patient"}), True),
+    "staff.regenerate": (staff_case("staff.regenerate"), True),
+    "staff.delete": (staff_case("staff.delete"), True),
+}
+# The idle reset only forgets the patient of the session that sends it, and
+# must work from a page of any age: it takes no token (see patient.reset).
+TOKEN_FREE = {"patient.reset"}
+
+
+def post_endpoints(app) -> set[str]:
+    return {r.endpoint for r in app.url_map.iter_rules() if "POST" in r.methods}
+
+
+def test_every_post_route_has_a_csrf_scenario(app):
+    assert post_endpoints(app) == SCENARIOS.keys() | TOKEN_FREE
+    assert len(SCENARIOS) == 15
+
+
+def snapshot(app, client) -> tuple:
+    with app.app_context():
+        tables = {
+            table.name: sorted(
+                tuple(map(repr, row)) for row in db.session.execute(table.select()).all()
+            )
+            for table in db.metadata.sorted_tables
+        }
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    session = (
+        app.session_interface.get_signing_serializer(app).loads(cookie.value) if cookie else {}
+    )
+    return tables, {k: v for k, v in session.items() if k not in VOLATILE}
+
+
+@pytest.mark.parametrize("endpoint", sorted(SCENARIOS))
+def test_a_post_without_this_sessions_token_changes_nothing(app, endpoint):
+    build, changes = SCENARIOS[endpoint]
+    case = build(app)
+    other_session = PatientClient(app.test_client())
+    other_token = csrf_token(other_session.get("/").get_data(as_text=True))
+
+    for token in (None, other_token):
+        for headers in ({}, {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}):
+            before = snapshot(app, case.client)
+            data = {**case.data, **({"csrf_token": token} if token else {})}
+            response = case.client.post(case.url, data=data, headers=headers)
+            assert response.status_code < 500, (token, headers)
+            assert snapshot(app, case.client) == before, (endpoint, bool(token), headers)
+
+    before = snapshot(app, case.client)
+    response = case.client.post(case.url, data={**case.data, "csrf_token": csrf_token(case.page)})
+    assert response.status_code < 500
+    assert (snapshot(app, case.client) != before) is changes
+
+
+def test_the_idle_reset_forgets_only_the_patient_who_sent_it(app):
+    patient, bystander = _patient(app), _patient(app)
+    response = patient.client.post("/reset", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    with app.app_context():
+        from kiosk.models import Draft
+
+        assert len(db.session.scalars(db.select(Draft)).all()) == 1
+    assert bystander.get("/step/about").status_code == 200
