@@ -19,7 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     ``config`` overrides every other source of settings (tests use it).
     """
-    from . import auth, cli, errors, extensions, settings, templating, throttle
+    from . import auth, cli, errors, extensions, headers, settings, templating, throttle
     from .content import load_questionnaire
     from .flow import Flow
     from .patient import bp as patient_bp
@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(patient_bp)
     app.register_blueprint(staff_bp)
     errors.init_app(app)
+    headers.init_app(app)
     templating.init_app(app)
     # After templating: the sign-in limits are checked once the request's
     # language is set, so a refusal is in the clinic's language.
