@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .paths import STATIC_DIR, TEMPLATES_DIR
 
@@ -18,7 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     ``config`` overrides every other source of settings (tests use it).
     """
-    from . import auth, cli, errors, extensions, settings, templating
+    from . import auth, cli, errors, extensions, headers, settings, templating, throttle
     from .content import load_questionnaire
     from .flow import Flow
     from .patient import bp as patient_bp
@@ -33,6 +34,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(STATIC_DIR),
     )
     settings.configure(app, config)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind that many reverse proxies, the client's own address and scheme
+        # come from their X-Forwarded-For and X-Forwarded-Proto headers.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     extensions.init_app(app)
     auth.init_app(app)
 
@@ -46,6 +52,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(patient_bp)
     app.register_blueprint(staff_bp)
     errors.init_app(app)
+    headers.init_app(app)
     templating.init_app(app)
+    # After templating: the sign-in limits are checked once the request's
+    # language is set, so a refusal is in the clinic's language.
+    throttle.init_app(app)
     cli.init_app(app)
     return app

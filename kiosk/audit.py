@@ -12,6 +12,7 @@ from .models import AuditEvent, StaffUser
 ACTIONS = {
     "login": lazy_gettext("Signed in"),
     "login_failed": lazy_gettext("Failed sign-in"),
+    "login_throttled": lazy_gettext("Sign-in refused: too many failed attempts"),
     "logout": lazy_gettext("Signed out"),
     "timeout": lazy_gettext("Signed out after inactivity"),
     "session_lifetime": lazy_gettext("Signed out at the end of the session's lifetime"),

@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -183,3 +184,14 @@ class AuditEvent(db.Model):
     consultation_ref: Mapped[str | None] = mapped_column(String(12), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class RateLimitCounter(db.Model):
+    """A sign-in throttling count (see ``throttle.py``), shared by every process."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    # Seconds since the epoch: when this count's window ends.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

@@ -38,6 +38,16 @@ DEFAULTS: dict[str, Any] = {
     "STAFF_IDLE_MINUTES": 30,
     # ... and this many hours after signing in, active or not.
     "STAFF_SESSION_HOURS": 12,
+    # Failed sign-ins allowed per typed username and per client address before
+    # sign-in is refused for the rest of the window (Flask-Limiter notation).
+    "SIGN_IN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    "SIGN_IN_LIMIT_PER_ADDRESS": "20 per 15 minutes",
+    # Where the counts are kept: the app's own database, shared by every process
+    # (see kiosk/throttle.py); or any Flask-Limiter storage URI, e.g. redis://.
+    "RATELIMIT_STORAGE_URI": "kioskdb://",
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are
+    # trusted (1 behind one nginx); 0 when browsers connect directly.
+    "TRUSTED_PROXIES": 0,
     # Where generated PDFs are kept (never served without a staff login).
     "PDF_DIR": str(PROJECT_DIR / "pdfs"),
     # Seconds the Done screen stays before the kiosk returns to Welcome.

@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -17,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_htmx import make_response as htmx_response
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from sqlalchemy import or_
 from wtforms.fields.choices import SelectChoice
@@ -38,6 +40,7 @@ from ..i18n import set_language
 from ..models import AuditEvent, Consultation, Note, utcnow
 from ..redirects import local_path
 from ..reference import normalise
+from ..throttle import retry_minutes, throttled
 from . import bp
 from .forms import AuditFilter, LoginForm, NoteForm, QueueFilter
 
@@ -89,11 +92,13 @@ def private(response: Response) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttled
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.username.data.strip(), form.password.data)
         if user is None:
+            g.sign_in_failed = True  # counts against this account and address
             audit.record("login_failed", username=form.username.data.strip()[:60])
             form.password.errors.append(_("Incorrect username or password"))
         else:
@@ -104,6 +109,27 @@ def login():
             return redirect(next_page or url_for("staff.queue"))
     status = 200 if request.method == "GET" or not form.errors else 422
     return render_template("staff/login.html", form=form), status
+
+
+@bp.errorhandler(RateLimitExceeded)
+def sign_in_refused(error: RateLimitExceeded):
+    """Too many failed sign-ins for this username or address: the same words
+    whether or not the account exists, and an entry in the audit log."""
+    form = LoginForm()
+    form.validate()
+    username = (form.username.data or "").strip()[:60]
+    audit.record("login_throttled", username=username or None)
+    form.username.errors, form.password.errors = (
+        [],
+        [
+            _(
+                "Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
+                minutes=retry_minutes(),
+            )
+        ],
+    )
+    form.csrf_token.errors = []
+    return render_template("staff/login.html", form=form), 429
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,0 +1,177 @@
+"""Failed sign-ins are limited per account and per address, alike for every account."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kiosk import auth, create_app, throttle
+from kiosk.extensions import db
+from kiosk.models import AuditEvent
+
+from .patient_client import csrf_token
+from .staff_helpers import StaffClient, create_account
+
+CSRF_VALUE = re.compile(r'name="csrf_token" type="hidden" value="[^"]*"')
+REFUSED = "Too many failed sign-in attempts. Try again in"
+
+
+@pytest.fixture
+def password(app):
+    return create_account(app, "sam", "staff", "Sam Carter")
+
+
+def attempt(app, username: str, password: str, address: str = "192.0.2.10", **headers):
+    """One sign-in from a fresh browser at ``address``; returns the response."""
+    client = app.test_client()
+    environ = {"REMOTE_ADDR": address}
+    page = client.get("/staff/login", environ_overrides=environ).get_data(as_text=True)
+    return client.post(
+        "/staff/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(page)},
+        environ_overrides=environ,
+        headers=headers,
+    )
+
+
+def audit(app) -> list[tuple[str | None, str, str | None]]:
+    with app.app_context():
+        events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))
+        return [(e.username, e.action, e.ip) for e in events]
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttle's clock, moved on by hand."""
+
+    class Clock:
+        offset = 0.0
+
+        def advance(self, minutes: float) -> None:
+            self.offset += minutes * 60
+
+    moved = Clock()
+    real = throttle.now
+    monkeypatch.setattr(throttle, "now", lambda: real() + moved.offset)
+    return moved
+
+
+def test_the_sixth_failure_is_refused_even_with_the_right_password(app, password):
+    for _ in range(5):
+        assert attempt(app, "sam", "wrong").status_code == 422
+    refused = attempt(app, "sam", password)
+    assert refused.status_code == 429
+    html = refused.get_data(as_text=True)
+    assert f"{REFUSED} 15 minutes." in html
+    assert 'value="sam"' in html
+    assert audit(app)[-1] == ("sam", "login_throttled", "192.0.2.10")
+    assert [a for _, a, _ in audit(app)].count("login") == 0
+
+
+def test_the_lockout_ends_with_its_window(app, password, clock):
+    for _ in range(5):
+        attempt(app, "sam", "wrong")
+    clock.advance(minutes=14)
+    assert attempt(app, "sam", password).status_code == 429
+    clock.advance(minutes=2)
+    response = attempt(app, "sam", password)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/"
+
+
+def test_an_unknown_username_is_refused_in_the_same_words(app, password):
+    answers = {}
+    for username in ("sam", "nobody"):
+        for _ in range(5):
+            attempt(app, username, "wrong", address="192.0.2.20")
+        response = attempt(app, username, "wrong", address="192.0.2.21")
+        page = CSRF_VALUE.sub("", response.get_data(as_text=True)).replace(username, "NAME")
+        answers[username] = (response.status_code, page)
+    assert answers["sam"][0] == answers["nobody"][0] == 429
+    assert answers["sam"][1] == answers["nobody"][1]
+
+
+def test_failures_are_limited_per_address_across_usernames(app, password):
+    for n in range(20):
+        assert attempt(app, f"guess{n}", "wrong").status_code == 422
+    assert attempt(app, "sam", password).status_code == 429
+    # Another computer is not affected.
+    assert attempt(app, "sam", password, address="192.0.2.99").status_code == 302
+
+
+def test_only_a_wrong_password_uses_up_an_attempt(app, password):
+    client = StaffClient(app.test_client())
+    for _ in range(10):
+        client.get("/staff/login")
+        client.client.post("/staff/login", data={"username": "sam", "password": "wrong"})
+        client.login("sam", "")
+    assert attempt(app, "sam", password).status_code == 302
+
+
+def test_the_counts_are_shared_by_every_process_on_the_database(app, password, tmp_path):
+    other_process = create_app(
+        {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "CLINIC_NAME": "Test"}
+    )
+    for _ in range(3):
+        attempt(app, "sam", "wrong")
+    for _ in range(2):
+        attempt(other_process, "sam", "wrong")
+    assert attempt(app, "sam", password).status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_client_address_counts(tmp_path):
+    import flask_migrate
+
+    proxied = create_app(
+        {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "proxied"), "TRUSTED_PROXIES": 1}
+    )
+    with proxied.app_context():
+        flask_migrate.upgrade()
+    password = create_account(proxied, "sam")
+    for n in range(20):
+        forwarded = {"X-Forwarded-For": "198.51.100.7"}
+        attempt(proxied, f"guess{n}", "wrong", address="127.0.0.1", **forwarded)
+    assert audit(proxied)[-1] == ("guess19", "login_failed", "198.51.100.7")
+    locked = attempt(proxied, "sam", password, address="127.0.0.1", **forwarded)
+    assert locked.status_code == 429
+    other = attempt(
+        proxied, "sam", password, address="127.0.0.1", **{"X-Forwarded-For": "10.0.0.8"}
+    )
+    assert other.status_code == 302
+
+
+class CountingHasher:
+    """The real Argon2 hasher, counting verifications."""
+
+    def __init__(self, real):
+        self.real, self.verified = real, 0
+
+    def verify(self, *args):
+        self.verified += 1
+        return self.real.verify(*args)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+@pytest.mark.parametrize(
+    ("username", "typed", "signed_in"),
+    [
+        ("nobody", "whatever", False),
+        ("ada", "right", False),  # a disabled account
+        ("sam", "wrong", False),
+        ("sam", "right", True),
+    ],
+    ids=["unknown", "disabled", "wrong-password", "right-password"],
+)
+def test_every_sign_in_costs_one_password_verification(
+    app, password, monkeypatch, username, typed, signed_in
+):
+    passwords = {"sam": password, "ada": create_account(app, "ada")}
+    assert app.test_cli_runner().invoke(args=["staff", "disable", "ada"]).exit_code == 0
+    counting = CountingHasher(auth._hasher)
+    monkeypatch.setattr(auth, "_hasher", counting)
+    response = attempt(app, username, passwords.get(username) if typed == "right" else typed)
+    assert response.status_code == (302 if signed_in else 422)
+    assert counting.verified == 1
