@@ -54,10 +54,11 @@ def build(
     policy: Policy | None = None,
     base: dict[str, Any] | None = None,
     today: dt.date = TODAY,
+    language: str = "en",
 ) -> Plan:
     answers = {**(BASELINE if base is None else base), **(changes or {})}
     engine = PlanEngine(questionnaire(), rules(), policy or Policy())
-    return engine.build(answers, language="en", today=today)
+    return engine.build(answers, language=language, today=today)
 
 
 def flag_ids(plan: Plan) -> set[str]:

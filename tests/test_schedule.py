@@ -15,24 +15,12 @@ from typing import Any
 
 import pytest
 
-from kiosk.plan import Plan, PlanEngine, Policy
+from kiosk.plan import Plan, Policy
 from kiosk.plan.engine import add_months
 
-from .test_plan import BASELINE, TODAY, example, questionnaire, rules
+from .test_plan import TODAY, build, example
 
 MONDAY = dt.date(2026, 11, 23)  # the first opening day after the consultation
-
-
-def build(
-    changes: dict[str, Any] | None = None,
-    *,
-    policy: Policy | None = None,
-    language: str = "en",
-    base: dict[str, Any] | None = None,
-) -> Plan:
-    answers = {**(BASELINE if base is None else base), **(changes or {})}
-    engine = PlanEngine(questionnaire(), rules(), policy or Policy())
-    return engine.build(answers, language=language, today=TODAY)
 
 
 def earliest(changes=None, **kwargs) -> dt.date | None:

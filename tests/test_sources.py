@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from kiosk.content import ContentError, load_questionnaire
+from kiosk.content import load_questionnaire
 from kiosk.content.loader import DEFAULT_CONTENT_DIR
 from kiosk.plan import load_rules
 from kiosk.plan.policy import Policy
 from kiosk.plan.rules import cited, load_citations
 
-from .test_plan import line_of
+from .test_plan import content_copy, line_of, problems_of
 
 FACTS = Path(__file__).resolve().parents[2] / "shared" / "docs" / "microneedling-facts.md"
 PLAN_YAML = (DEFAULT_CONTENT_DIR / "plan.yaml").read_text(encoding="utf-8")
@@ -44,22 +43,13 @@ def test_policy_citations_name_real_settings():
     assert all(citations.problem(f"policy:{name}") is None for name in Policy().as_dict())
 
 
-def problems_with(text: str, tmp_path: Path):
-    for name in ("questionnaire.yaml", "sources.yaml"):
-        shutil.copy(DEFAULT_CONTENT_DIR / name, tmp_path / name)
-    (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
-    with pytest.raises(ContentError) as caught:
-        load_rules(load_questionnaire(tmp_path), tmp_path)
-    return caught.value.problems
-
-
 def test_a_text_without_sources_is_refused(tmp_path):
     old = """    text: {en: "Keep out of the sun.", es: "Evite el sol."}
     sources: [R8, "policy:sun_before_hours"]
 """
     assert PLAN_YAML.count(old) == 1
     text = PLAN_YAML.replace(old, old.splitlines(keepends=True)[0])
-    [problem] = problems_with(text, tmp_path)
+    [problem] = problems_of(text, tmp_path)
     assert problem.item == "preparation > line 5 > sources"
     assert problem.message == "required field 'sources' is missing"
 
@@ -75,7 +65,7 @@ def test_a_text_without_sources_is_refused(tmp_path):
 def test_a_source_key_the_facts_sheet_does_not_list_is_refused(tmp_path, key, message):
     old = 'sources: [R8, "policy:sun_before_hours"]'
     text = PLAN_YAML.replace(old, f"sources: [R8, {key}]")
-    [problem] = problems_with(text, tmp_path)
+    [problem] = problems_of(text, tmp_path)
     assert problem.line == line_of(text, f"sources: [R8, {key}]")
     assert problem.item == "preparation > line 5 > sources > item 2"
     assert problem.message == message
@@ -106,8 +96,7 @@ def test_content_check_checks_the_plan_and_its_sources(tmp_path):
 
     from kiosk.cli import content_cli
 
-    for name in ("questionnaire.yaml", "sources.yaml"):
-        shutil.copy(DEFAULT_CONTENT_DIR / name, tmp_path / name)
+    content_copy(tmp_path)
     good = CliRunner().invoke(content_cli, ["check", str(DEFAULT_CONTENT_DIR)])
     assert good.exit_code == 0, good.output
     assert "plan.yaml: 36 screening flags, every text sourced" in good.output

@@ -67,10 +67,6 @@ class Schedule:
     waits_heading: str = ""  # "This date leaves time for:"
 
     @property
-    def dated(self) -> bool:
-        return self.earliest is not None
-
-    @property
     def provisional(self) -> bool:
         return self.status == "provisional"
 
