@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app kiosk
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test install db lint bench clean system-deps system-test-deps translations \
+.PHONY: run test test-fast install db lint bench clean system-deps system-test-deps translations \
 	extract-messages
 
 run: system-deps install db
@@ -16,6 +16,10 @@ run: system-deps install db
 
 test: system-deps system-test-deps $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# While working: no browser, SQLite only (a couple of minutes). `make test` runs everything.
+test-fast: system-deps $(VENV)/.installed-test translations
+	KIOSK_TEST_DATABASES=sqlite $(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 
 install: $(VENV)/.installed translations
 
@@ -60,10 +64,16 @@ system-deps:
 	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
 	  $(APT) update -q && $(APT) install -y -q libpango-1.0-0 libpangoft2-1.0-0; fi
 
-# Browser tests drive Debian's Chromium; PDF checks use poppler-utils.
+# Browser tests drive Debian's Chromium; PDF checks use poppler-utils; the suite
+# also runs on a throwaway PostgreSQL cluster the tests start themselves (so the
+# package's own cluster is not created: nothing is left running).
 system-test-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null; then \
-	  $(APT) update -q && $(APT) install -y -q chromium poppler-utils; fi
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null \
+	    || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  $(SUDO) mkdir -p /etc/postgresql-common/createcluster.d && \
+	  echo 'create_main_cluster = false' | \
+	    $(SUDO) tee /etc/postgresql-common/createcluster.d/kiosk-tests.conf >/dev/null && \
+	  $(APT) update -q && $(APT) install -y -q chromium poppler-utils postgresql; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

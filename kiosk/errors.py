@@ -1,10 +1,17 @@
 """Friendly error pages."""
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def no_control_characters_in_the_address():
+        # No page's address holds a NUL or another control character; refused
+        # here, such a path never reaches a view or a database query.
+        if any(ord(c) < 32 or c == "\x7f" for c in request.path):
+            abort(404)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         response = error.get_response()

@@ -18,7 +18,7 @@ from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
-from .answers import AnswerProblem, Problem, check_answer, to_form_value
+from .answers import AnswerProblem, Problem, check_answer, safe_text, to_form_value
 from .content import Question
 from .display import long_date
 from .i18n import gettext as _
@@ -29,11 +29,15 @@ class EmptyForm(FlaskForm):
     """A form with no fields: button-only POSTs still carry the CSRF token."""
 
 
-def text_only(value: Any) -> Any:
+def clean_text(value: Any) -> Any:
     """A field filter for the staff forms: a file sent in a text field counts as
-    nothing sent (no form takes files). Patients' answers are checked in
-    ``answers.check_answer``, which names the problem."""
-    return value if value is None or isinstance(value, str) else None
+    nothing sent (no form takes files), and control and bidirectional-override
+    characters are left out (a NUL cannot even be stored in PostgreSQL).
+    Patients' answers are checked in ``answers.check_answer``, which tells the
+    patient what was removed."""
+    if value is None or not isinstance(value, str):
+        return None
+    return safe_text(value, multiline=True)
 
 
 def _option_or_none(value: Any) -> str | None:

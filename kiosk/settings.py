@@ -103,9 +103,12 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
 
 
 def _sqlalchemy_url(url: str) -> str:
-    # Hosting platforms often hand out postgres://, which SQLAlchemy does not accept.
-    if url.startswith("postgres://"):
-        return "postgresql://" + url.removeprefix("postgres://")
+    """A ``DATABASE_URL`` as SQLAlchemy takes it, with the psycopg (3) driver the
+    app installs. Hosting platforms often hand out ``postgres://``, which
+    SQLAlchemy does not accept."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
     return url
 
 

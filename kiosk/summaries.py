@@ -140,8 +140,10 @@ def generate(consultation: Consultation) -> list[SummaryPdf]:
 
 def retry_failed() -> list[SummaryPdf]:
     """Render again every summary whose last attempt failed."""
+    # Consultations by id, not DISTINCT rows: PostgreSQL cannot compare JSON answers.
+    failed_ids = db.select(SummaryPdf.consultation_id).where(SummaryPdf.status == "failed")
     failed = db.session.scalars(
-        db.select(Consultation).join(SummaryPdf).where(SummaryPdf.status == "failed").distinct()
+        db.select(Consultation).where(Consultation.id.in_(failed_ids))
     ).all()
     results = []
     for consultation in failed:

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
+from .forms import clean_text
 from .models import RateLimitCounter
 
 
@@ -105,8 +106,8 @@ def client_address() -> str:
 
 
 def typed_account() -> str:
-    username = request.form.get("username", "")
-    name = username.strip()[:60] if isinstance(username, str) else ""
+    # The name as the sign-in form reads it, so "sam" and "sam\x00" count together.
+    name = (clean_text(request.form.get("username")) or "").strip()[:60]
     return f"account:{name}" if name else ""  # no name typed: only the address counts
 
 

@@ -1,7 +1,16 @@
-"""Shared fixtures: an app on a real SQLite file, migrated with Alembic."""
+"""Shared fixtures: an app on a real database, migrated with Alembic.
+
+Every test that uses the ``app`` fixture runs twice: on a SQLite file in its
+own folder and on its own database in a throwaway PostgreSQL server (see
+``tests/postgres.py``). ``KIOSK_TEST_DATABASES=sqlite`` runs SQLite only, for a
+quick run while working; a test about one database's own behaviour is marked
+``@pytest.mark.database("sqlite")``.
+"""
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from pathlib import Path
 
 import flask_migrate
@@ -16,19 +25,119 @@ from .patient_client import PatientClient
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
+DATABASES = ("sqlite", "postgresql")
+
+
+def test_databases() -> tuple[str, ...]:
+    chosen = os.environ.get("KIOSK_TEST_DATABASES")
+    if not chosen:
+        return DATABASES
+    names = tuple(name.strip() for name in chosen.split(",") if name.strip())
+    unknown = set(names) - set(DATABASES)
+    if unknown or not names:
+        raise pytest.UsageError(f"KIOSK_TEST_DATABASES: choose from {', '.join(DATABASES)}")
+    return names
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "database(*names): run this test on these databases only (sqlite, postgresql)"
+    )
+
+
+def pytest_generate_tests(metafunc):
+    if "database" not in metafunc.fixturenames or "tests/browser/" in metafunc.definition.nodeid:
+        return
+    marker = metafunc.definition.get_closest_marker("database")
+    allowed = marker.args if marker else DATABASES
+    chosen = [name for name in test_databases() if name in allowed]
+    metafunc.parametrize("database", chosen, indirect=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per database: the proof that the suite ran on each."""
+    counts = {name: Counter() for name in DATABASES}
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            params = report.nodeid.rpartition("[")[2].rstrip("]").split("-")
+            for name in DATABASES:
+                if name in params:
+                    counts[name][outcome] += 1
+    for name, tally in counts.items():
+        if tally:
+            words = ", ".join(f"{n} {outcome}" for outcome, n in tally.items())
+            terminalreporter.write_line(f"database {name}: {words}")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """The throwaway server, and a template database migrated to the newest revision."""
+    from .postgres import TEMPLATE, Cluster
+
+    cluster = Cluster()
+    try:
+        cluster.start()
+        cluster.create_database(name=TEMPLATE)
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": cluster.url(TEMPLATE)})
+        with app.app_context():
+            flask_migrate.upgrade()
+            from kiosk.extensions import db
+
+            db.engine.dispose()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(
+def database(request, tmp_path):
+    """The SQLAlchemy URL of this test's own, freshly migrated database."""
+    name = getattr(request, "param", "sqlite")
+    if name == "sqlite":
+        yield None  # the app's default: kiosk.sqlite3 in its instance folder
+        return
+    from .postgres import TEMPLATE
+
+    cluster = request.getfixturevalue("postgres")
+    database = cluster.create_database(template=TEMPLATE)
+    try:
+        yield cluster.url(database)
+    finally:
+        cluster.drop_database(database)
+
+
+@pytest.fixture
+def app(tmp_path, database):
+    settings = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "PDF_DIR": str(tmp_path / "pdfs"),
+        "CLINIC_NAME": "Test Clinic",
+    }
+    if database:
+        settings["SQLALCHEMY_DATABASE_URI"] = database
+    app = create_app(settings)
+    with app.app_context():
+        if database is None:
+            flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        from kiosk.extensions import db
+
+        db.engine.dispose()
+
+
+def another_process(app, **settings):
+    """A second app on the same instance folder and database, as another server
+    process (or the same one after a restart) would be."""
+    return create_app(
         {
             "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "PDF_DIR": str(tmp_path / "pdfs"),
-            "CLINIC_NAME": "Test Clinic",
+            "INSTANCE_PATH": app.instance_path,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            **settings,
         }
     )
-    with app.app_context():
-        flask_migrate.upgrade()
-    return app
 
 
 @pytest.fixture

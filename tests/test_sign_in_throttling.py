@@ -10,6 +10,7 @@ from kiosk import auth, create_app, throttle
 from kiosk.extensions import db
 from kiosk.models import AuditEvent
 
+from .conftest import another_process
 from .patient_client import csrf_token
 from .staff_helpers import StaffClient, create_account
 
@@ -109,10 +110,8 @@ def test_only_a_wrong_password_uses_up_an_attempt(app, password):
     assert attempt(app, "sam", password).status_code == 302
 
 
-def test_the_counts_are_shared_by_every_process_on_the_database(app, password, tmp_path):
-    other_process = create_app(
-        {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "CLINIC_NAME": "Test"}
-    )
+def test_the_counts_are_shared_by_every_process_on_the_database(app, password):
+    other_process = another_process(app)
     for _ in range(3):
         attempt(app, "sam", "wrong")
     for _ in range(2):

@@ -14,7 +14,9 @@ from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.models import Consultation, Draft
 
+from .conftest import another_process
 from .patient_client import PatientClient
+from .staff_helpers import add_consultation
 
 
 def test_migrations_build_exactly_the_models(app):
@@ -39,6 +41,7 @@ def test_migrations_go_down_and_up_again(app):
     } <= tables
 
 
+@pytest.mark.database("sqlite")
 def test_the_database_is_a_file_in_the_instance_folder(app, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == (
         f"sqlite:///{tmp_path / 'instance' / 'kiosk.sqlite3'}"
@@ -60,7 +63,7 @@ def test_a_draft_survives_a_new_app_on_the_same_files(app, tmp_path):
     patient.walk(until="skin_type")
     cookie = patient.client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
 
-    restarted = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance")})
+    restarted = another_process(app)
     client = restarted.test_client()
     client.set_cookie(restarted.config["SESSION_COOKIE_NAME"], cookie)
     page = client.get("/step/concerns")
@@ -71,6 +74,7 @@ def test_a_draft_survives_a_new_app_on_the_same_files(app, tmp_path):
         assert draft.answers["first_name"] == "Maya"
 
 
+@pytest.mark.database("sqlite")
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
     with app.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -119,3 +123,17 @@ def test_folders_left_open_by_an_earlier_version_are_closed(tmp_path):
     instance.chmod(0o755)
     create_app({"INSTANCE_PATH": str(instance)})
     assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+
+
+@pytest.mark.database("postgresql")
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_a_database_url_as_hosting_platforms_give_it_works(app, monkeypatch, tmp_path, scheme):
+    """DATABASE_URL as a platform hands it out, without SQLAlchemy's driver name."""
+    given = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg", scheme)
+    monkeypatch.setenv("DATABASE_URL", given)
+    other = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "other")})
+    add_consultation(app)
+    with other.app_context():
+        assert db.engine.dialect.driver == "psycopg"
+        assert len(db.session.scalars(db.select(Consultation)).all()) == 1
+        db.engine.dispose()

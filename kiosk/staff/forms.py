@@ -7,7 +7,7 @@ from wtforms import DateField, PasswordField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import text_only
+from ..forms import clean_text
 from ..i18n import lazy_gettext
 
 STATUSES = [
@@ -21,7 +21,7 @@ STATUSES = [
 class LoginForm(FlaskForm):
     username = StringField(
         lazy_gettext("Username"),
-        filters=[text_only],
+        filters=[clean_text],
         validators=[
             DataRequired(lazy_gettext("Enter your username")),
             Length(max=60, message=lazy_gettext("Enter a username of 60 characters or fewer")),
@@ -29,7 +29,7 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         lazy_gettext("Password"),
-        filters=[text_only],
+        filters=[clean_text],
         validators=[DataRequired(lazy_gettext("Enter your password"))],
     )
 
@@ -37,7 +37,7 @@ class LoginForm(FlaskForm):
 class NoteForm(FlaskForm):
     text = TextAreaField(
         lazy_gettext("Add a note"),
-        filters=[text_only],
+        filters=[clean_text],
         validators=[
             DataRequired(lazy_gettext("Write the note before saving it")),
             Length(max=4000, message=lazy_gettext("Keep a note under 4000 characters")),
@@ -54,7 +54,7 @@ class QueueFilter(FlaskForm):
 
     q = StringField(
         lazy_gettext("Reference or first name"),
-        filters=[text_only],
+        filters=[clean_text],
         validators=[Optional(), Length(max=60)],
     )
     date_from = DateField(lazy_gettext("From"), validators=[Optional()])
@@ -66,8 +66,12 @@ class AuditFilter(FlaskForm):
     class Meta:
         csrf = False
 
-    username = StringField(lazy_gettext("Staff member"), validators=[Optional(), Length(max=60)])
+    username = StringField(
+        lazy_gettext("Staff member"), filters=[clean_text], validators=[Optional(), Length(max=60)]
+    )
     action = SelectField(lazy_gettext("Action"), validators=[Optional()])
-    reference = StringField(lazy_gettext("Reference"), validators=[Optional(), Length(max=12)])
+    reference = StringField(
+        lazy_gettext("Reference"), filters=[clean_text], validators=[Optional(), Length(max=12)]
+    )
     date_from = DateField(lazy_gettext("From"), validators=[Optional()])
     date_to = DateField(lazy_gettext("To"), validators=[Optional()])

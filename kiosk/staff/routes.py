@@ -394,17 +394,22 @@ def audit_log():
         *(SelectChoice(code, words) for code, words in audit.ACTIONS.items()),
     ]
     form.validate()
+    # A filter the form refused (an unknown action, a malformed date) filters nothing.
+    username, action, reference, first, last = (
+        None if field.errors else field.data
+        for field in (form.username, form.action, form.reference, form.date_from, form.date_to)
+    )
     query = db.select(AuditEvent)
-    if form.username.data:
-        query = query.where(AuditEvent.username == form.username.data.strip())
-    if form.action.data:
-        query = query.where(AuditEvent.action == form.action.data)
-    if form.reference.data:
-        query = query.where(AuditEvent.consultation_ref == normalise(form.reference.data))
-    if form.date_from.data:
-        query = query.where(AuditEvent.at >= _local_day_bounds(form.date_from.data)[0])
-    if form.date_to.data:
-        query = query.where(AuditEvent.at < _local_day_bounds(form.date_to.data)[1])
+    if username:
+        query = query.where(AuditEvent.username == username.strip())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if reference:
+        query = query.where(AuditEvent.consultation_ref == normalise(reference))
+    if first:
+        query = query.where(AuditEvent.at >= _local_day_bounds(first)[0])
+    if last:
+        query = query.where(AuditEvent.at < _local_day_bounds(last)[1])
     events = db.session.scalars(query.order_by(AuditEvent.at.desc()).limit(500)).all()
     return render_template(
         "staff/audit.html",
