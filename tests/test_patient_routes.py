@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from html import unescape
 
 import pytest
 
@@ -504,3 +505,44 @@ def test_a_text_box_keeps_its_line_breaks(app, patient):
     notes = "Wedding on Saturday.\r\n\tCan we plan around it?"
     assert patient.answer("event", {"event_date": "", "notes": notes}).status_code == 303
     assert only_draft(app).answers["notes"] == notes
+
+
+def done_covers(patient) -> list[str]:
+    assert patient.submit().headers["Location"] == "/done"
+    patient.get("/done")
+    block = re.search(
+        r"Your summary will cover</h2>\s*<ul class=\"list\">(.*?)</ul>", patient.last_html, re.S
+    )
+    return [unescape(item) for item in re.findall(r"<li>(.*?)</li>", block.group(1), re.S)]
+
+
+def with_event(**health) -> dict:
+    return {
+        "health_history": {**PLAIN["health_history"], **health},
+        "event": {"event_date": in_days(120), "notes": ""},
+    }
+
+
+def test_done_lists_what_the_summary_holds_for_a_plain_patient(patient):
+    patient.walk(with_event())
+    covers = done_covers(patient)
+    assert covers[0] == "What microneedling may do for: fine lines and wrinkles"
+    assert "The earliest date for your first session" in covers
+    assert covers[-1].startswith("A session plan for your event on ")
+    assert "Things to discuss with your clinician" not in covers
+
+
+def test_done_promises_no_dates_when_a_clinician_must_plan_them(patient):
+    patient.walk(with_event(pregnant="yes"))
+    covers = done_covers(patient)
+    assert "Things to discuss with your clinician" in covers
+    assert covers[-1] == "Your clinician will plan the dates of your sessions with you"
+    assert not [line for line in covers if "session plan" in line or "earliest date" in line]
+
+
+def test_done_says_the_dates_wait_for_the_clinician_after_a_review_flag(patient):
+    patient.walk(with_event(nsaids="yes"))
+    covers = done_covers(patient)
+    assert "The earliest date for your first session, if your clinician agrees" in covers
+    assert covers[-1].endswith(", if your clinician agrees")
+    assert covers[-1].startswith("A session plan for your event on ")

@@ -306,7 +306,13 @@ def done():
     return render_template(
         "patient/done.html",
         consultation=consultation,
-        covers=summary.summary_covers(flow(), consultation.answers, consultation.language),
+        covers=summary.summary_covers(
+            current_app.extensions["kiosk.plan"].build(
+                consultation.answers,
+                language=consultation.language,
+                today=summaries.local_time(consultation.submitted_at).date(),
+            )
+        ),
         seconds=current_app.config["DONE_SECONDS"],
         lang=consultation.language,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ from ..display import display_answer, long_date
 from ..flow import Flow
 from ..i18n import gettext as _
 from ..i18n import local
+from ..plan import Plan
 
 
 @dataclass
@@ -52,24 +52,35 @@ def check_groups(flow: Flow, answers: dict[str, Any], language: str) -> list[Gro
     return groups
 
 
-def summary_covers(flow: Flow, answers: dict[str, Any], language: str) -> list[str]:
-    """The sections the printed summary will hold, for the Done screen."""
-    concerns = flow.question("concerns")
+def summary_covers(plan: Plan) -> list[str]:
+    """The sections of the patient's printed summary, for the Done screen: the
+    same plan, so the screen never promises dates the summary does not give."""
     covers = []
-    if concerns is not None and answers.get("concerns"):
-        covers.append(
-            _(
-                "What microneedling may do for: %(concerns)s",
-                concerns=display_answer(concerns, answers["concerns"], language).lower(),
-            )
-        )
+    if plan.concerns:
+        concerns = ", ".join(plan.concerns).lower()
+        covers.append(_("What microneedling may do for: %(concerns)s", concerns=concerns))
     covers += [
         _("How to prepare in the weeks before"),
         _("What happens on the day"),
         _("What your skin will look like, day by day"),
         _("Aftercare, and when to call us"),
     ]
-    if answers.get("event_date"):
-        day = long_date(dt.date.fromisoformat(answers["event_date"]))
-        covers.append(_("A session plan for your event on %(day)s", day=day))
+    if plan.flags:
+        covers.append(_("Things to discuss with your clinician"))
+    schedule = plan.schedule
+    if schedule.status == "clinician":
+        covers.append(_("Your clinician will plan the dates of your sessions with you"))
+        return covers
+    if schedule.provisional:
+        covers.append(_("The earliest date for your first session, if your clinician agrees"))
+    else:
+        covers.append(_("The earliest date for your first session"))
+    if plan.event is not None and plan.event.status != "past":
+        day = long_date(plan.event.event_date)
+        if plan.event.provisional:
+            covers.append(
+                _("A session plan for your event on %(day)s, if your clinician agrees", day=day)
+            )
+        else:
+            covers.append(_("A session plan for your event on %(day)s", day=day))
     return covers
