@@ -45,8 +45,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # The content is validated once, here: a broken file stops the app.
     questionnaire = load_questionnaire(app.config["CONTENT_DIR"])
     rules = load_rules(questionnaire, app.config["CONTENT_DIR"])
-    app.extensions["kiosk.flow"] = Flow(questionnaire)
     policy = Policy.from_settings(app.config)
+    # Patients are asked only about the treatments the clinic offers; the plan
+    # engine keeps the whole questionnaire, for stored answers of every kind.
+    app.extensions["kiosk.flow"] = Flow(questionnaire.as_offered(policy.treatments))
     app.extensions["kiosk.plan"] = PlanEngine(questionnaire, rules, policy)
 
     app.register_blueprint(patient_bp)

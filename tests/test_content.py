@@ -352,6 +352,22 @@ BROKEN = {
         "step 'about' > question 'age' > label",
         "text for language fr, which is not in 'languages'",
     ),
+    "a condition on a question asked only where the clinic offers RF": (
+        (
+            '        label: {en: "Do you smoke?", es: "¿Fuma?"}\n',
+            '        label: {en: "Do you smoke?", es: "¿Fuma?"}\n        offered_with: rf\n',
+        ),
+        "- {question: smoker",
+        "step 'details' > question 'cigarettes' > condition 1 > question",
+        "'smoker' is asked only where the clinic offers 'rf'; a condition on it would be "
+        "left without an answer",
+    ),
+    "a treatment the content does not know": (
+        ("        type: yesno\n", "        type: yesno\n        offered_with: laser\n"),
+        "offered_with: laser",
+        "step 'about' > question 'smoker' > offered_with",
+        "Input should be 'rf'",
+    ),
     "minimum greater than maximum": (
         ("maximum: 120", "maximum: 12"),
         "minimum: 18",

@@ -546,3 +546,20 @@ def test_done_says_the_dates_wait_for_the_clinician_after_a_review_flag(patient)
     assert "The earliest date for your first session, if your clinician agrees" in covers
     assert covers[-1].endswith(", if your clinician agrees")
     assert covers[-1].startswith("A session plan for your event on ")
+
+
+def test_a_clinic_without_rf_never_asks_about_it(app):
+    from .conftest import another_process
+
+    without_rf = another_process(app, POLICY_OFFERS_RF="false")
+    patient = PatientClient(without_rf.test_client())
+    patient.walk(until="goals")
+    patient.get("/step/goals")
+    assert "Which treatment are you interested in?" not in patient.last_html
+    assert "Radiofrequency" not in patient.last_html
+    patient.walk()  # the answers of a clinic with RF: its choice is not taken
+    patient.get("/check")
+    assert "Treatment of interest" not in patient.last_html
+    assert patient.submit().headers["Location"] == "/done"
+    with without_rf.app_context():
+        assert "device_interest" not in db.session.scalars(db.select(Consultation)).one().answers

@@ -272,7 +272,10 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
                         "refer to questions on earlier steps",
                     )
             yield from _conditions_valid(
-                qloc, [c for c in question.enable_when if c.question not in in_step], earlier
+                qloc,
+                [c for c in question.enable_when if c.question not in in_step],
+                earlier,
+                question.offered_with,
             )
             in_step[question.id] = question
         earlier.update(in_step)
@@ -328,7 +331,12 @@ def _texts_complete(loc: tuple, text: dict[str, str] | None, languages: set[str]
         yield loc, f"text for language {', '.join(extra)}, which is not in 'languages'"
 
 
-def _conditions_valid(loc: tuple, conditions: list[EnableWhen], earlier: dict[str, Question]):
+def _conditions_valid(
+    loc: tuple,
+    conditions: list[EnableWhen],
+    earlier: dict[str, Question],
+    offered_with: str | None = None,
+):
     for c, cond in enumerate(conditions):
         cloc = (*loc, "enable_when", c)
         target = earlier.get(cond.question)
@@ -338,6 +346,12 @@ def _conditions_valid(loc: tuple, conditions: list[EnableWhen], earlier: dict[st
                 f"refers to '{cond.question}', which is not a question on an earlier step",
             )
             continue
+        if target.offered_with and target.offered_with != offered_with:
+            yield (
+                (*cloc, "question"),
+                f"'{cond.question}' is asked only where the clinic offers "
+                f"'{target.offered_with}'; a condition on it would be left without an answer",
+            )
         problem = condition_answer_problem(cond, target)
         if problem:
             yield (*cloc, "answer"), problem

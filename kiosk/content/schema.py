@@ -22,6 +22,9 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$
 # One text in every language the questionnaire offers: {"en": "...", "es": "..."}.
 LocalText = dict[LanguageCode, Annotated[str, StringConstraints(min_length=1)]]
 
+# The treatments a clinic may or may not offer (the pen is always offered).
+Treatment = Literal["rf"]
+
 Operator = Literal["exists", "=", "!=", "<", "<=", ">", ">="]
 QuestionType = Literal[
     "text", "textarea", "email", "phone", "choice", "multichoice", "yesno", "integer", "date"
@@ -76,6 +79,9 @@ class Question(Strict):
     messages: Messages = Messages()
     enable_when: list[EnableWhen] = []
     enable_behavior: Literal["all", "any"] = "all"
+    # Asked only where the clinic offers this treatment (POLICY_OFFERS_RF):
+    # a question that chooses between treatments means nothing without it.
+    offered_with: Treatment | None = None
 
 
 class Topic(Strict):
@@ -102,3 +108,16 @@ class Questionnaire(Strict):
     languages: Annotated[list[LanguageCode], Field(min_length=1)]
     topics: Annotated[list[Topic], Field(min_length=1)]
     steps: Annotated[list[Step], Field(min_length=1)]
+
+    def as_offered(self, treatments: frozenset[str]) -> Questionnaire:
+        """The questionnaire a clinic offering ``treatments`` asks: questions
+        about a treatment it does not offer are left out, and so is a step
+        left with no questions."""
+        steps = []
+        for step in self.steps:
+            questions = [
+                q for q in step.questions if q.offered_with is None or q.offered_with in treatments
+            ]
+            if questions:
+                steps.append(step.model_copy(update={"questions": questions}))
+        return self.model_copy(update={"steps": steps})

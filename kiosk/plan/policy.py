@@ -74,6 +74,11 @@ class Policy:
     def opening_weekdays(self) -> frozenset[int]:
         return frozenset(WEEKDAYS.index(day) for day in self.opening_days)
 
+    @property
+    def treatments(self) -> frozenset[str]:
+        """The optional treatments offered (content ``offered_with``); the pen always is."""
+        return frozenset({"rf"} if self.offers_rf else ())
+
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Policy:
         """The policy from ``POLICY_<NAME>`` settings, whatever their source:
