@@ -16,6 +16,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from . import data_cli
+
 WAITRESS_BODY_LIMIT = 1024 * 1024
 
 
@@ -23,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(summary_command)
     app.cli.add_command(pdfs_cli)
     app.cli.add_command(staff_cli)
+    data_cli.init_app(app)
 
 
 @click.group("staff", help="Staff accounts: one per person, role staff or admin.")
