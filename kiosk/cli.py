@@ -201,10 +201,10 @@ def pdfs_cli() -> None:
 @pdfs_cli.command("retry")
 @with_appcontext
 def pdfs_retry() -> None:
-    """Render again every summary whose last attempt failed."""
-    from .summaries import retry_failed
+    """Render again every summary whose last attempt failed or whose file is missing."""
+    from .summaries import regenerate_missing, retry_failed
 
-    results = retry_failed()
+    results = retry_failed() + regenerate_missing()
     ready = sum(1 for r in results if r.status == "ready")
     click.echo(f"{ready} of {len(results)} summaries rendered")
     if ready < len(results):

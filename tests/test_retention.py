@@ -298,3 +298,23 @@ def test_welcome_says_it_in_spanish(client):
     text = welcome_text(client)
     assert "Eliminamos sus respuestas 30 días después de que nos las envíe." in text
     assert "Si no llega a enviarlas, las eliminamos al cabo de 24 horas." in text
+
+
+def test_the_consultation_page_says_until_when_it_is_kept(app, client, now):
+    from .staff_helpers import StaffClient
+
+    password = create_account(app, "sam", "staff", "Sam Carter")
+    stored = add_consultation(app)
+    with app.app_context():
+        consultation = db.session.get(Consultation, stored.id)
+        consultation.submitted_at = dt.datetime(2026, 3, 2, 9, 30)
+        db.session.commit()
+    app.config["RETENTION_DAYS"] = 10
+    staff = StaffClient(client)
+    staff.login("sam", password)
+    staff.get(f"/staff/c/{stored.id}")
+    until = summaries.local_time(dt.datetime(2026, 3, 12, 9, 30))
+    assert (
+        f'<dt>Kept until</dt><dd><time datetime="{until.isoformat()}">'
+        f"{until:%d/%m/%Y %H:%M}</time></dd>"
+    ) in staff.html
