@@ -16,6 +16,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from . import data_cli
+
 WAITRESS_BODY_LIMIT = 1024 * 1024
 
 
@@ -23,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(summary_command)
     app.cli.add_command(pdfs_cli)
     app.cli.add_command(staff_cli)
+    data_cli.init_app(app)
 
 
 @click.group("staff", help="Staff accounts: one per person, role staff or admin.")
@@ -198,10 +201,10 @@ def pdfs_cli() -> None:
 @pdfs_cli.command("retry")
 @with_appcontext
 def pdfs_retry() -> None:
-    """Render again every summary whose last attempt failed."""
-    from .summaries import retry_failed
+    """Render again every summary whose last attempt failed or whose file is missing."""
+    from .summaries import regenerate_missing, retry_failed
 
-    results = retry_failed()
+    results = retry_failed() + regenerate_missing()
     ready = sum(1 for r in results if r.status == "ready")
     click.echo(f"{ready} of {len(results)} summaries rendered")
     if ready < len(results):

@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 
 from .content.loader import DEFAULT_CONTENT_DIR
@@ -48,6 +49,11 @@ DEFAULTS: dict[str, Any] = {
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are
     # trusted (1 behind one nginx); 0 when browsers connect directly.
     "TRUSTED_PROXIES": 0,
+    # Consultations, with their notes and PDFs, are deleted this many days after
+    # they were sent; drafts this many hours after their last change
+    # (`flask --app kiosk purge`, see kiosk/retention.py).
+    "RETENTION_DAYS": 30,
+    "DRAFT_RETENTION_HOURS": 24,
     # Where generated PDFs are kept (never served without a staff login).
     "PDF_DIR": str(PROJECT_DIR / "pdfs"),
     # Seconds the Done screen stays before the kiosk returns to Welcome.
@@ -96,10 +102,33 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(os.environ["DATABASE_URL"])
     app.config.update(overrides or {})
+    for name, largest in RETENTION_LIMITS.items():
+        app.config[name] = _whole_number(name, app.config[name], largest)
     # WCAG 2.2 SC 2.2.1: at least 20 seconds to answer the idle warning.
     app.config["IDLE_WARNING_SECONDS"] = max(20, int(app.config["IDLE_WARNING_SECONDS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+# Retention settings and their largest values (a hundred years): larger ones
+# would put the cut-off before the first day a date can hold.
+RETENTION_LIMITS = {"RETENTION_DAYS": 36500, "DRAFT_RETENTION_HOURS": 36500 * 24}
+
+
+class SettingError(click.ClickException):
+    """A setting with a value the kiosk cannot use: the app does not start.
+
+    A ``ClickException``, so that every ``flask --app kiosk`` command, ``serve``
+    included, stops with this message rather than a traceback.
+    """
+
+
+def _whole_number(name: str, value: Any, largest: int) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= largest:
+        return value
+    raise SettingError(
+        f"setting {name} (KIOSK_{name}) must be a whole number from 1 to {largest}, not {value!r}"
+    )
 
 
 def _sqlalchemy_url(url: str) -> str:

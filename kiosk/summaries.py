@@ -151,6 +151,19 @@ def retry_failed() -> list[SummaryPdf]:
     return results
 
 
+def regenerate_missing() -> list[SummaryPdf]:
+    """Render again every consultation with a ready summary whose file is gone
+    (a backup restored without it, a file removed by hand)."""
+    ready = db.session.scalars(db.select(SummaryPdf).where(SummaryPdf.status == "ready")).all()
+    lost = sorted(
+        {s.consultation_id for s in ready if (path := pdf_path(s)) is None or not path.exists()}
+    )
+    results = []
+    for consultation_id in lost:
+        results += generate(db.session.get(Consultation, consultation_id))
+    return results
+
+
 def _write(folder: Path, data: bytes) -> str:
     """Store ``data`` under a random, unguessable name; written whole or not at all."""
     name = f"{secrets.token_urlsafe(24)}.pdf"

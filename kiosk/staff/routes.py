@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import or_
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit, fhir, summaries
+from .. import audit, fhir, retention, summaries
 from ..auth import (
     admin_required,
     authenticate,
@@ -180,8 +180,19 @@ def _row(consultation: Consultation) -> dict:
         "consultation": consultation,
         "submitted": summaries.local_time(consultation.submitted_at),
         "flags": {s: len(plan.flags_of(s)) for s in ("do_not_treat", "review", "note")},
-        "pdfs": {s.copy: s.status for s in consultation.summaries},
+        "pdfs": _pdf_states(consultation),
     }
+
+
+def _pdf_states(consultation: Consultation) -> dict[str, str]:
+    """Each copy's state: ready, failed, or file_missing when a ready row's file
+    is gone (a backup restored without it, a file removed by hand)."""
+    states = {}
+    for summary in consultation.summaries:
+        path = summaries.pdf_path(summary)
+        missing = summary.status == "ready" and (path is None or not path.exists())
+        states[summary.copy] = "file_missing" if missing else summary.status
+    return states
 
 
 def _queue_context():
@@ -232,10 +243,11 @@ def _render_consultation(record: Consultation, note_form: NoteForm, status: int 
         plan=plan,
         submitted=summaries.local_time(record.submitted_at),
         reviewed=summaries.local_time(record.reviewed_at) if record.reviewed_at else None,
+        kept_until=summaries.local_time(retention.deletion_time(record.submitted_at)),
         groups=answer_lines(flow, record.answers, language),
         note_form=note_form,
         action_form=EmptyForm(),
-        pdfs={s.copy: s.status for s in record.summaries},
+        pdfs=_pdf_states(record),
         local_time=summaries.local_time,
     ), status
 
@@ -306,8 +318,11 @@ def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool,
     record = _consultation(consultation_id)
     summary = record.summary(copy)
     path = summaries.pdf_path(summary) if summary else None
-    if summary is None or summary.status != "ready" or path is None or not path.exists():
+    if summary is None or summary.status != "ready":
         abort(404)
+    if path is None or not path.exists():
+        flash(_missing_file_message(copy))
+        return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
     audit.record(action, consultation_ref=record.reference)
     return send_file(
         path,
@@ -316,6 +331,12 @@ def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool,
         download_name=f"{name}-{record.reference}.pdf",
         max_age=0,
     )
+
+
+def _missing_file_message(copy: str) -> str:
+    if copy == "patient":
+        return _("The patient copy's file is missing: regenerate the PDFs.")
+    return _("The staff copy's file is missing: regenerate the PDFs.")
 
 
 @bp.route("/c/<consultation_id>/patient.pdf")

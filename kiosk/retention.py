@@ -1,0 +1,173 @@
+"""Retention: what the kiosk keeps, and for how long.
+
+``purge`` deletes drafts not changed for ``DRAFT_RETENTION_HOURS`` and
+consultations sent more than ``RETENTION_DAYS`` ago, with their notes, their
+PDF rows and the PDF files, and sweeps files of the PDF folder that no row
+names. It needs an app context and nothing else, so ``flask --app kiosk
+purge``, cron or a periodic task of a worker can all call it.
+
+It is safe while the app serves: every row goes in one transaction, and files
+are removed only once that transaction has committed, so a failed purge leaves
+no row pointing at a deleted file. A file no row names is removed only when it
+is more than ``STRAY_FILE_AGE`` old: a render writes its file a moment before
+it commits the row that names it.
+
+The audit log gets one entry per purge that removed anything, holding the
+counts and the two cut-off times only. Earlier entries about a purged
+consultation keep its reference code: a random code that says nothing about
+the patient, and the log is the record of who saw what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from . import audit
+from .extensions import db
+from .models import Consultation, Draft, Note, SummaryPdf, utcnow
+
+# How old a file of the PDF folder that no row names must be before it goes.
+STRAY_FILE_AGE = dt.timedelta(hours=1)
+# The names summaries._write gives: a finished PDF, and one being written.
+PDF_NAME = re.compile(r"[A-Za-z0-9_-]{32}\.pdf")
+PART_NAME = re.compile(r"\.[A-Za-z0-9_-]{32}\.pdf\.part")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What a purge removed (or, for a dry run, would remove)."""
+
+    drafts: int
+    consultations: int
+    notes: int
+    pdfs: int  # summary rows of the purged consultations
+    stray_files: int  # files of the PDF folder no row names
+    draft_cutoff: dt.datetime  # drafts last changed before this went (UTC)
+    consultation_cutoff: dt.datetime  # consultations sent before this went (UTC)
+    dry_run: bool = False
+
+    @property
+    def removed_anything(self) -> bool:
+        return any((self.drafts, self.consultations, self.notes, self.pdfs, self.stray_files))
+
+    def describe(self) -> str:
+        """Counts and cut-offs: what the audit log and the command print."""
+        return (
+            f"{self.drafts} draft(s) last changed before {_stamp(self.draft_cutoff)}; "
+            f"{self.consultations} consultation(s) sent before "
+            f"{_stamp(self.consultation_cutoff)}, with {self.notes} note(s) and "
+            f"{self.pdfs} PDF(s); {self.stray_files} stray file(s) in the PDF folder"
+        )
+
+
+def cutoffs(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The (draft, consultation) cut-offs at ``now`` (naive UTC, like the database)."""
+    now = now or utcnow()
+    config = current_app.config
+    return (
+        now - dt.timedelta(hours=config["DRAFT_RETENTION_HOURS"]),
+        now - dt.timedelta(days=config["RETENTION_DAYS"]),
+    )
+
+
+def deletion_time(submitted_at: dt.datetime) -> dt.datetime:
+    """When a consultation sent at ``submitted_at`` (UTC) is due to be deleted."""
+    return submitted_at + dt.timedelta(days=current_app.config["RETENTION_DAYS"])
+
+
+def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
+    """Delete what has outlived its retention period (see the module's docstring).
+
+    ``now`` is naive UTC, like every time in the database (default: the clock).
+    With ``dry_run`` nothing is deleted and the report says what would be.
+    """
+    now = now or utcnow()
+    draft_cutoff, consultation_cutoff = cutoffs(now)
+    folder = Path(current_app.config["PDF_DIR"])
+    # Listed before the rows are read: a file written after this is not looked at.
+    candidates = _stray_candidates(folder, now)
+
+    old_drafts = Draft.updated_at < draft_cutoff
+    expired = select(Consultation.id).where(Consultation.submitted_at < consultation_cutoff)
+    of_expired_notes = Note.consultation_id.in_(expired)
+    of_expired_pdfs = SummaryPdf.consultation_id.in_(expired)
+
+    if dry_run:
+        drafts = _count(Draft, old_drafts)
+        notes = _count(Note, of_expired_notes)
+        pdf_names = list(db.session.scalars(select(SummaryPdf.filename).where(of_expired_pdfs)))
+        consultations = _count(Consultation, Consultation.submitted_at < consultation_cutoff)
+    else:
+        drafts = db.session.execute(delete(Draft).where(old_drafts)).rowcount
+        notes = db.session.execute(delete(Note).where(of_expired_notes)).rowcount
+        pdf_names = list(
+            db.session.scalars(
+                delete(SummaryPdf).where(of_expired_pdfs).returning(SummaryPdf.filename)
+            )
+        )
+        consultations = db.session.execute(
+            delete(Consultation).where(Consultation.submitted_at < consultation_cutoff)
+        ).rowcount
+    named = {*db.session.scalars(select(SummaryPdf.filename)), *pdf_names}
+    strays = [path for path in candidates if path.name not in named]
+
+    report = PurgeReport(
+        drafts=drafts,
+        consultations=consultations,
+        notes=notes,
+        pdfs=len(pdf_names),
+        stray_files=len(strays),
+        draft_cutoff=draft_cutoff,
+        consultation_cutoff=consultation_cutoff,
+        dry_run=dry_run,
+    )
+    if dry_run:
+        db.session.rollback()
+        return report
+    if report.removed_anything:
+        audit.record("purge", detail=report.describe(), commit=False)
+    db.session.commit()
+    # Only now that no row names them any more.
+    for path in [folder / name for name in pdf_names if name] + strays:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            log.exception("could not remove %s", path)
+    return report
+
+
+def _count(model, condition) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(condition)) or 0
+
+
+def _stray_candidates(folder: Path, now: dt.datetime) -> list[Path]:
+    """Files of the PDF folder named like the app's own, older than ``STRAY_FILE_AGE``.
+
+    Anything else an operator keeps there is left alone.
+    """
+    if not folder.is_dir():
+        return []
+    oldest = (now - STRAY_FILE_AGE).replace(tzinfo=dt.UTC).timestamp()
+    found = []
+    for path in folder.iterdir():
+        if not (PDF_NAME.fullmatch(path.name) or PART_NAME.fullmatch(path.name)):
+            continue
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue
+        if path.is_file() and not path.is_symlink() and info.st_mtime < oldest:
+            found.append(path)
+    return found
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.replace(microsecond=0).isoformat() + "Z"

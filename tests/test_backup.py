@@ -1,0 +1,242 @@
+"""Backups: made while the app runs, checked, restored into a new instance."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
+
+from kiosk import create_app, summaries
+from kiosk.backup import pg_dump_command, pg_restore_command
+from kiosk.extensions import db
+from kiosk.models import AuditEvent, Consultation, Note, StaffUser
+
+from .staff_helpers import StaffClient, add_consultation, create_account
+
+
+def revision(app) -> str | None:
+    with app.app_context(), db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@pytest.fixture
+def populated(app):
+    """A consultation with both PDFs ready, a note, and a staff account."""
+    password = create_account(app, "sam", "staff", "Sam Carter")
+    stored = add_consultation(app, "pregnant")
+    with app.app_context():
+        consultation = db.session.get(Consultation, stored.id)
+        results = summaries.generate(consultation)
+        assert [r.status for r in results] == ["ready", "ready"]
+        pdfs = {r.copy: summaries.pdf_path(r).read_bytes() for r in results}
+        sam = db.session.scalars(db.select(StaffUser)).one()
+        db.session.add(Note(consultation=consultation, author=sam, text="Due date in March"))
+        db.session.commit()
+    return {"password": password, "consultation": stored, "pdfs": pdfs}
+
+
+def back_up(app, parent: Path) -> Path:
+    result = app.test_cli_runner().invoke(args=["backup", str(parent)])
+    assert result.exit_code == 0, result.output
+    [folder] = parent.iterdir()
+    return folder
+
+
+def fresh_instance(tmp_path: Path, name: str = "restored"):
+    """A new instance folder and PDF folder, database not even created yet."""
+    return create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / f"{name}-instance"),
+            "PDF_DIR": str(tmp_path / f"{name}-pdfs"),
+        }
+    )
+
+
+def test_a_backup_restored_into_a_new_instance_has_everything(app, populated, tmp_path):
+    folder = back_up(app, tmp_path / "backups")
+    restored = fresh_instance(tmp_path)
+
+    result = restored.test_cli_runner().invoke(args=["restore", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "Restored 2 PDF(s) from the backup made " in result.output
+    assert f"migrated it to revision {revision(app)}" in result.output
+
+    staff = StaffClient(restored.test_client())
+    assert staff.login("sam", populated["password"]).status_code == 302
+    consultation_id = populated["consultation"].id
+    page = staff.get(f"/staff/c/{consultation_id}")
+    assert page.status_code == 200
+    assert "Due date in March" in staff.html
+    patient_pdf = staff.client.get(f"/staff/c/{consultation_id}/patient.pdf")
+    staff_pdf = staff.client.get(f"/staff/c/{consultation_id}/staff.pdf")
+    assert (patient_pdf.status_code, staff_pdf.status_code) == (200, 200)
+    assert patient_pdf.data == populated["pdfs"]["patient"]
+    assert staff_pdf.data == populated["pdfs"]["staff"]
+    with restored.app_context():
+        actions = db.session.scalars(db.select(AuditEvent.action)).all()
+    assert "restore" in actions
+
+
+def test_the_backup_folder_holds_the_database_pdfs_and_a_manifest(app, populated, tmp_path):
+    folder = back_up(app, tmp_path / "backups")
+    assert folder.name.startswith("kiosk-backup-")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["format"] == 1
+    assert manifest["database"] == "sqlite"
+    assert manifest["alembic_revision"] == revision(app)
+    assert manifest["app_version"] == "0.1.0"
+    assert manifest["created"].endswith("Z")
+    with app.app_context():
+        names = sorted(
+            s.filename for s in db.session.get(Consultation, populated["consultation"].id).summaries
+        )
+    paths = [entry["path"] for entry in manifest["files"]]
+    assert paths == ["kiosk.sqlite3", *(f"pdfs/{name}" for name in names)]
+    for entry in manifest["files"]:
+        assert (folder / entry["path"]).stat().st_size == entry["size"]
+        assert len(entry["sha256"]) == 64
+    # A single self-contained database file.
+    assert sorted(p.name for p in folder.iterdir()) == ["kiosk.sqlite3", "manifest.json", "pdfs"]
+
+
+def test_backup_files_and_folders_are_private(app, populated, tmp_path):
+    parent = tmp_path / "backups"
+    folder = back_up(app, parent)
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert mode(parent) == mode(folder) == mode(folder / "pdfs") == 0o700
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert len(files) == 4
+    assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
+
+
+def test_a_damaged_file_in_the_backup_is_refused_and_nothing_is_restored(app, populated, tmp_path):
+    folder = back_up(app, tmp_path / "backups")
+    [damaged, _other] = sorted((folder / "pdfs").iterdir())
+    data = bytearray(damaged.read_bytes())
+    data[100] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    restored = fresh_instance(tmp_path)
+
+    result = restored.test_cli_runner().invoke(args=["restore", str(folder)])
+    assert result.exit_code == 1
+    assert f"the backup in {folder} is damaged; nothing was restored" in result.output
+    assert f"pdfs/{damaged.name}: does not match its size and SHA-256 in manifest.json" in (
+        result.output
+    )
+    assert not (tmp_path / "restored-pdfs").exists()
+    with restored.app_context():
+        assert db.inspect(db.engine).get_table_names() == []
+
+
+def test_a_file_missing_from_the_backup_is_refused(app, populated, tmp_path):
+    folder = back_up(app, tmp_path / "backups")
+    (folder / "kiosk.sqlite3").unlink()
+    result = fresh_instance(tmp_path).test_cli_runner().invoke(args=["restore", str(folder)])
+    assert result.exit_code == 1
+    assert "kiosk.sqlite3: missing" in result.output
+
+
+def test_a_folder_without_a_manifest_is_not_a_backup(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["restore", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'manifest.json'} not found: {tmp_path} is not a kiosk backup" in (
+        result.output
+    )
+
+
+def test_a_database_that_holds_data_is_replaced_only_with_force(app, populated, tmp_path):
+    folder = back_up(app, tmp_path / "backups")
+    target = fresh_instance(tmp_path, "busy")
+    with target.app_context():
+        flask_migrate.upgrade()
+    create_account(target, "other", "admin")
+
+    result = target.test_cli_runner().invoke(args=["restore", str(folder)])
+    assert result.exit_code == 1
+    assert "the database already holds data (audit_events 1, staff_users 1)" in result.output
+    assert "use --force to replace it" in result.output
+    with target.app_context():
+        assert db.session.scalars(db.select(StaffUser.username)).all() == ["other"]
+
+    result = target.test_cli_runner().invoke(args=["restore", "--force", str(folder)])
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        assert db.session.scalars(db.select(StaffUser.username)).all() == ["sam"]
+        assert db.session.get(Consultation, populated["consultation"].id) is not None
+
+
+def test_a_backup_made_at_an_older_revision_is_migrated_to_the_current_one(
+    app, populated, tmp_path
+):
+    head = revision(app)
+    with app.app_context():
+        flask_migrate.downgrade(revision="72c2bbde3ab2")  # before the throttling counters
+    folder = back_up(app, tmp_path / "backups")
+    assert json.loads((folder / "manifest.json").read_text())["alembic_revision"] == "72c2bbde3ab2"
+
+    restored = fresh_instance(tmp_path)
+    result = restored.test_cli_runner().invoke(args=["restore", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert revision(restored) == head
+    with restored.app_context():
+        assert "rate_limit_counters" in db.inspect(db.engine).get_table_names()
+        assert db.session.get(Consultation, populated["consultation"].id) is not None
+
+
+def test_postgresql_commands_name_the_database_without_its_password():
+    url = make_url("postgresql+psycopg://kiosk:s3cret@db.example:5432/kiosk?sslmode=require")
+    assert pg_dump_command(url, Path("/backups/kiosk-backup-1/database.dump")) == (
+        "pg_dump --format=custom --file=/backups/kiosk-backup-1/database.dump "
+        "'postgresql://kiosk@db.example:5432/kiosk?sslmode=require'"
+    )
+    assert pg_restore_command(url, Path("/backups/kiosk-backup-1/database.dump")) == (
+        "pg_restore --clean --if-exists --no-owner "
+        "'--dbname=postgresql://kiosk@db.example:5432/kiosk?sslmode=require' "
+        "/backups/kiosk-backup-1/database.dump"
+    )
+
+
+# A PDF row that says ready but has no file ---------------------------------------------
+
+
+def test_a_restored_pdf_whose_file_is_missing_says_so_and_can_be_regenerated(
+    app, populated, tmp_path
+):
+    consultation_id = populated["consultation"].id
+    with app.app_context():
+        patient_copy = db.session.get(Consultation, consultation_id).summary("patient")
+        summaries.pdf_path(patient_copy).unlink()
+    backup = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backups")])
+    assert backup.exit_code == 0
+    assert "Warning: PDF " in backup.output
+    [folder] = (tmp_path / "backups").iterdir()
+    restored = fresh_instance(tmp_path)
+    assert restored.test_cli_runner().invoke(args=["restore", str(folder)]).exit_code == 0
+
+    staff = StaffClient(restored.test_client())
+    staff.login("sam", populated["password"])
+    staff.get(f"/staff/c/{consultation_id}")
+    assert "Patient: file missing" in staff.html
+    assert "Open patient copy to print" not in staff.html
+    assert "Download staff copy" in staff.html
+    response = staff.get(f"/staff/c/{consultation_id}/patient.pdf")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/staff/c/{consultation_id}"
+    staff.get(f"/staff/c/{consultation_id}")
+    assert staff.html.count("The patient copy&#39;s file is missing: regenerate the PDFs.") == 2
+
+    result = restored.test_cli_runner().invoke(args=["pdfs", "retry"])
+    assert result.exit_code == 0
+    assert "2 of 2 summaries rendered" in result.output
+    response = staff.client.get(f"/staff/c/{consultation_id}/patient.pdf")
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF")
