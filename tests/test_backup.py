@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shlex
 import stat
+import subprocess
 from pathlib import Path
 
 import flask_migrate
@@ -58,6 +60,7 @@ def fresh_instance(tmp_path: Path, name: str = "restored"):
     )
 
 
+@pytest.mark.database("sqlite")  # the database is in the backup
 def test_a_backup_restored_into_a_new_instance_has_everything(app, populated, tmp_path):
     folder = back_up(app, tmp_path / "backups")
     restored = fresh_instance(tmp_path)
@@ -83,6 +86,7 @@ def test_a_backup_restored_into_a_new_instance_has_everything(app, populated, tm
     assert "restore" in actions
 
 
+@pytest.mark.database("sqlite")  # the database is in the backup
 def test_the_backup_folder_holds_the_database_pdfs_and_a_manifest(app, populated, tmp_path):
     folder = back_up(app, tmp_path / "backups")
     assert folder.name.startswith("kiosk-backup-")
@@ -105,6 +109,7 @@ def test_the_backup_folder_holds_the_database_pdfs_and_a_manifest(app, populated
     assert sorted(p.name for p in folder.iterdir()) == ["kiosk.sqlite3", "manifest.json", "pdfs"]
 
 
+@pytest.mark.database("sqlite")  # the database is in the backup
 def test_backup_files_and_folders_are_private(app, populated, tmp_path):
     parent = tmp_path / "backups"
     folder = back_up(app, parent)
@@ -118,6 +123,7 @@ def test_backup_files_and_folders_are_private(app, populated, tmp_path):
     assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
 
 
+@pytest.mark.database("sqlite")  # the database is in the backup
 def test_a_damaged_file_in_the_backup_is_refused_and_nothing_is_restored(app, populated, tmp_path):
     folder = back_up(app, tmp_path / "backups")
     [damaged, _other] = sorted((folder / "pdfs").iterdir())
@@ -137,6 +143,7 @@ def test_a_damaged_file_in_the_backup_is_refused_and_nothing_is_restored(app, po
         assert db.inspect(db.engine).get_table_names() == []
 
 
+@pytest.mark.database("sqlite")  # the database is in the backup
 def test_a_file_missing_from_the_backup_is_refused(app, populated, tmp_path):
     folder = back_up(app, tmp_path / "backups")
     (folder / "kiosk.sqlite3").unlink()
@@ -153,6 +160,7 @@ def test_a_folder_without_a_manifest_is_not_a_backup(app, tmp_path):
     )
 
 
+@pytest.mark.database("sqlite")  # the database is in the backup
 def test_a_database_that_holds_data_is_replaced_only_with_force(app, populated, tmp_path):
     folder = back_up(app, tmp_path / "backups")
     target = fresh_instance(tmp_path, "busy")
@@ -174,6 +182,7 @@ def test_a_database_that_holds_data_is_replaced_only_with_force(app, populated, 
         assert db.session.get(Consultation, populated["consultation"].id) is not None
 
 
+@pytest.mark.database("sqlite")  # the database is in the backup
 def test_a_backup_made_at_an_older_revision_is_migrated_to_the_current_one(
     app, populated, tmp_path
 ):
@@ -205,9 +214,53 @@ def test_postgresql_commands_name_the_database_without_its_password():
     )
 
 
+@pytest.mark.database("postgresql")
+def test_a_postgresql_backup_is_restored_with_the_commands_it_prints(
+    app, populated, tmp_path, postgres
+):
+    def run_printed(output: str, program: str) -> None:
+        [line] = [ln.strip() for ln in output.splitlines() if ln.strip().startswith(program)]
+        command = shlex.split(line)
+        subprocess.run([str(postgres.bin / program), *command[1:]], check=True, timeout=120)
+
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backups")])
+    assert result.exit_code == 0, result.output
+    run_printed(result.output, "pg_dump")
+    [folder] = (tmp_path / "backups").iterdir()
+
+    target = postgres.create_database()
+    try:
+        restored = create_app(
+            {
+                "TESTING": True,
+                "INSTANCE_PATH": str(tmp_path / "restored-instance"),
+                "PDF_DIR": str(tmp_path / "restored-pdfs"),
+                "SQLALCHEMY_DATABASE_URI": postgres.url(target),
+            }
+        )
+        result = restored.test_cli_runner().invoke(args=["restore", str(folder)])
+        assert result.exit_code == 0, result.output
+        run_printed(result.output, "pg_restore")
+
+        staff = StaffClient(restored.test_client())
+        assert staff.login("sam", populated["password"]).status_code == 302
+        consultation_id = populated["consultation"].id
+        staff.get(f"/staff/c/{consultation_id}")
+        assert "Due date in March" in staff.html
+        for copy in ("patient", "staff"):
+            response = staff.client.get(f"/staff/c/{consultation_id}/{copy}.pdf")
+            assert response.status_code == 200
+            assert response.data == populated["pdfs"][copy]
+        with restored.app_context():
+            db.engine.dispose()
+    finally:
+        postgres.drop_database(target)
+
+
 # A PDF row that says ready but has no file ---------------------------------------------
 
 
+@pytest.mark.database("sqlite")  # the database is in the backup
 def test_a_restored_pdf_whose_file_is_missing_says_so_and_can_be_regenerated(
     app, populated, tmp_path
 ):
