@@ -985,3 +985,39 @@ def test_one_month_reads_in_the_singular():
 def test_policy_is_a_frozen_dataclass_so_replace_works():
     policy = dataclasses.replace(Policy(), isotretinoin_months=12)
     assert flag_ids(build(ISOTRETINOIN_8_MONTHS, policy=policy)) == {"isotretinoin_recent"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "      - id: concerns\n        type: multichoice\n",
+            "      - id: worries\n        type: multichoice\n",
+            "the questionnaire has no question 'concerns' (multichoice), which the app needs",
+        ),
+        (
+            "      - id: areas\n        type: multichoice\n",
+            "      - id: areas\n        type: choice\n",
+            "the question 'areas' must be a multichoice question (the app reads it as one), "
+            "not choice",
+        ),
+        (
+            "          - value: rf\n",
+            "          - value: rf_needling\n",
+            "the question 'device_interest' needs the option(s) rf",
+        ),
+    ],
+    ids=["removed", "retyped", "option renamed"],
+)
+def test_a_questionnaire_without_what_the_app_reads_is_a_problem_not_a_crash(
+    tmp_path, old, new, message
+):
+    content_copy(tmp_path)
+    shutil.copy(DEFAULT_CONTENT_DIR / "plan.yaml", tmp_path / "plan.yaml")
+    questionnaire_file = tmp_path / "questionnaire.yaml"
+    text = questionnaire_file.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    questionnaire_file.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_rules(load_questionnaire(tmp_path), tmp_path)
+    assert [p.message for p in caught.value.problems] == [message]
