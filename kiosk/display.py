@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .content import Question
+from .i18n import day_date, local, long_date
 from .i18n import gettext as _
-from .i18n import local, long_date
 
-__all__ = ["answer_lines", "display_answer", "long_date"]
+if TYPE_CHECKING:  # the plan engine uses this module
+    from .plan.model import Schedule
+
+__all__ = ["answer_lines", "display_answer", "first_session", "long_date"]
 
 
 def display_answer(question: Question, value: Any, language: str) -> str:
@@ -46,3 +49,13 @@ def answer_lines(flow, answers: dict[str, Any], language: str) -> list[tuple[str
         if lines:
             groups.append((local(topic.title, language), lines))
     return groups
+
+
+def first_session(schedule: Schedule) -> str:
+    """The earliest first session, as staff read it on the page and the staff copy."""
+    if schedule.status == "clinician" or schedule.earliest is None:
+        return _("Not dated: a do-not-treat flag fired, so the clinician plans the dates")
+    day = day_date(schedule.earliest)
+    if schedule.provisional:
+        return _("%(day)s or later, if the clinician agrees after the review", day=day)
+    return _("%(day)s or later", day=day)

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
 from .content import Question
-from .i18n import current_language, gettext, local, ngettext, own_name, set_language
+from .i18n import current_language, gettext, local, long_date, ngettext, own_name, set_language
 
 
 def option_hints(question: Question, language: str) -> dict[str, str]:
@@ -43,3 +43,4 @@ def init_app(app: Flask) -> None:
         today=dt.date.today,
         csrf_token=generate_csrf,
     )
+    app.jinja_env.filters["long_date"] = long_date

@@ -361,3 +361,44 @@ def test_a_file_sent_in_a_staff_text_field_counts_as_nothing_sent(app, client, a
     assert consultation.reference in search.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(db.select(Note)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("example", "changes", "says", "never"),
+    [
+        ("fine-lines-no-flags", {}, " or later", "if the clinician agrees"),
+        (
+            "fine-lines-no-flags",
+            {"nsaids": True},
+            " or later, if the clinician agrees after the review",
+            "Not dated",
+        ),
+        (
+            "pregnant",
+            {},
+            "Not dated: a do-not-treat flag fired, so the clinician plans the dates",
+            " or later",
+        ),
+    ],
+    ids=["no flags", "review flag", "do-not-treat flag"],
+)
+def test_staff_see_the_earliest_first_session_as_the_patient_was_told(
+    app, staff, example, changes, says, never
+):
+    from pypdf import PdfReader
+
+    from kiosk import summaries
+
+    stored = add_consultation(app, example, **changes)
+    staff.get(f"/staff/c/{stored.id}")
+    dates = staff.html[staff.html.index('id="dates-title"') :]
+    assert "Earliest first session" in dates
+    assert says in dates
+    assert never not in dates
+
+    with app.app_context():
+        [_, staff_copy] = summaries.generate(db.session.get(Consultation, stored.id))
+        reader = PdfReader(summaries.pdf_path(staff_copy))
+        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "EARLIEST FIRST SESSION" in text  # key-fact labels are set in capitals
+    assert " ".join(says.split()) in text

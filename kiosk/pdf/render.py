@@ -22,6 +22,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from ..display import first_session
 from ..i18n import current_language, day_date, gettext, language, long_date
 from ..paths import TEMPLATES_DIR
 from ..plan.model import SEVERITIES, Flag, Plan, TimedLine
@@ -221,6 +222,7 @@ def _staff_context(document: SummaryDocument) -> dict:
             reference=document.reference,
         ),
         "created": _iso(document.submitted_at),
+        "first_session": first_session(flags_plan.schedule),
         "flag_groups": _flag_groups(flags_plan),
         "flagged_questions": _flagged_questions(flags_plan),
         "patient_language": language_name(document.plan.language),

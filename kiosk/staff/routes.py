@@ -32,7 +32,7 @@ from ..auth import (
     session_expired,
     start_session,
 )
-from ..display import answer_lines
+from ..display import answer_lines, first_session
 from ..extensions import db, htmx
 from ..forms import EmptyForm
 from ..i18n import gettext as _
@@ -245,6 +245,7 @@ def _render_consultation(record: Consultation, note_form: NoteForm, status: int 
         reviewed=summaries.local_time(record.reviewed_at) if record.reviewed_at else None,
         kept_until=summaries.local_time(retention.deletion_time(record.submitted_at)),
         groups=answer_lines(flow, record.answers, language),
+        first_session=first_session(plan.schedule),
         note_form=note_form,
         action_form=EmptyForm(),
         pdfs=_pdf_states(record),
