@@ -197,21 +197,23 @@ def ready_times(app, since: dt.datetime) -> tuple[list[float], int, float | None
     return seconds, unfinished, newest
 
 
-def wait_until_ready(app, since: dt.datetime) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if ready_times(app, since)[1] == 0:
-            return
+def wait_until_ready(app, since: dt.datetime, timeout: float = READY_TIMEOUT) -> int:
+    """Wait for every summary since ``since``; the number of consultations still unfinished."""
+    deadline = time.monotonic() + timeout
+    while (unfinished := ready_times(app, since)[1]) and time.monotonic() < deadline:
         time.sleep(0.25)
-    raise RuntimeError(f"summaries still pending {READY_TIMEOUT}s after the load")
+    return unfinished
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def locust_run(server: Server, app, name: str, think: float, seconds: int, out: Path) -> dict:
-    """30 tablets and the prober for ``seconds``; the figures of that run."""
+def locust_run(
+    server: Server, app, name: str, think: float, seconds: int, out: Path, wait: float
+) -> dict:
+    """30 tablets and the prober for ``seconds``; the figures of that run, after
+    waiting at most ``wait`` seconds for the PDFs of its consultations."""
     since = utc_now()
     prefix = out / name
     command = [
@@ -240,7 +242,7 @@ def locust_run(server: Server, app, name: str, think: float, seconds: int, out: 
         subprocess.run(command, env=env, stdout=log, stderr=log, timeout=seconds + 120, check=False)
     rows = {r["Name"]: r for r in csv.DictReader((out / f"{name}_stats.csv").open())}
     last_submit = time.time()
-    wait_until_ready(app, since)
+    unfinished = wait_until_ready(app, since, wait)
     ready, _, newest = ready_times(app, since)
 
     def figure(row: str, column: str) -> float | None:
@@ -260,13 +262,17 @@ def locust_run(server: Server, app, name: str, think: float, seconds: int, out: 
         "step_ms": {p: figure("step", f"{p}%") for p in (50, 95, 99)},
         "send_ms": {p: figure("send", f"{p}%") for p in (50, 95)},
         "floor_ms": {p: figure("floor", f"{p}%") for p in (50, 95)},
-        "journeys": len(ready),
-        "journeys_per_second": round(len(ready) / seconds, 3),
+        "journeys": len(ready) + unfinished,
+        "journeys_per_second": round((len(ready) + unfinished) / seconds, 3),
+        "pdfs_unfinished_after_wait": unfinished,
+        "wait_s": wait,
         "submit_to_ready_s": {
             50: round(percentile(ready, 0.5) or 0, 2),
             95: round(percentile(ready, 0.95) or 0, 2),
         },
-        "all_ready_after_last_submit_s": round(max(0.0, (newest or last_submit) - last_submit), 1),
+        "all_ready_after_last_submit_s": (
+            None if unfinished else round(max(0.0, (newest or last_submit) - last_submit), 1)
+        ),
     }
 
 
@@ -433,11 +439,14 @@ def main() -> None:
             server.stop()
             results["restart_to_first_response_s"] = round(server.start(), 2)
             time.sleep(3)  # the worker warms up, as it would in a clinic
-            results["paced"] = locust_run(server, app, "paced", 3.0, args.seconds, out)
-            results["no_pause"] = locust_run(server, app, "no-pause", 0.0, args.seconds, out)
+            if not args.load_only:
+                results["queue"] = queue_throughput(server, app)
+            results["paced"] = locust_run(server, app, "paced", 3.0, args.seconds, out, 120)
             if not args.load_only:
                 results["burst"] = burst(server, app)
-                results["queue"] = queue_throughput(server, app)
+            # Last: with no pause, tablets send faster than two cores can render,
+            # so a backlog is left; its size is reported, not waited for.
+            results["no_pause"] = locust_run(server, app, "no-pause", 0.0, args.seconds, out, 30)
         finally:
             server.stop()
         if not args.load_only:
@@ -449,6 +458,12 @@ def main() -> None:
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
     print(f"\nJSON: {args.json}")
+
+
+def ready_after(run: dict) -> str:
+    if run["pdfs_unfinished_after_wait"]:
+        return f"{run['pdfs_unfinished_after_wait']} still queued {run['wait_s']:.0f} s after"
+    return f"{run['all_ready_after_last_submit_s']} s"
 
 
 def print_table(r: dict) -> None:
@@ -467,7 +482,7 @@ def print_table(r: dict) -> None:
             f"| {label} | {ms(run['step_ms'], 50, 95, 99)} | {ms(run['send_ms'], 50, 95)} "
             f"| {ms(run['floor_ms'], 50, 95)} | {run['journeys_per_second']} "
             f"| {run['submit_to_ready_s'][50]} / {run['submit_to_ready_s'][95]} "
-            f"| {run['all_ready_after_last_submit_s']} s |"
+            f"| {ready_after(run)} |"
         )
     if "burst" in r:
         b = r["burst"]

@@ -68,6 +68,8 @@ DEFAULTS: dict[str, Any] = {
     "STALE_SECONDS": 60,
 }
 
+IDLE_POLL_SECONDS = 0.5
+
 # (schedule, function) pairs registered with :func:`periodic`.
 PERIODIC_TASKS: list[tuple[Callable[[dt.datetime], bool], Callable[[], Any]]] = []
 
@@ -238,7 +240,14 @@ def run_worker(app: Flask, processes: int | None = None) -> None:
 
     count = worker_processes(app, processes)
     consumer = huey.create_consumer(
-        workers=count, worker_type="process", periodic=True, check_worker_health=True
+        workers=count,
+        worker_type="process",
+        periodic=True,
+        check_worker_health=True,
+        # An idle worker looks at a SQLite queue at least every half second
+        # (Huey's default backs off to 10 s: PDFs ready up to 10 s late).
+        # PostgreSQL and Redis queues wake the worker as a job arrives.
+        max_delay=IDLE_POLL_SECONDS,
     )
     log.info("render worker: %d process(es) at nice %d, queue %s", count, nice, huey.storage)
     consumer.run()
