@@ -1,6 +1,6 @@
 """How fast the kiosk answers: content loading, branching, the plan engine,
 PDF rendering, whole patient journeys (Flask test client, SQLite file, CSRF
-on, both PDFs rendered on submit) and the staff queue's refresh.
+on; sending queues the PDFs for the worker) and the staff queue's refresh.
 
 Run: make bench   (or: .venv/bin/python bench/flow_bench.py [--journeys N])
 """
@@ -115,7 +115,7 @@ def main() -> None:
             patient.submit()
             journey_times.append((time.perf_counter() - start) * 1000)
         report("one request (GET or POST of a step, or submit)", step_times)
-        report("whole journey: 10 steps, check, submit, 2 PDFs", journey_times)
+        report("whole journey: 10 steps, check, submit (PDFs queued)", journey_times)
 
         with app.app_context():
             for _ in range(50 - args.journeys):

@@ -19,7 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     ``config`` overrides every other source of settings (tests use it).
     """
-    from . import auth, cli, errors, extensions, headers, settings, templating, throttle
+    from . import auth, cli, errors, extensions, headers, jobs, settings, templating, throttle
     from .content import load_questionnaire
     from .flow import Flow
     from .patient import bp as patient_bp
@@ -60,4 +60,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # language is set, so a refusal is in the clinic's language.
     throttle.init_app(app)
     cli.init_app(app)
+    jobs.init_app(app)
     return app

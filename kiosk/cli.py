@@ -8,6 +8,7 @@ is for).
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -201,10 +202,10 @@ def pdfs_cli() -> None:
 @pdfs_cli.command("retry")
 @with_appcontext
 def pdfs_retry() -> None:
-    """Render again every summary whose last attempt failed or whose file is missing."""
-    from .summaries import regenerate_missing, retry_failed
+    """Render now every summary that is pending, failed, or whose file is missing."""
+    from .summaries import retry_unfinished
 
-    results = retry_failed() + regenerate_missing()
+    results = retry_unfinished()
     ready = sum(1 for r in results if r.status == "ready")
     click.echo(f"{ready} of {len(results)} summaries rendered")
     if ready < len(results):
@@ -249,11 +250,17 @@ def content_check(folder: str | None) -> None:
 @click.command("serve", help="Run the kiosk with the production server (waitress).")
 @click.option("--host", default=None, help="Address to listen on (default: HOST setting, 0.0.0.0).")
 @click.option("--port", default=None, type=int, help="Port (default: PORT setting, 8000).")
-@click.option("--threads", default=8, show_default=True, help="Worker threads.")
-def serve_command(host: str | None, port: int | None, threads: int) -> None:
+@click.option("--threads", default=8, show_default=True, help="Web server threads.")
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="Start the render worker too (--no-worker: it runs elsewhere, as `worker`).",
+)
+def serve_command(host: str | None, port: int | None, threads: int, worker: bool) -> None:
     from waitress import serve
 
-    from . import create_app
+    from . import create_app, jobs
     from .content import ContentError
 
     try:
@@ -272,14 +279,28 @@ def serve_command(host: str | None, port: int | None, threads: int) -> None:
     # over 1 MiB itself, and the app answers smaller oversized requests with
     # its own page (MAX_CONTENT_LENGTH).
     body_limit = max(int(app.config["MAX_CONTENT_LENGTH"]), WAITRESS_BODY_LIMIT)
-    serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="kiosk",
-        max_request_body_size=body_limit,
-    )
+    # The render worker is a child process; SIGTERM (systemd, kill) ends the
+    # server as Ctrl-C does, so that the worker is stopped with it.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    render_worker = jobs.start_worker_process() if worker else None
+    try:
+        serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="kiosk",
+            max_request_body_size=body_limit,
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if render_worker is not None:
+            jobs.stop_worker_process(render_worker)
+
+
+def _exit_on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _urls(host: str, port: int) -> list[str]:

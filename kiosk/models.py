@@ -100,12 +100,15 @@ class SummaryPdf(db.Model):
         ForeignKey("consultations.id", ondelete="CASCADE"), index=True
     )
     copy: Mapped[str] = mapped_column(String(10))  # patient or staff
-    status: Mapped[str] = mapped_column(String(10))  # ready or failed
+    # pending (the worker has yet to render it), ready or failed
+    status: Mapped[str] = mapped_column(String(10))
     # A random name under the PDF folder; None until a render succeeds.
     filename: Mapped[str | None] = mapped_column(String(80))
     size: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When its render was last queued or attempted: a summary pending for long
+    # lost its worker, and the sweep queues it again.
     rendered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     consultation: Mapped[Consultation] = relationship(back_populates="summaries")

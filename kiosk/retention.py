@@ -3,8 +3,8 @@
 ``purge`` deletes drafts not changed for ``DRAFT_RETENTION_HOURS`` and
 consultations sent more than ``RETENTION_DAYS`` ago, with their notes, their
 PDF rows and the PDF files, and sweeps files of the PDF folder that no row
-names. It needs an app context and nothing else, so ``flask --app kiosk
-purge``, cron or a periodic task of a worker can all call it.
+names. It needs an app context and nothing else: the render worker runs it every
+30 minutes (``purge_expired``), and ``flask --app kiosk purge`` runs it at once.
 
 It is safe while the app serves: every row goes in one transaction, and files
 are removed only once that transaction has committed, so a failed purge leaves
@@ -29,7 +29,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from . import audit
+from . import audit, jobs
 from .extensions import db
 from .models import Consultation, Draft, Note, SummaryPdf, utcnow
 
@@ -142,6 +142,12 @@ def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeRepo
         except OSError:
             log.exception("could not remove %s", path)
     return report
+
+
+@jobs.periodic(jobs.crontab(minute="*/30"))
+def purge_expired() -> PurgeReport:
+    """The render worker's purge, every 30 minutes."""
+    return purge()
 
 
 def _count(model, condition) -> int:

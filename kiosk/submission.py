@@ -8,6 +8,7 @@ from .extensions import db
 from .flow import Flow
 from .models import Consultation, Draft
 from .reference import new_reference
+from .summaries import mark_pending
 
 
 def unused_reference() -> str:
@@ -18,7 +19,11 @@ def unused_reference() -> str:
 
 
 def submit_draft(draft: Draft, flow: Flow) -> Consultation:
-    """Store the answers that apply as a consultation and delete the draft."""
+    """Store the answers that apply as a consultation with both summaries
+    pending, and delete the draft, in one transaction.
+
+    The caller queues the render (``jobs.enqueue_render``) once this returns.
+    """
     answers = flow.effective_answers(draft.answers)
     questionnaire = flow.questionnaire
     consultation = Consultation(
@@ -31,6 +36,7 @@ def submit_draft(draft: Draft, flow: Flow) -> Consultation:
         status="new",
     )
     db.session.add(consultation)
+    mark_pending(consultation)
     db.session.delete(draft)
     db.session.commit()
     return consultation

@@ -1,8 +1,9 @@
 """The two printed summaries of a consultation: made, stored and remade.
 
-The consultation is always saved before its PDFs are rendered; a failed
-render is recorded (status ``failed`` with the error) and can be retried, so
-nothing the patient gave is ever lost to a rendering problem.
+The consultation is saved with both summaries ``pending``; the render worker
+(see ``jobs.py``) makes the PDFs and marks them ``ready``, or, after its
+retries, ``failed`` with the error, which staff or ``flask pdfs retry`` can
+render again. Nothing the patient gave is ever lost to a rendering problem.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask import Flask, current_app
 from .display import answer_lines
 from .extensions import db
 from .flow import Flow
-from .models import Consultation, SummaryPdf
+from .models import Consultation, SummaryPdf, utcnow
 from .pdf.document import AnswerGroup, AnswerLine, Clinic, SummaryDocument
 from .plan import PlanEngine
 from .private import create_private_file, private_folder
@@ -102,72 +103,173 @@ def pdf_path(summary: SummaryPdf) -> Path | None:
     return Path(current_app.config["PDF_DIR"]) / summary.filename
 
 
-def generate(consultation: Consultation) -> list[SummaryPdf]:
-    """Render and store both copies; each failure is recorded, never raised."""
-    from .pdf import render_summary
+def mark_pending(consultation: Consultation) -> list[SummaryPdf]:
+    """Both copies ``pending`` (made when missing), to be rendered by the worker.
 
-    folder = private_folder(current_app.config["PDF_DIR"])
+    The caller commits, then queues the job (``jobs.enqueue_render``). A file
+    already rendered stays until its replacement is attached.
+    """
     results = []
-    document: SummaryDocument | None = None
-    problem: Exception | None = None
-    try:
-        document = consultation_document(consultation)
-    except Exception as exc:  # a content or engine problem: record it on both copies
-        log.exception("summary of %s could not be prepared", consultation.reference)
-        problem = exc
     for copy in COPIES:
         summary = consultation.summary(copy) or SummaryPdf(consultation=consultation, copy=copy)
-        summary.attempts = (summary.attempts or 0) + 1
-        summary.rendered_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        try:
-            if document is None:
-                raise problem or RuntimeError("no document")
-            data = render_summary(document, copy)
-            old = pdf_path(summary)
-            summary.filename = _write(folder, data)
-            summary.size = len(data)
-            summary.status, summary.error = "ready", None
-            if old is not None and old.name != summary.filename:
-                old.unlink(missing_ok=True)
-        except Exception as exc:
-            log.exception("%s copy of %s failed", copy, consultation.reference)
-            summary.status, summary.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        summary.status, summary.error = "pending", None
+        summary.attempts = summary.attempts or 0
+        summary.rendered_at = utcnow()
         db.session.add(summary)
         results.append(summary)
+    return results
+
+
+def render(consultation_id: str, *, final: bool = True) -> list[SummaryPdf]:
+    """Render the consultation's summaries that are not ready, and attach them.
+
+    Each file is written under a temporary ``.part`` name, then renamed and
+    recorded in the one transaction that marks its summary ready. A failure is
+    recorded on the summary: it stays ``pending`` (and this raises, so that the
+    queue tries again later) unless ``final``, when it becomes ``failed``.
+    """
+    from .pdf import render_summary
+
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:  # deleted while its job waited
+        return []
+    todo = [s for s in consultation.summaries if s.status != "ready"]
+    if not todo:
+        return []
+    for summary in todo:
+        summary.attempts = (summary.attempts or 0) + 1
+        summary.rendered_at = utcnow()
+    db.session.commit()  # the attempt is on record, even if this process dies now
+
+    parts: dict[str, tuple[Path, int]] = {}
+    errors: dict[str, str] = {}
+    try:
+        folder = private_folder(current_app.config["PDF_DIR"])
+        document = consultation_document(consultation)
+    except Exception as exc:  # no folder, or a content or engine problem: both copies
+        log.exception("summary of %s could not be prepared", consultation.reference)
+        errors = {s.copy: _error(exc) for s in todo}
+    else:
+        for summary in todo:
+            try:
+                data = render_summary(document, summary.copy)
+                parts[summary.copy] = (_write_part(folder, data), len(data))
+            except Exception as exc:
+                log.exception("%s copy of %s failed", summary.copy, consultation.reference)
+                errors[summary.copy] = _error(exc)
+    replaced = _attach(todo, parts)
+    for summary in todo:
+        if summary.copy in errors:
+            summary.error = errors[summary.copy]
+            summary.status = "failed" if final else "pending"
     db.session.commit()
-    return results
+    for path in replaced:
+        path.unlink(missing_ok=True)
+    if errors and not final:
+        raise RenderFailed("; ".join(f"{copy}: {error}" for copy, error in errors.items()))
+    return todo
 
 
-def retry_failed() -> list[SummaryPdf]:
-    """Render again every summary whose last attempt failed."""
-    # Consultations by id, not DISTINCT rows: PostgreSQL cannot compare JSON answers.
-    failed_ids = db.select(SummaryPdf.consultation_id).where(SummaryPdf.status == "failed")
-    failed = db.session.scalars(
-        db.select(Consultation).where(Consultation.id.in_(failed_ids))
-    ).all()
-    results = []
-    for consultation in failed:
-        results += generate(consultation)
-    return results
+class RenderFailed(Exception):
+    """A render attempt failed and will be tried again."""
 
 
-def regenerate_missing() -> list[SummaryPdf]:
-    """Render again every consultation with a ready summary whose file is gone
-    (a backup restored without it, a file removed by hand)."""
-    ready = db.session.scalars(db.select(SummaryPdf).where(SummaryPdf.status == "ready")).all()
-    lost = sorted(
-        {s.consultation_id for s in ready if (path := pdf_path(s)) is None or not path.exists()}
+def _attach(todo: list[SummaryPdf], parts: dict[str, tuple[Path, int]]) -> list[Path]:
+    """Give each rendered copy its final name and mark it ready (not yet committed).
+
+    Returns the files the new ones replace, to delete once committed.
+    """
+    replaced = []
+    for summary in todo:
+        if summary.copy not in parts:
+            continue
+        part, size = parts[summary.copy]
+        old = pdf_path(summary)
+        name = part.name.removeprefix(".").removesuffix(".part")
+        part.replace(part.with_name(name))
+        summary.filename, summary.size = name, size
+        summary.status, summary.error = "ready", None
+        if old is not None and old.name != name:
+            replaced.append(old)
+    return replaced
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def generate(consultation: Consultation) -> list[SummaryPdf]:
+    """Render both copies now, in this process (the CLI and tests); failures are
+    recorded, never raised."""
+    mark_pending(consultation)
+    db.session.commit()
+    return render(consultation.id, final=True)
+
+
+def retry_unfinished() -> list[SummaryPdf]:
+    """Render now every summary that is pending, failed, or ready with its file missing."""
+    # Ids, not DISTINCT consultation rows: PostgreSQL cannot compare JSON answers.
+    unfinished = set(
+        db.session.scalars(
+            db.select(SummaryPdf.consultation_id).where(SummaryPdf.status != "ready")
+        )
     )
+    missing = [
+        s
+        for s in db.session.scalars(db.select(SummaryPdf).where(SummaryPdf.status == "ready"))
+        if s.filename is None or not pdf_path(s).exists()
+    ]
+    for summary in missing:
+        summary.status = "pending"
+    db.session.commit()
+    ids = unfinished | {s.consultation_id for s in missing}
     results = []
-    for consultation_id in lost:
-        results += generate(db.session.get(Consultation, consultation_id))
+    for consultation_id in sorted(ids):
+        results += render(consultation_id, final=True)
     return results
 
 
-def _write(folder: Path, data: bytes) -> str:
-    """Store ``data`` under a random, unguessable name; written whole or not at all."""
+def stale_pending(seconds: int) -> set[str]:
+    """Consultations with a summary pending for ``seconds`` since its job was last
+    queued or started."""
+    cutoff = utcnow() - dt.timedelta(seconds=seconds)
+    return set(
+        db.session.scalars(
+            db.select(SummaryPdf.consultation_id).where(
+                SummaryPdf.status == "pending", SummaryPdf.rendered_at < cutoff
+            )
+        )
+    )
+
+
+def remove_orphan_files(seconds: int) -> list[Path]:
+    """Delete ``.part`` files and PDFs no summary refers to, ``seconds`` old or older.
+
+    The age keeps a file that another worker is writing or attaching right now.
+    """
+    folder = Path(current_app.config["PDF_DIR"])
+    if not folder.is_dir():
+        return []
+    known = set(
+        db.session.scalars(db.select(SummaryPdf.filename).where(SummaryPdf.filename.is_not(None)))
+    )
+    cutoff = dt.datetime.now().timestamp() - seconds
+    removed = []
+    for path in folder.iterdir():
+        unfinished = path.name.startswith(".") and path.name.endswith(".pdf.part")
+        orphan = path.suffix == ".pdf" and path.name not in known
+        if (unfinished or orphan) and path.is_file() and path.stat().st_mtime <= cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        log.warning("removed %d unfinished or orphaned PDF file(s)", len(removed))
+    return removed
+
+
+def _write_part(folder: Path, data: bytes) -> Path:
+    """Write ``data`` whole to ``.NAME.part`` (NAME random and unguessable);
+    :func:`_attach` renames it to NAME."""
     name = f"{secrets.token_urlsafe(24)}.pdf"
     temporary = folder / f".{name}.part"
     create_private_file(temporary, data)
-    temporary.replace(folder / name)
-    return name
+    return temporary

@@ -318,3 +318,18 @@ def test_the_consultation_page_says_until_when_it_is_kept(app, client, now):
         f'<dt>Kept until</dt><dd><time datetime="{until.isoformat()}">'
         f"{until:%d/%m/%Y %H:%M}</time></dd>"
     ) in staff.html
+
+
+def test_the_render_worker_purges_every_30_minutes(app):
+    add_draft(app, utcnow() - dt.timedelta(hours=25), "Old")
+    kept = add_draft(app, utcnow() - dt.timedelta(hours=1), "Recent")
+    huey = app.extensions["kiosk.jobs"].huey
+
+    def due(minute: int) -> list:
+        moment = dt.datetime(2030, 1, 1, 9, minute)
+        return [t for t in huey.read_periodic(moment) if type(t).__name__ == "purge_expired"]
+
+    assert (len(due(0)), len(due(10)), len(due(30))) == (1, 0, 1)
+    huey.execute(due(30)[0])
+    with app.app_context():
+        assert db.session.scalars(db.select(Draft.id)).all() == [kept]

@@ -60,7 +60,7 @@ def test_every_get_route_sends_the_security_headers(app):
     anonymous = app.test_client()
 
     urls = get_urls(app, stored.id)
-    assert len(urls) == 14, urls
+    assert len(urls) == 15, urls
     statuses = set()
     for url in urls:
         for who, client in (("admin", admin.client), ("patient", patient.client)):

@@ -197,7 +197,7 @@ def test_queue_lists_todays_consultations_newest_first_with_flags(app, staff):
     assert html.index(newer.reference) < html.index(older.reference)
     assert "Do not treat: 1" in html
     assert "No flags" in html
-    assert 'hx-trigger="every 4s"' in html
+    assert 'hx-trigger="every 2s"' in html  # its PDFs are still being prepared
     assert 'hx-include="#queue-filter"' in html
 
 

@@ -24,7 +24,7 @@ from flask import (
 from flask_htmx import make_response as htmx_response
 from werkzeug.exceptions import NotFound
 
-from .. import summaries
+from .. import jobs, summaries
 from ..content import Step
 from ..extensions import db, htmx
 from ..flow import Flow
@@ -278,8 +278,8 @@ def check():
             if not stored.validate():
                 return render_step(draft, screen, stored, questions, change=True)
         consultation = submit_draft(draft, flow())
-        # Saved first: a failed render is recorded and can be retried.
-        summaries.generate(consultation)
+        # Saved first; the worker renders the PDFs, so Done waits for nothing.
+        jobs.enqueue_render(consultation.id)
         session.clear()
         session["done"] = consultation.id
         return redirect(url_for("patient.done"), 303)

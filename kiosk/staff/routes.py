@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import or_
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit, fhir, retention, summaries
+from .. import audit, fhir, jobs, retention, summaries
 from ..auth import (
     admin_required,
     authenticate,
@@ -46,7 +46,7 @@ from .forms import AuditFilter, LoginForm, NoteForm, QueueFilter
 
 PUBLIC = {"staff.login"}
 # Requests that do not count as activity for the idle time-out.
-PASSIVE = {"staff.queue_rows"}
+PASSIVE = {"staff.queue_rows", "staff.pdf_status"}
 
 
 @bp.before_request
@@ -185,8 +185,8 @@ def _row(consultation: Consultation) -> dict:
 
 
 def _pdf_states(consultation: Consultation) -> dict[str, str]:
-    """Each copy's state: ready, failed, or file_missing when a ready row's file
-    is gone (a backup restored without it, a file removed by hand)."""
+    """Each copy's state: pending, ready, failed, or file_missing when a ready
+    row's file is gone (a backup restored without it, a file removed by hand)."""
     states = {}
     for summary in consultation.summaries:
         path = summaries.pdf_path(summary)
@@ -198,7 +198,10 @@ def _pdf_states(consultation: Consultation) -> dict[str, str]:
 def _queue_context():
     form = QueueFilter(request.form if request.method == "POST" else None)
     form.validate()
-    return {"filter": form, "rows": [_row(c) for c in _queue(form)]}
+    rows = [_row(c) for c in _queue(form)]
+    # The rows refresh faster while a PDF is being prepared.
+    preparing = any("pending" in row["pdfs"].values() for row in rows)
+    return {"filter": form, "rows": rows, "preparing": preparing}
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -247,9 +250,8 @@ def _render_consultation(record: Consultation, note_form: NoteForm, status: int 
         groups=answer_lines(flow, record.answers, language),
         first_session=first_session(plan.schedule),
         note_form=note_form,
-        action_form=EmptyForm(),
-        pdfs=_pdf_states(record),
         local_time=summaries.local_time,
+        **_pdf_context(record),
     ), status
 
 
@@ -269,10 +271,17 @@ def mark_reviewed(consultation_id: str):
         record.status = "reviewed"
         record.reviewed_by = current_user._get_current_object()
         record.reviewed_at = utcnow()
-        audit.record("mark_reviewed", consultation_ref=record.reference)
-        # The patient's copy now carries the reviewer's name.
-        summaries.generate(record)
-        flash(_("Marked as reviewed. The patient's copy now names you as the reviewer."))
+        audit.record("mark_reviewed", consultation_ref=record.reference, commit=False)
+        # The patient's copy is rendered again, now with the reviewer's name.
+        summaries.mark_pending(record)
+        db.session.commit()
+        jobs.enqueue_render(record.id)
+        flash(
+            _(
+                "Marked as reviewed. The patient's copy is being prepared again, "
+                "naming you as the reviewer."
+            )
+        )
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
 
 
@@ -297,27 +306,18 @@ def add_note(consultation_id: str):
 def regenerate(consultation_id: str):
     record = _consultation(consultation_id)
     if EmptyForm().validate_on_submit():
-        results = summaries.generate(record)
-        audit.record(
-            "regenerate",
-            consultation_ref=record.reference,
-            detail=", ".join(f"{r.copy}: {r.status}" for r in results),
-        )
-        failed = [
-            _("patient copy") if r.copy == "patient" else _("staff copy")
-            for r in results
-            if r.status != "ready"
-        ]
-        if failed:
-            flash(_("Could not render: %(copies)s.", copies=", ".join(failed)))
-        else:
-            flash(_("PDFs regenerated."))
+        summaries.mark_pending(record)
+        audit.record("regenerate", consultation_ref=record.reference, detail="queued")
+        jobs.enqueue_render(record.id)
+        flash(_("The PDFs are being prepared again."))
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
 
 
 def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool, name: str):
     record = _consultation(consultation_id)
     summary = record.summary(copy)
+    if summary is not None and summary.status != "ready":
+        return _pdf_not_ready(record, copy)
     path = summaries.pdf_path(summary) if summary else None
     if summary is None or summary.status != "ready":
         abort(404)
@@ -338,6 +338,26 @@ def _missing_file_message(copy: str) -> str:
     if copy == "patient":
         return _("The patient copy's file is missing: regenerate the PDFs.")
     return _("The staff copy's file is missing: regenerate the PDFs.")
+
+
+def _pdf_not_ready(record: Consultation, copy: str):
+    """A page saying the PDF is still being prepared (202, it updates itself) or
+    could not be rendered (409), instead of a bare 404."""
+    pending = record.summary(copy).status == "pending"
+    return render_template(
+        "staff/pdf_not_ready.html", record=record, copy=copy, **_pdf_context(record)
+    ), (202 if pending else 409)
+
+
+def _pdf_context(record: Consultation) -> dict:
+    return {"pdfs": _pdf_states(record), "action_form": EmptyForm()}
+
+
+@bp.route("/c/<consultation_id>/pdfs")
+def pdf_status(consultation_id: str):
+    """The PDFs component: polls itself while a copy is being prepared."""
+    record = _consultation(consultation_id)
+    return render_template("staff/_pdfs.html", record=record, **_pdf_context(record))
 
 
 @bp.route("/c/<consultation_id>/patient.pdf")

@@ -6,8 +6,11 @@ clinic, so that a test can stop and start it again.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -80,7 +83,11 @@ class LiveServer:
             str(self.port),
         ]
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+            # Its own process group: the web server, the render worker it
+            # starts and the worker's processes are stopped together.
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=log, start_new_session=True
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -93,10 +100,38 @@ class LiveServer:
         raise RuntimeError(f"server did not start: {self.log.read_text()}")
 
     def stop(self) -> None:
+        """SIGTERM, as systemd stops it: the server stops its worker; then
+        nothing of the process group may be left."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self.process:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)  # anything left behind
         self.process = None
+
+    def wait_for_pdfs(self, count: int = 2, timeout: float = 60) -> dict[str, str]:
+        """Wait until ``count`` summaries are ready (the worker renders them after
+        Done); returns copy -> filename of the newest consultation's."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with sqlite3.connect(self.database) as db:
+                ready = db.execute(
+                    "select count(*) from summary_pdfs where status = 'ready'"
+                ).fetchone()[0]
+                if ready >= count:
+                    return dict(
+                        db.execute(
+                            "select copy, filename from summary_pdfs where consultation_id ="
+                            " (select id from consultations order by submitted_at desc limit 1)"
+                        ).fetchall()
+                    )
+            time.sleep(0.2)
+        raise AssertionError(f"PDFs not ready within {timeout}s: {self.log.read_text()}")
 
     def restart(self) -> None:
         self.stop()

@@ -113,9 +113,9 @@ def test_whole_journey_in_spanish_with_a_spanish_summary(browser, server):
     )
     screenshot(page, "spanish", "21-done")
 
+    files = server.wait_for_pdfs()
     with sqlite3.connect(server.database) as db:
         (language_stored,) = db.execute("select language from consultations").fetchone()
-        files = dict(db.execute("select copy, filename from summary_pdfs").fetchall())
     assert language_stored == "es"
     patient_pdf = PdfReader(io.BytesIO((server.instance / "pdfs" / files["patient"]).read_bytes()))
     staff_pdf = PdfReader(io.BytesIO((server.instance / "pdfs" / files["staff"]).read_bytes()))

@@ -71,7 +71,10 @@ def test_staff_watch_a_walk_in_appear_review_it_and_print(browser, server):
     expect(staff.get_by_role("status")).to_contain_text("Marked as reviewed")
     screenshot(staff, "staff", "04-reviewed")
 
+    # The patient's copy is prepared again with the reviewer's name; the link
+    # appears by itself when it is ready.
     link = staff.get_by_role("link", name="Open patient copy to print")
+    expect(link).to_be_visible(timeout=60_000)
     pdf = staff.request.get(server.url + link.get_attribute("href"))
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"].startswith("inline")

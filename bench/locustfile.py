@@ -1,0 +1,81 @@
+"""Locust users for bench/load_bench.py: tablets walking the questionnaire, and a prober.
+
+A Tablet starts on Welcome, answers every screen as htmx does (HX-Request
+headers; the 303 after each POST is followed, so one "step" is what a patient
+waits for between pressing Continue and seeing the next screen), checks and
+sends its answers ("send" includes the Done screen), then starts again.
+BENCH_THINK_SECONDS sets the pause on each screen (0: none). The Prober times
+a static file on the same server: the floor under every other figure.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import gevent
+from locust import HttpUser, constant, task
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.patient_client import PLAIN, csrf_token
+
+THINK = float(os.environ.get("BENCH_THINK_SECONDS", "3"))
+
+
+def htmx(url: str) -> dict[str, str]:
+    return {"HX-Request": "true", "HX-Current-URL": url}
+
+
+class Tablet(HttpUser):
+    wait_time = constant(0)
+
+    def pause(self) -> None:
+        if THINK:
+            gevent.sleep(random.uniform(THINK * 0.67, THINK * 1.33))
+
+    @task
+    def journey(self) -> None:
+        page = self.client.get("/", name="welcome")
+        self.pause()
+        response = self.client.post(
+            "/start",
+            data={"csrf_token": csrf_token(page.text)},
+            headers=htmx(self.host + "/"),
+            name="step",
+        )
+        for _ in range(20):
+            path = urlsplit(response.url).path
+            if not path.startswith("/step/"):
+                break
+            step_id = path.removeprefix("/step/")
+            self.pause()
+            response = self.client.post(
+                path,
+                data={**PLAIN[step_id], "csrf_token": csrf_token(response.text)},
+                headers=htmx(response.url),
+                name="step",
+            )
+        if urlsplit(response.url).path != "/check":
+            response.failure = True
+            return
+        self.pause()
+        self.client.post(
+            "/check",
+            data={"csrf_token": csrf_token(response.text)},
+            headers=htmx(response.url),
+            name="send",
+        )
+        self.pause()
+
+
+class Prober(HttpUser):
+    fixed_count = 1
+    wait_time = constant(0.25)
+
+    @task
+    def floor(self) -> None:
+        self.client.get("/static/css/kiosk.css", name="floor")

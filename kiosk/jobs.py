@@ -1,0 +1,311 @@
+"""Work that never runs in a request: the task queue (Huey) and its worker.
+
+Submitting a consultation stores it with both summaries ``pending`` and
+enqueues one render job; the Huey consumer (``flask --app kiosk worker``, or
+started by ``flask --app kiosk serve``) renders them, retrying with back-off,
+and a periodic sweep picks up whatever a dead worker left behind.
+
+Where the queue lives (``QUEUE_URL``):
+
+- unset, with the SQLite database: ``queue.sqlite3`` in the instance folder
+  (a private 0600 file), for one box;
+- unset, with a PostgreSQL ``DATABASE_URL``: the same PostgreSQL database
+  (Huey's own ``huey_*`` tables), so every app server and worker of a chain
+  shares it;
+- ``sqlite:////path/queue.sqlite3``, ``postgresql://…`` or ``redis://…``
+  (Redis needs the ``redis`` package) to choose.
+
+Adding a periodic task: decorate a plain function with :func:`periodic`; it
+runs in the worker, inside an app context, on the Huey ``crontab`` given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import ScriptInfo, pass_script_info
+from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
+from huey.storage import SqliteStorage
+from sqlalchemy.engine import make_url
+
+from .private import FILE_MODE, create_private_file, restrict
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "kiosk"
+RENDER_TASK = "render_summaries"
+
+# Settings (override in instance/config.py or as KIOSK_* environment variables).
+DEFAULTS: dict[str, Any] = {
+    # Where the queue is kept; empty: see the module's docstring.
+    "QUEUE_URL": "",
+    # Run jobs at once in the process that enqueues them (None: when TESTING).
+    "QUEUE_IMMEDIATE": None,
+    # A failed render is tried again this many times, after RENDER_RETRY_DELAY
+    # seconds, then twice that, and so on; then the summary is marked failed.
+    "RENDER_RETRIES": 3,
+    "RENDER_RETRY_DELAY": 5,
+    # A render job taking longer than this is stopped (and retried).
+    "RENDER_TIMEOUT": 120,
+    # Worker processes (WeasyPrint is CPU-bound Python): 0 means one per core.
+    "WORKER_PROCESSES": 0,
+    # Worker processes run at this lower priority, so that web requests come first.
+    "WORKER_NICE": 10,
+    # A summary still pending this many seconds after its job was last queued
+    # or started, with no job for it in the queue, is queued again (its worker
+    # died); .part and unreferenced files this old are removed.
+    "STALE_SECONDS": 60,
+}
+
+IDLE_POLL_SECONDS = 0.5
+
+# (schedule, function) pairs registered with :func:`periodic`.
+PERIODIC_TASKS: list[tuple[Callable[[dt.datetime], bool], Callable[[], Any]]] = []
+
+
+def periodic(schedule: Callable[[dt.datetime], bool]):
+    """Run the decorated function in the worker on ``schedule`` (a Huey ``crontab``)."""
+
+    def register(function: Callable[[], Any]) -> Callable[[], Any]:
+        PERIODIC_TASKS.append((schedule, function))
+        return function
+
+    return register
+
+
+class PrivateSqliteStorage(SqliteStorage):
+    """Huey's SQLite storage in a file created 0600 (it holds consultation ids)."""
+
+    def _create_connection(self):
+        path = Path(self.filename)
+        with contextlib.suppress(FileExistsError):
+            create_private_file(path, b"")
+        restrict(path, FILE_MODE)
+        return super()._create_connection()
+
+
+class PrivateSqliteHuey(SqliteHuey):
+    storage_class = PrivateSqliteStorage
+
+
+class Jobs:
+    """One app's queue and its tasks."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.huey = make_huey(app)
+        config = app.config
+        self.render = self.huey.task(
+            retries=int(config["RENDER_RETRIES"]),
+            retry_delay=float(config["RENDER_RETRY_DELAY"]),
+            retry_backoff=2,
+            timeout=int(config["RENDER_TIMEOUT"]),
+            context=True,
+            name=RENDER_TASK,
+        )(self._render)
+        for schedule, function in PERIODIC_TASKS:
+            self.huey.periodic_task(schedule, name=function.__name__)(self._in_app(function))
+
+    def enqueue_render(self, consultation_id: str) -> None:
+        task = self.render.s(consultation_id)
+        if self.huey.immediate:
+            # Retries run at once too, so that a failure is final by the time
+            # the request that queued the job returns.
+            task.retry_delay = 0
+        self.huey.enqueue(task)
+
+    def _render(self, consultation_id: str, task=None) -> None:
+        from .summaries import render
+
+        final = task is None or not task.retries
+        with self.app.app_context():
+            render(consultation_id, final=final)
+
+    def _in_app(self, function: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            with self.app.app_context():
+                return function()
+
+        run.__name__ = function.__name__
+        return run
+
+    def queued_consultations(self) -> set[str]:
+        """Consultation ids with a render job waiting in the queue or scheduled for retry."""
+        tasks = [*self.huey.pending(), *self.huey.scheduled()]
+        return {t.args[0] for t in tasks if type(t).__name__ == RENDER_TASK and t.args}
+
+
+def make_huey(app: Flask) -> Huey:
+    url = queue_url(app)
+    immediate = app.config["QUEUE_IMMEDIATE"]
+    options = {
+        "name": QUEUE_NAME,
+        "results": False,
+        "immediate": app.testing if immediate is None else bool(immediate),
+    }
+    if url.startswith("sqlite:///"):
+        return PrivateSqliteHuey(filename=url.removeprefix("sqlite:///"), **options)
+    if url.startswith(("postgresql:", "postgres:")):
+        return PostgresHuey(dsn=url, **options)
+    if url.startswith(("redis:", "rediss:", "unix:")):
+        return RedisHuey(url=url, **options)
+    raise ValueError(f"QUEUE_URL: use sqlite:///, postgresql:// or redis://, not {url!r}")
+
+
+def queue_url(app: Flask) -> str:
+    """The queue's address: QUEUE_URL, the PostgreSQL database, or a file in the instance."""
+    if app.config["QUEUE_URL"]:
+        return str(app.config["QUEUE_URL"])
+    database = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if database.get_backend_name() == "postgresql":
+        # The same database, as the libpq address psycopg takes (no +driver).
+        return database.set(drivername="postgresql").render_as_string(hide_password=False)
+    return f"sqlite:///{Path(app.instance_path) / 'queue.sqlite3'}"
+
+
+def init_app(app: Flask) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.extensions["kiosk.jobs"] = Jobs(app)
+    app.cli.add_command(worker_command)
+
+
+def enqueue_render(consultation_id: str) -> bool:
+    """Queue the render of a consultation's pending summaries.
+
+    Never raises: when the queue cannot be reached the summaries stay pending
+    and the periodic sweep queues them again.
+    """
+    jobs: Jobs = current_app.extensions["kiosk.jobs"]
+    try:
+        jobs.enqueue_render(consultation_id)
+    except Exception:
+        log.exception("could not queue the render of %s; the sweep will", consultation_id)
+        return False
+    return True
+
+
+@periodic(crontab())  # every minute
+def sweep() -> None:
+    """Queue again what a dead worker left pending; remove half-written and orphaned files."""
+    from .summaries import remove_orphan_files, stale_pending
+
+    jobs: Jobs = current_app.extensions["kiosk.jobs"]
+    seconds = int(current_app.config["STALE_SECONDS"])
+    waiting = jobs.queued_consultations()
+    for consultation_id in stale_pending(seconds) - waiting:
+        log.warning("summaries of %s were left pending: queued again", consultation_id)
+        enqueue_render(consultation_id)
+    remove_orphan_files(seconds)
+
+
+# The worker ------------------------------------------------------------------
+
+
+def worker_processes(app: Flask, requested: int | None = None) -> int:
+    count = requested or int(app.config["WORKER_PROCESSES"])
+    return count if count > 0 else os.cpu_count() or 1
+
+
+def run_worker(app: Flask, processes: int | None = None) -> None:
+    """Run the Huey consumer: render workers (processes) and the periodic scheduler."""
+    jobs: Jobs = app.extensions["kiosk.jobs"]
+    huey = jobs.huey
+    if huey.immediate:
+        raise click.ClickException("QUEUE_IMMEDIATE is on: jobs run where they are queued")
+    nice = int(app.config["WORKER_NICE"])
+
+    @huey.on_startup()
+    def prepare_worker_process() -> None:
+        # Each worker process: lower priority, its own database connections,
+        # and WeasyPrint warmed up (fonts, print CSS, templates) before any job.
+        if nice:
+            os.nice(nice)
+        with app.app_context():
+            from .extensions import db
+
+            db.engine.dispose(close=False)
+            warm_up(app)
+
+    count = worker_processes(app, processes)
+    consumer = huey.create_consumer(
+        workers=count,
+        worker_type="process",
+        periodic=True,
+        check_worker_health=True,
+        # An idle worker looks at a SQLite queue at least every half second
+        # (Huey's default backs off to 10 s: PDFs ready up to 10 s late).
+        # PostgreSQL and Redis queues wake the worker as a job arrives.
+        max_delay=IDLE_POLL_SECONDS,
+    )
+    log.info("render worker: %d process(es) at nice %d, queue %s", count, nice, huey.storage)
+    consumer.run()
+
+
+def warm_up(app: Flask) -> None:
+    """Render a small document once, so the first patient's PDFs wait for nothing."""
+    from .pdf import render_summary
+    from .summaries import build_document
+
+    language = app.config["CLINIC_LANGUAGE"]
+    document = build_document(
+        app, {}, language=language, reference="WARM-UP", submitted_at=dt.datetime.now().astimezone()
+    )
+    for copy in ("patient", "staff"):
+        render_summary(document, copy)
+
+
+@click.command("worker", help="Run the render worker (the Huey consumer) alone.")
+@click.option(
+    "--processes",
+    type=int,
+    default=None,
+    help="Worker processes (default: WORKER_PROCESSES, 0 = one per core).",
+)
+@pass_script_info
+def worker_command(info: ScriptInfo, processes: int | None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = info.load_app()
+    run_worker(app, processes)
+
+
+def start_worker_process(processes: int | None = None) -> subprocess.Popen:
+    """``flask --app kiosk worker`` as a child of this process (``serve`` uses it).
+
+    The child is told to stop if this process dies without stopping it.
+    """
+    command = [sys.executable, "-m", "flask", "--app", "kiosk", "worker"]
+    if processes:
+        command += ["--processes", str(processes)]
+    return subprocess.Popen(command, preexec_fn=_stop_with_parent)
+
+
+def stop_worker_process(process: subprocess.Popen, timeout: float = 15) -> None:
+    if process.poll() is None:
+        # SIGINT: the consumer lets a render in progress finish, then exits.
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _stop_with_parent() -> None:
+    """In the child, before exec: receive SIGTERM when the parent dies (Linux)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

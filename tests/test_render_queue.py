@@ -1,0 +1,378 @@
+"""Rendering off the request path: the queue, retries, the sweep, and what staff see.
+
+Most tests run the queue for real (Huey's SQLite file in the instance folder)
+and execute its jobs in the test process, one by one, as a worker would; the
+``app`` fixture's default immediate mode is used where a synchronous render is
+wanted. tests/test_worker.py runs the real worker process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from kiosk import jobs, summaries
+from kiosk.extensions import db
+from kiosk.models import Consultation, Draft, SummaryPdf, utcnow
+
+from .patient_client import PLAIN
+from .staff_helpers import StaffClient, add_consultation, create_account
+
+
+def real_queue(app):
+    """The app's queue in its real storage instead of immediate mode."""
+    huey = app.extensions["kiosk.jobs"].huey
+    huey.immediate = False
+    return huey
+
+
+def run_queued_jobs(app) -> int:
+    """Execute every job waiting in the queue, as the worker does; returns how many."""
+    huey = app.extensions["kiosk.jobs"].huey
+    count = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        count += 1
+    return count
+
+
+def pdf_states(app) -> list[tuple[str, str]]:
+    with app.app_context():
+        return sorted((s.copy, s.status) for s in db.session.scalars(db.select(SummaryPdf)))
+
+
+def only_consultation(app) -> Consultation:
+    return db.session.scalars(db.select(Consultation)).one()
+
+
+@pytest.fixture
+def staff(app, client):
+    member = StaffClient(client)
+    assert member.login("sam", create_account(app, "sam", "staff", "Sam Carter")).status_code == 302
+    return member
+
+
+def broken_renderer(monkeypatch, message="fonts missing"):
+    import kiosk.pdf
+
+    def broken(document, copy):
+        raise RuntimeError(message)
+
+    monkeypatch.setattr(kiosk.pdf, "render_summary", broken)
+
+
+# Submitting ----------------------------------------------------------------------
+
+
+def test_sending_stores_pending_summaries_and_queues_one_render_job(app, patient, tmp_path):
+    huey = real_queue(app)
+    patient.walk()
+    response = patient.submit()
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/done"
+    assert pdf_states(app) == [("patient", "pending"), ("staff", "pending")]
+    assert not (tmp_path / "pdfs").exists() or not any((tmp_path / "pdfs").iterdir())
+    with app.app_context():
+        consultation = only_consultation(app)
+        assert db.session.scalars(db.select(Draft)).all() == []
+        assert [(type(t).__name__, t.args) for t in huey.pending()] == [
+            (jobs.RENDER_TASK, (consultation.id,))
+        ]
+    queue_file = tmp_path / "instance" / "queue.sqlite3"
+    assert queue_file.stat().st_mode & 0o777 == 0o600
+    assert patient.get("/done").status_code == 200
+
+    assert run_queued_jobs(app) == 1
+    assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]
+    with app.app_context():
+        for summary in only_consultation(app).summaries:
+            path = summaries.pdf_path(summary)
+            assert path.read_bytes().startswith(b"%PDF")
+            assert path.stat().st_mode & 0o777 == 0o600
+    assert not list((tmp_path / "pdfs").glob(".*.part"))
+
+
+def test_sending_succeeds_when_the_queue_cannot_be_reached(app, patient, monkeypatch):
+    huey = real_queue(app)
+
+    def unreachable(task):
+        raise OSError("queue storage unavailable")
+
+    monkeypatch.setattr(huey, "enqueue", unreachable)
+    patient.walk()
+    response = patient.submit()
+    assert response.headers["Location"] == "/done"
+    assert pdf_states(app) == [("patient", "pending"), ("staff", "pending")]
+
+
+def test_sending_succeeds_when_the_pdf_folder_cannot_be_made(app, patient, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the PDF folder's parent should be")
+    app.config["PDF_DIR"] = str(blocker / "pdfs")
+    patient.walk()
+    response = patient.submit()
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/done"
+    with app.app_context():
+        consultation = only_consultation(app)
+        assert consultation.answers["first_name"] == PLAIN["about"]["first_name"]
+        assert db.session.scalars(db.select(Draft)).all() == []
+        states = {(s.copy, s.status) for s in consultation.summaries}
+        assert states == {("patient", "failed"), ("staff", "failed")}
+        assert all(s.error.startswith("NotADirectoryError") for s in consultation.summaries)
+    assert patient.get("/done").status_code == 200
+
+    app.config["PDF_DIR"] = str(tmp_path / "pdfs")
+    result = app.test_cli_runner().invoke(args=["pdfs", "retry"])
+    assert "2 of 2 summaries rendered" in result.output
+    assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]
+
+
+# Retries ---------------------------------------------------------------------------
+
+
+def test_a_failing_render_is_retried_with_back_off_then_marked_failed(app, patient, monkeypatch):
+    huey = real_queue(app)
+    retries = app.config["RENDER_RETRIES"]
+    delay = app.config["RENDER_RETRY_DELAY"]
+    patient.walk()
+    patient.submit()
+    broken_renderer(monkeypatch)
+
+    task = huey.dequeue()
+    delays = []
+    for attempt in range(1, retries + 1):
+        huey.execute(task, task.eta)
+        # Still pending between attempts, with the last error on record.
+        with app.app_context():
+            stored = only_consultation(app).summaries
+            assert {s.status for s in stored} == {"pending"}
+            assert {s.attempts for s in stored} == {attempt}
+            assert {s.error for s in stored} == {"RuntimeError: fonts missing"}
+        (task,) = huey.scheduled()
+        assert task.retries == retries - attempt
+        delays.append(task.retry_delay)
+        task = huey.read_schedule(task.eta)[0]
+    assert delays == [delay * 2**n for n in range(1, retries + 1)]
+
+    huey.execute(task, task.eta)
+    assert huey.scheduled() == []
+    with app.app_context():
+        stored = only_consultation(app).summaries
+        assert {(s.status, s.error) for s in stored} == {("failed", "RuntimeError: fonts missing")}
+        assert {s.attempts for s in stored} == {retries + 1}
+
+
+def test_one_copy_failing_leaves_the_other_ready(app, patient, monkeypatch):
+    import kiosk.pdf
+
+    render = kiosk.pdf.render_summary
+
+    def staff_copy_broken(document, copy):
+        if copy == "staff":
+            raise ValueError("staff template broken")
+        return render(document, copy)
+
+    monkeypatch.setattr(kiosk.pdf, "render_summary", staff_copy_broken)
+    patient.walk()
+    patient.submit()
+    assert pdf_states(app) == [("patient", "ready"), ("staff", "failed")]
+
+
+# The sweep ---------------------------------------------------------------------------
+
+
+def _age(app, consultation_id: str, seconds: int) -> None:
+    with app.app_context():
+        for summary in db.session.get(Consultation, consultation_id).summaries:
+            summary.rendered_at = utcnow() - dt.timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def _old_file(path: Path, data: bytes = b"%PDF-1.7 left behind") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    past = dt.datetime.now().timestamp() - 3600
+    os.utime(path, (past, past))
+    return path
+
+
+def test_the_sweep_queues_again_what_a_dead_worker_left_pending(app, tmp_path):
+    huey = real_queue(app)
+    abandoned = add_consultation(app, "pregnant")
+    waiting = add_consultation(app, "fine-lines-no-flags")
+    fresh = add_consultation(app, "retinoid-user")
+    for stored in (abandoned, waiting):
+        _age(app, stored.id, 120)
+    with app.app_context():
+        jobs.enqueue_render(waiting.id)  # still in the queue: not queued twice
+        assert app.extensions["kiosk.jobs"].queued_consultations() == {waiting.id}
+        jobs.sweep()
+        queued = sorted(t.args[0] for t in huey.pending())
+    assert queued == sorted([abandoned.id, waiting.id])
+    assert fresh.id not in queued
+
+    assert run_queued_jobs(app) == 2
+    with app.app_context():
+        for stored in (abandoned, waiting):
+            assert {s.status for s in db.session.get(Consultation, stored.id).summaries} == {
+                "ready"
+            }
+
+
+def test_the_sweep_removes_part_files_and_orphans_but_keeps_referenced_and_new_files(app, tmp_path):
+    real_queue(app)
+    stored = add_consultation(app, "pregnant")
+    with app.app_context():
+        summaries.generate(db.session.get(Consultation, stored.id))
+        kept = [summaries.pdf_path(s) for s in db.session.get(Consultation, stored.id).summaries]
+    for path in kept:
+        os.utime(path, (0, 0))  # old, but referenced
+    folder = tmp_path / "pdfs"
+    old_part = _old_file(folder / ".abandoned.pdf.part")
+    old_orphan = _old_file(folder / "orphan-of-a-killed-worker.pdf")
+    new_part = folder / ".being-written.pdf.part"
+    new_part.write_bytes(b"%PDF")
+    with app.app_context():
+        jobs.sweep()
+    assert not old_part.exists()
+    assert not old_orphan.exists()
+    assert new_part.exists()
+    assert all(path.exists() for path in kept)
+
+
+# pdfs retry ----------------------------------------------------------------------------
+
+
+def test_pdfs_retry_renders_pending_failed_and_missing_files(app, monkeypatch):
+    pending = add_consultation(app, "pregnant")
+    failed = add_consultation(app, "retinoid-user")
+    missing = add_consultation(app, "fine-lines-no-flags")
+    with app.app_context():
+        summaries.generate(db.session.get(Consultation, missing.id))
+        gone = summaries.pdf_path(db.session.get(Consultation, missing.id).summary("patient"))
+        broken_renderer(monkeypatch)
+        summaries.generate(db.session.get(Consultation, failed.id))
+        monkeypatch.undo()
+    gone.unlink()
+    with app.app_context():
+        assert {s.status for s in db.session.get(Consultation, pending.id).summaries} == {"pending"}
+    states = pdf_states(app)
+    assert states.count(("patient", "pending")) == 1
+    assert states.count(("patient", "failed")) == 1
+
+    result = app.test_cli_runner().invoke(args=["pdfs", "retry"])
+    assert result.exit_code == 0, result.output
+    assert "5 of 5 summaries rendered" in result.output
+    with app.app_context():
+        for summary in db.session.scalars(db.select(SummaryPdf)):
+            assert summary.status == "ready"
+            assert summaries.pdf_path(summary).exists()
+
+
+# What staff see ---------------------------------------------------------------------
+
+
+def test_consultation_page_shows_preparing_and_polls_until_ready(app, staff):
+    stored = add_consultation(app, "pregnant")
+    staff.get(f"/staff/c/{stored.id}")
+    assert "Patient: preparing…" in staff.html
+    assert "Staff: preparing…" in staff.html
+    poll = f'hx-get="/staff/c/{stored.id}/pdfs" hx-trigger="every 2s"'
+    assert poll in staff.html
+    assert "Open patient copy to print" not in staff.html
+
+    fragment = staff.get(f"/staff/c/{stored.id}/pdfs")
+    assert fragment.status_code == 200
+    assert poll in staff.html
+    assert "<html" not in staff.html
+
+    with app.app_context():
+        summaries.generate(db.session.get(Consultation, stored.id))
+    staff.get(f"/staff/c/{stored.id}/pdfs")
+    assert "hx-trigger" not in staff.html
+    assert "Patient: ready" in staff.html
+    assert "Open patient copy to print" in staff.html
+    assert "Download staff copy" in staff.html
+
+
+def test_opening_a_pdf_that_is_not_ready_says_so(app, staff, monkeypatch):
+    stored = add_consultation(app, "pregnant")
+    response = staff.get(f"/staff/c/{stored.id}/patient.pdf")
+    assert response.status_code == 202
+    assert response.mimetype == "text/html"
+    assert "This PDF is not ready yet" in staff.html
+    assert 'hx-trigger="every 2s"' in staff.html
+
+    with app.app_context():
+        broken_renderer(monkeypatch)
+        summaries.generate(db.session.get(Consultation, stored.id))
+    response = staff.get(f"/staff/c/{stored.id}/staff.pdf")
+    assert response.status_code == 409
+    assert "This PDF could not be rendered" in staff.html
+    assert "RuntimeError: fonts missing" in staff.html
+
+
+def test_queue_polls_faster_while_a_pdf_is_being_prepared(app, staff):
+    stored = add_consultation(app, "pregnant")
+    staff.get("/staff/")
+    assert 'hx-trigger="every 2s"' in staff.html
+    assert "Patient: preparing…" in staff.html
+    with app.app_context():
+        summaries.generate(db.session.get(Consultation, stored.id))
+    staff.post("/staff/queue/rows")
+    assert 'hx-trigger="every 4s"' in staff.html
+    assert "Patient: ready" in staff.html
+
+
+def test_regenerate_and_review_queue_the_render_instead_of_waiting_for_it(app, staff):
+    huey = real_queue(app)
+    stored = add_consultation(app, "pregnant")
+    with app.app_context():
+        summaries.generate(db.session.get(Consultation, stored.id))
+    url = f"/staff/c/{stored.id}"
+    staff.post(f"{url}/regenerate", token_from=url)
+    staff.get(url)
+    assert "The PDFs are being prepared again." in staff.html
+    assert pdf_states(app) == [("patient", "pending"), ("staff", "pending")]
+    assert [t.args for t in huey.pending()] == [(stored.id,)]
+    assert run_queued_jobs(app) == 1
+
+    staff.post(f"{url}/reviewed", token_from=url)
+    assert pdf_states(app) == [("patient", "pending"), ("staff", "pending")]
+    assert run_queued_jobs(app) == 1
+    assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]
+    patient_copy = staff.client.get(f"{url}/patient.pdf")
+    assert patient_copy.mimetype == "application/pdf"
+    from .test_summaries import pdf_text
+
+    assert "Sam Carter" in pdf_text(patient_copy.get_data())
+
+
+def test_a_periodic_task_is_easy_to_add(app):
+    calls = []
+
+    @jobs.periodic(jobs.crontab(minute="*/5"))
+    def count_calls():
+        calls.append(db.session.scalar(db.select(db.func.count(Consultation.id))))
+
+    try:
+        from kiosk import create_app
+
+        fresh = create_app({**app.config, "TESTING": True})
+        huey = fresh.extensions["kiosk.jobs"].huey
+        due = [type(t).__name__ for t in huey.read_periodic(dt.datetime(2030, 1, 1, 9, 5))]
+        assert "count_calls" in due
+        assert "sweep" in due
+        assert "count_calls" not in [
+            type(t).__name__ for t in huey.read_periodic(dt.datetime(2030, 1, 1, 9, 6))
+        ]
+        for task in huey.read_periodic(dt.datetime(2030, 1, 1, 9, 5)):
+            if type(task).__name__ == "count_calls":
+                huey.execute(task)
+        assert calls == [0]
+    finally:
+        jobs.PERIODIC_TASKS.remove(next(p for p in jobs.PERIODIC_TASKS if p[1] is count_calls))

@@ -1,0 +1,148 @@
+"""The real render worker (the Huey consumer) and `serve`, in their own processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kiosk import summaries
+from kiosk.extensions import db
+from kiosk.models import SummaryPdf
+
+PROCESS_TIMEOUT = 60  # seconds: generous, for a busy machine; never a measurement
+
+
+def child_environment(app) -> dict[str, str]:
+    """The ``app`` fixture's settings, for a ``flask --app kiosk`` subprocess."""
+    return {
+        **os.environ,
+        "KIOSK_INSTANCE_PATH": app.instance_path,
+        "KIOSK_PDF_DIR": app.config["PDF_DIR"],
+        "KIOSK_CLINIC_NAME": app.config["CLINIC_NAME"],
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+    }
+
+
+def flask(app, *args: str, log: Path) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "kiosk", *args],
+            env=child_environment(app),
+            stdout=out,
+            stderr=out,
+            start_new_session=True,  # its own process group, stopped by its id
+        )
+
+
+def wait_for(condition, what: str, process: subprocess.Popen, log: Path):
+    deadline = time.monotonic() + PROCESS_TIMEOUT
+    while time.monotonic() < deadline:
+        if (result := condition()) is not None:
+            return result
+        assert process.poll() is None, f"{what}: process exited\n{log.read_text()}"
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: not within {PROCESS_TIMEOUT}s\n{log.read_text()}")
+
+
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            children = (task / "children").read_text().split() if task.exists() else []
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Make sure nothing of a test's process group outlives the test."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_the_worker_process_renders_what_the_queue_holds(app, patient, tmp_path):
+    app.extensions["kiosk.jobs"].huey.immediate = False  # the real queue file
+    patient.walk()
+    assert patient.submit().headers["Location"] == "/done"
+    log = tmp_path / "worker.log"
+    worker = flask(app, "worker", "--processes", "1", log=log)
+    try:
+
+        def both_ready():
+            with app.app_context():
+                rows = db.session.scalars(db.select(SummaryPdf)).all()
+                db.session.rollback()
+                return rows if {s.status for s in rows} == {"ready"} else None
+
+        ready = wait_for(both_ready, "both PDFs ready", worker, log)
+        with app.app_context():
+            for summary in ready:
+                path = summaries.pdf_path(summary)
+                assert path.read_bytes().startswith(b"%PDF")
+                assert path.stat().st_mode & 0o777 == 0o600
+        assert (Path(app.instance_path) / "queue.sqlite3").stat().st_mode & 0o777 == 0o600
+        workers = descendants(worker.pid)
+        assert workers  # the consumer's render process and its scheduler
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(timeout=PROCESS_TIMEOUT) == 0
+        assert not any(alive(pid) for pid in workers)
+    finally:
+        stop_group(worker)
+    assert "render worker: 1 process(es)" in log.read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_starts_the_worker_with_the_web_server_and_stops_both(app, tmp_path):
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    server = flask(app, "serve", "--host", "127.0.0.1", "--port", str(port), log=log)
+    try:
+
+        def listening():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return True
+            except OSError:
+                return None
+
+        wait_for(listening, "web server listening", server, log)
+
+        def worker_running():
+            children = descendants(server.pid)
+            return children if len(children) >= 2 else None  # worker + its processes
+
+        children = wait_for(worker_running, "worker started", server, log)
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children]
+        assert any(b"worker" in command for command in commands)
+
+        server.send_signal(signal.SIGTERM)  # as systemd or `kill` would
+        server.wait(timeout=PROCESS_TIMEOUT)
+        deadline = time.monotonic() + PROCESS_TIMEOUT
+        while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(pid) for pid in children), log.read_text()
+    finally:
+        stop_group(server)
