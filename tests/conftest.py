@@ -155,6 +155,21 @@ def another_process(app, **settings):
     )
 
 
+def assert_queue_is_private(app) -> None:
+    """The render queue is where it belongs: a 0600 file beside a SQLite
+    database, or Huey's own tables in the app's PostgreSQL database."""
+    from sqlalchemy import inspect
+
+    from kiosk.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            queue_file = Path(app.instance_path) / "queue.sqlite3"
+            assert queue_file.stat().st_mode & 0o777 == 0o600
+        else:
+            assert "huey_task" in inspect(db.engine).get_table_names()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -18,6 +18,7 @@ from kiosk import jobs, summaries
 from kiosk.extensions import db
 from kiosk.models import Consultation, Draft, SummaryPdf, utcnow
 
+from .conftest import assert_queue_is_private
 from .patient_client import PLAIN
 from .staff_helpers import StaffClient, add_consultation, create_account
 
@@ -81,8 +82,7 @@ def test_sending_stores_pending_summaries_and_queues_one_render_job(app, patient
         assert [(type(t).__name__, t.args) for t in huey.pending()] == [
             (jobs.RENDER_TASK, (consultation.id,))
         ]
-    queue_file = tmp_path / "instance" / "queue.sqlite3"
-    assert queue_file.stat().st_mode & 0o777 == 0o600
+    assert_queue_is_private(app)
     assert patient.get("/done").status_code == 200
 
     assert run_queued_jobs(app) == 1

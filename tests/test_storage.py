@@ -137,3 +137,14 @@ def test_a_database_url_as_hosting_platforms_give_it_works(app, monkeypatch, tmp
         assert db.engine.dialect.driver == "psycopg"
         assert len(db.session.scalars(db.select(Consultation)).all()) == 1
         db.engine.dispose()
+
+
+@pytest.mark.database("postgresql")
+def test_the_queue_tables_in_the_database_are_not_the_migrations_business(app):
+    huey = app.extensions["kiosk.jobs"].huey
+    huey.immediate = False
+    huey.enqueue(app.extensions["kiosk.jobs"].render.s("no-such-consultation"))
+    with app.app_context():
+        assert "huey_task" in db.inspect(db.engine).get_table_names()
+    result = app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output

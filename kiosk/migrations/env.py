@@ -81,9 +81,15 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info('No changes in schema detected.')
 
+    # The render queue keeps its own tables (huey_*) in a PostgreSQL database:
+    # they are Huey's to create, never part of a migration.
+    def include_name(name, type_, parent_names):
+        return not (type_ == "table" and name and name.startswith("huey_"))
+
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 
