@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import psycopg
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, pass_script_info
 from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
@@ -157,10 +158,27 @@ def make_huey(app: Flask) -> Huey:
     if url.startswith("sqlite:///"):
         return PrivateSqliteHuey(filename=url.removeprefix("sqlite:///"), **options)
     if url.startswith(("postgresql:", "postgres:")):
-        return PostgresHuey(dsn=url, **options)
+        return _postgres_huey(url, options)
     if url.startswith(("redis:", "rediss:", "unix:")):
         return RedisHuey(url=url, **options)
     raise ValueError(f"QUEUE_URL: use sqlite:///, postgresql:// or redis://, not {url!r}")
+
+
+# Any number that names "making the queue's tables" among the advisory locks.
+QUEUE_SCHEMA_LOCK = 0x6B696F736B  # "kiosk"
+
+
+def _postgres_huey(url: str, options: dict[str, Any]) -> Huey:
+    """Huey on PostgreSQL. It makes its tables with CREATE TABLE IF NOT EXISTS,
+    which PostgreSQL does not guard against itself: the servers and workers of a
+    chain starting at the same moment would fail on each other's tables. They
+    take turns, under an advisory lock."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (QUEUE_SCHEMA_LOCK,))
+        try:
+            return PostgresHuey(dsn=url, **options)
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (QUEUE_SCHEMA_LOCK,))
 
 
 def queue_url(app: Flask) -> str:

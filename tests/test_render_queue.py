@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -376,3 +379,32 @@ def test_a_periodic_task_is_easy_to_add(app):
         assert calls == [0]
     finally:
         jobs.PERIODIC_TASKS.remove(next(p for p in jobs.PERIODIC_TASKS if p[1] is count_calls))
+
+
+@pytest.mark.database("postgresql")
+def test_servers_and_workers_starting_together_share_one_queue(app, postgres, tmp_path):
+    """Every process of a chain makes Huey's tables if they are missing; started
+    at the same moment, they must not trip over each other."""
+    empty = postgres.create_database()
+    queue = postgres.url(empty).replace("+psycopg", "")
+    script = (
+        "import sys, time; from kiosk import create_app, jobs; "
+        "app = create_app({'INSTANCE_PATH': sys.argv[3]}); "
+        "app.config['QUEUE_URL'] = sys.argv[2]; "
+        "time.sleep(max(0, float(sys.argv[1]) - time.time())); "
+        "jobs.make_huey(app)"
+    )
+    at = str(time.time() + 5)  # after every interpreter has started
+    try:
+        starts = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, at, queue, str(tmp_path / f"instance-{n}")],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(8)
+        ]
+        errors = [process.communicate(timeout=120)[1] for process in starts]
+    finally:
+        postgres.drop_database(empty)
+    assert [process.returncode for process in starts] == [0] * len(starts), errors
