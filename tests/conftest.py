@@ -10,6 +10,7 @@ quick run while working; a test about one database's own behaviour is marked
 from __future__ import annotations
 
 import os
+import socket
 from collections import Counter
 from pathlib import Path
 
@@ -140,6 +141,13 @@ def app(tmp_path, database):
         from kiosk.extensions import db
 
         db.engine.dispose()
+
+
+def free_port() -> int:
+    """A port nothing listens on, on 127.0.0.1, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def another_process(app, **settings):

@@ -20,7 +20,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
+from .conftest import free_port
 
 USER = "kiosk"
 TEMPLATE = "kiosk_template"
@@ -50,18 +51,12 @@ def _programs() -> Path:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Cluster:
     """One PostgreSQL server in a temporary folder."""
 
     def __init__(self) -> None:
         self.bin = _programs()
-        self.port = _free_port()
+        self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
         self.data = self.folder / "data"
         self.log = self.folder / "server.log"

@@ -8,21 +8,17 @@ other, sees the consultation, waits for the worker's PDFs and opens them.
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from .conftest import free_port
 from .patient_client import PatientClient
 from .staff_helpers import StaffClient, create_account
-from .test_worker import PROCESS_TIMEOUT, stop_group, wait_for
+from .test_worker import PROCESS_TIMEOUT, flask, stop_group, wait_for
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -65,57 +61,28 @@ class HttpClient:
         return self._open(urllib.request.Request(self.base + url, data=body, headers=headers or {}))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(command: list[str], *, instance: Path, pdfs: Path, database: str, log: Path):
-    environment = {
-        **os.environ,
-        "KIOSK_INSTANCE_PATH": str(instance),
-        "KIOSK_PDF_DIR": str(pdfs),
-        "KIOSK_CLINIC_NAME": "Chain Clinic",
-        "DATABASE_URL": database,
-    }
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "kiosk", *command],
-            env=environment,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,  # its own process group, stopped by its id
-        )
-
-
 @pytest.mark.database("postgresql")
 def test_a_consultation_sent_on_one_server_is_printed_from_another(app, tmp_path):
-    database = app.config["SQLALCHEMY_DATABASE_URI"]
     shared_pdfs = tmp_path / "shared-pdfs"
+
+    def own_folders(instance: str) -> dict[str, str]:
+        # Each process its own instance folder; the database (the app
+        # fixture's) and the PDF folder shared by all.
+        return {"KIOSK_INSTANCE_PATH": str(tmp_path / instance), "KIOSK_PDF_DIR": str(shared_pdfs)}
+
     password = create_account(app, "sam", "staff", "Sam Carter")
     servers, processes = {}, []
     try:
         for name in ("front", "back"):
-            port = _free_port()
+            port = free_port()
             log = tmp_path / f"{name}.log"
             command = ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)]
-            process = start(
-                command,
-                instance=tmp_path / f"{name}-instance",
-                pdfs=shared_pdfs,
-                database=database,
-                log=log,
-            )
+            process = flask(app, *command, log=log, **own_folders(f"{name}-instance"))
             processes.append(process)
             servers[name] = (f"http://127.0.0.1:{port}", process, log)
         worker_log = tmp_path / "worker.log"
-        worker = start(
-            ["worker", "--processes", "1"],
-            instance=tmp_path / "worker-instance",
-            pdfs=shared_pdfs,
-            database=database,
-            log=worker_log,
+        worker = flask(
+            app, "worker", "--processes", "1", log=worker_log, **own_folders("worker-instance")
         )
         processes.append(worker)
         for base, process, log in servers.values():

@@ -14,7 +14,7 @@ from kiosk import summaries
 from kiosk.extensions import db
 from kiosk.models import SummaryPdf
 
-from .conftest import assert_queue_is_private
+from .conftest import assert_queue_is_private, free_port
 
 PROCESS_TIMEOUT = 60  # seconds: generous, for a busy machine; never a measurement
 
@@ -30,11 +30,13 @@ def child_environment(app) -> dict[str, str]:
     }
 
 
-def flask(app, *args: str, log: Path) -> subprocess.Popen:
+def flask(app, *args: str, log: Path, **environment: str) -> subprocess.Popen:
+    """``flask --app kiosk ARGS`` on the ``app`` fixture's settings, with
+    ``environment`` variables added or replaced."""
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "kiosk", *args],
-            env=child_environment(app),
+            env={**child_environment(app), **environment},
             stdout=out,
             stderr=out,
             start_new_session=True,  # its own process group, stopped by its id
@@ -118,14 +120,8 @@ def test_the_worker_process_renders_what_the_queue_holds(app, patient, tmp_path)
     assert "render worker: 1 process(es)" in log.read_text()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_starts_the_worker_with_the_web_server_and_stops_both(app, tmp_path):
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     server = flask(app, "serve", "--host", "127.0.0.1", "--port", str(port), log=log)
     try:

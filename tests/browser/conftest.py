@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from kiosk import create_app
 
-from ..conftest import ARTIFACTS
+from ..conftest import ARTIFACTS, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 # Flags for a closed network and a root user; see README "Testing".
@@ -46,19 +46,13 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class LiveServer:
     """``flask --app kiosk serve`` on a free port, with its own instance folder."""
 
     def __init__(self, instance: Path, **settings: str):
         self.instance = instance
         self.settings = {"KIOSK_CLINIC_NAME": "Test Clinic", **settings}
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.log = instance / "server.log"
