@@ -177,5 +177,6 @@ def page(browser):
 def screenshot(page: Page, folder: str, name: str) -> Path:
     path = SCREENSHOTS / folder / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("load")  # never a page still waiting for its stylesheet
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -35,6 +35,9 @@ def answer_no_to_every_yes_no(page: Page) -> None:
 def go_to(page: Page, step_id: str) -> None:
     # Polls the address bar: steps arrive by full loads, htmx swaps and history pops.
     expect(page).to_have_url(re.compile(rf"/step/{step_id}(\?|$)"))
+    # The address changes when a full load commits, before its stylesheet has
+    # arrived; anything measured or pressed next needs the finished page.
+    page.wait_for_load_state("load")
 
 
 def start(page: Page, base_url: str) -> None:

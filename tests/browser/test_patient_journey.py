@@ -17,6 +17,7 @@ TOUCH_TARGETS = ".option__label, .button, .back-link, .change-link, .input"
 
 def assert_fits_tablet(page: Page) -> None:
     """No sideways scrolling, and nothing to tap smaller than 48 × 48 px."""
+    page.wait_for_load_state("load")  # measured with the stylesheet applied
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
