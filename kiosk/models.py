@@ -40,6 +40,7 @@ class Draft(db.Model):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Question ids the patient has been shown and has submitted.
     asked: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The screen last saved (showing a screen writes nothing).
     current_step: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -219,10 +219,15 @@ def step(step_id: str):
         if form.validate():
             draft.record(cleaned(form, questions), complete=True)
             draft.current_step = screen.id
+            # Where next, worked out before the commit expires the draft's
+            # attributes (reading them after it would load the draft again).
+            destination = (
+                resume_url(draft, change=True)
+                if change
+                else step_url(flow().next_step(screen.id, draft.answers))
+            )
             db.session.commit()
-            if change:
-                return redirect(resume_url(draft, change=True), 303)
-            return redirect(step_url(flow().next_step(screen.id, draft.answers)), 303)
+            return redirect(destination, 303)
         if not form.csrf_token.errors:
             # Keep every answer that was fine, so a reload loses nothing. A post
             # without this session's token saves nothing: the page shows what
@@ -231,9 +236,6 @@ def step(step_id: str):
             db.session.commit()
     else:
         form = form_class(data=form_data(questions, draft.answers))
-        if draft.current_step != screen.id:
-            draft.current_step = screen.id
-            db.session.commit()
     return render_step(draft, screen, form, questions, change)
 
 

@@ -1,0 +1,98 @@
+"""Where a questionnaire step's time goes: whole journeys through the Flask
+test client (SQLite file, CSRF on), timed per request and profiled with
+pyinstrument.
+
+Prints the CPU and wall time per request (CPU time is steadier than wall time
+on a busy machine), the SQL statements per journey, and pyinstrument's call
+tree for the measured journeys.
+
+Run: .venv/bin/python bench/profile_steps.py [--journeys 30] [--no-profile]
+(pyinstrument comes with `pip install -e '.[bench]'`, which `make bench` does.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import flask_migrate
+from sqlalchemy import event
+
+from kiosk import create_app
+from kiosk.extensions import db
+from tests.patient_client import PatientClient
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--journeys", type=int, default=30)
+    parser.add_argument("--no-profile", action="store_true", help="timings only")
+    args = parser.parse_args()
+    print(f"# {' '.join(sys.argv)}  (python {platform.python_version()}, {platform.machine()})")
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"INSTANCE_PATH": folder, "PDF_DIR": str(Path(folder) / "pdfs")})
+        with app.app_context():
+            flask_migrate.upgrade()
+            engine = db.engine
+        statements = 0
+
+        def count(*_args) -> None:
+            nonlocal statements
+            statements += 1
+
+        event.listen(engine, "before_cursor_execute", count)
+
+        cpu: list[float] = []
+        wall: list[float] = []
+
+        def journey(measure: bool) -> None:
+            patient = PatientClient(app.test_client())
+            original = patient.client.open
+
+            def open_timed(*a, **kw):
+                began_cpu, began = time.process_time(), time.perf_counter()
+                response = original(*a, **kw)
+                if measure:
+                    cpu.append((time.process_time() - began_cpu) * 1000)
+                    wall.append((time.perf_counter() - began) * 1000)
+                return response
+
+            patient.client.open = open_timed
+            patient.walk({})
+            patient.submit()
+
+        for _ in range(3):  # templates compiled, forms built, connections open
+            journey(measure=False)
+        statements = 0
+        profiler = None
+        if not args.no_profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+        for _ in range(args.journeys):
+            journey(measure=True)
+        if profiler:
+            profiler.stop()
+
+        print(
+            f"{len(cpu)} requests in {args.journeys} journeys"
+            f"{' (under the profiler)' if profiler else ''}:"
+            f" CPU median {statistics.median(cpu):.2f} ms, wall median"
+            f" {statistics.median(wall):.2f} ms;"
+            f" {statements / args.journeys:.1f} SQL statements per journey"
+        )
+        if profiler:
+            print(profiler.output_text(unicode=False, color=False))
+
+
+if __name__ == "__main__":
+    main()
