@@ -39,7 +39,7 @@ from . import audit
 from .extensions import db
 from .models import SummaryPdf, utcnow
 from .private import FILE_MODE, FOLDER_MODE, create_private_file, private_folder, restrict
-from .retention import PDF_NAME
+from .summaries import PDF_NAME
 
 MANIFEST = "manifest.json"
 DATABASE_FILE = "kiosk.sqlite3"

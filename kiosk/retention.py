@@ -22,22 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from . import audit, jobs
+from . import audit, jobs, summaries
 from .extensions import db
 from .models import Consultation, Draft, Note, SummaryPdf, utcnow
 
 # How old a file of the PDF folder that no row names must be before it goes.
 STRAY_FILE_AGE = dt.timedelta(hours=1)
-# The names summaries._write gives: a finished PDF, and one being written.
-PDF_NAME = re.compile(r"[A-Za-z0-9_-]{32}\.pdf")
-PART_NAME = re.compile(r"\.[A-Za-z0-9_-]{32}\.pdf\.part")
 log = logging.getLogger(__name__)
 
 
@@ -93,7 +89,9 @@ def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeRepo
     draft_cutoff, consultation_cutoff = cutoffs(now)
     folder = Path(current_app.config["PDF_DIR"])
     # Listed before the rows are read: a file written after this is not looked at.
-    candidates = _stray_candidates(folder, now)
+    candidates = summaries.own_files(
+        folder, (now - STRAY_FILE_AGE).replace(tzinfo=dt.UTC).timestamp()
+    )
 
     old_drafts = Draft.updated_at < draft_cutoff
     expired = select(Consultation.id).where(Consultation.submitted_at < consultation_cutoff)
@@ -152,27 +150,6 @@ def purge_expired() -> PurgeReport:
 
 def _count(model, condition) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(condition)) or 0
-
-
-def _stray_candidates(folder: Path, now: dt.datetime) -> list[Path]:
-    """Files of the PDF folder named like the app's own, older than ``STRAY_FILE_AGE``.
-
-    Anything else an operator keeps there is left alone.
-    """
-    if not folder.is_dir():
-        return []
-    oldest = (now - STRAY_FILE_AGE).replace(tzinfo=dt.UTC).timestamp()
-    found = []
-    for path in folder.iterdir():
-        if not (PDF_NAME.fullmatch(path.name) or PART_NAME.fullmatch(path.name)):
-            continue
-        try:
-            info = path.lstat()
-        except FileNotFoundError:
-            continue
-        if path.is_file() and not path.is_symlink() and info.st_mtime < oldest:
-            found.append(path)
-    return found
 
 
 def _stamp(moment: dt.datetime) -> str:

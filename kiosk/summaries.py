@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,10 @@ from .plan import PlanEngine
 from .private import create_private_file, private_folder
 
 COPIES = ("patient", "staff")
+# The names _write_part gives: a finished PDF, and one being written. Only files
+# named so are ever deleted from the PDF folder; anything else kept there stays.
+PDF_NAME = re.compile(r"[A-Za-z0-9_-]{32}\.pdf")
+PART_NAME = re.compile(r"\.[A-Za-z0-9_-]{32}\.pdf\.part")
 log = logging.getLogger(__name__)
 
 
@@ -248,22 +253,37 @@ def remove_orphan_files(seconds: int) -> list[Path]:
     The age keeps a file that another worker is writing or attaching right now.
     """
     folder = Path(current_app.config["PDF_DIR"])
-    if not folder.is_dir():
-        return []
+    # Listed before the names are read: a file attached after this is not looked at.
+    candidates = own_files(folder, dt.datetime.now().timestamp() - seconds)
     known = set(
         db.session.scalars(db.select(SummaryPdf.filename).where(SummaryPdf.filename.is_not(None)))
     )
-    cutoff = dt.datetime.now().timestamp() - seconds
     removed = []
-    for path in folder.iterdir():
-        unfinished = path.name.startswith(".") and path.name.endswith(".pdf.part")
-        orphan = path.suffix == ".pdf" and path.name not in known
-        if (unfinished or orphan) and path.is_file() and path.stat().st_mtime <= cutoff:
+    for path in candidates:
+        if path.name not in known:
             path.unlink(missing_ok=True)
             removed.append(path)
     if removed:
         log.warning("removed %d unfinished or orphaned PDF file(s)", len(removed))
     return removed
+
+
+def own_files(folder: Path, older_than: float) -> list[Path]:
+    """Files of ``folder`` named as the kiosk names its PDFs (finished or being
+    written), last changed before ``older_than`` (a POSIX timestamp)."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        if not (PDF_NAME.fullmatch(path.name) or PART_NAME.fullmatch(path.name)):
+            continue
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue
+        if path.is_file() and not path.is_symlink() and info.st_mtime < older_than:
+            found.append(path)
+    return found
 
 
 def _write_part(folder: Path, data: bytes) -> Path:

@@ -235,15 +235,17 @@ def test_the_sweep_removes_part_files_and_orphans_but_keeps_referenced_and_new_f
     for path in kept:
         os.utime(path, (0, 0))  # old, but referenced
     folder = tmp_path / "pdfs"
-    old_part = _old_file(folder / ".abandoned.pdf.part")
-    old_orphan = _old_file(folder / "orphan-of-a-killed-worker.pdf")
-    new_part = folder / ".being-written.pdf.part"
+    old_part = _old_file(folder / f".{'A' * 32}.pdf.part")
+    old_orphan = _old_file(folder / f"{'B' * 32}.pdf")
+    new_part = folder / f".{'C' * 32}.pdf.part"
     new_part.write_bytes(b"%PDF")
+    not_ours = _old_file(folder / "price-list.pdf")  # an operator's own file
     with app.app_context():
         jobs.sweep()
     assert not old_part.exists()
     assert not old_orphan.exists()
     assert new_part.exists()
+    assert not_ours.exists()
     assert all(path.exists() for path in kept)
 
 
