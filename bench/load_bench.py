@@ -48,6 +48,7 @@ import flask_migrate  # noqa: E402
 from kiosk import create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
 from kiosk.models import Consultation, Draft, SummaryPdf  # noqa: E402
+from tests.processes import descendants  # noqa: E402
 from tests.staff_helpers import example_answers  # noqa: E402
 
 EXAMPLE = "fitzpatrick-6-rf-pacemaker"
@@ -146,23 +147,6 @@ class Server:
                 if line.startswith("VmRSS:"):
                     found.append(int(line.split()[1]) / 1024)
         return sorted(found)
-
-
-def descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except FileNotFoundError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-    return found
 
 
 def bench_app(instance: Path):

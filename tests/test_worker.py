@@ -15,6 +15,7 @@ from kiosk.extensions import db
 from kiosk.models import SummaryPdf
 
 from .conftest import assert_queue_is_private, free_port
+from .processes import descendants
 
 PROCESS_TIMEOUT = 60  # seconds: generous, for a busy machine; never a measurement
 
@@ -51,20 +52,6 @@ def wait_for(condition, what: str, process: subprocess.Popen, log: Path):
         assert process.poll() is None, f"{what}: process exited\n{log.read_text()}"
         time.sleep(0.2)
     raise AssertionError(f"{what}: not within {PROCESS_TIMEOUT}s\n{log.read_text()}")
-
-
-def descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            children = (task / "children").read_text().split() if task.exists() else []
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-    return found
 
 
 def command_line(pid: int) -> bytes:
