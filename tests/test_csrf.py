@@ -47,9 +47,9 @@ def _patient(app, *, started: bool = True, walked: bool = False) -> PatientClien
 def patient_case(url: str, data: dict | None = None, **state) -> Callable[[object], Case]:
     def build(app) -> Case:
         patient = _patient(app, **state)
-        page = patient.get(url if url.startswith("/step/") else "/").get_data(as_text=True)
-        if url == "/check":
-            page = patient.get("/check").get_data(as_text=True)
+        # The form's own page (Welcome deletes a draft left behind).
+        page = patient.get(url if url.startswith(("/step/", "/check")) else "/")
+        page = page.get_data(as_text=True)
         return Case(patient.client, url, data or {}, page)
 
     return build
@@ -78,7 +78,6 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "patient.choose_language": (patient_case("/language", {"language": "es"}), True),
     "patient.text_size": (patient_case("/text-size"), True),
     "patient.start": (patient_case("/start", started=False), True),
-    "patient.restart": (patient_case("/restart"), True),
     "patient.step": (patient_case("/step/about", PLAIN["about"]), True),
     "patient.check": (patient_case("/check", walked=True), True),
     "staff.login": (
@@ -106,7 +105,7 @@ def post_endpoints(app) -> set[str]:
 
 def test_every_post_route_has_a_csrf_scenario(app):
     assert post_endpoints(app) == SCENARIOS.keys() | TOKEN_FREE
-    assert len(SCENARIOS) == 15
+    assert len(SCENARIOS) == 14
 
 
 def snapshot(app, client) -> tuple:

@@ -370,17 +370,37 @@ def test_final_submit_checks_every_answer_again(app, patient):
     assert patient.submit().headers["Location"] == "/done"
 
 
-def test_restart_deletes_the_draft(app, patient):
+def test_welcome_always_greets_a_new_patient(app, patient):
+    """A draft left behind is deleted on Welcome, never offered to the next person;
+    the language the same person chose stays until the quiet reset."""
+    patient.get("/")
+    patient.client.post(
+        "/language", data={"language": "es", "csrf_token": csrf_token(patient.last_html)}
+    )
     patient.walk(until="skin_type")
     patient.get("/")
-    assert "Continue where you left off" in patient.last_html
-    response = patient.client.post("/restart", data={"csrf_token": csrf_token(patient.last_html)})
-    assert response.headers["Location"] == "/"
-    assert set(session_data(app, patient.client)) <= {"csrf_token"}  # nothing of the patient
+    assert "Maya" not in patient.last_html
+    assert 'action="/start"' in patient.last_html
+    assert set(session_data(app, patient.client)) <= {"csrf_token", "language"}
+    assert session_data(app, patient.client)["language"] == "es"
     with app.app_context():
         assert db.session.scalars(db.select(Draft)).all() == []
-    patient.get("/")
-    assert "Continue where you left off" not in patient.last_html
+    # Start begins again from the first screen, with nothing filled in.
+    response = patient.start()
+    assert response.headers["Location"] == "/step/about"
+    patient.get("/step/about")
+    assert 'value="Maya"' not in patient.last_html
+    assert 'lang="es"' in patient.last_html
+
+
+def test_welcome_warns_nobody_and_resets_quietly_only_what_was_chosen(patient):
+    untouched = patient.get("/").get_data(as_text=True)
+    assert 'id="idle-dialog"' not in untouched  # an untouched tablet: no idle clock
+    patient.client.post("/text-size", data={"csrf_token": csrf_token(untouched)})
+    chosen = patient.get("/").get_data(as_text=True)
+    assert 'data-quiet="true"' in chosen
+    patient.walk(until="concerns")
+    assert 'data-quiet="false"' in patient.get("/step/about").get_data(as_text=True)
 
 
 def test_no_answer_ever_travels_in_a_url(patient):

@@ -52,8 +52,9 @@ def keep_out_of_caches(response: Response) -> Response:
 
 @bp.context_processor
 def kiosk_pages() -> dict[str, Any]:
-    # Patient pages carry the idle warning and reset.
-    return {"kiosk_idle": True, "large_text": session.get("large_text", False)}
+    # Patient pages carry the idle warning and reset ("quiet": a reset with no
+    # warning, for Welcome; see idle.js).
+    return {"kiosk_idle": "warn", "large_text": session.get("large_text", False)}
 
 
 @bp.before_request
@@ -120,13 +121,23 @@ def resume_url(draft: Draft, change: bool = False) -> str:
 
 @bp.route("/")
 def welcome():
+    """Welcome always greets a new patient: a draft left behind (someone walked
+    away, or went back from the first screen) is deleted here, never offered to
+    whoever picks the tablet up next. The language and text size chosen stay
+    for the same person; if nobody touches the tablet they are quietly reset."""
     draft = current_draft()
+    if draft is not None:
+        session["language"] = draft.language
+        session.pop("draft")
+        db.session.delete(draft)
+        db.session.commit()
+    chosen = bool(session.get("language") or session.get("large_text"))
     return render_template(
         "patient/welcome.html",
         start_form=EmptyForm(),
-        draft=draft,
-        resume=resume_url(draft) if draft else None,
         languages=[(code, own_name(code)) for code in offered_languages()],
+        # Nobody has started: no "Are you still there?" on an untouched tablet.
+        kiosk_idle="quiet" if chosen else None,
     )
 
 
@@ -177,13 +188,6 @@ def forget_patient() -> None:
         db.session.delete(draft)
         db.session.commit()
     session.clear()
-
-
-@bp.route("/restart", methods=["POST"])
-def restart():
-    if EmptyForm().validate_on_submit():
-        forget_patient()
-    return go(url_for("patient.welcome"))
 
 
 @bp.route("/reset", methods=["POST"])

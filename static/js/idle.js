@@ -1,7 +1,10 @@
 // Idle reset for the shared kiosk tablet (WCAG 2.2 SC 2.2.1: the patient is
 // warned, sees a countdown and can ask for more time as often as needed).
 // Settings come from the server: <div id="idle-settings" data-idle-seconds
-// data-warning-seconds data-reset-url>. Without JavaScript nothing happens.
+// data-warning-seconds data-reset-url data-quiet>. With data-quiet="true"
+// (Welcome, where nobody has started) the reset comes with no warning: it only
+// puts back the language and text size a passer-by chose. Without JavaScript
+// nothing happens.
 (function () {
   "use strict";
 
@@ -20,10 +23,11 @@
   var tick = null;
   var left = 0;
   var resetting = false;
+  var quiet = settings.dataset.quiet === "true";
 
   function restartIdleClock() {
     window.clearTimeout(idleTimer);
-    idleTimer = window.setTimeout(warn, idleSeconds * 1000);
+    idleTimer = window.setTimeout(quiet ? reset : warn, idleSeconds * 1000);
   }
 
   function warn() {

@@ -20,10 +20,42 @@
     // history so that Back does not bring the patient's reference back.
     var done = document.querySelector("[data-return-after]");
     if (done) {
-      window.setTimeout(function () {
-        window.location.replace(done.dataset.returnTo);
-      }, Number(done.dataset.returnAfter) * 1000);
+      var left = Number(done.dataset.returnAfter);
+      var count = done.querySelector("[data-return-countdown]");
+      var tick = window.setInterval(function () {
+        left -= 1;
+        if (count) {
+          count.textContent = count.dataset.template.replace("%(seconds)s", String(Math.max(left, 0)));
+        }
+        if (left <= 0) {
+          window.clearInterval(tick);
+          window.location.replace(done.dataset.returnTo);
+        }
+      }, 1000);
     }
+  });
+
+  // A screen that cannot be sent (no network, or the server failed) stays as
+  // it is, with its answers, and says so; pressing the button again retries.
+  function connectionProblem(kind, source) {
+    var message = document.getElementById("connection-problem");
+    if (!message) return;
+    message.hidden = !kind;
+    document.body.classList.toggle("has-connection-problem", Boolean(kind));
+    if (!kind) return;
+    message.textContent = message.dataset[kind];
+    // The button to press again, in view above the message.
+    var button = source && source.querySelector && source.querySelector("button[type=submit]");
+    if (button) button.scrollIntoView({ block: "center" });
+  }
+  document.addEventListener("htmx:sendError", function (event) {
+    connectionProblem("offline", event.detail.elt);
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    connectionProblem("failed", event.detail.elt);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail && event.detail.successful) connectionProblem(null);
   });
 
   // Keep the field being typed in above the tablet's on-screen keyboard,

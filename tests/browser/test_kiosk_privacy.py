@@ -75,6 +75,30 @@ def test_idle_warning_more_time_and_reset_wipe_everything(browser, idle_server):
     page.context.close()
 
 
+def test_an_untouched_welcome_never_warns_and_a_passers_by_choice_resets_quietly(
+    browser, idle_server
+):
+    page = new_page(browser)
+    page.goto(idle_server.url + "/")
+    page.evaluate("window.untouched = true")
+    dialog = page.get_by_role("alertdialog", name="Are you still there?")
+    page.wait_for_timeout(4_000)  # twice the idle time
+    expect(dialog).to_be_hidden()
+    assert page.evaluate("window.untouched") is True, "the untouched Welcome reloaded"
+
+    # Somebody picks Spanish and larger text, then walks away without starting.
+    page.get_by_role("button", name="Español").click()
+    page.get_by_role("button", name="Letra más grande").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("html")).to_have_class("large-text")
+    # A few idle seconds later the tablet is back to the clinic's own settings,
+    # with no warning in between.
+    expect(page.locator("html")).to_have_attribute("lang", "en", timeout=10_000)
+    expect(page.locator("html")).not_to_have_class("large-text")
+    expect(dialog).to_be_hidden()
+    page.context.close()
+
+
 def test_start_over_resets_at_once(browser, idle_server):
     page = new_page(browser)
     journey.start(page, idle_server.url)
@@ -96,7 +120,10 @@ def test_after_a_completed_consultation_back_and_forward_show_nothing(browser, s
     journey.whole_questionnaire(page, server.url, name="Lucia")
     page.get_by_role("button", name="Send my answers").click()
     expect(page).to_have_url(re.compile(r"/done$"))
-    page.get_by_role("link", name="Finish").click()
+    countdown = page.locator("[data-return-countdown]")
+    expect(countdown).to_have_text("This screen clears itself in 20 seconds.")
+    expect(countdown).to_have_text(re.compile(r"in 1[0-9] seconds"), timeout=5_000)
+    page.get_by_role("link", name="Finish now").click()
     no_trace_of(page, "Lucia")
     for _ in range(4):
         page.go_back()

@@ -171,12 +171,21 @@ def test_reload_mid_way_resumes_exactly_there(page, server):
     page.reload()
     journey.go_to(page, "skin_type")
     expect(journey.heading(page)).to_have_text("How does your skin react to the sun?")
-    # Leaving and coming back to the start offers to continue.
-    page.goto(server.url + "/")
-    page.get_by_role("link", name="Continue where you left off").click()
-    journey.go_to(page, "skin_type")
     page.get_by_role("link", name="Back").click()
     expect(page.get_by_label("Acne scars")).to_be_checked()
+
+
+def test_welcome_always_starts_a_new_patient(page, server):
+    """Whoever picks up a tablet left mid-way on Welcome sees none of it."""
+    journey.start(page, server.url)
+    journey.about(page, "Ines")
+    journey.concerns(page)
+    page.goto(server.url + "/")
+    expect(page.get_by_role("link", name=re.compile("Continue"))).to_have_count(0)
+    assert "Ines" not in page.content()
+    journey.start(page, server.url)
+    expect(page.get_by_label("Your first name")).to_have_value("")
+    expect(page.get_by_label("30 to 39")).not_to_be_checked()
 
 
 def test_server_restart_mid_way_loses_nothing(page, server):
@@ -260,3 +269,44 @@ def test_two_patients_never_see_each_others_answers(browser, server):
     assert "Alice" not in second.content()
     for page in (first, second):
         page.context.close()
+
+
+def test_a_screen_that_cannot_be_sent_says_so_keeps_its_answers_and_sends_on_retry(page, server):
+    journey.start(page, server.url)
+    problem = page.get_by_role("alert").filter(has_text="cannot reach")
+    name = page.get_by_label("Your first name")
+    name.fill("Wen")
+    page.get_by_label("40 to 49").check()
+    journey.group(page, "May we contact you").get_by_label("No", exact=True).check()
+
+    page.context.set_offline(True)  # the clinic's Wi-Fi drops
+    journey.press_continue(page)
+    expect(problem).to_be_visible()
+    assert_fits_tablet(page)
+    # The button to press again is in view, not under the message.
+    button = page.get_by_role("button", name="Continue").bounding_box()
+    assert button["y"] + button["height"] <= problem.bounding_box()["y"]
+    screenshot(page, "portrait", "90-connection-problem")
+    expect(journey.heading(page)).to_have_text("About you")
+    expect(name).to_have_value("Wen")
+    expect(page.get_by_label("40 to 49")).to_be_checked()
+
+    page.context.set_offline(False)  # back again: the same button sends it
+    journey.press_continue(page)
+    journey.go_to(page, "concerns")
+    expect(problem).to_be_hidden()
+
+    # A server that fails says so in other words, and a retry works the same way.
+    page.route("**/step/concerns", lambda route: route.fulfill(status=500, body="failed"))
+    page.get_by_label("Acne scars").check()
+    page.get_by_label("Face", exact=True).check()
+    journey.press_continue(page)
+    expect(page.get_by_role("alert").filter(has_text="went wrong on our side")).to_be_visible()
+    expect(page.get_by_label("Acne scars")).to_be_checked()
+    page.unroute("**/step/concerns")
+    journey.press_continue(page)
+    journey.go_to(page, "skin_type")
+    with sqlite3.connect(server.database) as db:
+        (answers,) = db.execute("select answers from drafts").fetchone()
+    assert "Wen" in answers
+    assert "acne_scars" in answers
