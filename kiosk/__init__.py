@@ -19,7 +19,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     ``config`` overrides every other source of settings (tests use it).
     """
-    from . import auth, cli, errors, extensions, headers, jobs, settings, templating, throttle
+    from . import (
+        auth,
+        cli,
+        errors,
+        extensions,
+        headers,
+        jobs,
+        request_language,
+        settings,
+        templating,
+        throttle,
+    )
     from .content import load_questionnaire
     from .flow import Flow
     from .patient import bp as patient_bp
@@ -41,6 +52,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     extensions.init_app(app)
     auth.init_app(app)
+    # First of the before_request hooks: every later hook, view and error page
+    # speaks the request's language.
+    request_language.init_app(app)
 
     # The content is validated once, here: a broken file stops the app.
     questionnaire = load_questionnaire(app.config["CONTENT_DIR"])
@@ -56,8 +70,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     templating.init_app(app)
-    # After templating: the sign-in limits are checked once the request's
-    # language is set, so a refusal is in the clinic's language.
+    # After request_language: the sign-in limits are checked once the
+    # request's language is set, so a refusal is in the clinic's language.
     throttle.init_app(app)
     cli.init_app(app)
     jobs.init_app(app)

@@ -5,9 +5,9 @@ Interface strings go through ``gettext`` (``_`` in templates), translated
 from ``kiosk/translations/<lang>/LC_MESSAGES/messages.mo`` (compiled from the
 ``.po`` files when the app is installed). Content texts carry every language
 in the data files and are picked with ``local``. The language in force is
-held per request, or set with ``language(code)`` around non-request work such
-as rendering a PDF; it is plain Python, so the plan engine and the PDFs use it
-without Flask.
+set with ``language(code)`` around a block of work: a request (chosen in
+``kiosk.request_language``), a PDF render in the worker, a CLI command. It is
+plain Python, so the plan engine and the PDFs use it without Flask.
 """
 
 from __future__ import annotations
@@ -39,13 +39,11 @@ def current_language() -> str:
     return _current.get()
 
 
-def set_language(code: str) -> None:
-    """The language for the rest of this request (or thread of work)."""
-    _current.set(code)
-
-
 @contextlib.contextmanager
 def language(code: str) -> Iterator[None]:
+    """``code`` in force inside the block, and the language before it after.
+    Requests use it too (``kiosk.request_language``): nothing sets the
+    language without taking it back."""
     token = _current.set(code)
     try:
         yield

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
 from .content import Question
-from .i18n import current_language, gettext, local, long_date, ngettext, own_name, set_language
+from .i18n import current_language, gettext, local, long_date, ngettext, own_name
 
 
 def option_hints(question: Question, language: str) -> dict[str, str]:
@@ -25,12 +25,6 @@ def date_bounds(question: Question) -> tuple[str | None, str | None]:
 
 
 def init_app(app: Flask) -> None:
-    @app.before_request
-    def clinic_language_first() -> None:
-        # Worker threads serve many requests: start each in the clinic's
-        # language; the patient and staff blueprints then choose their own.
-        set_language(app.config["CLINIC_LANGUAGE"])
-
     app.jinja_env.globals.update(
         _=gettext,
         ngettext=ngettext,

@@ -29,7 +29,7 @@ from ..content import Step
 from ..extensions import db, htmx
 from ..flow import Flow
 from ..forms import EmptyForm, cleaned, form_data, formdata, step_form_class
-from ..i18n import current_language, own_name, set_language
+from ..i18n import current_language, own_name
 from ..models import Consultation, Draft, utcnow
 from ..redirects import local_path
 from ..submission import submit_draft
@@ -55,14 +55,6 @@ def kiosk_pages() -> dict[str, Any]:
     # Patient pages carry the idle warning and reset ("quiet": a reset with no
     # warning, for Welcome; see idle.js).
     return {"kiosk_idle": "warn", "large_text": session.get("large_text", False)}
-
-
-@bp.before_request
-def patients_language() -> None:
-    """The patient's own language: their draft's, else the one picked on Welcome."""
-    draft = current_draft()
-    chosen = draft.language if draft else session.get("language")
-    set_language(chosen if chosen in offered_languages() else offered_languages()[0])
 
 
 def offered_languages() -> list[str]:
@@ -308,7 +300,6 @@ def done():
     consultation = db.session.get(Consultation, consultation_id) if consultation_id else None
     if consultation is None or utcnow() - consultation.submitted_at > DONE_SHOWN_FOR:
         return redirect(url_for("patient.welcome"), 303)
-    set_language(consultation.language)
     return render_template(
         "patient/done.html",
         consultation=consultation,

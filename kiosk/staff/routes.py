@@ -36,7 +36,6 @@ from ..display import answer_lines, first_session
 from ..extensions import db, htmx
 from ..forms import EmptyForm
 from ..i18n import gettext as _
-from ..i18n import set_language
 from ..models import AuditEvent, Consultation, Note, utcnow
 from ..redirects import local_path
 from ..reference import normalise
@@ -51,7 +50,6 @@ PASSIVE = {"staff.queue_rows", "staff.pdf_status"}
 
 @bp.before_request
 def guard():
-    set_language(current_app.config["CLINIC_LANGUAGE"])
     if request.endpoint in PUBLIC:
         return None
     if not current_user.is_authenticated:

@@ -1,0 +1,54 @@
+"""The language of each request, chosen in one place.
+
+Patient pages speak the patient's language: the Done page the one the
+answers were sent in, every other page their draft's, or the one picked on
+Welcome. Everything else (the staff area, and pages outside both areas such as
+an unknown address) speaks the clinic's.
+
+The language is put in force by the app's first ``before_request`` hook, so
+that every later hook, view and error page sees it, and taken back when the
+request ends: a worker thread serves many requests, and none inherits the
+language of the one before. Work outside requests (the render worker, the CLI)
+sets its own with ``kiosk.i18n.language``, the same mechanism.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from flask import Flask, current_app, g, request, session
+
+from .extensions import db
+from .i18n import language
+from .models import Consultation
+from .patient import routes as patient
+
+
+def request_language() -> str:
+    if request.blueprint != patient.bp.name:
+        return current_app.config["CLINIC_LANGUAGE"]
+    if request.endpoint == "patient.done":
+        sent_id = session.get("done")
+        consultation = db.session.get(Consultation, sent_id) if sent_id else None
+        if consultation is not None:
+            return consultation.language
+    offered = patient.offered_languages()
+    draft = patient.current_draft()
+    chosen = draft.language if draft else session.get("language")
+    return chosen if chosen in offered else offered[0]
+
+
+def init_app(app: Flask) -> None:
+    """Call before any other ``before_request`` hook is registered."""
+
+    @app.before_request
+    def speak_the_requests_language() -> None:
+        in_force = contextlib.ExitStack()
+        in_force.enter_context(language(request_language()))
+        g.kiosk_language = in_force
+
+    @app.teardown_request
+    def forget_the_requests_language(_error: BaseException | None) -> None:
+        in_force = g.pop("kiosk_language", None)
+        if in_force is not None:
+            in_force.close()
