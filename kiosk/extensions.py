@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -32,7 +31,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=str(MIGRATIONS_DIR))
 htmx = HTMX()
-babel = Babel()
 
 
 def init_app(app: Flask) -> None:
@@ -42,15 +40,6 @@ def init_app(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_connection)
     migrate.init_app(app, db)
     htmx.init_app(app)
-    # Flask-Babel formats dates and numbers for the language in force, which
-    # kiosk.i18n sets per request (the patient's, or the clinic's for staff).
-    from .i18n import TRANSLATIONS_DIR, current_language
-
-    babel.init_app(
-        app,
-        locale_selector=current_language,
-        default_translation_directories=str(TRANSLATIONS_DIR),
-    )
 
 
 def _sqlite_connection(connection, _record) -> None:
