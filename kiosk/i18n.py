@@ -20,14 +20,15 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton, format_time
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DEFAULT_LANGUAGE = "en"
-# How a date reads in each language; others use the locale's long format.
-DATE_PATTERNS = {"en": "d MMMM y"}
-# Babel's "full" pattern in English puts a comma after the month's day.
+# Dates and times in English read the British way, for the clinic's staff and
+# patients alike: the day before the month, a 24-hour clock.
+FORMAT_LOCALES = {"en": "en_GB"}
+# Babel's "full" pattern in British English puts a comma after the weekday.
 DAY_DATE_PATTERNS = {"en": "EEEE d MMMM y"}
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar(
@@ -87,17 +88,69 @@ def ngettext(singular: str, plural: str, number: int, **params: object) -> str:
     return translated % {"num": number, **params}
 
 
+# Dates and times: the filter family of every page and PDF ------------------------------
+#
+# Each takes the language in force unless given ``code``. Times are shown as
+# they are given: callers pass the clinic's local time (summaries.local_time).
+
+
+@cache
+def _formats(code: str) -> Locale:
+    return Locale.parse(FORMAT_LOCALES.get(code, code).replace("-", "_"))
+
+
 def long_date(day: dt.date, code: str | None = None) -> str:
     """``14 June 2027`` / ``14 de junio de 2027``."""
-    code = code or _current.get()
-    return format_date(day, DATE_PATTERNS.get(code, "long"), locale=code)
+    return format_date(day, "long", locale=_formats(code or _current.get()))
 
 
 def day_date(day: dt.date, code: str | None = None) -> str:
     """A date with its weekday, for appointments: ``Monday 7 December 2026`` /
     ``lunes, 7 de diciembre de 2026``."""
     code = code or _current.get()
-    return format_date(day, DAY_DATE_PATTERNS.get(code, "full"), locale=code)
+    return format_date(day, DAY_DATE_PATTERNS.get(code, "full"), locale=_formats(code))
+
+
+def short_date(day: dt.date, code: str | None = None, *, year: bool = True) -> str:
+    """``22 Nov 2026`` / ``22 nov 2026``; without the year ``22 Nov`` / ``22 nov``."""
+    locale = _formats(code or _current.get())
+    if not year:
+        return format_skeleton("dMMM", day, locale=locale)
+    return format_date(day, "medium", locale=locale)
+
+
+def short_time(
+    moment: dt.datetime | dt.time, code: str | None = None, *, seconds: bool = False
+) -> str:
+    """``14:05`` (``14:05:09`` with seconds); ``9:05`` in Spanish."""
+    return format_time(
+        moment, "medium" if seconds else "short", locale=_formats(code or _current.get())
+    )
+
+
+def long_datetime(moment: dt.datetime, code: str | None = None) -> str:
+    """``14 June 2027, 09:30`` / ``14 de junio de 2027, 9:30``."""
+    code = code or _current.get()
+    return _date_and_time("long", long_date(moment, code), short_time(moment, code), code)
+
+
+def short_datetime(moment: dt.datetime, code: str | None = None, *, seconds: bool = False) -> str:
+    """``22 Nov 2026, 14:05`` / ``22 nov 2026, 14:05``, seconds on request."""
+    code = code or _current.get()
+    time = short_time(moment, code, seconds=seconds)
+    return _date_and_time("medium", short_date(moment, code), time, code)
+
+
+def _date_and_time(style: str, date: str, time: str, code: str) -> str:
+    # The locale's own joint: "{1}, {0}" in English and Spanish.
+    joint = str(_formats(code).datetime_formats[style]).replace("'", "")
+    return joint.replace("{1}", date).replace("{0}", time)
+
+
+DATE_FILTERS = {
+    f.__name__: f
+    for f in (long_date, day_date, short_date, short_time, long_datetime, short_datetime)
+}
 
 
 class LazyString:

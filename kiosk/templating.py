@@ -8,7 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
 from .content import Question
-from .i18n import current_language, gettext, local, long_date, ngettext, own_name
+from .i18n import DATE_FILTERS, current_language, gettext, local, ngettext, own_name
 
 
 def option_hints(question: Question, language: str) -> dict[str, str]:
@@ -37,4 +37,4 @@ def init_app(app: Flask) -> None:
         today=dt.date.today,
         csrf_token=generate_csrf,
     )
-    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters.update(DATE_FILTERS)

@@ -316,7 +316,7 @@ def test_the_consultation_page_says_until_when_it_is_kept(app, client, now):
     until = summaries.local_time(dt.datetime(2026, 3, 12, 9, 30))
     assert (
         f'<dt>Kept until</dt><dd><time datetime="{until.isoformat()}">'
-        f"{until:%d/%m/%Y %H:%M}</time></dd>"
+        f"{until.day} Mar 2026, {until:%H:%M}</time></dd>"
     ) in staff.html
 
 

@@ -23,7 +23,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from ..display import first_session
-from ..i18n import current_language, day_date, gettext, language, long_date
+from ..i18n import DATE_FILTERS, current_language, gettext, language
 from ..paths import TEMPLATES_DIR
 from ..plan.model import SEVERITIES, Flag, Plan, TimedLine
 from .document import SummaryDocument
@@ -99,9 +99,7 @@ def environment() -> Environment:
     # languages can come from message catalogues; content texts arrive
     # already in the reader's language.
     env.globals["_"] = gettext
-    env.filters["long_date"] = long_date
-    env.filters["day_date"] = day_date
-    env.filters["long_datetime"] = long_datetime
+    env.filters.update(DATE_FILTERS)
     env.filters["by_time"] = by_time
     env.filters["excerpt"] = excerpt
     return env
@@ -145,11 +143,6 @@ def css_string(text: str) -> str:
         ch if ch.isalnum() or ch in " .,:;!?()-'%/" else f"\\{ord(ch):x} " for ch in text
     )
     return f'"{escaped}"'
-
-
-def long_datetime(moment: dt.datetime) -> str:
-    """``14 June 2027, 09:30``."""
-    return f"{long_date(moment.date())}, {moment:%H:%M}"
 
 
 def by_time(lines: Iterable[TimedLine]) -> list[tuple[str, list[str]]]:
