@@ -19,11 +19,15 @@ from flask import Flask, abort, current_app, session
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from .extensions import db
+from .i18n import lazy_gettext
 from .models import StaffSession, StaffUser, utcnow
 
 login_manager = LoginManager()
 login_manager.login_view = "staff.login"
-login_manager.login_message = "Please sign in to see this page."
+login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+# Flask-Login flashes the message into the session cookie: as a plain string,
+# in the request's language.
+login_manager.localize_callback = str
 login_manager.session_protection = "strong"
 _hasher = PasswordHasher()
 

@@ -75,6 +75,17 @@ def test_done_speaks_the_language_the_answers_were_sent_in(app):
     assert "Su referencia" in done
 
 
+def test_staff_are_sent_to_sign_in_in_the_clinics_language(app, client):
+    page = client.get("/staff/", follow_redirects=True).get_data(as_text=True)
+    assert "Please sign in to see this page." in page
+
+    app.config["CLINIC_LANGUAGE"] = "es"
+    page = app.test_client().get("/staff/", follow_redirects=True).get_data(as_text=True)
+    assert 'lang="es"' in page
+    assert "Inicie sesión para ver esta página." in page
+    assert "Please sign in" not in page
+
+
 def test_signed_in_staff_pages_follow_the_clinics_language_after_a_patient(app, client):
     password = create_account(app, "sam", "staff", "Sam Carter")
     staff = StaffClient(client)
