@@ -15,22 +15,8 @@ from kiosk.models import Consultation, Draft
 from .patient_client import PLAIN, PatientClient, csrf_token, errors, field_error, in_days
 
 # English month names, whatever the machine's own locale.
-MONTHS = tuple(
-    [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
-)
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August")
+MONTHS += ("September", "October", "November", "December")
 
 FOLLOW_UPS = {
     "about": {**PLAIN["about"], "contact_consent": "yes"},
