@@ -156,13 +156,11 @@ def stored_answer_problems(flow, answers: dict[str, Any], today: dt.date) -> dic
     """Check a whole set of stored answers (e.g. a preview file) as the kiosk
     would: every question that applies, by its id."""
     problems: dict[str, Problem] = {}
-    for step in flow.applicable_steps(answers):
-        for question in flow.enabled_questions(step, answers):
-            raw = to_form_value(question, answers.get(question.id))
-            try:
-                check_answer(question, raw, today)
-            except AnswerProblem as exc:
-                problems[question.id] = exc.problem
+    for item in flow.walk(answers):
+        try:
+            check_answer(item.question, to_form_value(item.question, item.value), today)
+        except AnswerProblem as exc:
+            problems[item.question.id] = exc.problem
     known = {q.id for s in flow.steps for q in s.questions}
     for question_id in sorted(answers.keys() - known):
         problems[question_id] = Problem("unknown_question")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from .content import Question
@@ -10,9 +13,31 @@ from .i18n import day_date, local, long_date
 from .i18n import gettext as _
 
 if TYPE_CHECKING:  # the plan engine uses this module
+    from .flow import Flow
     from .plan.model import Schedule
 
-__all__ = ["answer_lines", "display_answer", "first_session", "long_date"]
+__all__ = [
+    "AnswerGroup",
+    "AnswerLine",
+    "answer_lines",
+    "display_answer",
+    "first_session",
+    "long_date",
+]
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    question_id: str  # what the staff copy matches a flag's answers by
+    question: str  # short wording of the question
+    answer: str  # the answer in words ("Not given" when empty)
+    step_id: str = ""  # the screen that asks it: where Change goes on Check your answers
+
+
+@dataclass(frozen=True)
+class AnswerGroup:
+    title: str  # a topic: "About you", "Your health", ...
+    lines: tuple[AnswerLine, ...]
 
 
 def display_answer(question: Question, value: Any, language: str) -> str:
@@ -32,23 +57,24 @@ def display_answer(question: Question, value: Any, language: str) -> str:
     return str(value)
 
 
-def answer_lines(flow, answers: dict[str, Any], language: str) -> list[tuple[str, list]]:
-    """Every answer that applies, grouped by topic: ``[(topic, [(question, answer)])]``."""
-    groups = []
-    applicable = flow.applicable_steps(answers)
-    for topic in flow.topics:
-        lines = [
-            (
-                local(q.summary_label or q.label, language),
-                display_answer(q, answers.get(q.id), language),
-            )
-            for step in applicable
-            if step.topic == topic.id
-            for q in flow.enabled_questions(step, answers)
-        ]
-        if lines:
-            groups.append((local(topic.title, language), lines))
-    return groups
+def answer_lines(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[AnswerGroup, ...]:
+    """Every question that applies and its answer in words, grouped by topic,
+    as Check your answers, the staff page and the staff copy list them."""
+    return tuple(
+        AnswerGroup(
+            local(topic.title, language),
+            tuple(
+                AnswerLine(
+                    item.question.id,
+                    local(item.question.summary_label or item.question.label, language),
+                    display_answer(item.question, item.value, language),
+                    item.step.id,
+                )
+                for item in items
+            ),
+        )
+        for topic, items in groupby(flow.walk(answers), key=lambda item: item.topic)
+    )
 
 
 def first_session(schedule: Schedule) -> str:

@@ -9,6 +9,7 @@ whose ``linkId`` is the question id. Branching becomes ``enableWhen``.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import groupby
 from typing import Any
 
 from .content import EnableWhen, Question, Questionnaire, Step
@@ -152,26 +153,22 @@ def response_resource(
 
     ``flow`` is the questionnaire's ``Flow``: only items that apply are included.
     """
-    effective = flow.effective_answers(answers)
-    items = []
-    for step in flow.applicable_steps(effective):
-        children = [
-            {
-                "linkId": q.id,
-                "text": local(q.label, language),
-                "answer": _answers(q, effective[q.id], language),
-            }
-            for q in flow.enabled_questions(step, effective)
-            if q.id in effective
-        ]
-        if children:
-            items.append(
+    answered = (item for item in flow.walk(answers) if item.value is not None)
+    items = [
+        {
+            "linkId": group_link_id(step),
+            "text": local(step.title, language),
+            "item": [
                 {
-                    "linkId": group_link_id(step),
-                    "text": local(step.title, language),
-                    "item": children,
+                    "linkId": item.question.id,
+                    "text": local(item.question.label, language),
+                    "answer": _answers(item.question, item.value, language),
                 }
-            )
+                for item in on_step
+            ],
+        }
+        for step, on_step in groupby(answered, key=lambda item: item.step)
+    ]
     if authored.tzinfo is None:
         authored = authored.replace(tzinfo=dt.UTC)
     return {

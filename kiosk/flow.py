@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Mapping, Set
-from typing import Any
+from collections.abc import Iterator, Mapping, Set
+from typing import Any, NamedTuple
 
-from .content import EnableWhen, Question, Questionnaire, Step
+from .content import EnableWhen, Question, Questionnaire, Step, Topic
 
 _ORDERED = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
@@ -64,6 +64,16 @@ def is_enabled(item: Step | Question, answers: Mapping[str, Any]) -> bool:
     return all(results) if item.enable_behavior == "all" else any(results)
 
 
+class Applicable(NamedTuple):
+    """A question that applies to a set of answers, with its answer (None when
+    the patient left it empty)."""
+
+    topic: Topic
+    step: Step
+    question: Question
+    value: Any
+
+
 class Flow:
     """The order of the steps for one set of answers."""
 
@@ -73,6 +83,7 @@ class Flow:
         self.topics = list(questionnaire.topics)
         self._steps = {s.id: s for s in self.steps}
         self._questions = {q.id: q for s in self.steps for q in s.questions}
+        self._topics = {t.id: t for t in self.topics}
         self._topic_number = {t.id: n for n, t in enumerate(self.topics, start=1)}
 
     # Look-ups -----------------------------------------------------------
@@ -99,6 +110,23 @@ class Flow:
                 if has_answer(value) and is_enabled(question, result):
                     result[question.id] = value
         return result
+
+    def walk(self, answers: Mapping[str, Any]) -> Iterator[Applicable]:
+        """Every question that applies, with its answer, in questionnaire order
+        (topic by topic: the content keeps a topic's steps together, in the
+        order of the topics).
+
+        The one walk over the answers that apply: the check-answers page, the
+        staff page and copy, the FHIR export and every re-check read it.
+        """
+        effective = self.effective_answers(answers)
+        for step in self.steps:
+            if not is_enabled(step, effective):
+                continue
+            topic = self._topics[step.topic]
+            for question in step.questions:
+                if is_enabled(question, effective):
+                    yield Applicable(topic, step, question, effective.get(question.id))
 
     def enabled_questions(self, step: Step, answers: Mapping[str, Any]) -> list[Question]:
         effective = self.effective_answers(answers)

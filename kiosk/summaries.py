@@ -21,7 +21,7 @@ from .display import answer_lines
 from .extensions import db
 from .flow import Flow
 from .models import Consultation, SummaryPdf, utcnow
-from .pdf.document import AnswerGroup, AnswerLine, Clinic, SummaryDocument
+from .pdf.document import Clinic, SummaryDocument
 from .plan import PlanEngine
 from .private import create_private_file, private_folder
 
@@ -70,18 +70,13 @@ def build_document(
         if clinic_language == language
         else engine.build(answers, language=clinic_language, today=today)
     )
-    effective = flow.effective_answers(answers)
-    groups = tuple(
-        AnswerGroup(title, tuple(AnswerLine(q, a) for q, a in lines))
-        for title, lines in answer_lines(flow, effective, clinic_language)
-    )
     return SummaryDocument(
         plan=plan,
         reference=reference,
         submitted_at=submitted_at,
         clinic=clinic_profile(app.config),
         paper=app.config["PAPER_SIZE"],
-        answers=groups,
+        answers=answer_lines(flow, answers, clinic_language),
         staff_flags_plan=staff_plan,
         clinic_language=clinic_language,
         reviewer=reviewer,

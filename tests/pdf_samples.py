@@ -256,62 +256,62 @@ SKIN_ACTIVES = flag(
 
 
 def answers(first_name: str, **overrides: str) -> tuple[AnswerGroup, ...]:
-    def line(question: str, default: str) -> AnswerLine:
-        return AnswerLine(question, overrides.get(question, default))
+    def line(question_id: str, question: str, default: str) -> AnswerLine:
+        return AnswerLine(question_id, question, overrides.get(question, default))
 
     return (
         AnswerGroup(
             "About you",
             (
-                line("First name", first_name),
-                line("Age", "30 to 39"),
-                line("Phone", "Not given"),
-                line("Email", "Not given"),
-                line("May we contact you?", "No"),
+                line("first_name", "First name", first_name),
+                line("age_band", "Age", "30 to 39"),
+                line("phone", "Phone", "Not given"),
+                line("email", "Email", "Not given"),
+                line("contact_consent", "May we contact you?", "No"),
             ),
         ),
         AnswerGroup(
             "What bothers you",
             (
-                line("Concerns", "Acne scars, Fine lines and wrinkles"),
-                line("Areas", "Cheeks, Forehead"),
+                line("concerns", "Concerns", "Acne scars, Fine lines and wrinkles"),
+                line("areas", "Areas", "Cheeks, Forehead"),
             ),
         ),
         AnswerGroup(
             "Your skin",
             (
-                line("Skin type", "Type III: sometimes burns, tans average"),
-                line("Active spots in the area", "No"),
-                line("Broken, irritated or sunburnt skin", "No"),
-                line("Recent tan", "No"),
+                line("fitzpatrick", "Skin type", "Type III: sometimes burns, tans average"),
+                line("active_acne", "Active spots in the area", "No"),
+                line("broken_skin_now", "Broken, irritated or sunburnt skin", "No"),
+                line("recent_tan", "Recent tan", "No"),
             ),
         ),
         AnswerGroup(
             "Your health",
             (
-                line("Pregnant or breastfeeding", "No"),
-                line("Isotretinoin", "Never taken"),
-                line("Infection in the area", "No"),
-                line("Cold sores", "No"),
-                line("Keloid or raised scars", "No"),
-                line("Bleeding or clotting disorder", "No"),
-                line("Blood thinners", "No"),
-                line("Immune condition", "No"),
-                line("Diabetes", "No"),
-                line("Skin condition in the area", "No"),
-                line("Allergies", "None"),
-                line("Allergy details", "Not given"),
-                line("Implants", "None"),
+                line("pregnant", "Pregnant or breastfeeding", "No"),
+                line("isotretinoin", "Isotretinoin", "Never taken"),
+                line("infection_now", "Infection in the area", "No"),
+                line("cold_sores", "Cold sores", "No"),
+                line("keloid_scars", "Keloid or raised scars", "No"),
+                line("bleeding_disorder", "Bleeding or clotting disorder", "No"),
+                line("blood_thinners", "Blood thinners", "No"),
+                line("immune_condition", "Immune condition", "No"),
+                line("diabetes", "Diabetes", "No"),
+                line("skin_condition", "Skin condition in the area", "No"),
+                line("allergies", "Allergies", "None"),
+                line("allergy_details", "Allergy details", "Not given"),
+                line("implants", "Implants", "None"),
             ),
         ),
         AnswerGroup(
             "Treatments and goals",
             (
-                line("Retinoids or acids", "No"),
-                line("At-home roller", "No"),
-                line("Downtime you can accept", "2 to 3 days"),
-                line("Event date", "Not given"),
-                line("Treatment interest", "Microneedling pen"),
+                line("skin_actives", "Retinoids or acids", "No"),
+                line("home_roller", "At-home roller", "No"),
+                line("downtime", "Downtime you can accept", "2 to 3 days"),
+                line("event_date", "Event date", "Not given"),
+                line("device_interest", "Treatment interest", "Microneedling pen"),
             ),
         ),
     )

@@ -374,6 +374,17 @@ BROKEN = {
         "step 'about' > question 'age' > minimum",
         "minimum (18) is greater than maximum (12)",
     ),
+    "topics listed in another order than their steps": (
+        (
+            "  - id: you\n    title: {en: About you, es: Sobre usted}\n"
+            "  - id: health\n    title: {en: Your health, es: Su salud}\n",
+            "  - id: health\n    title: {en: Your health, es: Su salud}\n"
+            "  - id: you\n    title: {en: About you, es: Sobre usted}\n",
+        ),
+        "- id: you",
+        "topic 'you' > id",
+        "topic 'you' must be listed before 'health': its steps come first",
+    ),
 }
 
 

@@ -585,6 +585,32 @@ def test_disabled_question_counts_as_unanswered_for_later_conditions(chain):
     assert chain.effective_answers(answers) == {"smoker": False, "why_not_daily": "cost"}
 
 
+# The walk: every question that applies, with its answer --------------------
+
+
+def test_the_walk_yields_what_applies_in_order_with_topic_step_and_answer(chain):
+    answers = {"smoker": True, "daily": False, "why_not_daily": "", "how_many": 10}
+    walked = [(i.topic.id, i.step.id, i.question.id, i.value) for i in chain.walk(answers)]
+    # how_many no longer applies; why_not_daily applies but was left empty.
+    assert walked == [
+        ("all", "one", "smoker", True),
+        ("all", "two", "daily", False),
+        ("all", "three", "why_not_daily", None),
+    ]
+
+
+def test_the_walk_agrees_with_the_branching(flow):
+    answers = plain(flow, diabetes=True, diabetes_control="well", event_date=None)
+    walked = list(flow.walk(answers))
+    assert [i.question.id for i in walked] == [
+        q.id for s in flow.applicable_steps(answers) for q in flow.enabled_questions(s, answers)
+    ]
+    assert {i.question.id: i.value for i in walked if i.value is not None} == (
+        flow.effective_answers(answers)
+    )
+    assert all(i.step.topic == i.topic.id for i in walked)
+
+
 # Progress: "Step 3 of 6" -----------------------------------------------------
 
 

@@ -338,7 +338,7 @@ def test_long_answers_wrap_and_split_with_repeated_table_headers():
         document,
         answers=(
             *document.answers,
-            AnswerGroup("Anything else", (AnswerLine("Anything else", huge),)),
+            AnswerGroup("Anything else", (AnswerLine("notes", "Anything else", huge),)),
         ),
     )
     reader = read(render_summary(document, "staff"))
@@ -369,7 +369,9 @@ def test_a_long_triggering_answer_is_shortened_in_its_flag_but_whole_in_the_answ
     )
     answers = (
         *document.answers,
-        AnswerGroup("More", (AnswerLine("Allergy details", long_trigger.answer),)),
+        AnswerGroup(
+            "More", (AnswerLine("allergy_details", "Allergy details", long_trigger.answer),)
+        ),
     )
     document = replace(document, plan=plan, staff_flags_plan=plan, answers=answers)
     reader = read(render_summary(document, "staff"))

@@ -283,6 +283,17 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
     for i, topic in enumerate(q.topics):
         if topic.id not in topics_used:
             yield ("topics", i, "id"), f"topic '{topic.id}' has no steps"
+    # "Step 3 of 6" numbers the topics as listed, and the answers are read back
+    # topic by topic in the order they were asked: the two orders must agree.
+    by_steps = [t for t in dict.fromkeys(topics_used) if t in topic_ids]
+    as_listed = [t for t in topic_ids if t in by_steps]
+    for first, listed in zip(by_steps, as_listed, strict=True):
+        if first != listed:
+            yield (
+                ("topics", topic_ids.index(first), "id"),
+                f"topic '{first}' must be listed before '{listed}': its steps come first",
+            )
+            break
 
 
 def _question_valid(loc: tuple, question: Question, languages: set[str]):

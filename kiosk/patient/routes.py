@@ -26,6 +26,7 @@ from werkzeug.exceptions import NotFound
 
 from .. import jobs, summaries
 from ..content import Step
+from ..display import answer_lines
 from ..extensions import db, htmx
 from ..flow import Flow
 from ..forms import EmptyForm, cleaned, form_data, formdata, step_form_class
@@ -286,7 +287,7 @@ def check():
     return render(
         "patient/check.html",
         form=form,
-        groups=summary.check_groups(flow(), draft.answers, draft.language),
+        groups=answer_lines(flow(), draft.answers, draft.language),
         lang=draft.language,
         number=flow().total_steps,
         total=flow().total_steps,

@@ -1,55 +1,10 @@
-"""Answers as the patient reads them back: the check-answers page and Done."""
+"""What the Done screen tells the patient their printed summary will cover."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from ..content import Question, Step, Topic
-from ..display import display_answer, long_date
-from ..flow import Flow
+from ..display import long_date
 from ..i18n import gettext as _
-from ..i18n import local
 from ..plan import Plan
-
-
-@dataclass
-class AnswerRow:
-    question: Question
-    label: str
-    value: str
-
-
-@dataclass
-class Group:
-    topic: Topic
-    title: str
-    rows: list[tuple[Step, list[AnswerRow]]]
-
-
-def check_groups(flow: Flow, answers: dict[str, Any], language: str) -> list[Group]:
-    groups: list[Group] = []
-    for topic in flow.topics:
-        rows = []
-        for step in flow.applicable_steps(answers):
-            if step.topic != topic.id:
-                continue
-            rows.append(
-                (
-                    step,
-                    [
-                        AnswerRow(
-                            q,
-                            local(q.summary_label or q.label, language),
-                            display_answer(q, answers.get(q.id), language),
-                        )
-                        for q in flow.enabled_questions(step, answers)
-                    ],
-                )
-            )
-        if rows:
-            groups.append(Group(topic, local(topic.title, language), rows))
-    return groups
 
 
 def summary_covers(plan: Plan) -> list[str]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..display import AnswerGroup, AnswerLine
 from ..plan.model import Plan
+
+__all__ = ["AnswerGroup", "AnswerLine", "Clinic", "SummaryDocument"]
 
 
 @dataclass(frozen=True)
@@ -15,18 +18,6 @@ class Clinic:
     phone: str = ""
     email: str = ""
     booking_url: str = ""  # shown as a QR code on the patient copy
-
-
-@dataclass(frozen=True)
-class AnswerLine:
-    question: str  # short wording of the question
-    answer: str  # the answer in words ("Not given" when empty)
-
-
-@dataclass(frozen=True)
-class AnswerGroup:
-    title: str  # a topic: "About you", "Your health", ...
-    lines: tuple[AnswerLine, ...]
 
 
 @dataclass(frozen=True)
