@@ -213,6 +213,38 @@ def test_staff_copy_lists_every_answer_by_group():
             assert_has(text, f"{line.question} {line.answer}")
 
 
+def test_staff_copy_marks_each_answer_that_fired_a_flag():
+    text = text_of(pdf_of("event_with_flags", "staff"))
+    answers = text[text.index("Answers About you") :]
+    assert_has(
+        answers,
+        "Pregnant or breastfeeding Yes FLAG: DO NOT TREAT TODAY",
+        "Blood thinners Yes FLAG: CLINICIAN REVIEW",
+        "Retinoids or acids Yes FLAG: NOTE",
+    )
+    assert "No FLAG:" not in answers
+
+
+def test_staff_copy_marks_the_flagged_answer_by_its_question_not_its_wording():
+    # Two questions worded alike: only the one whose answer fired the flag is marked.
+    document = samples.event_with_flags()
+    alike = AnswerGroup(
+        "Your health",
+        (
+            AnswerLine("notes", "Pregnant or breastfeeding", "Asked twice"),
+            AnswerLine("pregnant", "Pregnant or breastfeeding", "Yes"),
+        ),
+    )
+    text = text_of(render_summary(replace(document, answers=(alike,)), "staff"))
+    answers = text[text.index("Answers Your health") :]
+    assert_has(
+        answers,
+        "Pregnant or breastfeeding Asked twice Pregnant or breastfeeding Yes "
+        "FLAG: DO NOT TREAT TODAY",
+    )
+    assert answers.count("FLAG: DO NOT TREAT TODAY") == 1
+
+
 def test_staff_copy_shows_who_reviewed():
     text = text_of(pdf_of("event_with_flags", "staff"))
     assert_has(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -12,7 +13,7 @@ from kiosk.extensions import db
 from kiosk.models import Consultation, SummaryPdf
 
 from .patient_client import PLAIN
-from .staff_helpers import EXAMPLES, add_consultation
+from .staff_helpers import EXAMPLES, add_consultation, example_answers
 
 
 def pdf_text(data: bytes) -> str:
@@ -74,6 +75,27 @@ def test_regenerating_replaces_the_old_files(app):
         second = [summaries.pdf_path(s) for s in summaries.generate(consultation)]
     assert all(p.exists() for p in second)
     assert not any(p.exists() for p in first)
+
+
+def test_every_flag_on_the_staff_copy_names_an_answer_of_its_answers_table(app):
+    # A Spanish-speaking patient: the staff copy is in the clinic's English,
+    # and its answers table marks each flag's answers by question id.
+    with app.app_context():
+        document = summaries.build_document(
+            app,
+            example_answers("fitzpatrick-6-rf-pacemaker"),
+            language="es",
+            reference="T3S-T00",
+            submitted_at=dt.datetime(2027, 3, 1, 10, 0).astimezone(),
+        )
+    lines = {line.question_id: line for group in document.answers for line in group.lines}
+    triggers = [t for flag in document.staff_flags_plan.flags for t in flag.triggers]
+    assert triggers
+    for trigger in triggers:
+        assert (lines[trigger.question_id].question, lines[trigger.question_id].answer) == (
+            trigger.question,
+            trigger.answer,
+        )
 
 
 def test_preview_command_renders_what_the_kiosk_would(app, tmp_path):

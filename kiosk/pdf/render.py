@@ -241,15 +241,15 @@ def _flag_groups(plan: Plan) -> tuple[FlagGroup, ...]:
 
 
 def _flagged_questions(plan: Plan) -> dict[str, tuple[str, ...]]:
-    """Question wording -> severity labels of the flags its answer triggered, so
-    the answers table can point at the flags. (Matched by wording: an
-    AnswerLine has no question id.)"""
+    """Question id -> severity labels of the flags its answer triggered, so the
+    answers table can point at the flags (by id: two questions may share a
+    wording)."""
     found: dict[str, dict[str, None]] = {}
     for group in _flag_groups(plan):
         for flag in group.flags:
             for trigger in flag.triggers:
-                found.setdefault(trigger.question, {}).setdefault(flag.severity_label, None)
-    return {question: tuple(labels) for question, labels in found.items()}
+                found.setdefault(trigger.question_id, {}).setdefault(flag.severity_label, None)
+    return {question_id: tuple(labels) for question_id, labels in found.items()}
 
 
 def _discussion_points(plan: Plan) -> tuple[str, ...]:
