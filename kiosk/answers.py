@@ -1,14 +1,16 @@
 """Checking and cleaning one answer, in plain Python.
 
 ``check_answer`` takes what the browser sent for one question and returns the
-value to store, or a ``Problem`` naming what is wrong. The forms turn problems
-into words (see ``forms.py``).
+value to store, or a ``Problem`` naming what is wrong; ``check_stored`` checks
+a value as it is stored (a draft's answer, a preview file's), with the same
+rules. The forms turn problems into words (see ``forms.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,7 @@ _BIDI = "\u202a-\u202e\u2066-\u2069"
 UNSAFE_LINE = re.compile(f"[\t\n\r{_CONTROLS}{_BIDI}]")
 UNSAFE_TEXT = re.compile(f"[{_CONTROLS}{_BIDI}]")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TEXT_TYPES = ("text", "textarea", "email", "phone")
 
 
 @dataclass(frozen=True)
@@ -41,34 +44,75 @@ class AnswerProblem(Exception):
 
 
 def check_answer(question: Question, raw: Any, today: dt.date) -> Any:
-    """The cleaned value of ``raw`` (None when left empty), or ``AnswerProblem``."""
-    if not _is_text(raw):
-        raise AnswerProblem(Problem("not_text", {"cleaned": ""}))
-    if isinstance(raw, str):
-        raw = raw.strip()
-    empty = raw is None or raw == "" or raw == []
-    if empty:
+    """The cleaned value of ``raw``, what the browser sent (None when left
+    empty), or ``AnswerProblem``."""
+    return check_stored(question, _from_browser(question, raw), today)
+
+
+def check_stored(question: Question, value: Any, today: dt.date) -> Any:
+    """``value``, an answer as it is stored (yes/no a bool, a number an int, a
+    date an ISO string, several choices a list), checked as ``check_answer``
+    checks what the browser sends: the value, or ``AnswerProblem``."""
+    if isinstance(value, str) and not value.strip():
+        value = None
+    if value is None or value == []:
         if question.required:
             raise AnswerProblem(Problem("required"))
         return None
     kind = question.type
-    if kind in ("text", "textarea", "email", "phone"):
-        return _text(question, str(raw))
+    if kind in TEXT_TYPES:
+        if not isinstance(value, str):
+            raise AnswerProblem(Problem("invalid"))
+        return _text(question, value)
+    if kind == "yesno":
+        if not isinstance(value, bool):
+            raise AnswerProblem(Problem("not_an_option"))
+        return value
+    if kind == "choice":
+        if not isinstance(value, str) or value not in _option_values(question):
+            raise AnswerProblem(Problem("not_an_option"))
+        return value
+    if kind == "multichoice":
+        if not isinstance(value, list):
+            raise AnswerProblem(Problem("not_an_option"))
+        return _multichoice(question, value)
+    if kind == "integer":
+        # What a browser can send: up to six digits.
+        if type(value) is not int or not 0 <= value <= 999_999:
+            raise AnswerProblem(Problem("invalid"))
+        return _in_range(question, value)
+    if kind == "date":
+        if not isinstance(value, str):
+            raise AnswerProblem(Problem("invalid"))
+        return _date(question, value, today)
+    raise ValueError(f"unknown question type {kind!r}")
+
+
+def _from_browser(question: Question, raw: Any) -> Any:
+    """What the browser sent, as the kind of value the question stores (None
+    when left empty); a problem with its form (not a number, not a date)."""
+    if not _is_text(raw):
+        raise AnswerProblem(Problem("not_text", {"cleaned": ""}))
+    if isinstance(raw, str):
+        raw = raw.strip()
+    if raw is None or raw == "" or raw == []:
+        return None
+    kind = question.type
+    if kind in TEXT_TYPES:
+        return str(raw)
     if kind == "yesno":
         if raw not in ("yes", "no"):
             raise AnswerProblem(Problem("not_an_option"))
         return raw == "yes"
-    if kind == "choice":
-        if raw not in _option_values(question):
-            raise AnswerProblem(Problem("not_an_option"))
-        return raw
     if kind == "multichoice":
-        return _multichoice(question, raw)
+        return [raw] if isinstance(raw, str) else list(raw)
     if kind == "integer":
-        return _integer(question, str(raw))
+        if not re.fullmatch(r"[0-9]{1,6}", str(raw)):
+            raise AnswerProblem(Problem("invalid"))
+        return int(raw)
     if kind == "date":
-        return _date(question, str(raw), today)
-    raise ValueError(f"unknown question type {kind!r}")
+        return str(raw)
+    return raw
 
 
 def _is_text(raw: Any) -> bool:
@@ -101,8 +145,7 @@ def _text(question: Question, text: str) -> str:
     return text
 
 
-def _multichoice(question: Question, raw: Any) -> list[str]:
-    chosen = [raw] if isinstance(raw, str) else list(raw)
+def _multichoice(question: Question, chosen: list[Any]) -> list[str]:
     values = _option_values(question)
     if any(v not in values for v in chosen):
         raise AnswerProblem(Problem("not_an_option"))
@@ -113,10 +156,7 @@ def _multichoice(question: Question, raw: Any) -> list[str]:
     return [v for v in values if v in chosen]
 
 
-def _integer(question: Question, text: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,6}", text):
-        raise AnswerProblem(Problem("invalid"))
-    number = int(text)
+def _in_range(question: Question, number: int) -> int:
     low, high = question.minimum, question.maximum
     if (low is not None and number < low) or (high is not None and number > high):
         raise AnswerProblem(Problem("range", {"min": low, "max": high}))
@@ -152,15 +192,24 @@ def to_form_value(question: Question, value: Any) -> Any:
     return value
 
 
-def stored_answer_problems(flow, answers: dict[str, Any], today: dt.date) -> dict[str, Problem]:
-    """Check a whole set of stored answers (e.g. a preview file) as the kiosk
-    would: every question that applies, by its id."""
+def answer_problems(flow, answers: Mapping[str, Any], today: dt.date) -> dict[str, Problem]:
+    """The problems of the stored answers to the questions that apply, by
+    question id, in questionnaire order (a date may have passed since it was
+    given; the content may have changed)."""
     problems: dict[str, Problem] = {}
     for item in flow.walk(answers):
         try:
-            check_answer(item.question, to_form_value(item.question, item.value), today)
+            check_stored(item.question, item.value, today)
         except AnswerProblem as exc:
             problems[item.question.id] = exc.problem
+    return problems
+
+
+def stored_answer_problems(flow, answers: Mapping[str, Any], today: dt.date) -> dict[str, Problem]:
+    """Check a whole set of stored answers (e.g. a preview file) as the kiosk
+    would: every question that applies, and no answer to a question the
+    questionnaire does not have."""
+    problems = answer_problems(flow, answers, today)
     known = {q.id for s in flow.steps for q in s.questions}
     for question_id in sorted(answers.keys() - known):
         problems[question_id] = Problem("unknown_question")

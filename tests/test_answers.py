@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.answers import AnswerProblem, Problem, check_answer, to_form_value
+from kiosk.answers import AnswerProblem, Problem, check_answer, check_stored, to_form_value
 from kiosk.content import Question
 
 TODAY = dt.date(2026, 3, 10)
@@ -338,3 +338,56 @@ def test_a_text_box_keeps_tabs_and_line_breaks(flow):
 @pytest.mark.parametrize("raw", [object(), b"bytes", 42, ["ok", object()]])
 def test_anything_but_text_is_refused(flow, raw):
     assert problem(flow, "first_name", raw).kind == "not_text"
+
+
+# Stored answers, checked as they are stored ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question_id", "raw"),
+    [
+        ("first_name", "Maya"),
+        ("contact_consent", "yes"),
+        ("contact_consent", "no"),
+        ("age_band", "age_30_39"),
+        ("areas", ["neck", "face"]),
+        ("recent_procedures", ["none"]),
+        ("isotretinoin_months", "0"),
+        ("isotretinoin_months", "8"),
+        ("event_date", days_from_today(100)),
+        ("notes", "One\r\n\tTwo"),
+        ("email", ""),
+    ],
+)
+def test_a_stored_answer_checks_as_the_answer_it_was_made_from(flow, question_id, raw):
+    question = flow.question(question_id)
+    value = check_answer(question, raw, TODAY)
+    assert check_stored(question, value, TODAY) == value
+
+
+@pytest.mark.parametrize(
+    ("question_id", "value", "kind"),
+    [
+        ("first_name", None, "required"),
+        ("first_name", "  ", "required"),
+        ("first_name", 7, "invalid"),
+        ("contact_consent", "no", "not_an_option"),  # a yes/no is stored as a bool
+        ("contact_consent", 1, "not_an_option"),
+        ("age_band", "age_100_plus", "not_an_option"),
+        ("areas", "face", "not_an_option"),  # several choices are stored as a list
+        ("recent_procedures", ["none", "laser_light"], "exclusive"),
+        ("isotretinoin_months", "8", "invalid"),  # a number is stored as an int
+        ("isotretinoin_months", True, "invalid"),
+        ("isotretinoin_months", -1, "invalid"),
+        ("isotretinoin_months", 1000, "range"),
+        ("event_date", "2027-1-5", "invalid"),
+        ("event_date", days_from_today(0), "too_early"),  # the day has come since
+        ("first_name", "Ma\u202eya", "unsafe_characters"),
+    ],
+)
+def test_a_stored_answer_that_would_not_be_accepted_now_is_a_problem(
+    flow, question_id, value, kind
+):
+    with pytest.raises(AnswerProblem) as caught:
+        check_stored(flow.question(question_id), value, TODAY)
+    assert caught.value.problem.kind == kind
