@@ -1,8 +1,9 @@
-"""WTForms forms built from the questionnaire content.
+"""WTForms forms of the patient's screens, built from the questionnaire content.
 
-One form class per screen, with one field per question that applies. The
-checks themselves live in ``answers.py``; this module turns their problems
-into the words shown beside the field and in the error summary.
+A screen's form is made for each request (``step_form``), with one field per
+question that applies. The checks themselves live in ``answers.py``; this
+module turns their problems into the words shown beside the field and in the
+error summary. The fields are drawn by hand in ``templates/_macros.html``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,14 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from werkzeug.datastructures import MultiDict
-from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
@@ -27,6 +34,19 @@ from .i18n import local
 
 class EmptyForm(FlaskForm):
     """A form with no fields: button-only POSTs still carry the CSRF token."""
+
+
+class LanguageForm(FlaskForm):
+    """The language buttons on Welcome: the one pressed sends its code."""
+
+    language = SelectField()
+
+    @classmethod
+    def offering(cls, languages: Iterable[tuple[str, str]]) -> LanguageForm:
+        """The form for the ``(code, name)`` languages the questionnaire offers."""
+        form = cls()
+        form.language.choices = list(languages)
+        return form
 
 
 def clean_text(value: Any) -> Any:
@@ -81,29 +101,34 @@ def problem_message(question: Question, problem: Problem, language: str) -> str:
 
 
 class _AnswerCheck:
-    """Runs ``check_answer`` and keeps the cleaned value on the field."""
+    """A field's validator: ``check_answer``, its problem in the patient's words."""
 
-    def __init__(self, question: Question, language: str):
-        self.question, self.language = question, language
+    def __init__(self, question: Question, language: str, today: dt.date):
+        self.question, self.language, self.today = question, language, today
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         try:
-            field.clean = check_answer(self.question, field.data, dt.date.today())
+            check_answer(self.question, field.data, self.today)
         except AnswerProblem as exc:
-            field.clean = None
-            if "cleaned" in exc.problem.params:
-                field.data = exc.problem.params["cleaned"]
-            message = problem_message(self.question, exc.problem, self.language)
+            message = _shown_with(field, self.question, exc.problem, self.language)
             raise StopValidation(message) from None
+
+
+def _shown_with(field: Field, question: Question, problem: Problem, language: str) -> str:
+    """The message of ``problem`` for ``field``, whose answer is shown again
+    cleaned where the problem says how (without what could not be kept)."""
+    if "cleaned" in problem.params:
+        field.data = problem.params["cleaned"]
+    return problem_message(question, problem, language)
 
 
 def _choices(question: Question, language: str) -> list[SelectChoice]:
     return [SelectChoice(o.value, local(o.label, language)) for o in question.options or []]
 
 
-def _field(question: Question, language: str) -> Field:
+def _field(question: Question, language: str, today: dt.date) -> Field:
     label = Markup.escape(local(question.label, language))
-    validators = [_AnswerCheck(question, language)]
+    validators = [_AnswerCheck(question, language, today)]
     if question.type in ("choice", "yesno"):
         if question.type == "yesno":
             choices = [SelectChoice("yes", _("Yes")), SelectChoice("no", _("No"))]
@@ -128,43 +153,65 @@ def _field(question: Question, language: str) -> Field:
     return StringField(label, validators=validators)
 
 
-# Keyed by the identity of the questions; each entry keeps its questions
-# alive so that an identity is never reused for other content.
-_form_classes: dict[tuple, tuple[tuple[Question, ...], type[FlaskForm]]] = {}
+class StepForm(FlaskForm):
+    """The form of one screen: a field per question, named by its id. Made by
+    :func:`step_form`, which adds the fields."""
+
+    _questions: tuple[Question, ...] = ()
+    _language: str = ""
+    _today: dt.date
+
+    def answers(self) -> dict[str, Any]:
+        """The answers as they are stored, of every question whose field has no
+        problem: after ``validate()``, all of them when it passed; when it did
+        not, what can be kept from the screen."""
+        found = {}
+        for question in self._questions:
+            if self[question.id].errors:
+                continue
+            try:
+                found[question.id] = check_answer(question, self[question.id].data, self._today)
+            except AnswerProblem:  # not validated yet
+                continue
+        return found
+
+    def show_problems(self, problems: Mapping[str, Problem]) -> None:
+        """Problems found in the stored answers, beside their fields."""
+        for question in self._questions:
+            if question.id in problems:
+                field = self[question.id]
+                message = _shown_with(field, question, problems[question.id], self._language)
+                field.errors = [*field.errors, message]
 
 
-def step_form_class(step_id: str, questions: Iterable[Question], language: str) -> type[FlaskForm]:
-    """The form for one screen showing ``questions``; classes are made once."""
+def step_form(
+    questions: Iterable[Question],
+    language: str,
+    *,
+    today: dt.date | None = None,
+    stored: Mapping[str, Any] | None = None,
+) -> StepForm:
+    """The form of a screen showing ``questions``, made for this request.
+
+    WTForms declares fields on a class, so each form gets a class of its own,
+    made from the content it shows: nothing outlives the request. With
+    ``stored``, the form shows those answers (a screen shown again, or the
+    stored answers re-checked on sending) whatever the request carries;
+    otherwise it reads what a POST sent.
+    """
     questions = tuple(questions)
-    key = (step_id, language, *(id(q) for q in questions))
-    if key not in _form_classes:
-        fields = {q.id: _field(q, language) for q in questions}
-        _form_classes[key] = (questions, type(f"StepForm_{step_id}", (FlaskForm,), fields))
-    return _form_classes[key][1]
+    today = today or dt.date.today()
+    fields = {q.id: _field(q, language, today) for q in questions}
+    form_class = type(
+        "StepForm",
+        (StepForm,),
+        {**fields, "_questions": questions, "_language": language, "_today": today},
+    )
+    if stored is None:
+        return form_class()
+    return form_class(formdata=None, data=form_data(questions, stored))
 
 
 def form_data(questions: Iterable[Question], answers: Mapping[str, Any]) -> dict[str, Any]:
     """Stored answers as ``data=`` for a form shown again."""
     return {q.id: to_form_value(q, answers.get(q.id)) for q in questions}
-
-
-def formdata(questions: Iterable[Question], answers: Mapping[str, Any]) -> MultiDict:
-    """Stored answers as if the browser had sent them, to check them again."""
-    pairs: list[tuple[str, str]] = []
-    for question in questions:
-        value = to_form_value(question, answers.get(question.id))
-        if isinstance(value, list):
-            pairs.extend((question.id, v) for v in value)
-        elif value is not None:
-            pairs.append((question.id, str(value)))
-    return MultiDict(pairs)
-
-
-def cleaned(form: FlaskForm, questions: Iterable[Question], *, valid_only: bool = False):
-    """The cleaned answers of a validated form; with ``valid_only``, only the
-    fields without errors (what can be kept from a screen that has some)."""
-    return {
-        q.id: getattr(form[q.id], "clean", None)
-        for q in questions
-        if not (valid_only and form[q.id].errors)
-    }

@@ -374,6 +374,36 @@ def test_final_submit_checks_every_answer_again(app, patient):
     assert patient.submit().headers["Location"] == "/done"
 
 
+def test_a_screen_the_final_check_sends_back_can_be_sent_from_that_page(app, patient):
+    patient.walk({"event": {"event_date": in_days(10), "notes": ""}})
+    patient.get("/check")
+    with app.app_context():
+        draft = db.session.scalars(db.select(Draft)).one()
+        draft.answers = {**draft.answers, "event_date": "2020-01-01"}
+        db.session.commit()
+    html = patient.submit().get_data(as_text=True)
+    form = re.search(r'<form class="form" method="post" action="([^"]+)".*?</form>', html, re.S)
+    assert form.group(1) == "/step/event?change=1"
+    assert 'value="2020-01-01"' in form.group(0), "the stored answer is shown again"
+    # The page carries its own token: Continue is not refused as a stale page.
+    sent = patient.client.post(
+        form.group(1),
+        data={"event_date": in_days(30), "notes": "", "csrf_token": csrf_token(form.group(0))},
+    )
+    assert sent.status_code == 303
+    assert sent.headers["Location"] == "/check"
+    assert patient.submit().headers["Location"] == "/done"
+
+
+def test_only_an_offered_language_can_be_chosen(app, patient):
+    patient.get("/")
+    token = csrf_token(patient.last_html)
+    patient.client.post("/language", data={"language": "fr", "csrf_token": token})
+    assert 'lang="en"' in patient.get("/").get_data(as_text=True)
+    patient.client.post("/language", data={"language": "es", "csrf_token": token})
+    assert '<html lang="es"' in patient.get("/").get_data(as_text=True)
+
+
 def test_welcome_always_greets_a_new_patient(app, patient):
     """A draft left behind is deleted on Welcome, never offered to the next person;
     the language the same person chose stays until the quiet reset."""

@@ -8,7 +8,7 @@ cookie holds nothing but the id of the server-side draft.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from flask import (
@@ -25,11 +25,12 @@ from flask_htmx import make_response as htmx_response
 from werkzeug.exceptions import NotFound
 
 from .. import jobs, summaries
+from ..answers import answer_problems
 from ..content import Step
 from ..display import answer_lines
 from ..extensions import db, htmx
 from ..flow import Flow
-from ..forms import EmptyForm, cleaned, form_data, formdata, step_form_class
+from ..forms import EmptyForm, LanguageForm, StepForm, step_form
 from ..i18n import current_language, own_name
 from ..models import Consultation, Draft, utcnow
 from ..redirects import local_path
@@ -84,10 +85,22 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
-def render(template: str, status: int = 200, **context: Any) -> Response:
+class Templates(NamedTuple):
+    """A screen's whole page, and the fragment of it that fills ``#step`` (the
+    page includes it)."""
+
+    page: str
+    fragment: str
+
+
+STEP = Templates("patient/step.html", "patient/_step.html")
+CHECK = Templates("patient/check.html", "patient/_check.html")
+
+
+def render(templates: Templates, **context: Any) -> Response:
     fragment = wants_fragment()
-    name = template.replace("/", "/_", 1) if fragment else template
-    response = make_response(render_template(name, fragment=fragment, **context), status)
+    name = templates.fragment if fragment else templates.page
+    response = make_response(render_template(name, fragment=fragment, **context))
     if fragment and request.method == "POST":
         # The same screen again, with its errors: not a new history entry.
         response.headers["HX-Push-Url"] = "false"
@@ -128,17 +141,22 @@ def welcome():
     return render_template(
         "patient/welcome.html",
         start_form=EmptyForm(),
-        languages=[(code, own_name(code)) for code in offered_languages()],
+        language_form=language_form(),
         # Nobody has started: no "Are you still there?" on an untouched tablet.
         kiosk_idle="quiet" if chosen else None,
     )
 
 
+def language_form() -> LanguageForm:
+    return LanguageForm.offering((code, own_name(code)) for code in offered_languages())
+
+
 @bp.route("/language", methods=["POST"])
 def choose_language():
     """The patient's language, for this patient only: the reset wipes it."""
-    code = request.form.get("language", "")
-    if EmptyForm().validate_on_submit() and code in offered_languages():
+    form = language_form()
+    if form.validate_on_submit():
+        code = form.language.data
         session["language"] = code
         draft = current_draft()
         if draft is not None:
@@ -209,12 +227,11 @@ def step(step_id: str):
 
     change = request.args.get("change") == "1"
     questions = flow().enabled_questions(screen, draft.answers)
-    form_class = step_form_class(screen.id, questions, draft.language)
 
     if request.method == "POST":
-        form = form_class()
+        form = step_form(questions, draft.language)
         if form.validate():
-            draft.record(cleaned(form, questions), complete=True)
+            draft.record(form.answers(), complete=True)
             draft.current_step = screen.id
             # Where next, worked out before the commit expires the draft's
             # attributes (reading them after it would load the draft again).
@@ -229,14 +246,14 @@ def step(step_id: str):
             # Keep every answer that was fine, so a reload loses nothing. A post
             # without this session's token saves nothing: the page shows what
             # was sent, for the patient to press Continue again.
-            draft.record(cleaned(form, questions, valid_only=True), complete=False)
+            draft.record(form.answers(), complete=False)
             db.session.commit()
     else:
-        form = form_class(data=form_data(questions, draft.answers))
+        form = step_form(questions, draft.language, stored=draft.answers)
     return render_step(draft, screen, form, questions, change)
 
 
-def render_step(draft: Draft, screen: Step, form, questions, change: bool, status: int = 200):
+def render_step(draft: Draft, screen: Step, form: StepForm, questions, change: bool):
     previous = flow().previous_step(screen.id, draft.answers)
     back = (
         url_for("patient.check")
@@ -244,8 +261,7 @@ def render_step(draft: Draft, screen: Step, form, questions, change: bool, statu
         else (step_url(previous) if previous else url_for("patient.welcome"))
     )
     return render(
-        "patient/step.html",
-        status,
+        STEP,
         screen=screen,
         form=form,
         questions=questions,
@@ -269,13 +285,15 @@ def check():
 
     form = EmptyForm()
     if request.method == "POST" and form.validate():
-        # Check every screen again: a date may have passed, content may have changed.
-        for screen in flow().applicable_steps(draft.answers):
+        # Check every answer again: a date may have passed, content may have
+        # changed. The first screen with a problem comes back, showing it.
+        problems = answer_problems(flow(), draft.answers, dt.date.today())
+        if problems:
+            screen = flow().step_of(next(iter(problems)))
             questions = flow().enabled_questions(screen, draft.answers)
-            form_class = step_form_class(screen.id, questions, draft.language)
-            stored = form_class(formdata=formdata(questions, draft.answers), meta={"csrf": False})
-            if not stored.validate():
-                return render_step(draft, screen, stored, questions, change=True)
+            form = step_form(questions, draft.language, stored=draft.answers)
+            form.show_problems(problems)
+            return render_step(draft, screen, form, questions, change=True)
         consultation = submit_draft(draft, flow())
         # Saved first; the worker renders the PDFs, so Done waits for nothing.
         jobs.enqueue_render(consultation.id)
@@ -285,7 +303,7 @@ def check():
 
     last = flow().last_step(draft.answers)
     return render(
-        "patient/check.html",
+        CHECK,
         form=form,
         groups=answer_lines(flow(), draft.answers, draft.language),
         lang=draft.language,
