@@ -263,6 +263,12 @@ def test_session_cookie_holds_only_the_draft_id(app, patient):
     assert "Maya" not in str(data)
 
 
+STEP_CONTAINER = (
+    '<div id="step" class="step" hx-target="this" '
+    'hx-swap="innerHTML show:window:top" hx-push-url="true">'
+)
+
+
 def test_htmx_gets_fragments_and_history_restore_gets_the_page(patient):
     patient.walk(until="concerns")
     fragment = patient.get("/step/concerns", headers={"HX-Request": "true"})
@@ -270,8 +276,11 @@ def test_htmx_gets_fragments_and_history_restore_gets_the_page(patient):
     assert "<html" not in html
     assert html.lstrip().startswith("<title>What would you like to improve?")
     assert 'hx-post="/step/concerns"' in html
-    assert 'hx-target="#step"' in html
-    assert 'hx-push-url="true"' in html
+    # Where the answer goes, how it is swapped in and that its URL is pushed
+    # are the step container's, inherited by whatever fragment fills it.
+    assert "hx-target" not in html
+    assert "hx-swap" not in html
+    assert "hx-push-url" not in html
     assert "HX-Request" in fragment.headers["Vary"]
     assert fragment.headers["Cache-Control"] == "no-store"
 
@@ -281,10 +290,26 @@ def test_htmx_gets_fragments_and_history_restore_gets_the_page(patient):
     )
     assert patient.last_html.startswith("<!doctype html>")
     assert "HX-Request" in restore.headers["Vary"]
+    assert STEP_CONTAINER in patient.last_html
 
     moved = patient.answer("concerns", {"concerns": ["acne_scars"], "areas": ["face"]}, htmx=True)
     assert moved.status_code == 303
     assert moved.headers["Location"] == "/step/skin_type"
+
+
+def test_every_link_and_form_of_the_steps_swaps_into_the_step_container(patient):
+    patient.walk()
+    pages = {url: patient.get(url).get_data(as_text=True) for url in ("/step/about", "/check")}
+    pages["/step/about?change=1"] = patient.get("/step/about?change=1").get_data(as_text=True)
+    for url, html in pages.items():
+        container = html[html.index(STEP_CONTAINER) :]
+        assert container.count('<div id="step"') == 1, url
+        requests = re.findall(r"<(?:a|form)\b[^>]*\bhx-(?:get|post)=", html)
+        assert requests, url
+        # Every htmx request of the page is made from inside the container.
+        assert len(re.findall(r"<(?:a|form)\b[^>]*\bhx-(?:get|post)=", container)) == len(
+            requests
+        ), url
 
 
 @pytest.mark.parametrize("url", ["/", "/step/about", "/check"])
