@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from .content.contract import FIRST_NAME
 from .extensions import db
 from .flow import Flow
 from .models import Consultation, Draft
@@ -31,7 +32,7 @@ def submit_draft(draft: Draft, flow: Flow) -> Consultation:
         questionnaire_id=questionnaire.id,
         questionnaire_version=questionnaire.version,
         language=draft.language,
-        first_name=str(answers.get("first_name", ""))[:60],
+        first_name=str(answers.get(FIRST_NAME, ""))[:60],
         answers=answers,
         status="new",
     )

@@ -1021,3 +1021,23 @@ def test_a_questionnaire_without_what_the_app_reads_is_a_problem_not_a_crash(
     with pytest.raises(ContentError) as caught:
         load_rules(load_questionnaire(tmp_path), tmp_path)
     assert [p.message for p in caught.value.problems] == [message]
+
+
+def test_a_questionnaire_without_an_optional_question_the_app_reads_still_plans(tmp_path):
+    # 'areas' is read only where it is asked: without it the plan names no areas.
+    content_copy(tmp_path)
+    shutil.copy(DEFAULT_CONTENT_DIR / "plan.yaml", tmp_path / "plan.yaml")
+    questionnaire_file = tmp_path / "questionnaire.yaml"
+    text = questionnaire_file.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    start = lines.index("      - id: areas\n")
+    # The question runs to the next question or step.
+    end = next(
+        n for n in range(start + 1, len(lines)) if lines[n].startswith(("      - id:", "  - id:"))
+    )
+    questionnaire_file.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")
+    without_areas = load_questionnaire(tmp_path)
+    engine = PlanEngine(without_areas, load_rules(without_areas, tmp_path), Policy())
+    plan = engine.build(example("fine-lines-no-flags"), language="en", today=TODAY)
+    assert plan.areas == ()
+    assert plan.concerns

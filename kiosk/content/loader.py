@@ -1,7 +1,8 @@
 """Load and validate the questionnaire content file.
 
 Every problem is reported as ``file:line: item: problem`` so that a clinic
-editing its content knows exactly where to look.
+editing its content knows exactly where to look. ``load_content`` (in
+``folder.py``) loads the whole content folder the app runs on.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .contract import contract_problems
 from .schema import EnableWhen, Question, Questionnaire
 
 DEFAULT_CONTENT_DIR = Path(__file__).parent
@@ -100,8 +102,10 @@ class ContentError(Exception):
 
 
 def load_questionnaire(content_dir: Path | str | None = None) -> Questionnaire:
+    """The questionnaire file of ``content_dir``, checked, and checked to hold
+    the questions the code reads (``contract.py``): the app can run on it."""
     path = Path(content_dir or DEFAULT_CONTENT_DIR) / QUESTIONNAIRE_FILE
-    return parse_questionnaire(read_content(path), path)
+    return parse_model(read_content(path), path, Questionnaire, _the_apps_questionnaire)
 
 
 def read_content(path: Path) -> str:
@@ -114,7 +118,14 @@ def read_content(path: Path) -> str:
 
 
 def parse_questionnaire(text: str, path: Path) -> Questionnaire:
+    """A questionnaire from ``text``, checked on its own (not for what the
+    app's code reads: see ``load_questionnaire``)."""
     return parse_model(text, path, Questionnaire, _cross_check)
+
+
+def _the_apps_questionnaire(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
+    yield from _cross_check(q)
+    yield from contract_problems(q)
 
 
 def parse_model(

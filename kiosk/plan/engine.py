@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..content import Questionnaire
+from ..content.contract import AREAS, CONCERNS, DEVICE_INTEREST, EVENT_DATE, FIRST_NAME
 from ..display import display_answer, long_date
 from ..flow import Flow, condition_holds
 from ..i18n import day_date, local, ngettext
@@ -49,19 +50,19 @@ class PlanEngine:
         devices = self._devices(answers)
         text = _Texts(language, self.policy)
 
-        chosen = answers.get("concerns", [])
+        chosen = answers.get(CONCERNS, [])
         concern_ids = [
             o.value
-            for o in self.flow.question("concerns").options or []
+            for o in self.flow.question(CONCERNS).options or []
             if o.value in chosen and o.value in self.rules.concerns
         ]
         fired = self._fired(answers, devices)
         sessions = self._sessions(concern_ids, text)
         schedule = self._schedule(answers, devices, fired, today, text)
         event = None
-        if answers.get("event_date"):
+        if answers.get(EVENT_DATE):
             event = plan_event(
-                dt.date.fromisoformat(answers["event_date"]),
+                dt.date.fromisoformat(answers[EVENT_DATE]),
                 today,
                 sessions,
                 schedule,
@@ -79,11 +80,11 @@ class PlanEngine:
 
         return Plan(
             language=language,
-            first_name=str(answers.get("first_name", "")),
+            first_name=str(answers.get(FIRST_NAME, "")),
             made_on=today,
-            concerns=self._words("concerns", answers, language),
-            areas=self._words("areas", answers, language),
-            device=str(answers.get("device_interest", "not_sure")),
+            concerns=self._words(CONCERNS, answers, language),
+            areas=self._words(AREAS, answers, language),
+            device=str(answers.get(DEVICE_INTEREST, "not_sure")),
             benefits=tuple(self._benefit(c, text) for c in concern_ids),
             sessions=sessions,
             schedule=schedule,
@@ -157,7 +158,7 @@ class PlanEngine:
     def _devices(self, answers: Mapping[str, Any]) -> frozenset[str]:
         """The treatments this patient may have: RF only where the clinic offers
         it and the patient chose it or is unsure; the pen unless RF was chosen."""
-        interest = answers.get("device_interest")
+        interest = answers.get(DEVICE_INTEREST)
         if not self.policy.offers_rf:
             return frozenset({"pen"})
         if interest == "rf":
@@ -223,7 +224,7 @@ class PlanEngine:
 
     def _benefit(self, concern_id: str, text: _Texts) -> Benefit:
         concern = self.rules.concerns[concern_id]
-        option = next(o for o in self.flow.question("concerns").options if o.value == concern_id)
+        option = next(o for o in self.flow.question(CONCERNS).options if o.value == concern_id)
         course = None
         if concern.course is not None:
             course = self._course_text(concern.course.min, concern.course.max, text)
@@ -252,9 +253,12 @@ class PlanEngine:
         return SessionPlan(low, high, spacing, self._course_text(low, high, text))
 
     def _words(self, question_id: str, answers: Mapping[str, Any], language: str):
+        """The options chosen in words; none where the questionnaire does not
+        ask the question (an optional one of contract.py)."""
         question = self.flow.question(question_id)
         chosen = answers.get(question_id) or []
-        return tuple(local(o.label, language) for o in question.options or [] if o.value in chosen)
+        options = (question.options or []) if question is not None else []
+        return tuple(local(o.label, language) for o in options if o.value in chosen)
 
 
 # Calendar ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
+from ..content.contract import CONCERNS
 from ..content.loader import (
     DEFAULT_CONTENT_DIR,
     condition_answer_problem,
@@ -280,49 +281,10 @@ def cited(rules: PlanRules) -> Iterator[tuple[tuple, list[str]]]:
         yield ("flags", n, "sources"), flag.sources
 
 
-# The questions the code reads by id (the plan engine, the stored consultation):
-# the content may reword them, but not remove a required one or change its type.
-CODE_READS: dict[str, tuple[str, bool]] = {
-    "first_name": ("text", True),  # the name on Done, the staff queue and the PDFs
-    "concerns": ("multichoice", True),  # what microneedling may do, and the course
-    "areas": ("multichoice", False),
-    "event_date": ("date", False),  # the plan around the patient's event
-    "device_interest": ("choice", False),  # pen or RF texts and screening
-}
-# Options the code compares answers with.
-CODE_OPTIONS = {"device_interest": ("pen", "rf")}
-
-
-def _code_reads(questions: dict[str, Question]) -> Iterator[str]:
-    for question_id, (kind, required) in CODE_READS.items():
-        question = questions.get(question_id)
-        if question is None:
-            if required:
-                yield (
-                    f"the questionnaire has no question '{question_id}' ({kind}), "
-                    "which the app needs"
-                )
-            continue
-        if question.type != kind:
-            yield (
-                f"the question '{question_id}' must be a {kind} question "
-                f"(the app reads it as one), not {question.type}"
-            )
-        values = {o.value for o in question.options or []}
-        missing = [v for v in CODE_OPTIONS.get(question_id, ()) if v not in values]
-        if missing:
-            yield f"the question '{question_id}' needs the option(s) {', '.join(missing)}"
-
-
 def _cross_check(
     rules: PlanRules, q: Questionnaire, citations: Citations
 ) -> Iterator[tuple[tuple, str]]:
     questions = {question.id: question for step in q.steps for question in step.questions}
-    contract = list(_code_reads(questions))
-    if contract:
-        # Reported on the file as a whole: the questionnaire is what lacks them.
-        yield from (((), message) for message in contract)
-        return
     languages = set(rules.languages)
     if not set(q.languages) <= languages:
         missing = ", ".join(sorted(set(q.languages) - languages))
@@ -339,7 +301,8 @@ def _cross_check(
                 yield ("derived", name, "values"), f"no value for {', '.join(missing)}"
     known = {**questions, **{name: _derived_question(name) for name in rules.derived}}
 
-    concern_options = {o.value for o in (questions["concerns"].options or [])}
+    # The questionnaire loader makes sure there is such a question (contract.py).
+    concern_options = {o.value for o in getattr(questions.get(CONCERNS), "options", None) or []}
     for value in sorted(concern_options - rules.concerns.keys()):
         yield ("concerns",), f"no text for the concern '{value}'"
     for value in sorted(rules.concerns.keys() - concern_options):
