@@ -31,10 +31,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         templating,
         throttle,
     )
-    from .content import load_questionnaire
+    from .content import load_content
     from .flow import Flow
     from .patient import bp as patient_bp
-    from .plan import PlanEngine, Policy, load_rules
+    from .plan import PlanEngine, Policy
     from .staff import bp as staff_bp
 
     app = Flask(
@@ -56,14 +56,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # speaks the request's language.
     request_language.init_app(app)
 
-    # The content is validated once, here: a broken file stops the app.
-    questionnaire = load_questionnaire(app.config["CONTENT_DIR"])
-    rules = load_rules(questionnaire, app.config["CONTENT_DIR"])
+    # The content is validated once, here, as `flask content check` does: a
+    # broken file stops the app.
+    content = load_content(app.config["CONTENT_DIR"])
     policy = Policy.from_settings(app.config)
     # Patients are asked only about the treatments the clinic offers; the plan
     # engine keeps the whole questionnaire, for stored answers of every kind.
-    app.extensions["kiosk.flow"] = Flow(questionnaire.as_offered(policy.treatments))
-    app.extensions["kiosk.plan"] = PlanEngine(questionnaire, rules, policy)
+    app.extensions["kiosk.flow"] = Flow(content.questionnaire.as_offered(policy.treatments))
+    app.extensions["kiosk.plan"] = PlanEngine(content.questionnaire, content.rules, policy)
 
     app.register_blueprint(patient_bp)
     app.register_blueprint(staff_bp)

@@ -7,11 +7,9 @@ is for).
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import sys
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -212,7 +210,7 @@ def pdfs_retry() -> None:
         sys.exit(1)
 
 
-@click.group("content", help="Check the questionnaire content files.")
+@click.group("content", help="Check the content files.")
 def content_cli() -> None:
     pass
 
@@ -220,31 +218,36 @@ def content_cli() -> None:
 @content_cli.command("check")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True))
 def content_check(folder: str | None) -> None:
-    """Validate FOLDER/questionnaire.yaml, and plan.yaml with the sources its texts
-    cite where the folder has one (default: KIOSK_CONTENT_DIR or the built-in content)."""
-    from .content import ContentError, load_questionnaire
-    from .content.loader import DEFAULT_CONTENT_DIR
-    from .plan import load_rules
+    """Check every file the kiosk loads from the content FOLDER, as it loads
+    them at start-up: questionnaire.yaml, with the questions the code reads;
+    plan.yaml, against the questionnaire; sources.yaml, which its texts cite.
+
+    FOLDER defaults to the CONTENT_DIR setting, read as the app reads it
+    (instance/config.py, KIOSK_CONTENT_DIR), else the built-in content.
+    """
+    from flask import Config
+
+    from . import settings
+    from .content import ContentError, load_content
     from .plan.rules import PLAN_FILE
 
-    folder = folder or os.environ.get("KIOSK_CONTENT_DIR")
-    rules = None
+    if folder is None:
+        folder = settings.read(Config(settings.instance_path(None)))["CONTENT_DIR"]
     try:
-        questionnaire = load_questionnaire(folder)
-        if (Path(folder or DEFAULT_CONTENT_DIR) / PLAN_FILE).exists():
-            rules = load_rules(questionnaire, folder)
+        content = load_content(folder)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
         sys.exit(1)
+    questionnaire = content.questionnaire
     questions = sum(len(s.questions) for s in questionnaire.steps)
+    click.echo(f"Content folder: {content.folder}")
     click.echo(
         f"OK: {questionnaire.id} {questionnaire.version}: {len(questionnaire.steps)} steps, "
         f"{questions} questions, languages {', '.join(questionnaire.languages)}"
     )
-    if rules is not None:
-        click.echo(f"OK: {PLAN_FILE}: {len(rules.flags)} screening flags, every text sourced")
+    click.echo(f"OK: {PLAN_FILE}: {len(content.rules.flags)} screening flags, every text sourced")
 
 
 @click.command("serve", help="Run the kiosk with the production server (waitress).")

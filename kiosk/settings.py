@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Config, Flask
 
 from .content.loader import DEFAULT_CONTENT_DIR
 from .paths import PROJECT_DIR
@@ -95,19 +95,30 @@ def instance_path(config: dict[str, Any] | None) -> str:
 
 def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     private_folder(app.instance_path)
-    app.config.update(DEFAULTS)
-    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'kiosk.sqlite3'}"
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("KIOSK")
-    if os.environ.get("DATABASE_URL"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(os.environ["DATABASE_URL"])
-    app.config.update(overrides or {})
+    read(app.config, overrides)
     for name, largest in RETENTION_LIMITS.items():
         app.config[name] = _whole_number(name, app.config[name], largest)
     # WCAG 2.2 SC 2.2.1: at least 20 seconds to answer the idle warning.
     app.config["IDLE_WARNING_SECONDS"] = max(20, int(app.config["IDLE_WARNING_SECONDS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def read(config: Config, overrides: dict[str, Any] | None = None) -> Config:
+    """``config`` (rooted at the instance folder) filled from every source, in
+    order: defaults, ``config.py``, ``KIOSK_*``, ``DATABASE_URL``, ``overrides``.
+
+    Unchecked, and without touching the instance folder: commands that run
+    without the app (``content check``) read their settings with it too.
+    """
+    config.update(DEFAULTS)
+    config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(config.root_path) / 'kiosk.sqlite3'}"
+    config.from_pyfile("config.py", silent=True)
+    config.from_prefixed_env("KIOSK")
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(os.environ["DATABASE_URL"])
+    config.update(overrides or {})
+    return config
 
 
 # Retention settings and their largest values (a hundred years): larger ones

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import flask.cli
 import pytest
 from click.testing import CliRunner
 
+from kiosk import create_app
 from kiosk.cli import content_cli
 from kiosk.content import ContentError, Problem, load_questionnaire, parse_questionnaire
+from kiosk.content.loader import DEFAULT_CONTENT_DIR
 
 BAD = Path("bad.yaml")
 
@@ -525,11 +528,120 @@ def test_content_check_accepts_the_shipped_content():
     assert "microneedling_consultation" in result.output
 
 
+def content_copy(folder: Path, **changes: tuple[str, str]) -> Path:
+    """A copy of the shipped content files in ``folder``; ``changes`` maps a
+    file's stem to an (old, new) replacement, ``old`` occurring once."""
+    for path in DEFAULT_CONTENT_DIR.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if path.stem in changes:
+            old, new = changes[path.stem]
+            assert text.count(old) == 1, f"{old!r} must occur once in {path.name}"
+            text = text.replace(old, new)
+        (folder / path.name).write_text(text, encoding="utf-8")
+    return folder
+
+
 def test_content_check_accepts_a_good_folder(tmp_path):
-    (tmp_path / "questionnaire.yaml").write_text(MINIMAL, encoding="utf-8")
+    content_copy(tmp_path)
     result = CliRunner().invoke(content_cli, ["check", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("OK: mini 1: 2 steps, 6 questions, languages en, es")
+    assert result.output.splitlines() == [
+        f"Content folder: {tmp_path}",
+        "OK: microneedling_consultation 2026.11: 10 steps, 45 questions, languages en, es",
+        "OK: plan.yaml: 36 screening flags, every text sourced",
+    ]
+
+
+def test_content_check_refuses_a_folder_the_app_could_not_start_on(tmp_path):
+    # A questionnaire (and its sources) without a plan file: the app loads
+    # the plan file too, so it could not start.
+    content_copy(tmp_path)
+    (tmp_path / "plan.yaml").unlink()
+    result = CliRunner().invoke(content_cli, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'plan.yaml'}: file: cannot be read" in result.output
+    assert "OK" not in result.output
+
+
+def test_content_check_names_a_question_the_app_needs_that_is_missing(tmp_path):
+    content_copy(
+        tmp_path,
+        questionnaire=(
+            "      - id: concerns\n        type: multichoice\n",
+            "      - id: worries\n        type: multichoice\n",
+        ),
+    )
+    result = CliRunner().invoke(content_cli, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert (
+        f"{tmp_path / 'questionnaire.yaml'}:1: file: the questionnaire has no question "
+        "'concerns' (multichoice), which the app needs"
+    ) in result.output
+    assert "1 problem(s) found." in result.output
+
+
+def test_content_check_points_at_a_needed_question_given_another_type(tmp_path):
+    changed = (
+        "      - id: areas\n        type: multichoice\n",
+        "      - id: areas\n        type: choice\n",
+    )
+    content_copy(tmp_path, questionnaire=changed)
+    result = CliRunner().invoke(content_cli, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    text = (tmp_path / "questionnaire.yaml").read_text(encoding="utf-8")
+    line = (
+        text.splitlines().index(
+            "        type: choice", text.splitlines().index("      - id: areas")
+        )
+        + 1
+    )
+    assert (
+        f"{tmp_path / 'questionnaire.yaml'}:{line}: step 'concerns' > question 'areas' > type: "
+        "the question 'areas' must be a multichoice question (the app reads it as one), not choice"
+    ) in result.output
+
+
+def flask_command(*args: str, instance: Path):
+    """``flask --app kiosk ARGS`` as typed in a shell: Flask's own command line,
+    with the kiosk's plugin commands, on the instance folder ``instance``."""
+    return CliRunner().invoke(
+        flask.cli.cli,
+        ["--app", "kiosk", *args],
+        env={"KIOSK_INSTANCE_PATH": str(instance), "KIOSK_CONTENT_DIR": None},
+    )
+
+
+def test_content_check_reads_the_content_folder_the_app_is_configured_with(tmp_path):
+    # The clinic's instance/config.py points at its own content, whose plan
+    # file gives a flag a severity that does not exist: the check fails as the
+    # app would, naming the file, the line and the flag.
+    folder, instance = tmp_path / "content", tmp_path / "instance"
+    folder.mkdir()
+    instance.mkdir()
+    content_copy(
+        folder,
+        plan=(
+            "  - id: infection_in_area\n    severity: do_not_treat\n",
+            "  - id: infection_in_area\n    severity: urgent\n",
+        ),
+    )
+    (instance / "config.py").write_text(f"CONTENT_DIR = {str(folder)!r}\n", encoding="utf-8")
+
+    result = flask_command("content", "check", instance=instance)
+    assert result.exit_code == 1, result.output
+    plan = folder / "plan.yaml"
+    line = plan.read_text(encoding="utf-8").splitlines().index("    severity: urgent") + 1
+    message = (
+        f"{plan}:{line}: flag 'infection_in_area' > severity: "
+        "Input should be 'do_not_treat', 'review' or 'note'"
+    )
+    assert message in result.output
+    assert "1 problem(s) found." in result.output
+
+    # ... and the app itself refuses that folder with the same problem.
+    with pytest.raises(ContentError) as caught:
+        create_app({"INSTANCE_PATH": str(instance), "TESTING": True})
+    assert [str(p) for p in caught.value.problems] == [message]
 
 
 def test_content_check_reports_the_problem_and_fails(tmp_path):

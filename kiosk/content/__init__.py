@@ -1,9 +1,11 @@
 """The questionnaire content: data files, their schema and their loader."""
 
+from .folder import Content, load_content
 from .loader import ContentError, Problem, load_questionnaire, parse_questionnaire
 from .schema import EnableWhen, Option, Question, Questionnaire, Step, Topic
 
 __all__ = [
+    "Content",
     "ContentError",
     "EnableWhen",
     "Option",
@@ -12,6 +14,7 @@ __all__ = [
     "Questionnaire",
     "Step",
     "Topic",
+    "load_content",
     "load_questionnaire",
     "parse_questionnaire",
 ]

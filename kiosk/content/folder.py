@@ -1,0 +1,42 @@
+"""The content folder: every file the app loads from it, loaded and checked
+together, by the app at start-up and by ``flask --app kiosk content check``.
+
+- ``questionnaire.yaml``: the screens and questions (``loader.py``), with the
+  questions the code reads (``contract.py``);
+- ``plan.yaml``: screening flags and the summary's texts (``kiosk/plan/rules.py``),
+  checked against the questionnaire;
+- ``sources.yaml``: what the plan's texts may cite.
+
+(``glossary.yaml`` is the translators' word list; the app does not load it and
+``tests/test_translations.py`` checks the texts against it.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .loader import DEFAULT_CONTENT_DIR, load_questionnaire
+from .schema import Questionnaire
+
+if TYPE_CHECKING:
+    from ..plan.rules import PlanRules
+
+
+@dataclass(frozen=True)
+class Content:
+    folder: Path
+    questionnaire: Questionnaire
+    rules: PlanRules
+
+
+def load_content(content_dir: Path | str | None = None) -> Content:
+    """Every content file of ``content_dir`` (default: the shipped content),
+    checked; a ``ContentError`` lists every problem with file, line and item."""
+    # The plan package reads the content package: imported here, not at the top.
+    from ..plan.rules import load_rules
+
+    folder = Path(content_dir or DEFAULT_CONTENT_DIR)
+    questionnaire = load_questionnaire(folder)
+    return Content(folder, questionnaire, load_rules(questionnaire, folder))
