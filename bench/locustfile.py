@@ -1,9 +1,10 @@
 """Locust users for bench/load_bench.py: tablets walking the questionnaire, and a prober.
 
 A Tablet starts on Welcome, answers every screen as htmx does (HX-Request
-headers; the 303 after each POST is followed, so one "step" is what a patient
-waits for between pressing Continue and seeing the next screen), checks and
-sends its answers ("send" includes the Done screen), then starts again.
+headers; the next screen comes in the response to Continue, and the last one
+redirects to Check your answers, so one "step" is what a patient waits for
+between pressing Continue and seeing the next screen), checks and sends its
+answers ("send" includes the Done screen), then starts again.
 BENCH_THINK_SECONDS sets the pause on each screen (0: none). The Prober times
 a static file on the same server: the floor under every other figure.
 """
@@ -48,7 +49,9 @@ class Tablet(HttpUser):
             name="step",
         )
         for _ in range(20):
-            path = urlsplit(response.url).path
+            # The next screen comes in the response to Continue, which names its
+            # address (HX-Push-Url); Start and Check your answers redirect.
+            path = response.headers.get("HX-Push-Url") or urlsplit(response.url).path
             if not path.startswith("/step/"):
                 break
             step_id = path.removeprefix("/step/")
@@ -56,7 +59,7 @@ class Tablet(HttpUser):
             response = self.client.post(
                 path,
                 data={**PLAIN[step_id], "csrf_token": csrf_token(response.text)},
-                headers=htmx(response.url),
+                headers=htmx(self.host + path),
                 name="step",
             )
         if urlsplit(response.url).path != "/check":

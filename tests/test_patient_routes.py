@@ -292,9 +292,24 @@ def test_htmx_gets_fragments_and_history_restore_gets_the_page(patient):
     assert "HX-Request" in restore.headers["Vary"]
     assert STEP_CONTAINER in patient.last_html
 
+    # Continue under htmx: the next screen comes in the same response, with its
+    # own address for the address bar (one round trip, not a redirect and a GET).
     moved = patient.answer("concerns", {"concerns": ["acne_scars"], "areas": ["face"]}, htmx=True)
-    assert moved.status_code == 303
-    assert moved.headers["Location"] == "/step/skin_type"
+    assert moved.status_code == 200
+    assert moved.headers["HX-Push-Url"] == "/step/skin_type"
+    assert patient.last_html.lstrip().startswith("<title>How does your skin react to the sun?")
+    assert 'hx-post="/step/skin_type"' in patient.last_html
+    assert patient.get("/step/concerns").status_code == 200  # saved: Back shows it
+    assert 'value="acne_scars" checked' in patient.last_html
+
+    # From Check your answers, a change comes back to the check with a redirect
+    # (a whole page, not a screen of the step container).
+    patient.walk()
+    back = patient.answer(
+        "concerns", {"concerns": ["fine_lines"], "areas": ["face"]}, change=True, htmx=True
+    )
+    assert back.status_code == 303
+    assert back.headers["Location"] == "/check"
 
 
 def test_every_link_and_form_of_the_steps_swaps_into_the_step_container(patient):

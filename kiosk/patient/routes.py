@@ -226,21 +226,25 @@ def step(step_id: str):
         return redirect(resume_url(draft), 303)
 
     change = request.args.get("change") == "1"
-    questions = flow().enabled_questions(screen, draft.answers)
-
     if request.method == "POST":
+        questions = flow().enabled_questions(screen, draft.answers)
         form = step_form(questions, draft.language)
         if form.validate():
             draft.record(form.answers(), complete=True)
             draft.current_step = screen.id
-            # Where next, worked out before the commit expires the draft's
-            # attributes (reading them after it would load the draft again).
-            destination = (
-                resume_url(draft, change=True)
+            following = (
+                flow().first_incomplete(draft.answers, set(draft.asked))
                 if change
-                else step_url(flow().next_step(screen.id, draft.answers))
+                else flow().next_step(screen.id, draft.answers)
             )
+            destination = step_url(following, change)
             db.session.commit()
+            if following is not None and wants_fragment():
+                # htmx: the next screen comes in this response (one round trip
+                # per Continue) and the address bar shows its own address.
+                response = show_step(draft, following, change)
+                response.headers["HX-Push-Url"] = destination
+                return response
             return redirect(destination, 303)
         if not form.csrf_token.errors:
             # Keep every answer that was fine, so a reload loses nothing. A post
@@ -248,8 +252,14 @@ def step(step_id: str):
             # was sent, for the patient to press Continue again.
             draft.record(form.answers(), complete=False)
             db.session.commit()
-    else:
-        form = step_form(questions, draft.language, stored=draft.answers)
+        return render_step(draft, screen, form, questions, change)
+    return show_step(draft, screen, change)
+
+
+def show_step(draft: Draft, screen: Step, change: bool) -> Response:
+    """A screen as the patient left it: their stored answers filled in."""
+    questions = flow().enabled_questions(screen, draft.answers)
+    form = step_form(questions, draft.language, stored=draft.answers)
     return render_step(draft, screen, form, questions, change)
 
 
