@@ -14,28 +14,6 @@ from .patient_client import PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account
 
 
-@pytest.fixture
-def accounts(app):
-    return {
-        "sam": create_account(app, "sam", "staff", "Sam Carter"),
-        "ada": create_account(app, "ada", "admin", "Ada Okafor"),
-    }
-
-
-@pytest.fixture
-def staff(client, accounts):
-    member = StaffClient(client)
-    assert member.login("sam", accounts["sam"]).status_code == 302
-    return member
-
-
-@pytest.fixture
-def admin(app, accounts):
-    member = StaffClient(app.test_client())
-    assert member.login("ada", accounts["ada"]).status_code == 302
-    return member
-
-
 def audit_actions(app) -> list[tuple[str | None, str, str | None]]:
     with app.app_context():
         events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id)).all()
@@ -158,6 +136,41 @@ def test_passwords_are_stored_as_argon2_hashes(app, accounts):
         user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "sam"))
         assert user.password_hash.startswith("$argon2id$")
         assert accounts["sam"] not in user.password_hash
+
+
+def test_production_hashes_passwords_with_argon2s_recommended_parameters(tmp_path):
+    from argon2 import profiles
+
+    from kiosk import create_app
+
+    production = create_app({"INSTANCE_PATH": str(tmp_path / "production")})
+    hasher = production.extensions["kiosk.passwords"].hasher
+    assert not production.config["TESTING"]
+    assert hasher.time_cost == profiles.RFC_9106_LOW_MEMORY.time_cost == 3
+    assert hasher.memory_cost == profiles.RFC_9106_LOW_MEMORY.memory_cost == 64 * 1024
+    assert hasher.parallelism == profiles.RFC_9106_LOW_MEMORY.parallelism
+    assert hasher.hash("x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_tests_hash_cheaply_and_production_rehashes_a_cheap_hash_on_sign_in(app, tmp_path):
+    from kiosk import create_app
+
+    assert app.extensions["kiosk.passwords"].hasher.memory_cost == 8
+    password = create_account(app, "sam")
+    with app.app_context():
+        cheap = db.session.scalar(db.select(StaffUser.password_hash))
+    assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    production = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path / "production"),
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        }
+    )
+    assert StaffClient(production.test_client()).login("sam", password).status_code == 302
+    with production.app_context():
+        assert db.session.scalar(db.select(StaffUser.password_hash)).startswith(
+            "$argon2id$v=19$m=65536,t=3,p=4$"
+        )
 
 
 def test_ensure_admin_creates_one_admin_on_an_empty_database_only(app):
