@@ -415,3 +415,51 @@ def test_staff_see_the_earliest_first_session_as_the_patient_was_told(
         text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "EARLIEST FIRST SESSION" in text  # key-fact labels are set in capitals
     assert " ".join(says.split()) in text
+
+
+# Each change is committed by the view or command that owns it -------------------------
+
+
+def test_an_audit_entry_alone_is_not_saved(app):
+    from kiosk import audit
+
+    with app.app_context():
+        audit.record("backup", detail="made in a transaction that is then abandoned")
+        db.session.rollback()
+        assert db.session.scalars(db.select(AuditEvent)).all() == []
+
+
+def saved_state(app, consultation_id: str) -> dict:
+    with app.app_context():
+        stored = db.session.get(Consultation, consultation_id)
+        sam = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "sam"))
+        return {
+            "status": stored.status,
+            "notes": [note.text for note in stored.notes],
+            "last_login_at": sam.last_login_at,
+            "password_hash": sam.password_hash,
+        }
+
+
+def test_changes_are_saved_even_when_no_audit_entry_follows_them(app, staff, password, monkeypatch):
+    """With the audit log silenced, every change is still saved: its owner
+    commits it, not the audit call that happens to come last."""
+    from kiosk import audit
+
+    record = add_consultation(app, "pregnant")
+    url = f"/staff/c/{record.id}"
+    staff.get(url)  # the page whose CSRF token the forms below carry
+    monkeypatch.setattr(audit, "record", lambda *args, **kwargs: None)
+    before = saved_state(app, record.id)
+
+    staff.post(f"{url}/review", token_from=url)
+    assert saved_state(app, record.id)["status"] == "in_review"
+    staff.post(f"{url}/notes", {"text": "Saved without an audit entry"}, token_from=url)
+    assert saved_state(app, record.id)["notes"] == ["Saved without an audit entry"]
+    staff.post(f"{url}/reviewed", token_from=url)
+    assert saved_state(app, record.id)["status"] == "reviewed"
+
+    assert StaffClient(app.test_client()).login("sam", password).status_code == 302
+    assert saved_state(app, record.id)["last_login_at"] != before["last_login_at"]
+    assert app.test_cli_runner().invoke(args=["staff", "reset", "sam"]).exit_code == 0
+    assert saved_state(app, record.id)["password_hash"] != before["password_hash"]

@@ -64,6 +64,7 @@ def guard():
     )
     if ended:
         audit.record("timeout" if ended == "idle" else "session_lifetime", user=user)
+        db.session.commit()
         if ended == "idle":
             flash(_("You were signed out after a period of inactivity."))
         else:
@@ -98,11 +99,13 @@ def login():
         if user is None:
             g.sign_in_failed = True  # counts against this account and address
             audit.record("login_failed", username=form.username.data.strip()[:60])
+            db.session.commit()
             form.password.errors.append(_("Incorrect username or password"))
         else:
             start_session(user)
             user.last_login_at = utcnow()
             audit.record("login", user=user)
+            db.session.commit()
             next_page = local_path(request.args.get("next"), under="/staff/")
             return redirect(next_page or url_for("staff.queue"))
     status = 200 if request.method == "GET" or not form.errors else 422
@@ -117,6 +120,7 @@ def sign_in_refused(error: RateLimitExceeded):
     form.validate()
     username = (form.username.data or "").strip()[:60]
     audit.record("login_throttled", username=username or None)
+    db.session.commit()
     form.username.errors, form.password.errors = (
         [],
         [
@@ -133,7 +137,7 @@ def sign_in_refused(error: RateLimitExceeded):
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        audit.record("logout", commit=False)
+        audit.record("logout")
         end_session()
         db.session.commit()
     return redirect(url_for("staff.login"))
@@ -227,6 +231,7 @@ def _consultation(consultation_id: str) -> Consultation:
 def consultation(consultation_id: str):
     record = _consultation(consultation_id)
     audit.record("view", consultation_ref=record.reference)
+    db.session.commit()
     return _render_consultation(record, NoteForm())
 
 
@@ -259,6 +264,7 @@ def start_review(consultation_id: str):
     if EmptyForm().validate_on_submit() and record.status == "new":
         record.status = "in_review"
         audit.record("start_review", consultation_ref=record.reference)
+        db.session.commit()
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
 
 
@@ -269,7 +275,7 @@ def mark_reviewed(consultation_id: str):
         record.status = "reviewed"
         record.reviewed_by = current_user._get_current_object()
         record.reviewed_at = utcnow()
-        audit.record("mark_reviewed", consultation_ref=record.reference, commit=False)
+        audit.record("mark_reviewed", consultation_ref=record.reference)
         # The patient's copy is rendered again, now with the reviewer's name.
         summaries.mark_pending(record)
         db.session.commit()
@@ -297,6 +303,7 @@ def add_note(consultation_id: str):
         )
     )
     audit.record("note", consultation_ref=record.reference, detail=f"{len(form.text.data)} chars")
+    db.session.commit()
     return redirect(url_for("staff.consultation", consultation_id=record.id) + "#notes", 303)
 
 
@@ -306,6 +313,7 @@ def regenerate(consultation_id: str):
     if EmptyForm().validate_on_submit():
         summaries.mark_pending(record)
         audit.record("regenerate", consultation_ref=record.reference, detail="queued")
+        db.session.commit()
         jobs.enqueue_render(record.id)
         flash(_("The PDFs are being prepared again."))
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
@@ -323,6 +331,7 @@ def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool,
         flash(_missing_file_message(copy))
         return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
     audit.record(action, consultation_ref=record.reference)
+    db.session.commit()
     return send_file(
         path,
         mimetype="application/pdf",
@@ -383,6 +392,7 @@ def consultation_fhir(consultation_id: str):
         amended=bool(record.notes) or record.status == "reviewed",
     )
     audit.record("export_fhir", consultation_ref=record.reference)
+    db.session.commit()
     return _json(resource, f"questionnaire-response-{record.reference}.json")
 
 
@@ -412,7 +422,7 @@ def delete(consultation_id: str):
         paths = [summaries.pdf_path(s) for s in record.summaries]
         reference = record.reference
         db.session.delete(record)
-        audit.record("delete", consultation_ref=reference, commit=False)
+        audit.record("delete", consultation_ref=reference)
         db.session.commit()
         for path in paths:
             if path is not None:
