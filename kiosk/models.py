@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+from .vocabulary import ConsultationStatus
 
 
 def utcnow() -> dt.datetime:
@@ -72,8 +74,19 @@ class Consultation(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     first_name: Mapped[str] = mapped_column(String(60))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # new -> in_review -> reviewed
-    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    # new -> in_review -> reviewed, stored as those strings
+    status: Mapped[ConsultationStatus] = mapped_column(
+        Enum(
+            ConsultationStatus,
+            native_enum=False,
+            create_constraint=False,
+            length=20,
+            values_callable=lambda statuses: [s.value for s in statuses],
+            validate_strings=True,
+        ),
+        default=ConsultationStatus.NEW,
+        index=True,
+    )
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -10,6 +10,7 @@ from .flow import Flow
 from .models import Consultation, Draft
 from .reference import new_reference
 from .summaries import mark_pending
+from .vocabulary import ConsultationStatus
 
 
 def unused_reference() -> str:
@@ -34,7 +35,7 @@ def submit_draft(draft: Draft, flow: Flow) -> Consultation:
         language=draft.language,
         first_name=str(answers.get(FIRST_NAME, ""))[:60],
         answers=answers,
-        status="new",
+        status=ConsultationStatus.NEW,
     )
     db.session.add(consultation)
     mark_pending(consultation)

@@ -208,7 +208,7 @@ def test_queue_lists_todays_consultations_newest_first_with_flags(app, staff):
     staff.get("/staff/")
     html = staff.html
     assert html.index(newer.reference) < html.index(older.reference)
-    assert "Do not treat: 1" in html
+    assert "Do not treat today: 1" in html
     assert "No flags" in html
     assert 'hx-trigger="every 2s"' in html  # its PDFs are still being prepared
     assert 'hx-include="#queue-filter"' in html
@@ -463,3 +463,56 @@ def test_changes_are_saved_even_when_no_audit_entry_follows_them(app, staff, pas
     assert saved_state(app, record.id)["last_login_at"] != before["last_login_at"]
     assert app.test_cli_runner().invoke(args=["staff", "reset", "sam"]).exit_code == 0
     assert saved_state(app, record.id)["password_hash"] != before["password_hash"]
+
+
+# One word for each severity and status ---------------------------------------------
+
+
+def test_every_severity_and_status_has_one_label_in_each_language():
+    from kiosk.i18n import language
+    from kiosk.plan.model import SEVERITIES
+    from kiosk.vocabulary import (
+        SEVERITY_LABELS,
+        STATUS_LABELS,
+        ConsultationStatus,
+        severity_label,
+    )
+
+    assert tuple(SEVERITY_LABELS) == SEVERITIES
+    assert set(STATUS_LABELS) == set(ConsultationStatus)
+    assert [severity_label(s) for s in SEVERITIES] == [
+        "Do not treat today",
+        "Clinician review",
+        "Note",
+    ]
+    assert [s.label for s in ConsultationStatus] == ["New", "In review", "Reviewed"]
+    with language("es"):
+        assert [severity_label(s) for s in SEVERITIES] == [
+            "No tratar hoy",
+            "Revisión clínica",
+            "Nota",
+        ]
+        assert [s.label for s in ConsultationStatus] == ["Nueva", "En revisión", "Revisada"]
+    assert [s.value for s in ConsultationStatus] == ["new", "in_review", "reviewed"]
+
+
+def test_a_severity_reads_the_same_in_the_queue_on_the_page_and_in_the_staff_copy(app, staff):
+    from pypdf import PdfReader
+
+    from kiosk import summaries
+
+    record = add_consultation(app, "pregnant", nsaids=True)  # do not treat, and a review
+    staff.get("/staff/")
+    row = staff.html[staff.html.index(record.reference) :]
+    assert "Do not treat today: 1" in row
+    assert "Clinician review: 1" in row
+    staff.get(f"/staff/c/{record.id}")
+    flags = staff.html[staff.html.index('id="flags-title"') : staff.html.index('id="dates-title"')]
+    assert "Do not treat today (1)" in flags
+    assert "Clinician review (1)" in flags
+    with app.app_context():
+        [_, staff_copy] = summaries.generate(db.session.get(Consultation, record.id))
+        reader = PdfReader(summaries.pdf_path(staff_copy))
+        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Do not treat today (1)" in text
+    assert "Clinician review (1)" in text

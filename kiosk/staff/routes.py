@@ -37,9 +37,11 @@ from ..extensions import db, htmx
 from ..forms import EmptyForm
 from ..i18n import gettext as _
 from ..models import AuditEvent, Consultation, Note, utcnow
+from ..plan.model import SEVERITIES
 from ..redirects import local_path
 from ..reference import normalise
 from ..throttle import retry_minutes, throttled
+from ..vocabulary import ConsultationStatus, FlagCount, flag_groups
 from . import bp
 from .forms import AuditFilter, LoginForm, NoteForm, QueueFilter
 
@@ -181,7 +183,7 @@ def _row(consultation: Consultation) -> dict:
     return {
         "consultation": consultation,
         "submitted": summaries.local_time(consultation.submitted_at),
-        "flags": {s: len(plan.flags_of(s)) for s in ("do_not_treat", "review", "note")},
+        "flags": tuple(FlagCount(s, len(plan.flags_of(s))) for s in SEVERITIES),
         "pdfs": _pdf_states(consultation),
     }
 
@@ -252,6 +254,7 @@ def _render_consultation(record: Consultation, note_form: NoteForm, status: int 
         kept_until=summaries.local_time(retention.deletion_time(record.submitted_at)),
         groups=answer_lines(flow, record.answers, language),
         first_session=first_session(plan.schedule),
+        flag_groups=flag_groups(plan.flags),
         note_form=note_form,
         local_time=summaries.local_time,
         **_pdf_context(record),
@@ -261,8 +264,8 @@ def _render_consultation(record: Consultation, note_form: NoteForm, status: int 
 @bp.route("/c/<consultation_id>/review", methods=["POST"])
 def start_review(consultation_id: str):
     record = _consultation(consultation_id)
-    if EmptyForm().validate_on_submit() and record.status == "new":
-        record.status = "in_review"
+    if EmptyForm().validate_on_submit() and record.status.can_start_review:
+        record.status = ConsultationStatus.IN_REVIEW
         audit.record("start_review", consultation_ref=record.reference)
         db.session.commit()
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
@@ -272,7 +275,7 @@ def start_review(consultation_id: str):
 def mark_reviewed(consultation_id: str):
     record = _consultation(consultation_id)
     if EmptyForm().validate_on_submit():
-        record.status = "reviewed"
+        record.status = ConsultationStatus.REVIEWED
         record.reviewed_by = current_user._get_current_object()
         record.reviewed_at = utcnow()
         audit.record("mark_reviewed", consultation_ref=record.reference)
@@ -389,7 +392,7 @@ def consultation_fhir(consultation_id: str):
         answers=record.answers,
         language=record.language,
         authored=record.submitted_at,
-        amended=bool(record.notes) or record.status == "reviewed",
+        amended=bool(record.notes) or record.status == ConsultationStatus.REVIEWED,
     )
     audit.record("export_fhir", consultation_ref=record.reference)
     db.session.commit()
