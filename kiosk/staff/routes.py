@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from flask import (
@@ -20,10 +19,9 @@ from flask import (
 from flask_htmx import make_response as htmx_response
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
-from sqlalchemy import or_
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit, fhir, jobs, retention, summaries
+from .. import audit, fhir, review, summaries
 from ..auth import (
     admin_required,
     authenticate,
@@ -32,16 +30,12 @@ from ..auth import (
     session_expired,
     start_session,
 )
-from ..display import answer_lines, first_session
 from ..extensions import db, htmx
 from ..forms import EmptyForm
 from ..i18n import gettext as _
-from ..models import AuditEvent, Consultation, Note, utcnow
-from ..plan.model import SEVERITIES
+from ..models import Consultation, utcnow
 from ..redirects import local_path
-from ..reference import normalise
 from ..throttle import retry_minutes, throttled
-from ..vocabulary import ConsultationStatus, FlagCount, flag_groups
 from . import bp
 from .forms import AuditFilter, LoginForm, NoteForm, QueueFilter
 
@@ -148,64 +142,17 @@ def logout():
 # The queue -----------------------------------------------------------------
 
 
-def _local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time.min).astimezone().astimezone(dt.UTC)
-    return start.replace(tzinfo=None), (start + dt.timedelta(days=1)).replace(tzinfo=None)
-
-
-def _queue(form: QueueFilter) -> list[Consultation]:
-    today = dt.date.today()
-    first = form.date_from.data or today
-    last = form.date_to.data or max(first, today if not form.date_from.data else first)
-    query = db.select(Consultation).where(
-        Consultation.submitted_at >= _local_day_bounds(first)[0],
-        Consultation.submitted_at < _local_day_bounds(last)[1],
-    )
-    if form.status.data:
-        query = query.where(Consultation.status == form.status.data)
-    if form.q.data:
-        text = form.q.data.strip()
-        query = query.where(
-            or_(
-                Consultation.reference == normalise(text),
-                Consultation.first_name.ilike(f"%{text}%"),
-            )
-        )
-    return list(db.session.scalars(query.order_by(Consultation.submitted_at.desc())))
-
-
-def _row(consultation: Consultation) -> dict:
-    plan = current_app.extensions["kiosk.plan"].build(
-        consultation.answers,
-        language=current_app.config["CLINIC_LANGUAGE"],
-        today=summaries.local_time(consultation.submitted_at).date(),
-    )
-    return {
-        "consultation": consultation,
-        "submitted": summaries.local_time(consultation.submitted_at),
-        "flags": tuple(FlagCount(s, len(plan.flags_of(s))) for s in SEVERITIES),
-        "pdfs": _pdf_states(consultation),
-    }
-
-
-def _pdf_states(consultation: Consultation) -> dict[str, str]:
-    """Each copy's state: pending, ready, failed, or file_missing when a ready
-    row's file is gone (a backup restored without it, a file removed by hand)."""
-    states = {}
-    for summary in consultation.summaries:
-        path = summaries.pdf_path(summary)
-        missing = summary.status == "ready" and (path is None or not path.exists())
-        states[summary.copy] = "file_missing" if missing else summary.status
-    return states
-
-
 def _queue_context():
     form = QueueFilter(request.form if request.method == "POST" else None)
     form.validate()
-    rows = [_row(c) for c in _queue(form)]
+    rows = review.queue(
+        text=form.q.data,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        status=form.status.data,
+    )
     # The rows refresh faster while a PDF is being prepared.
-    preparing = any("pending" in row["pdfs"].values() for row in rows)
-    return {"filter": form, "rows": rows, "preparing": preparing}
+    return {"filter": form, "rows": rows, "preparing": any(row.preparing for row in rows)}
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -238,23 +185,10 @@ def consultation(consultation_id: str):
 
 
 def _render_consultation(record: Consultation, note_form: NoteForm, status: int = 200):
-    language = current_app.config["CLINIC_LANGUAGE"]
-    flow = current_app.extensions["kiosk.flow"]
-    plan = current_app.extensions["kiosk.plan"].build(
-        record.answers,
-        language=language,
-        today=summaries.local_time(record.submitted_at).date(),
-    )
     return render_template(
         "staff/consultation.html",
         record=record,
-        plan=plan,
-        submitted=summaries.local_time(record.submitted_at),
-        reviewed=summaries.local_time(record.reviewed_at) if record.reviewed_at else None,
-        kept_until=summaries.local_time(retention.deletion_time(record.submitted_at)),
-        groups=answer_lines(flow, record.answers, language),
-        first_session=first_session(plan.schedule),
-        flag_groups=flag_groups(plan.flags),
+        **review.consultation_page(record).context(),
         note_form=note_form,
         local_time=summaries.local_time,
         **_pdf_context(record),
@@ -264,10 +198,8 @@ def _render_consultation(record: Consultation, note_form: NoteForm, status: int 
 @bp.route("/c/<consultation_id>/review", methods=["POST"])
 def start_review(consultation_id: str):
     record = _consultation(consultation_id)
-    if EmptyForm().validate_on_submit() and record.status.can_start_review:
-        record.status = ConsultationStatus.IN_REVIEW
-        audit.record("start_review", consultation_ref=record.reference)
-        db.session.commit()
+    if EmptyForm().validate_on_submit():
+        review.start_review(record)
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
 
 
@@ -275,14 +207,7 @@ def start_review(consultation_id: str):
 def mark_reviewed(consultation_id: str):
     record = _consultation(consultation_id)
     if EmptyForm().validate_on_submit():
-        record.status = ConsultationStatus.REVIEWED
-        record.reviewed_by = current_user._get_current_object()
-        record.reviewed_at = utcnow()
-        audit.record("mark_reviewed", consultation_ref=record.reference)
-        # The patient's copy is rendered again, now with the reviewer's name.
-        summaries.mark_pending(record)
-        db.session.commit()
-        jobs.enqueue_render(record.id)
+        review.mark_reviewed(record, current_user._get_current_object())
         flash(
             _(
                 "Marked as reviewed. The patient's copy is being prepared again, "
@@ -298,15 +223,7 @@ def add_note(consultation_id: str):
     form = NoteForm()
     if not form.validate_on_submit():
         return _render_consultation(record, form, 422)
-    db.session.add(
-        Note(
-            consultation=record,
-            author=current_user._get_current_object(),
-            text=form.text.data.strip(),
-        )
-    )
-    audit.record("note", consultation_ref=record.reference, detail=f"{len(form.text.data)} chars")
-    db.session.commit()
+    review.add_note(record, current_user._get_current_object(), form.text.data)
     return redirect(url_for("staff.consultation", consultation_id=record.id) + "#notes", 303)
 
 
@@ -314,10 +231,7 @@ def add_note(consultation_id: str):
 def regenerate(consultation_id: str):
     record = _consultation(consultation_id)
     if EmptyForm().validate_on_submit():
-        summaries.mark_pending(record)
-        audit.record("regenerate", consultation_ref=record.reference, detail="queued")
-        db.session.commit()
-        jobs.enqueue_render(record.id)
+        review.regenerate(record)
         flash(_("The PDFs are being prepared again."))
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
 
@@ -360,7 +274,7 @@ def _pdf_not_ready(record: Consultation, copy: str):
 
 
 def _pdf_context(record: Consultation) -> dict:
-    return {"pdfs": _pdf_states(record), "action_form": EmptyForm()}
+    return {"pdfs": review.pdf_states(record), "action_form": EmptyForm()}
 
 
 @bp.route("/c/<consultation_id>/pdfs")
@@ -392,7 +306,7 @@ def consultation_fhir(consultation_id: str):
         answers=record.answers,
         language=record.language,
         authored=record.submitted_at,
-        amended=bool(record.notes) or record.status == ConsultationStatus.REVIEWED,
+        amended=review.amended(record),
     )
     audit.record("export_fhir", consultation_ref=record.reference)
     db.session.commit()
@@ -422,14 +336,8 @@ def delete(consultation_id: str):
     record = _consultation(consultation_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        paths = [summaries.pdf_path(s) for s in record.summaries]
         reference = record.reference
-        db.session.delete(record)
-        audit.record("delete", consultation_ref=reference)
-        db.session.commit()
-        for path in paths:
-            if path is not None:
-                path.unlink(missing_ok=True)
+        review.delete(record)
         flash(_("Consultation %(reference)s and its PDFs were deleted.", reference=reference))
         return redirect(url_for("staff.queue"), 303)
     return render_template("staff/delete.html", record=record, form=form)
@@ -448,22 +356,14 @@ def audit_log():
     ]
     form.validate()
     # A filter the form refused (an unknown action, a malformed date) filters nothing.
-    username, action, reference, first, last = (
-        None if field.errors else field.data
-        for field in (form.username, form.action, form.reference, form.date_from, form.date_to)
+    accepted = {field.name: None if field.errors else field.data for field in form}
+    events = review.audit_entries(
+        username=accepted["username"],
+        action=accepted["action"],
+        reference=accepted["reference"],
+        date_from=accepted["date_from"],
+        date_to=accepted["date_to"],
     )
-    query = db.select(AuditEvent)
-    if username:
-        query = query.where(AuditEvent.username == username.strip())
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if reference:
-        query = query.where(AuditEvent.consultation_ref == normalise(reference))
-    if first:
-        query = query.where(AuditEvent.at >= _local_day_bounds(first)[0])
-    if last:
-        query = query.where(AuditEvent.at < _local_day_bounds(last)[1])
-    events = db.session.scalars(query.order_by(AuditEvent.at.desc()).limit(500)).all()
     return render_template(
         "staff/audit.html",
         filter=form,
