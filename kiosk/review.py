@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_
+from sqlalchemy.orm import defer, selectinload
 
 from . import audit, jobs, retention, summaries
 from .display import AnswerGroup, answer_lines, first_session
@@ -94,16 +95,25 @@ def queue(
                 Consultation.first_name.ilike(f"%{text}%"),
             )
         )
+    query = query.options(
+        # Each row shows its PDFs' states; its answers are read only where its
+        # flags are not known.
+        selectinload(Consultation.summaries),
+        defer(Consultation.answers),
+    )
     consultations = db.session.scalars(query.order_by(Consultation.submitted_at.desc()))
     return [_row(consultation) for consultation in consultations]
 
 
 def _row(consultation: Consultation) -> QueueRow:
-    plan = _staff_plan(consultation)
+    counts = consultation.flag_counts
+    if counts is None:  # not known (see keep_flags): the plan says
+        plan = _staff_plan(consultation)
+        counts = {severity: len(plan.flags_of(severity)) for severity in SEVERITIES}
     return QueueRow(
         consultation=consultation,
         submitted=summaries.local_time(consultation.submitted_at),
-        flags=tuple(FlagCount(s, len(plan.flags_of(s))) for s in SEVERITIES),
+        flags=tuple(FlagCount(severity, count) for severity, count in counts.items()),
         pdfs=pdf_states(consultation),
     )
 
@@ -154,6 +164,14 @@ def consultation_page(consultation: Consultation) -> ConsultationPage:
     )
 
 
+def keep_flags(consultation: Consultation) -> None:
+    """Keep with the consultation how many flags of each severity its plan
+    raises, for the queue: when it is sent, and whenever its PDFs are made again
+    (so that the queue agrees with the staff copy after a change of content or
+    policy). The caller commits."""
+    consultation.keep_flags(flag.severity for flag in _staff_plan(consultation).flags)
+
+
 def _staff_plan(consultation: Consultation) -> Plan:
     return current_app.extensions["kiosk.plan"].build(
         consultation.answers,
@@ -186,6 +204,7 @@ def mark_reviewed(consultation: Consultation, reviewer: StaffUser) -> None:
     consultation.reviewed_by = reviewer
     consultation.reviewed_at = utcnow()
     audit.record("mark_reviewed", consultation_ref=consultation.reference)
+    keep_flags(consultation)
     summaries.mark_pending(consultation)
     db.session.commit()
     jobs.enqueue_render(consultation.id)
@@ -201,6 +220,7 @@ def add_note(consultation: Consultation, author: StaffUser, text: str) -> Note:
 
 def regenerate(consultation: Consultation) -> None:
     """Both PDFs rendered again by the worker."""
+    keep_flags(consultation)
     summaries.mark_pending(consultation)
     audit.record("regenerate", consultation_ref=consultation.reference, detail="queued")
     db.session.commit()

@@ -80,3 +80,138 @@ def test_a_review_starts_once_and_each_change_is_saved_with_its_entry(app):
             ("note", record.reference),
             ("mark_reviewed", record.reference),
         ]
+
+
+# Flags kept with each consultation ----------------------------------------------------
+
+
+def kept_flags(app, consultation_id: str) -> tuple[dict | None, str | None]:
+    with app.app_context():
+        consultation = db.session.get(Consultation, consultation_id)
+        return consultation.flag_counts, consultation.highest_severity
+
+
+def test_sending_keeps_how_many_flags_of_each_severity_fired(app):
+    both = add_consultation(app, "pregnant", nsaids=True)
+    none = add_consultation(app, "fine-lines-no-flags")
+    assert kept_flags(app, both.id) == (
+        {"do_not_treat": 1, "review": 1, "note": 0},
+        "do_not_treat",
+    )
+    assert kept_flags(app, none.id) == ({"do_not_treat": 0, "review": 0, "note": 0}, None)
+
+
+class CountingEngine:
+    """The app's plan engine, counting the plans it builds."""
+
+    def __init__(self, real):
+        self.real, self.built = real, 0
+
+    def build(self, *args, **kwargs):
+        self.built += 1
+        return self.real.build(*args, **kwargs)
+
+
+def test_the_queue_shows_the_kept_flags_without_running_the_plan(app, staff, monkeypatch):
+    for example in ("pregnant", "isotretinoin-2-months-ago", "fine-lines-no-flags"):
+        add_consultation(app, example)
+    engine = CountingEngine(app.extensions["kiosk.plan"])
+    monkeypatch.setitem(app.extensions, "kiosk.plan", engine)
+    response = staff.client.post("/staff/queue/rows")
+    html = response.get_data(as_text=True)
+    assert html.count("<tr>") == 3
+    assert "Do not treat today: 1" in html  # pregnant
+    assert "Clinician review: 3" in html  # isotretinoin, active acne, cold sores
+    assert "No flags" in html
+    assert engine.built == 0
+
+
+def test_flags_not_known_are_counted_from_the_plan_and_kept_again_with_new_pdfs(app, staff):
+    record = add_consultation(app, "pregnant")
+    with app.app_context():
+        consultation = db.session.get(Consultation, record.id)
+        consultation.flags_do_not_treat = consultation.highest_severity = None
+        db.session.commit()
+    staff.client.post("/staff/queue/rows")
+    staff.post("/staff/queue/rows")
+    assert "Do not treat today: 1" in staff.html
+    assert kept_flags(app, record.id)[0] is None  # reading the queue changes nothing
+    url = f"/staff/c/{record.id}"
+    staff.post(f"{url}/regenerate", token_from=url)
+    assert kept_flags(app, record.id) == (
+        {"do_not_treat": 1, "review": 0, "note": 0},
+        "do_not_treat",
+    )
+
+
+BEFORE_FLAG_COUNTS = "557b686a1bac"
+
+
+def test_the_migration_counts_the_flags_of_consultations_already_stored(app, monkeypatch):
+    import flask_migrate
+    import sqlalchemy as sa
+
+    from .staff_helpers import example_answers
+
+    with app.app_context():
+        flask_migrate.downgrade(revision=BEFORE_FLAG_COUNTS)
+        consultations = sa.table(
+            "consultations",
+            *(
+                sa.column(name)
+                for name in (
+                    "id",
+                    "reference",
+                    "questionnaire_id",
+                    "questionnaire_version",
+                    "language",
+                    "first_name",
+                    "status",
+                    "submitted_at",
+                )
+            ),
+            sa.column("answers", sa.JSON),
+        )
+        sent = utcnow() - dt.timedelta(days=3)
+        stored = {
+            "AAA-AAA": example_answers("pregnant") | {"nsaids": True},
+            "BBB-BBB": example_answers("fine-lines-no-flags"),
+            "CCC-CCC": example_answers("isotretinoin-2-months-ago") | {"first_name": "Broken"},
+        }
+        with db.engine.begin() as connection:
+            connection.execute(
+                consultations.insert(),
+                [
+                    {
+                        "id": reference.replace("-", "").lower() * 4,
+                        "reference": reference,
+                        "questionnaire_id": "microneedling",
+                        "questionnaire_version": "1",
+                        "language": "en",
+                        "first_name": answers["first_name"],
+                        "status": "new",
+                        "submitted_at": sent,
+                        "answers": answers,
+                    }
+                    for reference, answers in stored.items()
+                ],
+            )
+        engine = app.extensions["kiosk.plan"]
+        real_build = engine.build
+
+        def build(answers, **kwargs):
+            if answers.get("first_name") == "Broken":
+                raise ValueError("a plan that cannot be made")
+            return real_build(answers, **kwargs)
+
+        monkeypatch.setattr(engine, "build", build)
+        flask_migrate.upgrade()
+        counts = {
+            c.reference: (c.flag_counts, c.highest_severity)
+            for c in db.session.scalars(db.select(Consultation))
+        }
+    assert counts == {
+        "AAA-AAA": ({"do_not_treat": 1, "review": 1, "note": 0}, "do_not_treat"),
+        "BBB-BBB": ({"do_not_treat": 0, "review": 0, "note": 0}, None),
+        "CCC-CCC": (None, None),  # not known: the queue runs its plan
+    }
