@@ -41,9 +41,11 @@ def record(
     detail: str | None = None,
     user: StaffUser | None = None,
     username: str | None = None,
-    commit: bool = True,
 ) -> AuditEvent:
-    """Add one entry; by default on behalf of the signed-in staff member."""
+    """Add one entry to the session, by default on behalf of the signed-in staff
+    member. It is saved with the change it records: whoever owns that change (a
+    view, a service, a command) commits, so that the entry and the change are
+    saved together or not at all."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if user is None and has_request_context() and current_user.is_authenticated:
@@ -57,6 +59,4 @@ def record(
         ip=request.remote_addr if has_request_context() else None,
     )
     db.session.add(event)
-    if commit:
-        db.session.commit()
     return event

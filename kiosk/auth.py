@@ -13,7 +13,7 @@ import datetime as dt
 import secrets
 from functools import wraps
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, session
 from flask_login import LoginManager, current_user, login_user, logout_user
@@ -29,31 +29,47 @@ login_manager.login_message = lazy_gettext("Please sign in to see this page.")
 # in the request's language.
 login_manager.localize_callback = str
 login_manager.session_protection = "strong"
-_hasher = PasswordHasher()
+
+
+class Passwords:
+    """The app's Argon2 hasher, and a real hash to compare against when the
+    username is unknown, so that a failed sign-in takes as long whether or not
+    the account exists.
+
+    Argon2's recommended parameters (RFC 9106, low memory: 64 MiB, 3 passes)
+    everywhere but under ``TESTING``, where the cheapest ones let a test sign
+    in without spending a tenth of a second per hash.
+    """
+
+    def __init__(self, testing: bool = False):
+        self.hasher = (
+            PasswordHasher.from_parameters(profiles.CHEAPEST) if testing else PasswordHasher()
+        )
+        self.dummy_hash = self.hasher.hash(secrets.token_urlsafe(12))
+
+
+def _passwords() -> Passwords:
+    return current_app.extensions["kiosk.passwords"]
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _passwords().hasher.hash(password)
 
 
 def check_password(user: StaffUser, password: str) -> bool:
+    hasher = _passwords().hasher
     try:
-        _hasher.verify(user.password_hash, password)
+        hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return True
 
 
 def new_password() -> str:
     """A random password to hand over once (about 96 bits)."""
     return secrets.token_urlsafe(12)
-
-
-# A real hash to compare against when the username is unknown, so that a
-# failed sign-in takes as long whether or not the account exists.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(12))
 
 
 def authenticate(username: str, password: str) -> StaffUser | None:
@@ -64,8 +80,9 @@ def authenticate(username: str, password: str) -> StaffUser | None:
     """
     user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
     if user is None:
+        passwords = _passwords()
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            passwords.hasher.verify(passwords.dummy_hash, password)
         return None
     if not check_password(user, password) or not user.active:
         return None
@@ -150,3 +167,4 @@ def session_expired(idle_minutes: int, lifetime_hours: float, *, touch: bool) ->
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    app.extensions["kiosk.passwords"] = Passwords(testing=app.config["TESTING"])

@@ -69,6 +69,7 @@ def staff_create(username: str, role: str, display_name: str | None) -> None:
     db.session.add(user)
     db.session.flush()
     audit.record("account_created", user=user, detail=f"role {role}")
+    db.session.commit()
     click.echo(f"Created {role} account '{username}'. Password (shown only now): {password}")
 
 
@@ -86,6 +87,7 @@ def staff_disable(username: str) -> None:
     end_all_sessions(user)
     db.session.flush()
     audit.record("account_disabled", user=user)
+    db.session.commit()
     click.echo(f"Disabled '{username}'.")
 
 
@@ -96,6 +98,7 @@ def staff_reset(username: str) -> None:
     """Give an account a new password (printed once) and end its sessions."""
     from . import audit
     from .auth import end_all_sessions, hash_password, new_password
+    from .extensions import db
 
     user = _account(username)
     password = new_password()
@@ -103,6 +106,7 @@ def staff_reset(username: str) -> None:
     end_all_sessions(user)
     user.active = True
     audit.record("password_reset", user=user)
+    db.session.commit()
     click.echo(f"New password for '{username}' (shown only now): {password}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from flask_login import UserMixin
@@ -12,6 +13,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -22,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+from .plan.model import SEVERITIES
+from .vocabulary import ConsultationStatus
 
 
 def utcnow() -> dt.datetime:
@@ -72,11 +76,29 @@ class Consultation(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     first_name: Mapped[str] = mapped_column(String(60))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # new -> in_review -> reviewed
-    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    # new -> in_review -> reviewed, stored as those strings
+    status: Mapped[ConsultationStatus] = mapped_column(
+        Enum(
+            ConsultationStatus,
+            native_enum=False,
+            create_constraint=False,
+            length=20,
+            values_callable=lambda statuses: [s.value for s in statuses],
+            validate_strings=True,
+        ),
+        default=ConsultationStatus.NEW,
+        index=True,
+    )
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The screening flags that fired, per severity, kept when the consultation
+    # is sent (and when its PDFs are made again) so that the queue need not
+    # run the plan for every row; None where they are not known.
+    flags_do_not_treat: Mapped[int | None] = mapped_column(Integer)
+    flags_review: Mapped[int | None] = mapped_column(Integer)
+    flags_note: Mapped[int | None] = mapped_column(Integer)
+    highest_severity: Mapped[str | None] = mapped_column(String(20))  # None: no flags
 
     reviewed_by: Mapped[StaffUser | None] = relationship()
     notes: Mapped[list[Note]] = relationship(
@@ -88,6 +110,19 @@ class Consultation(db.Model):
 
     def summary(self, copy: str) -> SummaryPdf | None:
         return next((s for s in self.summaries if s.copy == copy), None)
+
+    def keep_flags(self, severities: Iterable[str]) -> None:
+        """Keep how many flags of each severity fired (``severities``: one per flag)."""
+        fired = list(severities)
+        for severity in SEVERITIES:
+            setattr(self, f"flags_{severity}", fired.count(severity))
+        self.highest_severity = next((s for s in SEVERITIES if s in fired), None)
+
+    @property
+    def flag_counts(self) -> dict[str, int] | None:
+        """Severity -> how many of its flags fired, most serious first; None if not known."""
+        counts = {severity: getattr(self, f"flags_{severity}") for severity in SEVERITIES}
+        return None if None in counts.values() else counts
 
 
 class SummaryPdf(db.Model):

@@ -7,9 +7,11 @@ from sqlalchemy import select
 from .content.contract import FIRST_NAME
 from .extensions import db
 from .flow import Flow
-from .models import Consultation, Draft
+from .models import Consultation, Draft, utcnow
 from .reference import new_reference
+from .review import keep_flags
 from .summaries import mark_pending
+from .vocabulary import ConsultationStatus
 
 
 def unused_reference() -> str:
@@ -20,8 +22,8 @@ def unused_reference() -> str:
 
 
 def submit_draft(draft: Draft, flow: Flow) -> Consultation:
-    """Store the answers that apply as a consultation with both summaries
-    pending, and delete the draft, in one transaction.
+    """Store the answers that apply as a consultation, with the count of its
+    flags and both summaries pending, and delete the draft, in one transaction.
 
     The caller queues the render (``jobs.enqueue_render``) once this returns.
     """
@@ -34,8 +36,10 @@ def submit_draft(draft: Draft, flow: Flow) -> Consultation:
         language=draft.language,
         first_name=str(answers.get(FIRST_NAME, ""))[:60],
         answers=answers,
-        status="new",
+        status=ConsultationStatus.NEW,
+        submitted_at=utcnow(),
     )
+    keep_flags(consultation)  # for the queue, which then need not run the plan per row
     db.session.add(consultation)
     mark_pending(consultation)
     db.session.delete(draft)

@@ -24,6 +24,7 @@ from .models import Consultation, SummaryPdf, utcnow
 from .pdf.document import Clinic, SummaryDocument
 from .plan import PlanEngine
 from .private import create_private_file, private_folder
+from .vocabulary import ConsultationStatus
 
 COPIES = ("patient", "staff")
 # The names _write_part gives: a finished PDF, and one being written. Only files
@@ -85,7 +86,9 @@ def build_document(
 
 
 def consultation_document(consultation: Consultation) -> SummaryDocument:
-    reviewer = consultation.reviewed_by if consultation.status == "reviewed" else None
+    reviewer = (
+        consultation.reviewed_by if consultation.status == ConsultationStatus.REVIEWED else None
+    )
     return build_document(
         current_app._get_current_object(),
         consultation.answers,

@@ -22,6 +22,7 @@ from kiosk.content import load_questionnaire
 from kiosk.flow import Flow
 
 from .patient_client import PatientClient
+from .staff_helpers import StaffClient, create_account
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -186,6 +187,40 @@ def client(app):
 @pytest.fixture
 def patient(client):
     return PatientClient(client)
+
+
+# Staff accounts and signed-in browsers -------------------------------------------------
+# Made with the CLI, as a clinic makes them. Under TESTING the app hashes
+# passwords with Argon2's cheapest parameters (see kiosk/auth.py), so an
+# account costs milliseconds, not a tenth of a second per hash.
+
+
+@pytest.fixture
+def password(app) -> str:
+    """The password of "sam", a staff member (Sam Carter)."""
+    return create_account(app, "sam", "staff", "Sam Carter")
+
+
+@pytest.fixture
+def accounts(app, password) -> dict[str, str]:
+    """Passwords of "sam" (staff, Sam Carter) and "ada" (admin, Ada Okafor)."""
+    return {"sam": password, "ada": create_account(app, "ada", "admin", "Ada Okafor")}
+
+
+@pytest.fixture
+def staff(client, password) -> StaffClient:
+    """Sam, signed in on the ``client`` browser."""
+    member = StaffClient(client)
+    assert member.login("sam", password).status_code == 302
+    return member
+
+
+@pytest.fixture
+def admin(app, accounts) -> StaffClient:
+    """Ada, signed in on a browser of her own."""
+    member = StaffClient(app.test_client())
+    assert member.login("ada", accounts["ada"]).status_code == 302
+    return member
 
 
 @pytest.fixture(scope="session")

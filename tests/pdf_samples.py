@@ -33,8 +33,6 @@ CLINIC = Clinic(
     booking_url="https://harbourskin.example/book",
 )
 
-LABELS = {"do_not_treat": "Do not treat today", "review": "Clinician review", "note": "Note"}
-
 HOSTILE = (
     "<b>bold</b> <script>alert(1)</script> url(file:///etc/passwd) "
     "<link rel=attachment href=file:///etc/passwd> <img src=http://127.0.0.1:9/x.png> "
@@ -185,7 +183,6 @@ def flag(fid, severity, staff, patient, *triggers, sources=()) -> Flag:
     return Flag(
         id=fid,
         severity=severity,
-        severity_label=LABELS[severity],
         staff_text=staff,
         patient_text=patient,
         triggers=tuple(Trigger(q_id, q, a) for q_id, q, a in triggers),

@@ -265,7 +265,6 @@ def test_staff_copy_takes_flags_from_the_clinic_language_plan():
     spanish_flag = Flag(
         id="pregnant",
         severity="do_not_treat",
-        severity_label="No tratar hoy",
         staff_text="Embarazo o lactancia: no tratar.",
         patient_text="Nos ha dicho que está embarazada o en periodo de lactancia.",
         triggers=(Trigger("pregnant", "Embarazo o lactancia", "Sí"),),

@@ -24,6 +24,7 @@ import pytest
 from kiosk.content import ContentError, load_questionnaire
 from kiosk.content.loader import DEFAULT_CONTENT_DIR
 from kiosk.plan import Plan, PlanEngine, Policy, TimedLine, Trigger, load_rules
+from kiosk.vocabulary import severity_label
 
 TODAY = dt.date(2026, 11, 21)
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "answers"
@@ -254,7 +255,7 @@ def test_flag_fires_alone_on_its_trigger(flag_id):
     assert flag_ids(plan) == {flag_id}
     flag = the_flag(plan, flag_id)
     assert flag.severity == row.severity
-    assert flag.severity_label == SEVERITY_LABELS[row.severity]
+    assert severity_label(flag.severity) == SEVERITY_LABELS[row.severity]
     assert flag.staff_text.strip()
     assert flag.patient_text.strip()
     assert "{" not in flag.staff_text + flag.patient_text, "a placeholder was left unfilled"

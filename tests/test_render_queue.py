@@ -23,7 +23,7 @@ from kiosk.models import Consultation, Draft, SummaryPdf, utcnow
 
 from .conftest import assert_queue_is_private
 from .patient_client import PLAIN
-from .staff_helpers import StaffClient, add_consultation, create_account
+from .staff_helpers import add_consultation
 
 
 def real_queue(app):
@@ -50,13 +50,6 @@ def pdf_states(app) -> list[tuple[str, str]]:
 
 def only_consultation(app) -> Consultation:
     return db.session.scalars(db.select(Consultation)).one()
-
-
-@pytest.fixture
-def staff(app, client):
-    member = StaffClient(client)
-    assert member.login("sam", create_account(app, "sam", "staff", "Sam Carter")).status_code == 302
-    return member
 
 
 def broken_renderer(monkeypatch, message="fonts missing"):

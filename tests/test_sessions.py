@@ -11,12 +11,7 @@ from kiosk.extensions import db
 from kiosk.models import AuditEvent, Consultation, StaffSession
 
 from .patient_client import PatientClient, csrf_token
-from .staff_helpers import StaffClient, add_consultation, create_account
-
-
-@pytest.fixture
-def password(app):
-    return create_account(app, "sam", "staff", "Sam Carter")
+from .staff_helpers import StaffClient, add_consultation
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kiosk import auth, create_app, throttle
+from kiosk import create_app, throttle
 from kiosk.extensions import db
 from kiosk.models import AuditEvent
 
@@ -16,11 +16,6 @@ from .staff_helpers import StaffClient, create_account
 
 CSRF_VALUE = re.compile(r'name="csrf_token" type="hidden" value="[^"]*"')
 REFUSED = "Too many failed sign-in attempts. Try again in"
-
-
-@pytest.fixture
-def password(app):
-    return create_account(app, "sam", "staff", "Sam Carter")
 
 
 def attempt(app, username: str, password: str, address: str = "192.0.2.10", **headers):
@@ -169,8 +164,9 @@ def test_every_sign_in_costs_one_password_verification(
 ):
     passwords = {"sam": password, "ada": create_account(app, "ada")}
     assert app.test_cli_runner().invoke(args=["staff", "disable", "ada"]).exit_code == 0
-    counting = CountingHasher(auth._hasher)
-    monkeypatch.setattr(auth, "_hasher", counting)
+    hashing = app.extensions["kiosk.passwords"]
+    counting = CountingHasher(hashing.hasher)
+    monkeypatch.setattr(hashing, "hasher", counting)
     response = attempt(app, username, passwords.get(username) if typed == "right" else typed)
     assert response.status_code == (302 if signed_in else 422)
     assert counting.verified == 1

@@ -14,28 +14,6 @@ from .patient_client import PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account
 
 
-@pytest.fixture
-def accounts(app):
-    return {
-        "sam": create_account(app, "sam", "staff", "Sam Carter"),
-        "ada": create_account(app, "ada", "admin", "Ada Okafor"),
-    }
-
-
-@pytest.fixture
-def staff(client, accounts):
-    member = StaffClient(client)
-    assert member.login("sam", accounts["sam"]).status_code == 302
-    return member
-
-
-@pytest.fixture
-def admin(app, accounts):
-    member = StaffClient(app.test_client())
-    assert member.login("ada", accounts["ada"]).status_code == 302
-    return member
-
-
 def audit_actions(app) -> list[tuple[str | None, str, str | None]]:
     with app.app_context():
         events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id)).all()
@@ -160,6 +138,41 @@ def test_passwords_are_stored_as_argon2_hashes(app, accounts):
         assert accounts["sam"] not in user.password_hash
 
 
+def test_production_hashes_passwords_with_argon2s_recommended_parameters(tmp_path):
+    from argon2 import profiles
+
+    from kiosk import create_app
+
+    production = create_app({"INSTANCE_PATH": str(tmp_path / "production")})
+    hasher = production.extensions["kiosk.passwords"].hasher
+    assert not production.config["TESTING"]
+    assert hasher.time_cost == profiles.RFC_9106_LOW_MEMORY.time_cost == 3
+    assert hasher.memory_cost == profiles.RFC_9106_LOW_MEMORY.memory_cost == 64 * 1024
+    assert hasher.parallelism == profiles.RFC_9106_LOW_MEMORY.parallelism
+    assert hasher.hash("x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_tests_hash_cheaply_and_production_rehashes_a_cheap_hash_on_sign_in(app, tmp_path):
+    from kiosk import create_app
+
+    assert app.extensions["kiosk.passwords"].hasher.memory_cost == 8
+    password = create_account(app, "sam")
+    with app.app_context():
+        cheap = db.session.scalar(db.select(StaffUser.password_hash))
+    assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    production = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path / "production"),
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        }
+    )
+    assert StaffClient(production.test_client()).login("sam", password).status_code == 302
+    with production.app_context():
+        assert db.session.scalar(db.select(StaffUser.password_hash)).startswith(
+            "$argon2id$v=19$m=65536,t=3,p=4$"
+        )
+
+
 def test_ensure_admin_creates_one_admin_on_an_empty_database_only(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["staff", "ensure-admin"])
@@ -195,7 +208,7 @@ def test_queue_lists_todays_consultations_newest_first_with_flags(app, staff):
     staff.get("/staff/")
     html = staff.html
     assert html.index(newer.reference) < html.index(older.reference)
-    assert "Do not treat: 1" in html
+    assert "Do not treat today: 1" in html
     assert "No flags" in html
     assert 'hx-trigger="every 2s"' in html  # its PDFs are still being prepared
     assert 'hx-include="#queue-filter"' in html
@@ -402,3 +415,104 @@ def test_staff_see_the_earliest_first_session_as_the_patient_was_told(
         text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "EARLIEST FIRST SESSION" in text  # key-fact labels are set in capitals
     assert " ".join(says.split()) in text
+
+
+# Each change is committed by the view or command that owns it -------------------------
+
+
+def test_an_audit_entry_alone_is_not_saved(app):
+    from kiosk import audit
+
+    with app.app_context():
+        audit.record("backup", detail="made in a transaction that is then abandoned")
+        db.session.rollback()
+        assert db.session.scalars(db.select(AuditEvent)).all() == []
+
+
+def saved_state(app, consultation_id: str) -> dict:
+    with app.app_context():
+        stored = db.session.get(Consultation, consultation_id)
+        sam = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "sam"))
+        return {
+            "status": stored.status,
+            "notes": [note.text for note in stored.notes],
+            "last_login_at": sam.last_login_at,
+            "password_hash": sam.password_hash,
+        }
+
+
+def test_changes_are_saved_even_when_no_audit_entry_follows_them(app, staff, password, monkeypatch):
+    """With the audit log silenced, every change is still saved: its owner
+    commits it, not the audit call that happens to come last."""
+    from kiosk import audit
+
+    record = add_consultation(app, "pregnant")
+    url = f"/staff/c/{record.id}"
+    staff.get(url)  # the page whose CSRF token the forms below carry
+    monkeypatch.setattr(audit, "record", lambda *args, **kwargs: None)
+    before = saved_state(app, record.id)
+
+    staff.post(f"{url}/review", token_from=url)
+    assert saved_state(app, record.id)["status"] == "in_review"
+    staff.post(f"{url}/notes", {"text": "Saved without an audit entry"}, token_from=url)
+    assert saved_state(app, record.id)["notes"] == ["Saved without an audit entry"]
+    staff.post(f"{url}/reviewed", token_from=url)
+    assert saved_state(app, record.id)["status"] == "reviewed"
+
+    assert StaffClient(app.test_client()).login("sam", password).status_code == 302
+    assert saved_state(app, record.id)["last_login_at"] != before["last_login_at"]
+    assert app.test_cli_runner().invoke(args=["staff", "reset", "sam"]).exit_code == 0
+    assert saved_state(app, record.id)["password_hash"] != before["password_hash"]
+
+
+# One word for each severity and status ---------------------------------------------
+
+
+def test_every_severity_and_status_has_one_label_in_each_language():
+    from kiosk.i18n import language
+    from kiosk.plan.model import SEVERITIES
+    from kiosk.vocabulary import (
+        SEVERITY_LABELS,
+        STATUS_LABELS,
+        ConsultationStatus,
+        severity_label,
+    )
+
+    assert tuple(SEVERITY_LABELS) == SEVERITIES
+    assert set(STATUS_LABELS) == set(ConsultationStatus)
+    assert [severity_label(s) for s in SEVERITIES] == [
+        "Do not treat today",
+        "Clinician review",
+        "Note",
+    ]
+    assert [s.label for s in ConsultationStatus] == ["New", "In review", "Reviewed"]
+    with language("es"):
+        assert [severity_label(s) for s in SEVERITIES] == [
+            "No tratar hoy",
+            "Revisión clínica",
+            "Nota",
+        ]
+        assert [s.label for s in ConsultationStatus] == ["Nueva", "En revisión", "Revisada"]
+    assert [s.value for s in ConsultationStatus] == ["new", "in_review", "reviewed"]
+
+
+def test_a_severity_reads_the_same_in_the_queue_on_the_page_and_in_the_staff_copy(app, staff):
+    from pypdf import PdfReader
+
+    from kiosk import summaries
+
+    record = add_consultation(app, "pregnant", nsaids=True)  # do not treat, and a review
+    staff.get("/staff/")
+    row = staff.html[staff.html.index(record.reference) :]
+    assert "Do not treat today: 1" in row
+    assert "Clinician review: 1" in row
+    staff.get(f"/staff/c/{record.id}")
+    flags = staff.html[staff.html.index('id="flags-title"') : staff.html.index('id="dates-title"')]
+    assert "Do not treat today (1)" in flags
+    assert "Clinician review (1)" in flags
+    with app.app_context():
+        [_, staff_copy] = summaries.generate(db.session.get(Consultation, record.id))
+        reader = PdfReader(summaries.pdf_path(staff_copy))
+        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Do not treat today (1)" in text
+    assert "Clinician review (1)" in text

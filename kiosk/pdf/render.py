@@ -14,7 +14,6 @@ import functools
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -25,7 +24,8 @@ from weasyprint.urls import URLFetcher
 from ..display import first_session
 from ..i18n import DATE_FILTERS, current_language, gettext, language
 from ..paths import TEMPLATES_DIR
-from ..plan.model import SEVERITIES, Flag, Plan, TimedLine
+from ..plan.model import Plan, TimedLine
+from ..vocabulary import flag_groups
 from .document import SummaryDocument
 from .fetcher import StaticFetcher, static_base_url
 from .qr import qr_svg
@@ -216,28 +216,10 @@ def _staff_context(document: SummaryDocument) -> dict:
         ),
         "created": _iso(document.submitted_at),
         "first_session": first_session(flags_plan.schedule),
-        "flag_groups": _flag_groups(flags_plan),
+        "flag_groups": flag_groups(flags_plan.flags),
         "flagged_questions": _flagged_questions(flags_plan),
         "patient_language": language_name(document.plan.language),
     }
-
-
-@dataclass(frozen=True)
-class FlagGroup:
-    severity: str
-    label: str  # in the clinic's language, from the flags themselves
-    flags: tuple[Flag, ...]
-
-
-def _flag_groups(plan: Plan) -> tuple[FlagGroup, ...]:
-    """Flags by severity, most serious first; an unknown severity comes last."""
-    order = list(SEVERITIES) + sorted({f.severity for f in plan.flags} - set(SEVERITIES))
-    groups = []
-    for severity in order:
-        flags = tuple(f for f in plan.flags if f.severity == severity)
-        if flags:
-            groups.append(FlagGroup(severity, flags[0].severity_label, flags))
-    return tuple(groups)
 
 
 def _flagged_questions(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -245,10 +227,10 @@ def _flagged_questions(plan: Plan) -> dict[str, tuple[str, ...]]:
     answers table can point at the flags (by id: two questions may share a
     wording)."""
     found: dict[str, dict[str, None]] = {}
-    for group in _flag_groups(plan):
+    for group in flag_groups(plan.flags):
         for flag in group.flags:
             for trigger in flag.triggers:
-                found.setdefault(trigger.question_id, {}).setdefault(flag.severity_label, None)
+                found.setdefault(trigger.question_id, {}).setdefault(group.label, None)
     return {question_id: tuple(labels) for question_id, labels in found.items()}
 
 

@@ -119,7 +119,6 @@ class PlanEngine:
         return Flag(
             id=rule.id,
             severity=rule.severity,
-            severity_label=text(self.rules.severity_labels[rule.severity]),
             staff_text=text(rule.staff),
             patient_text=text(rule.patient),
             triggers=self._triggers(held, answers, text.language),

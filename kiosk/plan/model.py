@@ -21,8 +21,7 @@ class Trigger:
 @dataclass(frozen=True)
 class Flag:
     id: str
-    severity: str  # one of SEVERITIES
-    severity_label: str  # "Do not treat today", "Clinician review", "Note"
+    severity: str  # one of SEVERITIES; its words: kiosk/vocabulary.py
     staff_text: str
     patient_text: str
     triggers: tuple[Trigger, ...]

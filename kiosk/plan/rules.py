@@ -178,7 +178,6 @@ class EventTexts(Strict):
 
 class PlanRules(Strict):
     languages: Annotated[list[LanguageCode], Field(min_length=1)]
-    severity_labels: dict[Literal["do_not_treat", "review", "note"], LocalText]
     derived: dict[Identifier, Derived] = {}
     concerns: dict[str, ConcernText]
     sessions: SessionTexts
@@ -315,8 +314,6 @@ def _cross_check(
             text = getattr(concern, field).text
             yield from _text_ok(("concerns", value, field, "text"), text, languages)
 
-    for key, text in rules.severity_labels.items():
-        yield from _text_ok(("severity_labels", key), text, languages)
     for name in ("range", "about", "up_to"):
         text = getattr(rules.sessions, name)
         yield from _text_ok(("sessions", name), text, languages, _PLACEHOLDERS["sessions"])

@@ -9,12 +9,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import clean_text
 from ..i18n import lazy_gettext
+from ..vocabulary import STATUS_LABELS
 
 STATUSES = [
     SelectChoice("", lazy_gettext("Any status")),
-    SelectChoice("new", lazy_gettext("New")),
-    SelectChoice("in_review", lazy_gettext("In review")),
-    SelectChoice("reviewed", lazy_gettext("Reviewed")),
+    *(SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()),
 ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from flask import (
@@ -20,10 +19,9 @@ from flask import (
 from flask_htmx import make_response as htmx_response
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
-from sqlalchemy import or_
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit, fhir, jobs, retention, summaries
+from .. import audit, fhir, review, summaries
 from ..auth import (
     admin_required,
     authenticate,
@@ -32,13 +30,11 @@ from ..auth import (
     session_expired,
     start_session,
 )
-from ..display import answer_lines, first_session
 from ..extensions import db, htmx
 from ..forms import EmptyForm
 from ..i18n import gettext as _
-from ..models import AuditEvent, Consultation, Note, utcnow
+from ..models import Consultation, utcnow
 from ..redirects import local_path
-from ..reference import normalise
 from ..throttle import retry_minutes, throttled
 from . import bp
 from .forms import AuditFilter, LoginForm, NoteForm, QueueFilter
@@ -64,6 +60,7 @@ def guard():
     )
     if ended:
         audit.record("timeout" if ended == "idle" else "session_lifetime", user=user)
+        db.session.commit()
         if ended == "idle":
             flash(_("You were signed out after a period of inactivity."))
         else:
@@ -98,11 +95,13 @@ def login():
         if user is None:
             g.sign_in_failed = True  # counts against this account and address
             audit.record("login_failed", username=form.username.data.strip()[:60])
+            db.session.commit()
             form.password.errors.append(_("Incorrect username or password"))
         else:
             start_session(user)
             user.last_login_at = utcnow()
             audit.record("login", user=user)
+            db.session.commit()
             next_page = local_path(request.args.get("next"), under="/staff/")
             return redirect(next_page or url_for("staff.queue"))
     status = 200 if request.method == "GET" or not form.errors else 422
@@ -117,6 +116,7 @@ def sign_in_refused(error: RateLimitExceeded):
     form.validate()
     username = (form.username.data or "").strip()[:60]
     audit.record("login_throttled", username=username or None)
+    db.session.commit()
     form.username.errors, form.password.errors = (
         [],
         [
@@ -133,7 +133,7 @@ def sign_in_refused(error: RateLimitExceeded):
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        audit.record("logout", commit=False)
+        audit.record("logout")
         end_session()
         db.session.commit()
     return redirect(url_for("staff.login"))
@@ -142,64 +142,17 @@ def logout():
 # The queue -----------------------------------------------------------------
 
 
-def _local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time.min).astimezone().astimezone(dt.UTC)
-    return start.replace(tzinfo=None), (start + dt.timedelta(days=1)).replace(tzinfo=None)
-
-
-def _queue(form: QueueFilter) -> list[Consultation]:
-    today = dt.date.today()
-    first = form.date_from.data or today
-    last = form.date_to.data or max(first, today if not form.date_from.data else first)
-    query = db.select(Consultation).where(
-        Consultation.submitted_at >= _local_day_bounds(first)[0],
-        Consultation.submitted_at < _local_day_bounds(last)[1],
-    )
-    if form.status.data:
-        query = query.where(Consultation.status == form.status.data)
-    if form.q.data:
-        text = form.q.data.strip()
-        query = query.where(
-            or_(
-                Consultation.reference == normalise(text),
-                Consultation.first_name.ilike(f"%{text}%"),
-            )
-        )
-    return list(db.session.scalars(query.order_by(Consultation.submitted_at.desc())))
-
-
-def _row(consultation: Consultation) -> dict:
-    plan = current_app.extensions["kiosk.plan"].build(
-        consultation.answers,
-        language=current_app.config["CLINIC_LANGUAGE"],
-        today=summaries.local_time(consultation.submitted_at).date(),
-    )
-    return {
-        "consultation": consultation,
-        "submitted": summaries.local_time(consultation.submitted_at),
-        "flags": {s: len(plan.flags_of(s)) for s in ("do_not_treat", "review", "note")},
-        "pdfs": _pdf_states(consultation),
-    }
-
-
-def _pdf_states(consultation: Consultation) -> dict[str, str]:
-    """Each copy's state: pending, ready, failed, or file_missing when a ready
-    row's file is gone (a backup restored without it, a file removed by hand)."""
-    states = {}
-    for summary in consultation.summaries:
-        path = summaries.pdf_path(summary)
-        missing = summary.status == "ready" and (path is None or not path.exists())
-        states[summary.copy] = "file_missing" if missing else summary.status
-    return states
-
-
 def _queue_context():
     form = QueueFilter(request.form if request.method == "POST" else None)
     form.validate()
-    rows = [_row(c) for c in _queue(form)]
+    rows = review.queue(
+        text=form.q.data,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        status=form.status.data,
+    )
     # The rows refresh faster while a PDF is being prepared.
-    preparing = any("pending" in row["pdfs"].values() for row in rows)
-    return {"filter": form, "rows": rows, "preparing": preparing}
+    return {"filter": form, "rows": rows, "preparing": any(row.preparing for row in rows)}
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -227,26 +180,15 @@ def _consultation(consultation_id: str) -> Consultation:
 def consultation(consultation_id: str):
     record = _consultation(consultation_id)
     audit.record("view", consultation_ref=record.reference)
+    db.session.commit()
     return _render_consultation(record, NoteForm())
 
 
 def _render_consultation(record: Consultation, note_form: NoteForm, status: int = 200):
-    language = current_app.config["CLINIC_LANGUAGE"]
-    flow = current_app.extensions["kiosk.flow"]
-    plan = current_app.extensions["kiosk.plan"].build(
-        record.answers,
-        language=language,
-        today=summaries.local_time(record.submitted_at).date(),
-    )
     return render_template(
         "staff/consultation.html",
         record=record,
-        plan=plan,
-        submitted=summaries.local_time(record.submitted_at),
-        reviewed=summaries.local_time(record.reviewed_at) if record.reviewed_at else None,
-        kept_until=summaries.local_time(retention.deletion_time(record.submitted_at)),
-        groups=answer_lines(flow, record.answers, language),
-        first_session=first_session(plan.schedule),
+        **review.consultation_page(record).context(),
         note_form=note_form,
         local_time=summaries.local_time,
         **_pdf_context(record),
@@ -256,9 +198,8 @@ def _render_consultation(record: Consultation, note_form: NoteForm, status: int 
 @bp.route("/c/<consultation_id>/review", methods=["POST"])
 def start_review(consultation_id: str):
     record = _consultation(consultation_id)
-    if EmptyForm().validate_on_submit() and record.status == "new":
-        record.status = "in_review"
-        audit.record("start_review", consultation_ref=record.reference)
+    if EmptyForm().validate_on_submit():
+        review.start_review(record)
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
 
 
@@ -266,14 +207,7 @@ def start_review(consultation_id: str):
 def mark_reviewed(consultation_id: str):
     record = _consultation(consultation_id)
     if EmptyForm().validate_on_submit():
-        record.status = "reviewed"
-        record.reviewed_by = current_user._get_current_object()
-        record.reviewed_at = utcnow()
-        audit.record("mark_reviewed", consultation_ref=record.reference, commit=False)
-        # The patient's copy is rendered again, now with the reviewer's name.
-        summaries.mark_pending(record)
-        db.session.commit()
-        jobs.enqueue_render(record.id)
+        review.mark_reviewed(record, current_user._get_current_object())
         flash(
             _(
                 "Marked as reviewed. The patient's copy is being prepared again, "
@@ -289,14 +223,7 @@ def add_note(consultation_id: str):
     form = NoteForm()
     if not form.validate_on_submit():
         return _render_consultation(record, form, 422)
-    db.session.add(
-        Note(
-            consultation=record,
-            author=current_user._get_current_object(),
-            text=form.text.data.strip(),
-        )
-    )
-    audit.record("note", consultation_ref=record.reference, detail=f"{len(form.text.data)} chars")
+    review.add_note(record, current_user._get_current_object(), form.text.data)
     return redirect(url_for("staff.consultation", consultation_id=record.id) + "#notes", 303)
 
 
@@ -304,9 +231,7 @@ def add_note(consultation_id: str):
 def regenerate(consultation_id: str):
     record = _consultation(consultation_id)
     if EmptyForm().validate_on_submit():
-        summaries.mark_pending(record)
-        audit.record("regenerate", consultation_ref=record.reference, detail="queued")
-        jobs.enqueue_render(record.id)
+        review.regenerate(record)
         flash(_("The PDFs are being prepared again."))
     return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
 
@@ -323,6 +248,7 @@ def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool,
         flash(_missing_file_message(copy))
         return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
     audit.record(action, consultation_ref=record.reference)
+    db.session.commit()
     return send_file(
         path,
         mimetype="application/pdf",
@@ -348,7 +274,7 @@ def _pdf_not_ready(record: Consultation, copy: str):
 
 
 def _pdf_context(record: Consultation) -> dict:
-    return {"pdfs": _pdf_states(record), "action_form": EmptyForm()}
+    return {"pdfs": review.pdf_states(record), "action_form": EmptyForm()}
 
 
 @bp.route("/c/<consultation_id>/pdfs")
@@ -380,9 +306,10 @@ def consultation_fhir(consultation_id: str):
         answers=record.answers,
         language=record.language,
         authored=record.submitted_at,
-        amended=bool(record.notes) or record.status == "reviewed",
+        amended=review.amended(record),
     )
     audit.record("export_fhir", consultation_ref=record.reference)
+    db.session.commit()
     return _json(resource, f"questionnaire-response-{record.reference}.json")
 
 
@@ -409,14 +336,8 @@ def delete(consultation_id: str):
     record = _consultation(consultation_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        paths = [summaries.pdf_path(s) for s in record.summaries]
         reference = record.reference
-        db.session.delete(record)
-        audit.record("delete", consultation_ref=reference, commit=False)
-        db.session.commit()
-        for path in paths:
-            if path is not None:
-                path.unlink(missing_ok=True)
+        review.delete(record)
         flash(_("Consultation %(reference)s and its PDFs were deleted.", reference=reference))
         return redirect(url_for("staff.queue"), 303)
     return render_template("staff/delete.html", record=record, form=form)
@@ -435,22 +356,14 @@ def audit_log():
     ]
     form.validate()
     # A filter the form refused (an unknown action, a malformed date) filters nothing.
-    username, action, reference, first, last = (
-        None if field.errors else field.data
-        for field in (form.username, form.action, form.reference, form.date_from, form.date_to)
+    accepted = {field.name: None if field.errors else field.data for field in form}
+    events = review.audit_entries(
+        username=accepted["username"],
+        action=accepted["action"],
+        reference=accepted["reference"],
+        date_from=accepted["date_from"],
+        date_to=accepted["date_to"],
     )
-    query = db.select(AuditEvent)
-    if username:
-        query = query.where(AuditEvent.username == username.strip())
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if reference:
-        query = query.where(AuditEvent.consultation_ref == normalise(reference))
-    if first:
-        query = query.where(AuditEvent.at >= _local_day_bounds(first)[0])
-    if last:
-        query = query.where(AuditEvent.at < _local_day_bounds(last)[1])
-    events = db.session.scalars(query.order_by(AuditEvent.at.desc()).limit(500)).all()
     return render_template(
         "staff/audit.html",
         filter=form,

@@ -49,7 +49,7 @@ def test_staff_watch_a_walk_in_appear_review_it_and_print(browser, server):
     row = staff.get_by_role("row").filter(has_text=reference)
     expect(row).to_be_visible(timeout=15_000)
     expect(row).to_contain_text("Priya")
-    expect(row).to_contain_text("Do not treat: 1")
+    expect(row).to_contain_text("Do not treat today: 1")
     expect(row).to_contain_text("New")
     assert staff.evaluate("window.sameDocument") is True
     screenshot(staff, "staff", "02-queue-new-walk-in")

@@ -1,0 +1,217 @@
+"""The staff side's work without the views: the queue's days and filters, and
+the review's changes, each saved with its audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kiosk import review
+from kiosk.extensions import db
+from kiosk.models import AuditEvent, Consultation, StaffUser, utcnow
+from kiosk.vocabulary import ConsultationStatus
+
+from .staff_helpers import add_consultation
+
+TODAY = dt.date(2027, 3, 10)
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "days"),
+    [
+        (None, None, (TODAY, TODAY)),
+        (dt.date(2027, 3, 1), None, (dt.date(2027, 3, 1), dt.date(2027, 3, 1))),
+        (None, dt.date(2027, 3, 12), (TODAY, dt.date(2027, 3, 12))),
+        (dt.date(2027, 3, 1), dt.date(2027, 3, 5), (dt.date(2027, 3, 1), dt.date(2027, 3, 5))),
+    ],
+    ids=["nothing chosen: today", "from only: that day", "to only: today to then", "both"],
+)
+def test_the_queue_lists_the_days_chosen(date_from, date_to, days):
+    assert review.queue_days(date_from, date_to, TODAY) == days
+
+
+def test_a_day_is_the_servers_local_day_in_stored_utc_times():
+    start, end = review.day_bounds(TODAY)
+    assert (
+        start.replace(tzinfo=dt.UTC).astimezone()
+        == dt.datetime.combine(TODAY, dt.time.min).astimezone()
+    )
+    assert end.replace(tzinfo=dt.UTC).astimezone().date() == TODAY + dt.timedelta(days=1)
+
+
+def test_queue_filters_by_status_and_refuses_an_unknown_one(app):
+    new = add_consultation(app, "pregnant")
+    reviewed = add_consultation(app, "fine-lines-no-flags")
+    with app.test_request_context():
+        db.session.get(Consultation, reviewed.id).status = ConsultationStatus.REVIEWED
+        db.session.commit()
+        assert [row.consultation.id for row in review.queue()] == [reviewed.id, new.id]
+        assert [row.consultation.id for row in review.queue(status="new")] == [new.id]
+        assert review.queue(status="archived") == []
+        assert [row.consultation.id for row in review.queue(text=" sof ")] == [new.id]
+        assert [row.consultation.id for row in review.queue(text=new.reference.lower())] == [new.id]
+
+
+def test_a_review_starts_once_and_each_change_is_saved_with_its_entry(app):
+    record = add_consultation(app, "pregnant")
+    with app.test_request_context():
+        db.session.add(StaffUser(username="sam", display_name="Sam", password_hash="x"))
+        db.session.commit()
+    with app.test_request_context():
+        consultation = db.session.get(Consultation, record.id)
+        assert review.start_review(consultation) is True
+        assert review.start_review(consultation) is False
+    with app.test_request_context():
+        consultation = db.session.get(Consultation, record.id)
+        sam = db.session.scalar(db.select(StaffUser))
+        review.add_note(consultation, sam, "  Call back after 3 pm  ")
+        review.mark_reviewed(consultation, sam)
+    with app.app_context():
+        consultation = db.session.get(Consultation, record.id)
+        assert consultation.status is ConsultationStatus.REVIEWED
+        assert consultation.reviewed_by.username == "sam"
+        assert utcnow() - consultation.reviewed_at < dt.timedelta(minutes=1)
+        assert [note.text for note in consultation.notes] == ["Call back after 3 pm"]
+        assert review.amended(consultation)
+        entries = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))
+        assert [(e.action, e.consultation_ref) for e in entries] == [
+            ("start_review", record.reference),
+            ("note", record.reference),
+            ("mark_reviewed", record.reference),
+        ]
+
+
+# Flags kept with each consultation ----------------------------------------------------
+
+
+def kept_flags(app, consultation_id: str) -> tuple[dict | None, str | None]:
+    with app.app_context():
+        consultation = db.session.get(Consultation, consultation_id)
+        return consultation.flag_counts, consultation.highest_severity
+
+
+def test_sending_keeps_how_many_flags_of_each_severity_fired(app):
+    both = add_consultation(app, "pregnant", nsaids=True)
+    none = add_consultation(app, "fine-lines-no-flags")
+    assert kept_flags(app, both.id) == (
+        {"do_not_treat": 1, "review": 1, "note": 0},
+        "do_not_treat",
+    )
+    assert kept_flags(app, none.id) == ({"do_not_treat": 0, "review": 0, "note": 0}, None)
+
+
+class CountingEngine:
+    """The app's plan engine, counting the plans it builds."""
+
+    def __init__(self, real):
+        self.real, self.built = real, 0
+
+    def build(self, *args, **kwargs):
+        self.built += 1
+        return self.real.build(*args, **kwargs)
+
+
+def test_the_queue_shows_the_kept_flags_without_running_the_plan(app, staff, monkeypatch):
+    for example in ("pregnant", "isotretinoin-2-months-ago", "fine-lines-no-flags"):
+        add_consultation(app, example)
+    engine = CountingEngine(app.extensions["kiosk.plan"])
+    monkeypatch.setitem(app.extensions, "kiosk.plan", engine)
+    response = staff.client.post("/staff/queue/rows")
+    html = response.get_data(as_text=True)
+    assert html.count("<tr>") == 3
+    assert "Do not treat today: 1" in html  # pregnant
+    assert "Clinician review: 3" in html  # isotretinoin, active acne, cold sores
+    assert "No flags" in html
+    assert engine.built == 0
+
+
+def test_flags_not_known_are_counted_from_the_plan_and_kept_again_with_new_pdfs(app, staff):
+    record = add_consultation(app, "pregnant")
+    with app.app_context():
+        consultation = db.session.get(Consultation, record.id)
+        consultation.flags_do_not_treat = consultation.highest_severity = None
+        db.session.commit()
+    staff.client.post("/staff/queue/rows")
+    staff.post("/staff/queue/rows")
+    assert "Do not treat today: 1" in staff.html
+    assert kept_flags(app, record.id)[0] is None  # reading the queue changes nothing
+    url = f"/staff/c/{record.id}"
+    staff.post(f"{url}/regenerate", token_from=url)
+    assert kept_flags(app, record.id) == (
+        {"do_not_treat": 1, "review": 0, "note": 0},
+        "do_not_treat",
+    )
+
+
+BEFORE_FLAG_COUNTS = "557b686a1bac"
+
+
+def test_the_migration_counts_the_flags_of_consultations_already_stored(app, monkeypatch):
+    import flask_migrate
+    import sqlalchemy as sa
+
+    from .staff_helpers import example_answers
+
+    with app.app_context():
+        flask_migrate.downgrade(revision=BEFORE_FLAG_COUNTS)
+        consultations = sa.table(
+            "consultations",
+            *(
+                sa.column(name)
+                for name in (
+                    "id",
+                    "reference",
+                    "questionnaire_id",
+                    "questionnaire_version",
+                    "language",
+                    "first_name",
+                    "status",
+                    "submitted_at",
+                )
+            ),
+            sa.column("answers", sa.JSON),
+        )
+        sent = utcnow() - dt.timedelta(days=3)
+        stored = {
+            "AAA-AAA": example_answers("pregnant") | {"nsaids": True},
+            "BBB-BBB": example_answers("fine-lines-no-flags"),
+            "CCC-CCC": example_answers("isotretinoin-2-months-ago") | {"first_name": "Broken"},
+        }
+        with db.engine.begin() as connection:
+            connection.execute(
+                consultations.insert(),
+                [
+                    {
+                        "id": reference.replace("-", "").lower() * 4,
+                        "reference": reference,
+                        "questionnaire_id": "microneedling",
+                        "questionnaire_version": "1",
+                        "language": "en",
+                        "first_name": answers["first_name"],
+                        "status": "new",
+                        "submitted_at": sent,
+                        "answers": answers,
+                    }
+                    for reference, answers in stored.items()
+                ],
+            )
+        engine = app.extensions["kiosk.plan"]
+        real_build = engine.build
+
+        def build(answers, **kwargs):
+            if answers.get("first_name") == "Broken":
+                raise ValueError("a plan that cannot be made")
+            return real_build(answers, **kwargs)
+
+        monkeypatch.setattr(engine, "build", build)
+        flask_migrate.upgrade()
+        counts = {
+            c.reference: (c.flag_counts, c.highest_severity)
+            for c in db.session.scalars(db.select(Consultation))
+        }
+    assert counts == {
+        "AAA-AAA": ({"do_not_treat": 1, "review": 1, "note": 0}, "do_not_treat"),
+        "BBB-BBB": ({"do_not_treat": 0, "review": 0, "note": 0}, None),
+        "CCC-CCC": (None, None),  # not known: the queue runs its plan
+    }
