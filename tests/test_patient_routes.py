@@ -394,14 +394,19 @@ def test_change_returns_to_check_or_asks_new_follow_up_first(app, patient):
         assert "diabetes_control" not in consultation.answers
 
 
-def test_final_submit_checks_every_answer_again(app, patient):
+def walk_to_check_and_let_the_event_pass(app, patient) -> None:
+    """The patient reached Check your answers, then waited: overnight their
+    event date is now in the past."""
     patient.walk({"event": {"event_date": in_days(10), "notes": ""}})
     patient.get("/check")
-    # The patient waited: overnight the event date is now in the past.
     with app.app_context():
         draft = db.session.scalars(db.select(Draft)).one()
         draft.answers = {**draft.answers, "event_date": "2020-01-01"}
         db.session.commit()
+
+
+def test_final_submit_checks_every_answer_again(app, patient):
+    walk_to_check_and_let_the_event_pass(app, patient)
     response = patient.submit()
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -415,12 +420,7 @@ def test_final_submit_checks_every_answer_again(app, patient):
 
 
 def test_a_screen_the_final_check_sends_back_can_be_sent_from_that_page(app, patient):
-    patient.walk({"event": {"event_date": in_days(10), "notes": ""}})
-    patient.get("/check")
-    with app.app_context():
-        draft = db.session.scalars(db.select(Draft)).one()
-        draft.answers = {**draft.answers, "event_date": "2020-01-01"}
-        db.session.commit()
+    walk_to_check_and_let_the_event_pass(app, patient)
     html = patient.submit().get_data(as_text=True)
     form = re.search(r'<form class="form" method="post" action="([^"]+)".*?</form>', html, re.S)
     assert form.group(1) == "/step/event?change=1"
