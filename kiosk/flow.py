@@ -82,6 +82,7 @@ class Flow:
         self.steps = list(questionnaire.steps)
         self.topics = list(questionnaire.topics)
         self._steps = {s.id: s for s in self.steps}
+        self._position = {s.id: n for n, s in enumerate(self.steps)}
         self._questions = {q.id: q for s in self.steps for q in s.questions}
         self._topics = {t.id: t for t in self.topics}
         self._topic_number = {t.id: n for n, t in enumerate(self.topics, start=1)}
@@ -129,30 +130,22 @@ class Flow:
                     yield Applicable(topic, step, question, effective.get(question.id))
 
     def enabled_questions(self, step: Step, answers: Mapping[str, Any]) -> list[Question]:
-        effective = self.effective_answers(answers)
-        if not is_enabled(step, effective):
-            return []
-        return [q for q in step.questions if is_enabled(q, effective)]
+        return self._enabled(step, self.effective_answers(answers))
 
     def applicable_steps(self, answers: Mapping[str, Any]) -> list[Step]:
-        effective = self.effective_answers(answers)
-        return [
-            s
-            for s in self.steps
-            if is_enabled(s, effective) and any(is_enabled(q, effective) for q in s.questions)
-        ]
+        return self._applicable(self.effective_answers(answers))
 
     def next_step(self, step_id: str, answers: Mapping[str, Any]) -> Step | None:
         """The applicable step after ``step_id``; None means check your answers."""
-        position = self.steps.index(self._steps[step_id])
+        position = self._position[step_id]
         return next(
-            (s for s in self.applicable_steps(answers) if self.steps.index(s) > position), None
+            (s for s in self.applicable_steps(answers) if self._position[s.id] > position), None
         )
 
     def previous_step(self, step_id: str, answers: Mapping[str, Any]) -> Step | None:
         """The applicable step before ``step_id``; None means the welcome screen."""
-        position = self.steps.index(self._steps[step_id])
-        before = [s for s in self.applicable_steps(answers) if self.steps.index(s) < position]
+        position = self._position[step_id]
+        before = [s for s in self.applicable_steps(answers) if self._position[s.id] < position]
         return before[-1] if before else None
 
     def last_step(self, answers: Mapping[str, Any]) -> Step:
@@ -162,26 +155,52 @@ class Flow:
 
     def is_complete(self, step: Step, answers: Mapping[str, Any], asked: Set[str]) -> bool:
         """Every question that applies was shown, and every required one answered."""
-        return all(
-            q.id in asked and (not q.required or has_answer(answers.get(q.id)))
-            for q in self.enabled_questions(step, answers)
-        )
+        return self._complete(step, answers, self.effective_answers(answers), asked)
 
     def first_incomplete(self, answers: Mapping[str, Any], asked: Set[str]) -> Step | None:
+        effective = self.effective_answers(answers)
         return next(
-            (s for s in self.applicable_steps(answers) if not self.is_complete(s, answers, asked)),
+            (
+                s
+                for s in self._applicable(effective)
+                if not self._complete(s, answers, effective, asked)
+            ),
             None,
         )
 
     def may_visit(self, step: Step, answers: Mapping[str, Any], asked: Set[str]) -> bool:
         """A step can be shown once it applies and every step before it is done."""
-        applicable = self.applicable_steps(answers)
-        if step not in applicable:
+        effective = self.effective_answers(answers)
+        applicable = [s.id for s in self._applicable(effective)]
+        if step.id not in applicable:
             return False
-        for earlier in applicable[: applicable.index(step)]:
-            if not self.is_complete(earlier, answers, asked):
-                return False
-        return True
+        return all(
+            self._complete(self._steps[earlier], answers, effective, asked)
+            for earlier in applicable[: applicable.index(step.id)]
+        )
+
+    # The same, from answers already reduced to those that apply (one pass
+    # over the questionnaire per call above, however many steps it looks at).
+
+    def _enabled(self, step: Step, effective: Mapping[str, Any]) -> list[Question]:
+        if not is_enabled(step, effective):
+            return []
+        return [q for q in step.questions if is_enabled(q, effective)]
+
+    def _applicable(self, effective: Mapping[str, Any]) -> list[Step]:
+        return [
+            s
+            for s in self.steps
+            if is_enabled(s, effective) and any(is_enabled(q, effective) for q in s.questions)
+        ]
+
+    def _complete(
+        self, step: Step, answers: Mapping[str, Any], effective: Mapping[str, Any], asked: Set[str]
+    ) -> bool:
+        return all(
+            q.id in asked and (not q.required or has_answer(answers.get(q.id)))
+            for q in self._enabled(step, effective)
+        )
 
     def topic_number(self, step: Step) -> int:
         return self._topic_number[step.topic]
