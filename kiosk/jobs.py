@@ -306,18 +306,22 @@ def start_worker_process(processes: int | None = None) -> subprocess.Popen:
     command = [sys.executable, "-m", "flask", "--app", "kiosk", "worker"]
     if processes:
         command += ["--processes", str(processes)]
-    return subprocess.Popen(command, preexec_fn=_stop_with_parent)
+    # Its own process group, so that a worker that will not stop is killed
+    # with every render process it started, leaving none behind.
+    return subprocess.Popen(command, preexec_fn=_stop_with_parent, start_new_session=True)
 
 
 def stop_worker_process(process: subprocess.Popen, timeout: float = 15) -> None:
     if process.poll() is None:
         # SIGINT: the consumer lets a render in progress finish, then exits.
         process.send_signal(signal.SIGINT)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    # Whatever is left of the group: render processes of a consumer that had
+    # to be killed, or that died before stopping them.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _stop_with_parent() -> None:

@@ -44,14 +44,18 @@ def flask(app, *args: str, log: Path, **environment: str) -> subprocess.Popen:
         )
 
 
-def wait_for(condition, what: str, process: subprocess.Popen, log: Path):
+def wait_for(condition, what: str, process: subprocess.Popen, log: Path | None):
     deadline = time.monotonic() + PROCESS_TIMEOUT
     while time.monotonic() < deadline:
         if (result := condition()) is not None:
             return result
-        assert process.poll() is None, f"{what}: process exited\n{log.read_text()}"
+        assert process.poll() is None, f"{what}: process exited\n{output(log)}"
         time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {PROCESS_TIMEOUT}s\n{log.read_text()}")
+    raise AssertionError(f"{what}: not within {PROCESS_TIMEOUT}s\n{output(log)}")
+
+
+def output(log: Path | None) -> str:
+    return log.read_text() if log else "(its output went to the test's own)"
 
 
 def command_line(pid: int) -> bytes:
@@ -139,3 +143,28 @@ def test_serve_starts_the_worker_with_the_web_server_and_stops_both(app, tmp_pat
         assert not any(alive(pid) for pid in children), log.read_text()
     finally:
         stop_group(server)
+
+
+def test_a_worker_that_will_not_stop_in_time_is_killed_with_every_render_process(app, monkeypatch):
+    # As `serve` starts and stops it. A consumer killed alone would leave its
+    # render processes running, each still taking jobs from the queue.
+    from kiosk import jobs
+
+    for name, value in child_environment(app).items():
+        monkeypatch.setenv(name, value)
+    worker = jobs.start_worker_process(processes=2)
+    try:
+
+        def render_processes_started():
+            children = descendants(worker.pid)
+            return children if len(children) >= 2 else None
+
+        children = wait_for(render_processes_started, "render processes", worker, log=None)
+        jobs.stop_worker_process(worker, timeout=0)  # no time to stop by itself
+        assert worker.poll() is not None
+        deadline = time.monotonic() + PROCESS_TIMEOUT
+        while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(pid) for pid in children)
+    finally:
+        stop_group(worker)
