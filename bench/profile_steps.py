@@ -1,8 +1,10 @@
 """Where a questionnaire step's time goes: whole journeys through the Flask
-test client (SQLite file, CSRF on), timed per request and profiled with
+test client (SQLite file, CSRF on), walked as a tablet does (htmx: each
+Continue answers with the next screen), timed per request and profiled with
 pyinstrument.
 
-Prints the CPU and wall time per request (CPU time is steadier than wall time
+Prints the CPU and wall time of a step (the POST of a screen, whose response
+is the next screen) and of every request (CPU time is steadier than wall time
 on a busy machine), the SQL statements per journey, and pyinstrument's call
 tree for the measured journeys.
 
@@ -27,7 +29,7 @@ from sqlalchemy import event
 
 from kiosk import create_app
 from kiosk.extensions import db
-from tests.patient_client import PatientClient
+from tests.patient_client import PLAIN, csrf_token
 
 
 def main() -> None:
@@ -50,24 +52,37 @@ def main() -> None:
 
         event.listen(engine, "before_cursor_execute", count)
 
-        cpu: list[float] = []
-        wall: list[float] = []
+        cpu: dict[str, list[float]] = {"step": [], "other": []}
+        wall: dict[str, list[float]] = {"step": [], "other": []}
 
         def journey(measure: bool) -> None:
-            patient = PatientClient(app.test_client())
-            original = patient.client.open
+            client = app.test_client()
 
-            def open_timed(*a, **kw):
+            def timed(kind: str, method, url: str, **kwargs):
                 began_cpu, began = time.process_time(), time.perf_counter()
-                response = original(*a, **kw)
+                response = method(url, **kwargs)
                 if measure:
-                    cpu.append((time.process_time() - began_cpu) * 1000)
-                    wall.append((time.perf_counter() - began) * 1000)
+                    cpu[kind].append((time.process_time() - began_cpu) * 1000)
+                    wall[kind].append((time.perf_counter() - began) * 1000)
                 return response
 
-            patient.client.open = open_timed
-            patient.walk({})
-            patient.submit()
+            htmx = {"HX-Request": "true"}
+            page = timed("other", client.get, "/")
+            response = timed(
+                "other", client.post, "/start", data={"csrf_token": csrf_token(page.text)}
+            )
+            response = timed("other", client.get, response.headers["Location"], headers=htmx)
+            path = response.request.path
+            while path.startswith("/step/"):
+                data = {
+                    **PLAIN[path.removeprefix("/step/")],
+                    "csrf_token": csrf_token(response.text),
+                }
+                response = timed("step", client.post, path, data=data, headers=htmx)
+                # The next screen (HX-Push-Url), or the redirect to Check your answers.
+                path = response.headers.get("HX-Push-Url") or response.headers["Location"]
+            page = timed("other", client.get, "/check")
+            timed("other", client.post, "/check", data={"csrf_token": csrf_token(page.text)})
 
         for _ in range(3):  # templates compiled, forms built, connections open
             journey(measure=False)
@@ -83,11 +98,12 @@ def main() -> None:
         if profiler:
             profiler.stop()
 
+        every = cpu["step"] + cpu["other"]
         print(
-            f"{len(cpu)} requests in {args.journeys} journeys"
-            f"{' (under the profiler)' if profiler else ''}:"
-            f" CPU median {statistics.median(cpu):.2f} ms, wall median"
-            f" {statistics.median(wall):.2f} ms;"
+            f"{args.journeys} journeys{' (under the profiler)' if profiler else ''}:"
+            f" {len(cpu['step'])} steps, CPU median {statistics.median(cpu['step']):.2f} ms,"
+            f" wall median {statistics.median(wall['step']):.2f} ms;"
+            f" all {len(every)} requests, CPU median {statistics.median(every):.2f} ms;"
             f" {statements / args.journeys:.1f} SQL statements per journey"
         )
         if profiler:

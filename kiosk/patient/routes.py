@@ -238,14 +238,17 @@ def step(step_id: str):
                 else flow().next_step(screen.id, draft.answers)
             )
             destination = step_url(following, change)
-            db.session.commit()
             if following is not None and wants_fragment():
                 # htmx: the next screen comes in this response (one round trip
                 # per Continue) and the address bar shows its own address.
                 response = show_step(draft, following, change)
                 response.headers["HX-Push-Url"] = destination
-                return response
-            return redirect(destination, 303)
+            else:
+                response = redirect(destination, 303)
+            # Committed once the response is made, from the draft as it is in
+            # memory: a commit expires it, and reading it again costs a query.
+            db.session.commit()
+            return response
         if not form.csrf_token.errors:
             # Keep every answer that was fine, so a reload loses nothing. A post
             # without this session's token saves nothing: the page shows what
