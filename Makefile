@@ -33,9 +33,9 @@ extract-messages: $(VENV)/.installed
 	  --sort-output --project kiosk -o kiosk/translations/messages.pot .
 	$(BIN)/pybabel update --no-wrap -i kiosk/translations/messages.pot -d kiosk/translations
 
+# `serve` creates the first admin account on an empty database and prints its password.
 db: install
 	$(FLASK) db upgrade
-	$(FLASK) staff ensure-admin
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -7,8 +7,10 @@ is for).
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
+import subprocess
 import sys
 
 import click
@@ -49,12 +51,18 @@ def _account(username: str):
 @with_appcontext
 def staff_create(username: str, role: str, display_name: str | None) -> None:
     """Create an account and print its password, once."""
+    username = username.strip()
+    password = create_account(username, role, display_name)
+    click.echo(f"Created {role} account '{username}'. Password (shown only now): {password}")
+
+
+def create_account(username: str, role: str, display_name: str | None) -> str:
+    """A new account, committed; its generated password."""
     from . import audit
     from .auth import hash_password, new_password
     from .extensions import db
     from .models import StaffUser
 
-    username = username.strip()
     if not username or len(username) > 60:
         raise click.ClickException("the username must be 1 to 60 characters")
     if db.session.scalar(db.select(StaffUser).where(StaffUser.username == username)):
@@ -70,7 +78,7 @@ def staff_create(username: str, role: str, display_name: str | None) -> None:
     db.session.flush()
     audit.record("account_created", user=user, detail=f"role {role}")
     db.session.commit()
-    click.echo(f"Created {role} account '{username}'. Password (shown only now): {password}")
+    return password
 
 
 @staff_cli.command("disable")
@@ -126,14 +134,29 @@ def staff_list() -> None:
 @with_appcontext
 def staff_ensure_admin() -> None:
     """On an empty database, create an 'admin' account and print its password once."""
+    password = first_admin()
+    if password is not None:
+        click.echo(f"Created admin account 'admin'. Password (shown only now): {password}")
+
+
+def first_admin() -> str | None:
+    """On a database without accounts, an 'admin' account: its password.
+
+    None when there are accounts already, or when another process (an app
+    server of a chain starting at the same moment) created the first one.
+    """
+    from sqlalchemy.exc import IntegrityError
+
     from .extensions import db
     from .models import StaffUser
 
     if db.session.scalar(db.select(StaffUser.id).limit(1)) is not None:
-        return
-    click.get_current_context().invoke(
-        staff_create, username="admin", role="admin", display_name="Administrator"
-    )
+        return None
+    try:
+        return create_account("admin", "admin", "Administrator")
+    except (IntegrityError, click.ClickException):  # made by another process meanwhile
+        db.session.rollback()
+        return None
 
 
 @click.command("summary")
@@ -269,6 +292,7 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
 
     from . import create_app, jobs
     from .content import ContentError
+    from .summaries import clinic_profile
 
     try:
         app = create_app()
@@ -279,8 +303,10 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
         sys.exit(1)
     host = host or app.config["HOST"]
     port = port or int(app.config["PORT"])
-    for url in _urls(host, port):
-        click.echo(f"Kiosk: {url}")
+    with app.app_context():
+        password = first_admin()
+        missing = clinic_profile(app.config).missing_details()
+    click.echo(ready_message(_urls(host, port), password, missing))
     sys.stdout.flush()
     # waitress reads a whole body before the app sees it: it refuses anything
     # over 1 MiB itself, and the app answers smaller oversized requests with
@@ -310,15 +336,66 @@ def _exit_on_signal(signum, _frame) -> None:
     raise SystemExit(128 + signum)
 
 
+def ready_message(urls: list[str], password: str | None, missing: list[str]) -> str:
+    """What `serve` (and so `make run`) ends with: where to go, and what to do first."""
+    lines = [f"Kiosk, for the tablets:  {urls[-1]}", f"Staff area:              {urls[-1]}staff/"]
+    if len(urls) > 1:
+        lines.append(f"On this computer:        {urls[0]}")
+    if password:
+        lines += [
+            "",
+            "First sign-in (created now, shown only this once):",
+            f"  username admin, password {password}",
+        ]
+    if missing:
+        details = " and ".join(MISSING_WORDS[name] for name in missing)
+        lines += [
+            "",
+            f"Before patients use it, set the clinic's {details}:",
+            "the take-home copy tells patients when to contact the clinic.",
+            "  " + ", ".join(f"KIOSK_{name}" for name in missing) + " (README: Configuration)",
+        ]
+    lines += ["", "Stop with Ctrl-C."]
+    rule = "-" * max(len(line) for line in lines)
+    return "\n".join([rule, *lines, rule])
+
+
+# The clinic details a patient's copy needs, as `serve` names them.
+MISSING_WORDS = {"CLINIC_PHONE": "phone number", "CLINIC_ADDRESS": "address"}
+
+
 def _urls(host: str, port: int) -> list[str]:
+    """Loopback first; then, listening on every interface, the machine's
+    addresses on its networks (the ones a tablet can open)."""
     if host not in ("0.0.0.0", "::"):
         return [f"http://{host}:{port}/"]
-    urls = [f"http://127.0.0.1:{port}/"]
-    try:
-        # The machine's own address, for the tablets on the clinic's network.
-        address = socket.gethostbyname(socket.gethostname())
-    except OSError:
-        return urls
-    if not address.startswith("127."):
-        urls.append(f"http://{address}:{port}/")
-    return urls
+    return [f"http://{address}:{port}/" for address in ["127.0.0.1", *network_addresses()]]
+
+
+def network_addresses() -> list[str]:
+    """This machine's IPv4 addresses on its networks (not loopback).
+
+    Read from ``ip`` (iproute2, on every Debian); without it, the address the
+    machine would use for a route out (a UDP socket is connected, which sends
+    nothing), else the address its host name resolves to.
+    """
+    found: list[str] = []
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        output = subprocess.run(
+            ["ip", "-4", "-o", "addr", "show", "scope", "global"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout
+        found = [
+            line.split()[3].split("/")[0] for line in output.splitlines() if len(line.split()) > 3
+        ]
+    if not found:
+        with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.connect(("10.254.254.254", 1))
+            found = [udp.getsockname()[0]]
+    if not found:
+        with contextlib.suppress(OSError):
+            found = [socket.gethostbyname(socket.gethostname())]
+    return [address for address in dict.fromkeys(found) if not address.startswith("127.")]

@@ -267,8 +267,16 @@ def run_worker(app: Flask, processes: int | None = None) -> None:
         # PostgreSQL and Redis queues wake the worker as a job arrives.
         max_delay=IDLE_POLL_SECONDS,
     )
-    log.info("render worker: %d process(es) at nice %d, queue %s", count, nice, huey.storage)
+    log.info("render worker: %d process(es) at nice %d, queue %s", count, nice, queue_name(huey))
     consumer.run()
+
+
+def queue_name(huey: Huey) -> str:
+    """Where the queue is, for the log: "SQLite /path/queue.sqlite3", "PostgreSQL"."""
+    kind = type(huey.storage).__name__.removesuffix("Storage").removeprefix("Private")
+    kind = {"Sqlite": "SQLite", "Postgres": "PostgreSQL"}.get(kind, kind)
+    filename = getattr(huey.storage, "filename", None)
+    return f"{kind} {filename}" if filename else kind
 
 
 def warm_up(app: Flask) -> None:
@@ -294,6 +302,10 @@ def warm_up(app: Flask) -> None:
 @pass_script_info
 def worker_command(info: ScriptInfo, processes: int | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The worker's own lines (start, and every problem); Huey's and WeasyPrint's
+    # progress on every job only when something goes wrong.
+    for chatty in ("huey", "weasyprint"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     app = info.load_app()
     run_worker(app, processes)
 

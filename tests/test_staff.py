@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 
@@ -516,3 +517,23 @@ def test_a_severity_reads_the_same_in_the_queue_on_the_page_and_in_the_staff_cop
         text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "Do not treat today (1)" in text
     assert "Clinician review (1)" in text
+
+
+def test_staff_pages_say_while_the_patients_copy_has_no_way_to_contact_the_clinic(app, staff):
+    def banner() -> str | None:
+        page = staff.get("/staff/").get_data(as_text=True)
+        found = re.search(r'<div[^>]*id="clinic-details-missing".*?</div>', page, re.S)
+        return " ".join(found.group(0).split()) if found else None
+
+    assert "phone number and address are not set" in banner()
+    assert "KIOSK_CLINIC_PHONE, KIOSK_CLINIC_ADDRESS" in banner()
+    app.config["CLINIC_PHONE"] = "020 7946 0000"
+    assert "Its address is not set." in banner()
+    assert "KIOSK_CLINIC_PHONE" not in banner()
+    app.config["CLINIC_ADDRESS"] = "1 High Street, Leeds"
+    assert banner() is None
+
+
+def test_the_sign_in_page_does_not_show_the_clinic_details_banner(client):
+    page = client.get("/staff/login").get_data(as_text=True)
+    assert "clinic-details-missing" not in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,8 +12,9 @@ import time
 from pathlib import Path
 
 from kiosk import summaries
+from kiosk.auth import check_password
 from kiosk.extensions import db
-from kiosk.models import SummaryPdf
+from kiosk.models import StaffUser, SummaryPdf
 
 from .conftest import assert_queue_is_private, free_port
 from .processes import descendants
@@ -134,6 +136,17 @@ def test_serve_starts_the_worker_with_the_web_server_and_stops_both(app, tmp_pat
             return children if running and len(children) >= 2 else None
 
         children = wait_for(worker_running, "worker started", server, log)
+        # It says where the tablets and staff go, and, on a database without
+        # accounts, the first administrator's password.
+        said = log.read_text()
+        assert f"Staff area:              http://127.0.0.1:{port}/staff/" in said
+        password = re.search(r"username admin, password (\S+)", said)
+        assert password
+        with app.app_context():
+            admin = db.session.scalar(db.select(StaffUser))
+            assert admin.username == "admin"
+            assert admin.role == "admin"
+            assert check_password(admin, password.group(1))
 
         server.send_signal(signal.SIGTERM)  # as systemd or `kill` would
         server.wait(timeout=PROCESS_TIMEOUT)

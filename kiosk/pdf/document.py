@@ -19,6 +19,12 @@ class Clinic:
     email: str = ""
     booking_url: str = ""  # shown as a QR code on the patient copy
 
+    def missing_details(self) -> list[str]:
+        """The settings the patient's copy needs and that are not set: the
+        phone number to call about a warning sign, and the address."""
+        details = (("CLINIC_PHONE", self.phone), ("CLINIC_ADDRESS", self.address))
+        return [name for name, value in details if not value.strip()]
+
 
 @dataclass(frozen=True)
 class SummaryDocument:

@@ -371,3 +371,12 @@ def audit_log():
         actions=audit.ACTIONS,
         local_time=summaries.local_time,
     )
+
+
+@bp.app_context_processor
+def clinic_details_missing() -> dict:
+    """For the staff pages' banner: the clinic details the patient's copy
+    needs and that are not set yet."""
+    if request.blueprint != "staff":
+        return {}
+    return {"clinic_missing": summaries.clinic_profile(current_app.config).missing_details()}
