@@ -1,0 +1,194 @@
+"""How long the questionnaire is, measured the way a patient meets it.
+
+A typical patient (no health issues) and a complex one walk the whole
+questionnaire on a portrait and a landscape tablet, answering by tapping the
+inputs the form data names. For each screen: the words on it, the taps and
+characters typed, and whether Continue was below the fold when it opened.
+The figures go to tests/artifacts/journey-figures.json (and .md), for the
+README's "How long the questionnaire takes".
+
+Seconds at a reading pace, a model rather than a stopwatch: every word on a
+screen read at 238 words a minute (the average silent reading rate of adults
+for non-fiction, Brysbaert 2019, Journal of Memory and Language 109), one
+second per tap, 0.4 s per character typed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ..conftest import ARTIFACTS
+from ..patient_client import PLAIN, in_days
+from .conftest import LANDSCAPE, PORTRAIT, new_page
+
+WORDS_PER_MINUTE = 238
+SECONDS_PER_TAP = 1.0
+SECONDS_PER_CHARACTER = 0.4
+
+# Each patient's answers, screen by screen, as form data: exactly the screens
+# the questionnaire should lead them through, in order.
+TYPICAL = {
+    step: PLAIN[step]
+    for step in (
+        "about",
+        "concerns",
+        "skin_type",
+        "skin_today",
+        "health_history",
+        "treatments_allergies",
+        "goals",
+        "event",
+    )
+}
+COMPLEX = {
+    "about": {**PLAIN["about"], "contact_consent": "yes"},
+    "contact": {"phone": "07700 900123", "email": ""},
+    "concerns": {"concerns": ["acne_scars", "fine_lines"], "areas": ["face", "neck"]},
+    "skin_type": {"fitzpatrick": "type_5"},
+    "skin_today": {**PLAIN["skin_today"], "active_acne": "yes", "recent_tan": "yes"},
+    "health_history": {
+        **PLAIN["health_history"],
+        "blood_thinners": "yes",
+        "isotretinoin": "stopped",
+        "diabetes": "yes",
+    },
+    "treatments_allergies": {
+        "recent_procedures": ["toxin_filler"],
+        "allergies": ["numbing_cream"],
+        "implants": ["none"],
+        "skin_actives": "yes",
+    },
+    "health_details": {
+        "isotretinoin_months": "8",
+        "acne_severity": "mild",
+        "diabetes_control": "well",
+        "blood_thinner_names": "apixaban",
+        "toxin_filler_weeks": "3",
+    },
+    "goals": PLAIN["goals"],
+    "event": {"event_date": in_days(40), "notes": ""},
+}
+PATIENTS = {"typical": TYPICAL, "complex": COMPLEX}
+FIGURES = ARTIFACTS / "journey-figures.json"
+
+
+def screen_figures(page: Page, name: str) -> dict:
+    """The screen as it opens: its words, and whether its main button is in view."""
+    page.wait_for_load_state("load")
+    text = page.locator("main").inner_text()
+    buttons = page.locator("main button")
+    box = buttons.last.bounding_box() if buttons.count() else None
+    return {
+        "screen": name,
+        "words": len(re.findall(r"\w+", text)),
+        "scroll_to_continue": box is not None
+        and box["y"] + box["height"] > page.viewport_size["height"],
+        "taps": 1,  # its Continue, Start or Send
+        "typed": 0,
+    }
+
+
+def answer(page: Page, data: dict, figures: dict) -> None:
+    """Give the screen's answers as a patient would: a tap per choice, a tap
+    and the characters for each text."""
+    form = page.locator("#step form, main form").first
+    for name, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        field = form.locator(f'[name="{name}"]')
+        kind = field.first.get_attribute("type") or field.first.evaluate("e => e.tagName")
+        if kind in ("radio", "checkbox"):
+            for v in values:
+                form.locator(f'[name="{name}"][value="{v}"]').check()
+                figures["taps"] += 1
+        elif kind == "SELECT":
+            field.select_option(value)
+            figures["taps"] += 2
+        elif value:
+            field.fill(value)
+            figures["taps"] += 1
+            figures["typed"] += len(value)
+
+
+def seconds(screen: dict) -> float:
+    return (
+        screen["words"] * 60 / WORDS_PER_MINUTE
+        + screen["taps"] * SECONDS_PER_TAP
+        + screen["typed"] * SECONDS_PER_CHARACTER
+    )
+
+
+def walk(page: Page, base_url: str, answers: dict[str, dict]) -> tuple[list[str], list[dict]]:
+    page.goto(base_url + "/")
+    screens = [screen_figures(page, "welcome")]
+    page.get_by_role("button", name="Start").click()
+    visited = []
+    for _ in range(len(answers) + 2):
+        expect(page).to_have_url(re.compile(r"/(step/\w+|check)$"))
+        path = page.url.rsplit("/", 2)
+        if path[-1] == "check":
+            break
+        step = path[-1]
+        visited.append(step)
+        figures = screen_figures(page, step)
+        answer(page, answers[step], figures)
+        screens.append(figures)
+        before = page.url
+        page.get_by_role("button", name="Continue").click()
+        expect(page).not_to_have_url(before)
+    screens.append(screen_figures(page, "check"))
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page).to_have_url(re.compile(r"/done$"))
+    done = screen_figures(page, "done")
+    done["taps"] = 0  # Done returns to Welcome by itself
+    screens.append(done)
+    return visited, screens
+
+
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+def test_journey_figures_typical_and_complex_patient(browser, server, orientation):
+    viewport = PORTRAIT if orientation == "portrait" else LANDSCAPE
+    results = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    for patient, answers in PATIENTS.items():
+        page = new_page(browser, viewport)
+        try:
+            visited, screens = walk(page, server.url, answers)
+        finally:
+            page.context.close()
+        # The patient saw exactly the screens their answers call for.
+        assert visited == list(answers)
+        questions = [s for s in screens if s["screen"] in answers]
+        results[f"{patient}, {orientation}"] = {
+            "viewport": f"{viewport['width']}x{viewport['height']}",
+            "screens": len(screens),
+            "taps": sum(s["taps"] for s in screens),
+            "typed": sum(s["typed"] for s in screens),
+            "words": sum(s["words"] for s in screens),
+            "seconds": round(sum(seconds(s) for s in screens)),
+            "question_screens_needing_a_scroll": sum(s["scroll_to_continue"] for s in questions),
+            "question_screens": len(questions),
+            "check_needs_a_scroll": screens[-2]["scroll_to_continue"],
+            "per_screen": screens,
+        }
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    FIGURES.write_text(json.dumps(results, indent=2) + "\n")
+    FIGURES.with_suffix(".md").write_text(table(results))
+
+
+def table(results: dict) -> str:
+    lines = [
+        "| patient, tablet | screens | taps | characters typed | time at a reading pace "
+        "| question screens needing a scroll |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in sorted(results.items()):
+        minutes, rest = divmod(r["seconds"], 60)
+        lines.append(
+            f"| {name} ({r['viewport']}) | {r['screens']} | {r['taps']} | {r['typed']} "
+            f"| {minutes} min {rest:02d} s "
+            f"| {r['question_screens_needing_a_scroll']} of {r['question_screens']} |"
+        )
+    return "\n".join(lines) + "\n"
