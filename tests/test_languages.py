@@ -57,6 +57,20 @@ def test_after_a_spanish_patient_the_same_thread_serves_staff_in_english(app, cl
     assert "This page does not exist." in refused.get_data(as_text=True)
 
 
+def test_error_pages_speak_the_patients_language_heading_included(app):
+    patient = spanish_patient(app)
+    patient.start()
+    missing = patient.get("/step/no-such-screen")
+    assert missing.status_code == 404
+    page = missing.get_data(as_text=True)
+    assert "<h1" in page
+    assert "Página no encontrada" in page
+    assert "Not Found" not in page
+    wrong_method = patient.client.delete("/check")
+    assert wrong_method.status_code == 405
+    assert "Method Not Allowed" not in wrong_method.get_data(as_text=True)
+
+
 def test_a_block_of_work_outside_requests_sets_its_own_language():
     with language("es"):
         assert current_language() == "es"
