@@ -3,8 +3,10 @@
 ``purge`` deletes drafts not changed for ``DRAFT_RETENTION_HOURS`` and
 consultations sent more than ``RETENTION_DAYS`` ago, with their notes, their
 PDF rows and the PDF files, and sweeps files of the PDF folder that no row
-names. It needs an app context and nothing else: the render worker runs it every
-30 minutes (``purge_expired``), and ``flask --app kiosk purge`` runs it at once.
+names. Staff sign-in sessions past their lifetime (``STAFF_SESSION_HOURS``),
+which open nothing any more, go too. It needs an app context and nothing
+else: the render worker runs it every 30 minutes (``purge_expired``), and
+``flask --app kiosk purge`` runs it at once.
 
 It is safe while the app serves: every row goes in one transaction, and files
 are removed only once that transaction has committed, so a failed purge leaves
@@ -30,7 +32,7 @@ from sqlalchemy import delete, func, select
 
 from . import audit, jobs, summaries
 from .extensions import db
-from .models import Consultation, Draft, Note, SummaryPdf, utcnow
+from .models import Consultation, Draft, Note, StaffSession, SummaryPdf, utcnow
 
 # How old a file of the PDF folder that no row names must be before it goes.
 STRAY_FILE_AGE = dt.timedelta(hours=1)
@@ -114,6 +116,9 @@ def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeRepo
         consultations = db.session.execute(
             delete(Consultation).where(Consultation.submitted_at < consultation_cutoff)
         ).rowcount
+        # Not patient data, and not worth an audit entry: the sign-outs are logged.
+        session_cutoff = now - dt.timedelta(hours=current_app.config["STAFF_SESSION_HOURS"])
+        db.session.execute(delete(StaffSession).where(StaffSession.started_at < session_cutoff))
     named = {*db.session.scalars(select(SummaryPdf.filename)), *pdf_names}
     strays = [path for path in candidates if path.name not in named]
 

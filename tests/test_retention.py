@@ -12,7 +12,16 @@ import pytest
 
 from kiosk import create_app, retention, summaries
 from kiosk.extensions import db
-from kiosk.models import AuditEvent, Consultation, Draft, Note, StaffUser, SummaryPdf, utcnow
+from kiosk.models import (
+    AuditEvent,
+    Consultation,
+    Draft,
+    Note,
+    StaffSession,
+    StaffUser,
+    SummaryPdf,
+    utcnow,
+)
 from kiosk.settings import SettingError
 
 from .patient_client import csrf_token
@@ -222,6 +231,21 @@ def test_a_purge_that_removes_nothing_leaves_no_audit_entry(app, now):
     with app.app_context():
         assert not retention.purge(now).removed_anything
         assert db.session.scalars(db.select(AuditEvent.action)).all() == []
+
+
+def test_staff_sessions_past_their_lifetime_go_and_current_ones_stay(app, now):
+    create_account(app, "sam", "staff", "Sam Carter")
+    with app.app_context():
+        sam = db.session.scalar(db.select(StaffUser))
+        hours = app.config["STAFF_SESSION_HOURS"]
+        for started in (now - dt.timedelta(hours=hours, minutes=1), now - dt.timedelta(hours=1)):
+            db.session.add(StaffSession(user=sam, started_at=started))
+        db.session.commit()
+        report = retention.purge(now)
+        left = db.session.scalars(db.select(StaffSession.started_at)).all()
+        assert left == [now - dt.timedelta(hours=1)]
+        # A sign-out that timed out is already in the audit log; the purge adds nothing.
+        assert not report.removed_anything
 
 
 def test_earlier_audit_entries_keep_the_reference_of_a_purged_consultation(
