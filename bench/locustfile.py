@@ -1,9 +1,9 @@
 """Locust users for bench/load_bench.py: tablets walking the questionnaire, and a prober.
 
 A Tablet starts on Welcome, answers every screen as htmx does (HX-Request
-headers; the next screen comes in the response to Continue, and the last one
-redirects to Check your answers, so one "step" is what a patient waits for
-between pressing Continue and seeing the next screen), checks and sends its
+headers; the next screen, or after the last one Check your answers, comes in the
+response to Continue, so one "step" is what a patient waits for between
+pressing Continue and seeing the next screen), checks and sends its
 answers ("send" includes the Done screen), then starts again.
 BENCH_THINK_SECONDS sets the pause on each screen (0: none). The Prober times
 a static file on the same server: the floor under every other figure.
@@ -50,7 +50,7 @@ class Tablet(HttpUser):
         )
         for _ in range(20):
             # The next screen comes in the response to Continue, which names its
-            # address (HX-Push-Url); Start and Check your answers redirect.
+            # address (HX-Push-Url); Start redirects.
             path = response.headers.get("HX-Push-Url") or urlsplit(response.url).path
             if not path.startswith("/step/"):
                 break
@@ -62,14 +62,14 @@ class Tablet(HttpUser):
                 headers=htmx(self.host + path),
                 name="step",
             )
-        if urlsplit(response.url).path != "/check":
+        if path != "/check":
             response.failure = True
             return
         self.pause()
         self.client.post(
             "/check",
             data={"csrf_token": csrf_token(response.text)},
-            headers=htmx(response.url),
+            headers=htmx(self.host + path),
             name="send",
         )
         self.pause()

@@ -168,6 +168,18 @@ class Flow:
             None,
         )
 
+    def change_focus(
+        self, step: Step, changing: str, answers: Mapping[str, Any], asked: Set[str]
+    ) -> str | None:
+        """The question a change from Check your answers lands on in ``step``:
+        ``changing``, the question whose Change the patient pressed, when the
+        step asks it; else the first question the step asks that was never
+        asked (a follow-up the change called for)."""
+        questions = self.enabled_questions(step, answers)
+        if any(q.id == changing for q in questions):
+            return changing
+        return next((q.id for q in questions if q.id not in asked), None)
+
     def may_visit(self, step: Step, answers: Mapping[str, Any], asked: Set[str]) -> bool:
         """A step can be shown once it applies and every step before it is done."""
         effective = self.effective_answers(answers)

@@ -73,8 +73,10 @@ class PatientClient:
         assert response.status_code == 303, response.status_code
         return response
 
-    def answer(self, step_id: str, data: dict, *, change: bool = False, htmx: bool = False):
-        url = f"/step/{step_id}" + ("?change=1" if change else "")
+    def answer(self, step_id: str, data: dict, *, change: str = "", htmx: bool = False):
+        """Answer a screen; ``change``: the question whose Change was pressed on
+        Check your answers."""
+        url = f"/step/{step_id}" + (f"?change={change}" if change else "")
         page = self.get(url)
         assert page.status_code == 200, (url, page.status_code, page.headers.get("Location"))
         headers = {"HX-Request": "true", "HX-Current-URL": "http://localhost" + url} if htmx else {}

@@ -468,6 +468,21 @@ def test_changing_an_answer_so_that_a_follow_up_is_needed_reopens_health_details
     assert flow.first_incomplete(answers, asked) is None
 
 
+def test_a_change_lands_on_its_question_or_on_the_follow_up_it_called_for(flow):
+    answers = plain(flow, diabetes=True, isotretinoin="stopped", isotretinoin_months=8)
+    asked = asked_all(flow, answers) - {"diabetes_control"}
+    health_history, health_details = flow.step("health_history"), flow.step("health_details")
+    assert flow.change_focus(health_history, "diabetes", answers, asked) == "diabetes"
+    # The change to diabetes led to a screen that does not ask it: its new question.
+    assert flow.change_focus(health_details, "diabetes", answers, asked) == "diabetes_control"
+    # A screen of questions all asked before: nothing in particular.
+    asked.add("diabetes_control")
+    assert flow.change_focus(health_details, "diabetes", answers, asked) is None
+    # A question that does not apply to these answers is not landed on.
+    answers["diabetes"] = False
+    assert flow.change_focus(health_details, "diabetes_control", answers, asked) is None
+
+
 def test_complete_means_every_question_shown_and_every_required_one_answered(flow):
     event = flow.step("event")
     # Both questions are optional: shown and left empty is complete...

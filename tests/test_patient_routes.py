@@ -264,8 +264,7 @@ def test_session_cookie_holds_only_the_draft_id(app, patient):
 
 
 STEP_CONTAINER = (
-    '<div id="step" class="step" hx-target="this" '
-    'hx-swap="innerHTML show:window:top" hx-push-url="true">'
+    '<div id="step" class="step" hx-target="this" hx-swap="innerHTML" hx-push-url="true">'
 )
 
 
@@ -302,20 +301,23 @@ def test_htmx_gets_fragments_and_history_restore_gets_the_page(patient):
     assert patient.get("/step/concerns").status_code == 200  # saved: Back shows it
     assert 'value="acne_scars" checked' in patient.last_html
 
-    # From Check your answers, a change comes back to the check with a redirect
-    # (a whole page, not a screen of the step container).
+    # From Check your answers, a change comes back to the check the same way,
+    # its address naming the row that was changed.
     patient.walk()
     back = patient.answer(
-        "concerns", {"concerns": ["fine_lines"], "areas": ["face"]}, change=True, htmx=True
+        "concerns", {"concerns": ["fine_lines"], "areas": ["face"]}, change="areas", htmx=True
     )
-    assert back.status_code == 303
-    assert back.headers["Location"] == "/check"
+    assert back.status_code == 200
+    assert back.headers["HX-Push-Url"] == "/check#answer-areas"
+    assert patient.last_html.lstrip().startswith("<title>Check your answers")
+    assert '<div class="summary-list__row" id="answer-areas">' in patient.last_html
 
 
 def test_every_link_and_form_of_the_steps_swaps_into_the_step_container(patient):
     patient.walk()
     pages = {url: patient.get(url).get_data(as_text=True) for url in ("/step/about", "/check")}
-    pages["/step/about?change=1"] = patient.get("/step/about?change=1").get_data(as_text=True)
+    changing = "/step/about?change=first_name"
+    pages[changing] = patient.get(changing).get_data(as_text=True)
     for url, html in pages.items():
         container = html[html.index(STEP_CONTAINER) :]
         assert container.count('<div id="step"') == 1, url
@@ -368,30 +370,90 @@ def test_back_link_goes_to_previous_applicable_step(patient):
     assert 'class="back-link" href="/"' in patient.last_html
 
 
+def autofocused(html: str) -> list[str]:
+    """The ids of the elements that take the focus when the page loads."""
+    return re.findall(r'<(?:input|textarea|select)\b[^>]*\bid="([^"]+)"[^>]*\bautofocus', html)
+
+
 def test_change_returns_to_check_or_asks_new_follow_up_first(app, patient):
     patient.walk()
     patient.get("/check")
-    assert 'href="/step/health_history?change=1"' in patient.last_html
+    assert 'href="/step/health_history?change=diabetes"' in patient.last_html
 
     changed = patient.answer(
-        "health_history", {**PLAIN["health_history"], "diabetes": "yes"}, change=True
+        "health_history", {**PLAIN["health_history"], "diabetes": "yes"}, change="diabetes"
     )
-    assert changed.headers["Location"] == "/step/health_details?change=1"
-    assert "Back" in patient.get("/step/health_details?change=1").get_data(as_text=True)
-    assert 'class="back-link" href="/check"' in patient.last_html
-    done = patient.answer("health_details", {"diabetes_control": "well"}, change=True)
-    assert done.headers["Location"] == "/check"
+    # The new follow-up first, its question focused; then back to the row.
+    assert changed.headers["Location"] == "/step/health_details?change=diabetes"
+    assert "Back" in patient.get("/step/health_details?change=diabetes").get_data(as_text=True)
+    assert autofocused(patient.last_html) == ["diabetes_control-0"]
+    assert 'class="back-link" href="/check#answer-diabetes"' in patient.last_html
+    done = patient.answer("health_details", {"diabetes_control": "well"}, change="diabetes")
+    assert done.headers["Location"] == "/check#answer-diabetes"
 
     patient.get("/check")
     assert "Diabetes control" in patient.last_html
     # Turning the trigger off again drops the follow-up from the answers.
-    patient.answer("health_history", PLAIN["health_history"], change=True)
+    patient.answer("health_history", PLAIN["health_history"], change="diabetes")
     patient.get("/check")
     assert "Diabetes control" not in patient.last_html
     patient.submit()
     with app.app_context():
         [consultation] = db.session.scalars(db.select(Consultation)).all()
         assert "diabetes_control" not in consultation.answers
+
+
+def test_every_row_of_check_your_answers_changes_its_own_question(app, patient):
+    patient.walk(FOLLOW_UPS)
+    html = patient.get("/check").get_data(as_text=True)
+    row = r'<div class="summary-list__row" id="answer-(\w+)">.*?class="change-link" href="([^"]+)"'
+    rows = re.findall(row, html, re.S)
+    assert len(rows) > 20
+    for question_id, link in rows:
+        step = app.extensions["kiosk.flow"].step_of(question_id)
+        assert link == f"/step/{step.id}?change={question_id}"
+
+
+@pytest.mark.parametrize(
+    ("question_id", "first_input"),
+    [("first_name", "first_name"), ("diabetes", "diabetes-0"), ("notes", "notes")],
+)
+def test_a_change_lands_on_its_question_with_the_focus(patient, question_id, first_input):
+    patient.walk()
+    step = {"first_name": "about", "diabetes": "health_history", "notes": "event"}[question_id]
+    html = patient.get(f"/step/{step}?change={question_id}").get_data(as_text=True)
+    assert autofocused(html) == [first_input]
+    assert f'class="field field--changing" id="field-{question_id}"' in html
+    assert f'class="back-link" href="/check#answer-{question_id}"' in html
+    assert f'action="/step/{step}?change={question_id}"' in html
+    # The same screen reached any other way puts the focus nowhere.
+    html = patient.get(f"/step/{step}").get_data(as_text=True)
+    assert autofocused(html) == []
+    assert "field--changing" not in html
+
+
+def test_a_change_with_problems_gives_the_focus_to_the_problems(patient):
+    patient.walk()
+    patient.answer("about", {**PLAIN["about"], "first_name": ""}, change="first_name")
+    assert errors(patient.last_html) == ["Enter your first name"]
+    assert autofocused(patient.last_html) == []
+    assert 'action="/step/about?change=first_name"' in patient.last_html
+
+
+@pytest.mark.parametrize("sent", ["1", "nonsense", "<script>", "first_name#x"])
+def test_only_a_question_of_the_questionnaire_is_a_change(patient, sent):
+    patient.walk()
+    html = patient.get("/step/about", query_string={"change": sent}).get_data(as_text=True)
+    assert 'action="/step/about"' in html
+    assert autofocused(html) == []
+    assert "change=" not in html, "what was sent is never put into another address"
+    response = patient.client.post(
+        "/step/about",
+        query_string={"change": sent},
+        data={**PLAIN["about"], "csrf_token": csrf_token(html)},
+    )
+    # Not a change: Continue carries on to the next screen.
+    assert response.headers["Location"] == "/step/concerns"
 
 
 def walk_to_check_and_let_the_event_pass(app, patient) -> None:
@@ -411,11 +473,11 @@ def test_final_submit_checks_every_answer_again(app, patient):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert errors(html)[0].startswith("The date must be on or after")
-    assert 'action="/step/event?change=1"' in html
+    assert 'action="/step/event?change=event_date"' in html
     with app.app_context():
         assert db.session.scalars(db.select(Consultation)).all() == []
 
-    patient.answer("event", {"event_date": in_days(30)}, change=True)
+    patient.answer("event", {"event_date": in_days(30)}, change="event_date")
     assert patient.submit().headers["Location"] == "/done"
 
 
@@ -423,7 +485,7 @@ def test_a_screen_the_final_check_sends_back_can_be_sent_from_that_page(app, pat
     walk_to_check_and_let_the_event_pass(app, patient)
     html = patient.submit().get_data(as_text=True)
     form = re.search(r'<form class="form" method="post" action="([^"]+)".*?</form>', html, re.S)
-    assert form.group(1) == "/step/event?change=1"
+    assert form.group(1) == "/step/event?change=event_date"
     assert 'value="2020-01-01"' in form.group(0), "the stored answer is shown again"
     # The page carries its own token: Continue is not refused as a stale page.
     sent = patient.client.post(
@@ -431,7 +493,7 @@ def test_a_screen_the_final_check_sends_back_can_be_sent_from_that_page(app, pat
         data={"event_date": in_days(30), "notes": "", "csrf_token": csrf_token(form.group(0))},
     )
     assert sent.status_code == 303
-    assert sent.headers["Location"] == "/check"
+    assert sent.headers["Location"] == "/check#answer-event_date"
     assert patient.submit().headers["Location"] == "/done"
 
 
@@ -477,14 +539,18 @@ def test_welcome_warns_nobody_and_resets_quietly_only_what_was_chosen(patient):
     assert 'data-quiet="false"' in patient.get("/step/about").get_data(as_text=True)
 
 
-def test_no_answer_ever_travels_in_a_url(patient):
+def test_no_answer_ever_travels_in_a_url(app, patient):
     patient.walk(FOLLOW_UPS)
     patient.get("/check")
     links = re.findall(r'(?:href|action|hx-get|hx-post)="([^"]*)"', patient.last_html)
     assert links
+    questions = {q.id for s in app.extensions["kiosk.flow"].steps for q in s.questions}
     for link in links:
         assert "Maya" not in link
-        assert "=" not in link or link.endswith("?change=1"), link
+        # The only thing a link carries is the question a Change is for.
+        changes = re.fullmatch(r"/step/\w+\?change=(\w+)", link)
+        assert "=" not in link or changes, link
+        assert not changes or changes[1] in questions, link
 
 
 def test_web_app_manifest_asks_for_fullscreen(client):

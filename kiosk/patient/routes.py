@@ -114,15 +114,27 @@ def go(url: str) -> Response:
     return redirect(url, 303)
 
 
-def step_url(step: Step | None, change: bool = False) -> str:
+def changing_question() -> str | None:
+    """The question whose Change the patient pressed on Check your answers
+    (``?change=<question id>``): the screens it leads through come back to
+    Check at its row. Only a question of the questionnaire counts, so nothing
+    else that is sent in the address is ever put into another."""
+    question_id = request.args.get("change")
+    return question_id if question_id and flow().question(question_id) else None
+
+
+def step_url(step: Step | None, change: str | None = None) -> str:
+    """A screen's address, or Check your answers' when ``step`` is None. During
+    a change (``change``, the question whose Change was pressed) Check's address
+    names the row to come back to: a question id, never an answer."""
     if step is None:
-        return url_for("patient.check")
-    return url_for("patient.step", step_id=step.id, change=1 if change else None)
+        return url_for("patient.check", _anchor=f"answer-{change}" if change else None)
+    return url_for("patient.step", step_id=step.id, change=change)
 
 
-def resume_url(draft: Draft, change: bool = False) -> str:
+def resume_url(draft: Draft) -> str:
     """Where a patient carries on: the first screen not yet done, else the check."""
-    return step_url(flow().first_incomplete(draft.answers, set(draft.asked)), change)
+    return step_url(flow().first_incomplete(draft.answers, set(draft.asked)))
 
 
 @bp.route("/")
@@ -225,7 +237,7 @@ def step(step_id: str):
         # A typed, forged or out-of-date URL: back to where the patient is.
         return redirect(resume_url(draft), 303)
 
-    change = request.args.get("change") == "1"
+    change = changing_question()
     if request.method == "POST":
         questions = flow().enabled_questions(screen, draft.answers)
         form = step_form(questions, draft.language)
@@ -238,10 +250,14 @@ def step(step_id: str):
                 else flow().next_step(screen.id, draft.answers)
             )
             destination = step_url(following, change)
-            if following is not None and wants_fragment():
-                # htmx: the next screen comes in this response (one round trip
-                # per Continue) and the address bar shows its own address.
-                response = show_step(draft, following, change)
+            if wants_fragment():
+                # htmx: the next screen, or Check your answers, comes in this
+                # response (one round trip per Continue) and the address bar
+                # shows its own address, fragment included.
+                if following is None:
+                    response = show_check(draft)
+                else:
+                    response = show_step(draft, following, change)
                 response.headers["HX-Push-Url"] = destination
             else:
                 response = redirect(destination, 303)
@@ -259,20 +275,25 @@ def step(step_id: str):
     return show_step(draft, screen, change)
 
 
-def show_step(draft: Draft, screen: Step, change: bool) -> Response:
+def show_step(draft: Draft, screen: Step, change: str | None) -> Response:
     """A screen as the patient left it: their stored answers filled in."""
     questions = flow().enabled_questions(screen, draft.answers)
     form = step_form(questions, draft.language, stored=draft.answers)
     return render_step(draft, screen, form, questions, change)
 
 
-def render_step(draft: Draft, screen: Step, form: StepForm, questions, change: bool):
+def render_step(draft: Draft, screen: Step, form: StepForm, questions, change: str | None):
+    """A screen; during a change (``change``, the question whose Change was
+    pressed) its Back and Continue lead back to Check your answers, and the
+    question to answer has the focus unless the screen shows problems."""
     previous = flow().previous_step(screen.id, draft.answers)
-    back = (
-        url_for("patient.check")
-        if change
-        else (step_url(previous) if previous else url_for("patient.welcome"))
-    )
+    if change:
+        back = step_url(None, change)
+    else:
+        back = step_url(previous) if previous else url_for("patient.welcome")
+    focus = None
+    if change and not form.errors:
+        focus = flow().change_focus(screen, change, draft.answers, set(draft.asked))
     return render(
         STEP,
         screen=screen,
@@ -285,6 +306,7 @@ def render_step(draft: Draft, screen: Step, form: StepForm, questions, change: b
         action=step_url(screen, change),
         back=back,
         back_leaves_steps=previous is None and not change,
+        focus=focus,
     )
 
 
@@ -302,27 +324,33 @@ def check():
         # changed. The first screen with a problem comes back, showing it.
         problems = answer_problems(flow(), draft.answers, dt.date.today())
         if problems:
-            screen = flow().step_of(next(iter(problems)))
+            question_id = next(iter(problems))
+            screen = flow().step_of(question_id)
             questions = flow().enabled_questions(screen, draft.answers)
             form = step_form(questions, draft.language, stored=draft.answers)
             form.show_problems(problems)
-            return render_step(draft, screen, form, questions, change=True)
+            return render_step(draft, screen, form, questions, change=question_id)
         consultation = submit_draft(draft, flow())
         # Saved first; the worker renders the PDFs, so Done waits for nothing.
         jobs.enqueue_render(consultation.id)
         session.clear()
         session["done"] = consultation.id
         return redirect(url_for("patient.done"), 303)
+    return show_check(draft, form)
 
-    last = flow().last_step(draft.answers)
+
+def show_check(draft: Draft, form: EmptyForm | None = None) -> Response:
+    """Check your answers: every answer that applies, each row with a Change
+    link to its question (its fragment, ``answer-<question id>``, is where a
+    change comes back to)."""
     return render(
         CHECK,
-        form=form,
+        form=form or EmptyForm(),
         groups=answer_lines(flow(), draft.answers, draft.language),
         lang=draft.language,
         number=flow().total_steps,
         total=flow().total_steps,
-        back=step_url(last),
+        back=step_url(flow().last_step(draft.answers)),
     )
 
 

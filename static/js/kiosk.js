@@ -2,19 +2,52 @@
 (function () {
   "use strict";
 
+  // Where a screen lands: the question a change from Check your answers
+  // is for (the server gave its first input the autofocus), or the row of
+  // Check the address's fragment names (#answer-<id>), coming back from one.
+  function landingSpot(container) {
+    var focus = container.querySelector("[autofocus]");
+    if (focus) return focus.closest(".field") || focus;
+    var spot = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    return spot && container.contains(spot) ? spot : null;
+  }
+
+  // Put it in view, marked (an address pushed by htmx sets no :target), and
+  // give the focus to its first control: the question's first input, or the
+  // row's Change link.
+  function land(spot) {
+    spot.classList.add("is-landed");
+    spot.scrollIntoView({ block: "start" });
+    var control = spot.querySelector("input:not([type=hidden]), select, textarea, a[href], button");
+    if (control) control.focus({ preventScroll: true });
+  }
+
   // After a step is swapped in, move focus to where a screen-reader user
-  // and a sighted user should start: the error summary, else the heading.
+  // and a sighted user should start: the error summary, else the question
+  // or row a change lands on, else the heading; from the top of the page
+  // unless a spot was landed on.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail && event.detail.target;
     if (!target || target.id !== "step") return;
-    var start = target.querySelector(".error-summary") || target.querySelector("h1");
-    if (start) start.focus({ preventScroll: false });
+    var summary = target.querySelector(".error-summary");
+    var spot = !summary && landingSpot(target);
+    if (spot) {
+      land(spot);
+      return;
+    }
+    window.scrollTo(0, 0);
+    var start = summary || target.querySelector("h1");
+    if (start) start.focus({ preventScroll: true });
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    // Focus the error summary on a full page load that shows errors.
+    // Focus the error summary on a full page load that shows errors; else
+    // land where a change does.
     var summary = document.querySelector(".error-summary");
+    var step = document.getElementById("step");
+    var spot = !summary && step && landingSpot(step);
     if (summary) summary.focus();
+    else if (spot) land(spot);
 
     // The Done screen returns to Welcome by itself, replacing itself in the
     // history so that Back does not bring the patient's reference back.

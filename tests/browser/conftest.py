@@ -160,8 +160,10 @@ def browser():
         browser.close()
 
 
-def new_page(browser: Browser, viewport: dict = PORTRAIT) -> Page:
-    context = browser.new_context(viewport=viewport, has_touch=True, locale="en-GB")
+def new_page(browser: Browser, viewport: dict = PORTRAIT, *, javascript: bool = True) -> Page:
+    context = browser.new_context(
+        viewport=viewport, has_touch=True, locale="en-GB", java_script_enabled=javascript
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     return page
@@ -174,9 +176,10 @@ def page(browser):
     page.context.close()
 
 
-def screenshot(page: Page, folder: str, name: str) -> Path:
+def screenshot(page: Page, folder: str, name: str, *, full_page: bool = True) -> Path:
+    """The whole page, or (``full_page=False``) what the window shows now."""
     path = SCREENSHOTS / folder / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("load")  # never a page still waiting for its stylesheet
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

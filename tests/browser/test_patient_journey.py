@@ -229,7 +229,7 @@ def test_change_from_check_answers_asks_new_follow_up_then_returns(page, server)
     journey.go_to(page, "health_details")
     page.get_by_label("how many months ago").fill("3")
     journey.press_continue(page)
-    page.wait_for_url(re.compile(r"/check$"))
+    expect(page).to_have_url(re.compile(r"/check#answer-isotretinoin$"))
     expect(journey.answer_row(page, "Isotretinoin")).to_contain_text("Yes, but I have stopped")
     expect(journey.answer_row(page, "Months since stopping isotretinoin")).to_contain_text(
         "3 months"
@@ -240,8 +240,78 @@ def test_change_from_check_answers_asks_new_follow_up_then_returns(page, server)
     journey.go_to(page, "about")
     page.get_by_label("Your first name").fill("Maja")
     journey.press_continue(page)
-    page.wait_for_url(re.compile(r"/check$"))
+    expect(page).to_have_url(re.compile(r"/check#answer-first_name$"))
     expect(journey.answer_row(page, "First name")).to_contain_text("Maja")
+
+
+def in_view(page: Page, element) -> bool:
+    """Wholly inside the window, as the patient sees it now."""
+    box = element.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
+def test_change_lands_on_its_question_and_comes_back_to_its_row(
+    browser, server, viewport, javascript
+):
+    page = new_page(browser, viewport, javascript=javascript)
+    folder = f"change-{'htmx' if javascript else 'no-js'}-" + (
+        "portrait" if viewport is PORTRAIT else "landscape"
+    )
+    journey.whole_questionnaire(page, server.url)
+    if javascript:
+        page.evaluate("window.sameDocument = true")
+
+    # Diabetes is far down its screen: Change opens the screen at the question,
+    # its first answer focused, not at the top.
+    journey.answer_row(page, "Diabetes").get_by_role("link", name="Change").click()
+    journey.go_to(page, "health_history")
+    question = journey.group(page, "Do you have diabetes?")
+    expect(question.get_by_label("Yes", exact=True)).to_be_focused()
+    assert in_view(page, question)
+    assert not in_view(page, journey.heading(page)), "scrolled to the question"
+    assert_fits_tablet(page)
+    screenshot(page, folder, "01-change-lands-on-the-question", full_page=False)
+
+    # The answer calls for a follow-up: it comes first, its question focused.
+    question.get_by_label("Yes", exact=True).check()
+    journey.press_continue(page)
+    journey.go_to(page, "health_details")
+    follow_up = journey.group(page, "How well controlled is your diabetes?")
+    expect(follow_up.get_by_label("Well controlled", exact=True)).to_be_focused()
+    assert in_view(page, follow_up)
+    screenshot(page, folder, "02-change-asks-the-new-follow-up", full_page=False)
+    follow_up.get_by_label("Well controlled", exact=True).check()
+    journey.press_continue(page)
+
+    # Back on Check your answers at the changed row, marked, with the new
+    # follow-up under it; with JavaScript its Change link has the focus.
+    expect(page).to_have_url(re.compile(r"/check#answer-diabetes$"))
+    row = journey.answer_row(page, "Diabetes")
+    expect(row).to_contain_text("Yes")
+    expect(journey.answer_row(page, "Diabetes control")).to_contain_text("Well controlled")
+    assert in_view(page, row)
+    assert not in_view(page, journey.heading(page)), "scrolled to the row"
+    marked = row.evaluate("row => getComputedStyle(row).backgroundColor")
+    plain = journey.answer_row(page, "First name").evaluate(
+        "row => getComputedStyle(row).backgroundColor"
+    )
+    assert marked != plain
+    if javascript:
+        expect(row.get_by_role("link", name="Change")).to_be_focused()
+        assert page.evaluate("window.sameDocument") is True
+    assert_fits_tablet(page)
+    screenshot(page, folder, "03-check-at-the-changed-row", full_page=False)
+
+    # Back from a change returns to the row too.
+    journey.answer_row(page, "Uses an at-home roller").get_by_role("link", name="Change").click()
+    journey.go_to(page, "goals")
+    page.get_by_role("link", name="Back").click()
+    expect(page).to_have_url(re.compile(r"/check#answer-home_roller$"))
+    assert in_view(page, journey.answer_row(page, "Uses an at-home roller"))
+    page.context.close()
 
 
 def test_two_patients_never_see_each_others_answers(browser, server):
