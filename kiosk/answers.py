@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .content import Question
 
@@ -31,10 +31,30 @@ TEXT_TYPES = ("text", "textarea", "email", "phone")
 @dataclass(frozen=True)
 class Problem:
     # required, invalid, too_long, not_an_option, exclusive, range, too_early,
-    # too_late, not_text (a file or other non-text value), unsafe_characters.
-    # ``params["cleaned"]``, when given, is what the field shows again instead.
+    # too_late, not_text (a file or other non-text value), unsafe_characters;
+    # for a date's boxes also incomplete (some left empty) and year_digits.
+    # ``params["cleaned"]``, when given, is what the field shows again instead;
+    # ``params["parts"]``, the boxes of a date at fault (by default all three).
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
+
+
+class DateParts(NamedTuple):
+    """A date as the patient enters it: the day, month (1 to 12) and year
+    boxes, each as sent."""
+
+    day: str
+    month: str
+    year: str
+
+    @classmethod
+    def of(cls, value: Any) -> DateParts:
+        """A stored answer (an ISO date) in its three boxes: empty when there is none."""
+        try:
+            day = dt.date.fromisoformat(value)
+        except (TypeError, ValueError):
+            return cls("", "", "")
+        return cls(str(day.day), str(day.month), str(day.year))
 
 
 class AnswerProblem(Exception):
@@ -45,7 +65,7 @@ class AnswerProblem(Exception):
 
 def check_answer(question: Question, raw: Any, today: dt.date) -> Any:
     """The cleaned value of ``raw``, what the browser sent (None when left
-    empty), or ``AnswerProblem``."""
+    empty; a date's three boxes as ``DateParts``), or ``AnswerProblem``."""
     return check_stored(question, _from_browser(question, raw), today)
 
 
@@ -111,8 +131,28 @@ def _from_browser(question: Question, raw: Any) -> Any:
             raise AnswerProblem(Problem("invalid"))
         return int(raw)
     if kind == "date":
-        return str(raw)
+        return _date_from_parts(raw) if isinstance(raw, DateParts) else str(raw)
     return raw
+
+
+def _date_from_parts(parts: DateParts) -> str | None:
+    """The ISO date the three boxes make (None when all are empty), or the
+    first problem with them: boxes left empty, anything but digits, a year
+    not in four digits, a day the month does not have."""
+    boxes = DateParts(*(part.strip() for part in parts))
+    missing = tuple(name for name, part in boxes._asdict().items() if not part)
+    if len(missing) == 3:
+        return None
+    if missing:
+        raise AnswerProblem(Problem("incomplete", {"parts": missing}))
+    if not all(re.fullmatch(r"[0-9]+", part) for part in boxes):
+        raise AnswerProblem(Problem("invalid"))
+    if len(boxes.year) != 4:
+        raise AnswerProblem(Problem("year_digits", {"parts": ("year",)}))
+    try:
+        return dt.date(int(boxes.year), int(boxes.month), int(boxes.day)).isoformat()
+    except ValueError:
+        raise AnswerProblem(Problem("invalid")) from None
 
 
 def _is_text(raw: Any) -> bool:
@@ -183,6 +223,8 @@ def _date(question: Question, text: str, today: dt.date) -> str:
 
 def to_form_value(question: Question, value: Any) -> Any:
     """A stored answer as the form shows it again."""
+    if question.type == "date":
+        return DateParts.of(value)
     if value is None:
         return [] if question.type == "multichoice" else None
     if question.type == "yesno":

@@ -23,13 +23,21 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
-from .answers import AnswerProblem, Problem, check_answer, safe_text, to_form_value
+from .answers import (
+    AnswerProblem,
+    DateParts,
+    Problem,
+    check_answer,
+    safe_text,
+    to_form_value,
+)
 from .content import Question
 from .display import long_date
+from .i18n import date_order, lazy_gettext, local, month_names
 from .i18n import gettext as _
-from .i18n import local
 
 
 class EmptyForm(FlaskForm):
@@ -93,11 +101,57 @@ def problem_message(question: Question, problem: Problem, language: str) -> str:
         if high is None:
             return _("Enter a whole number of %(low)d or more", low=low)
         return _("Enter a whole number from %(low)d to %(high)d", low=low, high=high)
+    if problem.kind == "incomplete":
+        return str(INCOMPLETE_DATE[problem.params["parts"]])
+    if problem.kind == "year_digits":
+        return _("The year must have 4 digits")
+    if problem.kind == "too_early" and question.min_days == 1:
+        return _("The date must be in the future")
     if problem.kind == "too_early":
         return _("The date must be on or after %(date)s", date=long_date(problem.params["date"]))
     if problem.kind == "too_late":
         return _("The date must be on or before %(date)s", date=long_date(problem.params["date"]))
     return _("Check your answer: %(label)s", label=label)
+
+
+# The boxes of a date left empty, in the patient's words.
+INCOMPLETE_DATE = {
+    ("day",): lazy_gettext("The date must include a day"),
+    ("month",): lazy_gettext("The date must include a month"),
+    ("year",): lazy_gettext("The date must include a year"),
+    ("day", "month"): lazy_gettext("The date must include a day and a month"),
+    ("day", "year"): lazy_gettext("The date must include a day and a year"),
+    ("month", "year"): lazy_gettext("The date must include a month and a year"),
+}
+
+
+class DateField(Field):
+    """A date in three boxes: ``<id>-day``, ``<id>-month`` (the month by name,
+    a list) and ``<id>-year``, in the order of the patient's language. Its
+    data is a ``DateParts``: the boxes as sent, or a stored date split into
+    them; ``answers.check_answer`` makes the ISO date that is stored."""
+
+    def __init__(self, label=None, validators=None, *, language: str, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.order = date_order(language)
+        self.months = month_names(language)
+        self.wrong_parts: tuple[str, ...] = ()  # the boxes shown as wrong
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        self.process_errors = []
+        if formdata is not None:
+            self.data = DateParts(*(formdata.get(self.part_name(p), "") for p in DateParts._fields))
+            self.raw_data = list(self.data)
+        else:
+            self.data = data if isinstance(data, DateParts) else DateParts("", "", "")
+
+    def part_name(self, part: str) -> str:
+        return f"{self.name}-{part}"
+
+    def part(self, part: str) -> str:
+        """What box ``part`` shows: as sent, or empty (a box sent as a file)."""
+        value = getattr(self.data, part, "") if isinstance(self.data, DateParts) else ""
+        return value if isinstance(value, str) else ""
 
 
 class _AnswerCheck:
@@ -119,6 +173,8 @@ def _shown_with(field: Field, question: Question, problem: Problem, language: st
     cleaned where the problem says how (without what could not be kept)."""
     if "cleaned" in problem.params:
         field.data = problem.params["cleaned"]
+    if isinstance(field, DateField):
+        field.wrong_parts = problem.params.get("parts", DateParts._fields)
     return problem_message(question, problem, language)
 
 
@@ -150,6 +206,8 @@ def _field(question: Question, language: str, today: dt.date) -> Field:
         )
     if question.type == "textarea":
         return TextAreaField(label, validators=validators)
+    if question.type == "date":
+        return DateField(label, validators=validators, language=language)
     return StringField(label, validators=validators)
 
 

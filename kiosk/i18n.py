@@ -20,7 +20,13 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import (
+    format_date,
+    format_skeleton,
+    format_time,
+    get_date_format,
+    get_month_names,
+)
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -145,6 +151,28 @@ def _date_and_time(style: str, date: str, time: str, code: str) -> str:
     # The locale's own joint: "{1}, {0}" in English and Spanish.
     joint = str(_formats(code).datetime_formats[style]).replace("'", "")
     return joint.replace("{1}", date).replace("{0}", time)
+
+
+# Dates the patient enters: in the order and with the month names of their language.
+
+DATE_PARTS = ("day", "month", "year")
+
+
+def date_order(code: str | None = None) -> tuple[str, ...]:
+    """``day``, ``month`` and ``year`` in the order the language writes a date:
+    day first in British English and Spanish (``14/06/2027``), month first in
+    American English, year first in Japanese."""
+    pattern = get_date_format("short", locale=_formats(code or _current.get())).pattern
+    found = {part: pattern.find(letter) for part, letter in zip(DATE_PARTS, "dMy", strict=True)}
+    if -1 in found.values():
+        return DATE_PARTS
+    return tuple(sorted(DATE_PARTS, key=found.__getitem__))
+
+
+def month_names(code: str | None = None) -> list[tuple[int, str]]:
+    """``(1, "January")`` to ``(12, "December")``; ``(1, "enero")`` in Spanish."""
+    names = get_month_names("wide", locale=_formats(code or _current.get()))
+    return [(number, names[number]) for number in range(1, 13)]
 
 
 DATE_FILTERS = {

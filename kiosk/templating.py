@@ -15,15 +15,6 @@ def option_hints(question: Question, language: str) -> dict[str, str]:
     return {o.value: local(o.hint, language) for o in question.options or [] if o.hint}
 
 
-def date_bounds(question: Question) -> tuple[str | None, str | None]:
-    today = dt.date.today()
-
-    def bound(days: int | None) -> str | None:
-        return None if days is None else (today + dt.timedelta(days=days)).isoformat()
-
-    return bound(question.min_days), bound(question.max_days)
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         _=gettext,
@@ -33,7 +24,6 @@ def init_app(app: Flask) -> None:
         language_name=lambda code: f"{own_name(code)} ({code})",
         local=local,
         option_hints=option_hints,
-        date_bounds=date_bounds,
         today=dt.date.today,
         csrf_token=generate_csrf,
     )

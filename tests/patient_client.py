@@ -43,12 +43,30 @@ PLAIN = {
     },
     "health_details": {"isotretinoin_months": "8"},
     "goals": {"downtime": "few_days", "device_interest": "pen", "home_roller": "no"},
-    "event": {"event_date": "", "notes": ""},
+    "event": {"event_date-day": "", "event_date-month": "", "event_date-year": "", "notes": ""},
 }
+
+
+# English month names, whatever the machine's own locale.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August")
+MONTHS += ("September", "October", "November", "December")
 
 
 def in_days(days: int) -> str:
     return (dt.date.today() + dt.timedelta(days=days)).isoformat()
+
+
+def date_boxes(question_id: str, day: str | dt.date, month: str = "", year: str = "") -> dict:
+    """A date as the patient enters it in its three boxes: a date, or what
+    was typed in each box (the month as the list sends it, 1 to 12)."""
+    if isinstance(day, dt.date):
+        day, month, year = str(day.day), str(day.month), str(day.year)
+    return {f"{question_id}-day": day, f"{question_id}-month": month, f"{question_id}-year": year}
+
+
+def event_in(days: int) -> dict:
+    """The event date boxes filled in with the day ``days`` from today."""
+    return date_boxes("event_date", dt.date.today() + dt.timedelta(days=days))
 
 
 def csrf_token(html: str) -> str:

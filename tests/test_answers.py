@@ -7,7 +7,14 @@ import datetime as dt
 
 import pytest
 
-from kiosk.answers import AnswerProblem, Problem, check_answer, check_stored, to_form_value
+from kiosk.answers import (
+    AnswerProblem,
+    DateParts,
+    Problem,
+    check_answer,
+    check_stored,
+    to_form_value,
+)
 from kiosk.content import Question
 
 TODAY = dt.date(2026, 3, 10)
@@ -271,6 +278,56 @@ def test_date_limits_follow_the_day_the_answer_is_given(flow):
         check_answer(question, "2026-03-11", TODAY + dt.timedelta(days=1))
 
 
+@pytest.mark.parametrize(
+    ("boxes", "stored"),
+    [
+        (("14", "6", "2026"), "2026-06-14"),
+        (("07", "06", "2026"), "2026-06-07"),
+        ((" 7 ", "6", " 2026 "), "2026-06-07"),
+        (("29", "2", "2028"), "2028-02-29"),
+        (("", "", ""), None),
+        ((" ", "", "  "), None),
+    ],
+)
+def test_a_date_entered_in_three_boxes_is_stored_as_an_iso_date(flow, boxes, stored):
+    assert check(flow, "event_date", DateParts(*boxes)) == stored
+
+
+@pytest.mark.parametrize(
+    ("boxes", "expected"),
+    [
+        (("", "6", "2026"), Problem("incomplete", {"parts": ("day",)})),
+        (("14", "", "2026"), Problem("incomplete", {"parts": ("month",)})),
+        (("14", "6", ""), Problem("incomplete", {"parts": ("year",)})),
+        (("", "", "2026"), Problem("incomplete", {"parts": ("day", "month")})),
+        (("14", "6", "26"), Problem("year_digits", {"parts": ("year",)})),
+        (("14", "6", "02026"), Problem("year_digits", {"parts": ("year",)})),
+        (("30", "2", "2027"), Problem("invalid")),
+        (("29", "2", "2027"), Problem("invalid")),
+        (("14", "13", "2026"), Problem("invalid")),  # a month the list does not offer
+        (("0", "6", "2026"), Problem("invalid")),
+        (("14th", "6", "2026"), Problem("invalid")),
+        (("-1", "6", "2026"), Problem("invalid")),
+        (("١٤", "6", "2026"), Problem("invalid")),  # digits, but not 0 to 9
+        (("14", "June", "2026"), Problem("invalid")),
+        (("14", "6", "2026\x00"), Problem("invalid")),
+    ],
+)
+def test_three_boxes_that_make_no_date_say_what_is_wrong(flow, boxes, expected):
+    assert problem(flow, "event_date", DateParts(*boxes)) == expected
+
+
+def test_a_date_from_its_boxes_keeps_to_the_limits(flow):
+    assert problem(flow, "event_date", DateParts("10", "3", "2026")) == Problem(
+        "too_early", {"date": TODAY + dt.timedelta(days=1)}
+    )
+    assert check(flow, "event_date", DateParts("11", "3", "2026")) == "2026-03-11"
+
+
+def test_a_box_sent_as_a_file_is_not_text(flow):
+    assert problem(flow, "event_date", DateParts("14", object(), "2026")).kind == "not_text"
+
+
 def test_date_without_limits_accepts_any_real_date():
     question = Question(id="born", type="date", label={"en": "Date of birth"})
     assert check_answer(question, "1950-01-31", TODAY) == "1950-01-31"
@@ -290,9 +347,9 @@ def test_date_without_limits_accepts_any_real_date():
         ("recent_procedures", ["none"], ["none"]),
         ("isotretinoin_months", "0", 0),
         ("isotretinoin_months", "8", 8),
-        ("event_date", days_from_today(100), days_from_today(100)),
+        ("event_date", DateParts("18", "6", "2026"), "2026-06-18"),
         ("email", "", None),
-        ("event_date", "", None),
+        ("event_date", DateParts("", "", ""), None),
     ],
 )
 def test_stored_answer_shown_again_checks_to_the_same_value(flow, question_id, raw, value):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from kiosk.answers import Problem
+from kiosk.answers import DateParts, Problem
 from kiosk.content import parse_questionnaire
 from kiosk.forms import LanguageForm, step_form
 
@@ -104,8 +104,54 @@ def test_stored_answers_are_shown_again_with_their_problems_beside_them(web, flo
     with posted(web, {"csrf_token": "x"}):
         form = step_form(questions, "en", today=TODAY, stored=stored)
         form.show_problems({"event_date": Problem("too_early", {"date": TODAY})})
-        assert (form.event_date.data, form.notes.data) == ("2020-01-01", "Hello")
-        assert form.errors == {"event_date": ["The date must be on or after 10 March 2026"]}
+        assert (form.event_date.data, form.notes.data) == (DateParts("1", "1", "2020"), "Hello")
+        assert form.errors == {"event_date": ["The date must be in the future"]}
+        assert form.event_date.wrong_parts == ("day", "month", "year")
+
+
+def event(flow):
+    return flow.enabled_questions(flow.step("event"), {})
+
+
+def test_a_date_is_read_from_its_three_boxes_and_stored_as_an_iso_date(web, flow):
+    sent = {"event_date-day": " 07 ", "event_date-month": "6", "event_date-year": "2026"}
+    with posted(web, {**sent, "event_date": "2030-01-01", "notes": ""}):
+        form = step_form(event(flow), "en", today=TODAY)
+        assert form.event_date.data == DateParts(" 07 ", "6", "2026")
+        assert form.validate()
+        assert form.answers() == {"event_date": "2026-06-07", "notes": None}
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "message", "wrong"),
+    [
+        ("", "6", "2026", "The date must include a day", ("day",)),
+        ("7", "", "", "The date must include a month and a year", ("month", "year")),
+        ("7", "6", "26", "The year must have 4 digits", ("year",)),
+        ("31", "6", "2026", "Enter a real date, for example 14 June 2027", DateParts._fields),
+        ("9", "3", "2026", "The date must be in the future", DateParts._fields),
+        ("9", "3", "2029", "The date must be on or before 9 March 2028", DateParts._fields),
+    ],
+)
+def test_a_date_with_a_problem_keeps_its_boxes_and_names_the_ones_at_fault(
+    web, flow, day, month, year, message, wrong
+):
+    sent = {"event_date-day": day, "event_date-month": month, "event_date-year": year}
+    with posted(web, sent):
+        form = step_form(event(flow), "en", today=TODAY)
+        assert not form.validate()
+        assert form.errors == {"event_date": [message]}
+        assert form.event_date.wrong_parts == wrong
+        assert [form.event_date.part(p) for p in DateParts._fields] == [day, month, year]
+        assert "event_date" not in form.answers()
+
+
+def test_a_date_is_offered_in_the_order_and_words_of_the_language(web, flow):
+    with posted(web, {}):
+        spanish = step_form(event(flow), "es", today=TODAY).event_date
+        assert spanish.order == ("day", "month", "year")
+        assert spanish.months[0] == (1, "enero")
+        assert spanish.part_name("day") == "event_date-day"
 
 
 @pytest.mark.parametrize(

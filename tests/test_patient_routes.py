@@ -12,11 +12,16 @@ import pytest
 from kiosk.extensions import db
 from kiosk.models import Consultation, Draft
 
-from .patient_client import PLAIN, PatientClient, csrf_token, errors, field_error, in_days
-
-# English month names, whatever the machine's own locale.
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August")
-MONTHS += ("September", "October", "November", "December")
+from .patient_client import (
+    PLAIN,
+    PatientClient,
+    csrf_token,
+    date_boxes,
+    errors,
+    event_in,
+    field_error,
+    in_days,
+)
 
 FOLLOW_UPS = {
     "about": {**PLAIN["about"], "contact_consent": "yes"},
@@ -146,12 +151,15 @@ INVALID = [
             "home_roller": "Select yes if you use an at-home roller",
         },
     ),
-    (
-        "event",
-        {"event_date": "31/12/2027"},
-        {
-            "event_date": "Enter a real date, for example 14 June 2027",
-        },
+    *(
+        ("event", date_boxes("event_date", *boxes), {"event_date": message})
+        for boxes, message in [
+            (("31", "2", "2027"), "Enter a real date, for example 14 June 2027"),
+            (("fourteen", "6", "2027"), "Enter a real date, for example 14 June 2027"),
+            (("14", "", "2027"), "The date must include a month"),
+            (("", "6", ""), "The date must include a day and a year"),
+            (("14", "6", "27"), "The year must have 4 digits"),
+        ]
     ),
 ]
 
@@ -167,7 +175,9 @@ def test_invalid_answers_are_explained_and_kept(patient, step_id, sent, expected
     assert errors(html) == list(expected.values())
     for question_id, message in expected.items():
         assert field_error(html, question_id) == message
-        assert re.search(rf'<a href="#{question_id}(-0)?">', html), "summary links to the field"
+        first_input = rf"{question_id}(-0|-day)?"
+        assert re.search(rf'<a href="#{first_input}">', html), "summary links to the field"
+        assert re.search(rf'<(input|textarea) [^>]*id="{first_input}"', html)
     assert re.search(r"<title>Error: ", html)
     # What the patient typed or picked is still there.
     for question_id, value in sent.items():
@@ -185,17 +195,62 @@ def test_invalid_answers_are_explained_and_kept(patient, step_id, sent, expected
         assert html.startswith("<!doctype html>")
 
 
-def test_event_date_must_be_ahead_and_within_two_years(patient):
+def test_event_date_must_be_ahead_and_within_two_years(app, patient):
     patient.walk(until="event")
-    patient.answer("event", {"event_date": dt.date.today().isoformat()})
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
-    assert errors(patient.last_html) == [
-        f"The date must be on or after {tomorrow.day} {MONTHS[tomorrow.month - 1]} {tomorrow.year}"
-    ]
-    patient.answer("event", {"event_date": in_days(731)})
+    patient.answer("event", event_in(0))
+    assert errors(patient.last_html) == ["The date must be in the future"]
+    patient.answer("event", event_in(731))
     assert errors(patient.last_html)[0].startswith("The date must be on or before")
-    response = patient.answer("event", {"event_date": in_days(21)})
+    response = patient.answer("event", event_in(21))
     assert response.headers["Location"] == "/check"
+    # Stored as it always was: an ISO date.
+    assert only_draft(app).answers["event_date"] == in_days(21)
+
+
+def test_the_event_date_is_entered_in_the_patients_language(app, patient):
+    patient.walk(until="event")
+    html = patient.get("/step/event").get_data(as_text=True)
+    boxes = re.findall(r'<label class="date-input__label" for="event_date-(\w+)">(\w+)<', html)
+    assert boxes == [("day", "Day"), ("month", "Month"), ("year", "Year")]
+    assert re.search(r'<option value="6">June</option>', html)
+    assert 'inputmode="numeric"' in html
+    assert 'type="date"' not in html
+    patient.client.post(
+        "/language", data={"language": "es", "csrf_token": csrf_token(patient.last_html)}
+    )
+    patient.walk(until="event")
+    html = patient.get("/step/event").get_data(as_text=True)
+    boxes = re.findall(r'<label class="date-input__label" for="event_date-(\w+)">(\w+)<', html)
+    assert boxes == [("day", "Día"), ("month", "Mes"), ("year", "Año")]
+    assert re.search(r'<option value="6">junio</option>', html)
+    patient.answer("event", date_boxes("event_date", "14", "6", ""))
+    assert errors(patient.last_html) == ["La fecha debe incluir el año"]
+
+
+def test_a_stored_event_date_shows_again_in_its_boxes(app, patient):
+    patient.walk({"event": {**event_in(30), "notes": ""}})
+    day = dt.date.today() + dt.timedelta(days=30)
+    html = patient.get("/step/event").get_data(as_text=True)
+    assert 'id="event_date-day" name="event_date-day" type="text" inputmode="numeric"\n' in html
+    assert f'value="{day.day}"' in html
+    assert f'<option value="{day.month}" selected>' in html
+    assert f'value="{day.year}"' in html
+    # Emptying the three boxes takes the date back out.
+    patient.answer("event", PLAIN["event"])
+    assert "event_date" not in only_draft(app).answers
+
+
+def test_only_the_boxes_at_fault_are_marked(patient):
+    patient.walk(until="event")
+    patient.answer("event", date_boxes("event_date", "14", "", "27"))
+    marked = re.findall(r'id="(event_date-\w+)"[^>]*aria-invalid="true"', patient.last_html, re.S)
+    assert marked == ["event_date-month"]
+    patient.answer("event", date_boxes("event_date", "14", "6", "27"))
+    marked = re.findall(r'id="(event_date-\w+)"[^>]*aria-invalid="true"', patient.last_html, re.S)
+    assert marked == ["event_date-year"]
+    patient.answer("event", date_boxes("event_date", "31", "2", "2027"))
+    marked = re.findall(r'id="(event_date-\w+)"[^>]*aria-invalid="true"', patient.last_html, re.S)
+    assert marked == ["event_date-day", "event_date-month", "event_date-year"]
 
 
 def test_valid_fields_of_a_rejected_screen_survive_a_reload(patient):
@@ -348,7 +403,7 @@ def test_forged_and_out_of_order_step_urls(patient):
     # Skipping ahead lands on the first step not yet answered.
     assert patient.get("/step/goals").headers["Location"] == "/step/skin_type"
     assert patient.get("/check").headers["Location"] == "/step/skin_type"
-    forged = patient.client.post("/step/event", data={"event_date": in_days(30), "notes": "skip"})
+    forged = patient.client.post("/step/event", data={**event_in(30), "notes": "skip"})
     assert forged.headers["Location"] == "/step/skin_type"
     # A follow-up that does not apply to these answers cannot be opened.
     assert patient.get("/step/contact").headers["Location"] == "/step/skin_type"
@@ -459,7 +514,7 @@ def test_only_a_question_of_the_questionnaire_is_a_change(patient, sent):
 def walk_to_check_and_let_the_event_pass(app, patient) -> None:
     """The patient reached Check your answers, then waited: overnight their
     event date is now in the past."""
-    patient.walk({"event": {"event_date": in_days(10), "notes": ""}})
+    patient.walk({"event": {**event_in(10), "notes": ""}})
     patient.get("/check")
     with app.app_context():
         draft = db.session.scalars(db.select(Draft)).one()
@@ -472,12 +527,12 @@ def test_final_submit_checks_every_answer_again(app, patient):
     response = patient.submit()
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert errors(html)[0].startswith("The date must be on or after")
+    assert errors(html) == ["The date must be in the future"]
     assert 'action="/step/event?change=event_date"' in html
     with app.app_context():
         assert db.session.scalars(db.select(Consultation)).all() == []
 
-    patient.answer("event", {"event_date": in_days(30)}, change="event_date")
+    patient.answer("event", event_in(30), change="event_date")
     assert patient.submit().headers["Location"] == "/done"
 
 
@@ -486,11 +541,12 @@ def test_a_screen_the_final_check_sends_back_can_be_sent_from_that_page(app, pat
     html = patient.submit().get_data(as_text=True)
     form = re.search(r'<form class="form" method="post" action="([^"]+)".*?</form>', html, re.S)
     assert form.group(1) == "/step/event?change=event_date"
-    assert 'value="2020-01-01"' in form.group(0), "the stored answer is shown again"
+    assert 'value="2020"' in form.group(0), "the stored answer is shown again"
+    assert '<option value="1" selected>January</option>' in form.group(0)
     # The page carries its own token: Continue is not refused as a stale page.
     sent = patient.client.post(
         form.group(1),
-        data={"event_date": in_days(30), "notes": "", "csrf_token": csrf_token(form.group(0))},
+        data={**event_in(30), "notes": "", "csrf_token": csrf_token(form.group(0))},
     )
     assert sent.status_code == 303
     assert sent.headers["Location"] == "/check#answer-event_date"
@@ -663,7 +719,7 @@ def test_control_and_bidi_characters_are_removed_and_the_patient_told(
 def test_a_text_box_keeps_its_line_breaks(app, patient):
     patient.walk(until="event")
     notes = "Wedding on Saturday.\r\n\tCan we plan around it?"
-    assert patient.answer("event", {"event_date": "", "notes": notes}).status_code == 303
+    assert patient.answer("event", {**PLAIN["event"], "notes": notes}).status_code == 303
     assert only_draft(app).answers["notes"] == notes
 
 
@@ -679,7 +735,7 @@ def done_covers(patient) -> list[str]:
 def with_event(**health) -> dict:
     return {
         "health_history": {**PLAIN["health_history"], **health},
-        "event": {"event_date": in_days(120), "notes": ""},
+        "event": {**event_in(120), "notes": ""},
     }
 
 

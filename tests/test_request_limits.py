@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from .patient_client import PatientClient, csrf_token
+from .patient_client import PLAIN, PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account
 
 HUGE = 200 * 1024 * 1024
@@ -84,7 +84,7 @@ def test_the_largest_honest_requests_fit_under_the_limit(app, client):
     patient = PatientClient(client)
     patient.walk(until="event")
     notes = "😀" * 1000
-    response = patient.answer("event", {"event_date": "", "notes": notes})
+    response = patient.answer("event", {**PLAIN["event"], "notes": notes})
     assert response.status_code == 303
 
     consultation = add_consultation(app)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from playwright.sync_api import Page, expect
+
+from ..patient_client import MONTHS
 
 
 def heading(page: Page):
@@ -102,10 +105,20 @@ def goals(page: Page) -> None:
     go_to(page, "event")
 
 
-def event(page: Page, date: str = "") -> None:
+def enter_date(page: Page, question: str, day: str, month: str, year: str) -> None:
+    """Type the day and year, and pick the month by its name, in the boxes of
+    the date question ``question``."""
+    boxes = group(page, question)
+    boxes.get_by_label("Day").fill(day)
+    boxes.get_by_label("Month").select_option(label=month)
+    boxes.get_by_label("Year").fill(year)
+
+
+def event(page: Page, date: dt.date | None = None) -> None:
     expect(heading(page)).to_have_text("Is there a date you are planning for?")
     if date:
-        page.get_by_label("Date of your event").fill(date)
+        month = MONTHS[date.month - 1]
+        enter_date(page, "Date of your event", str(date.day), month, str(date.year))
     press_continue(page)
     expect(page).to_have_url(re.compile(r"/check$"))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import sqlite3
 
@@ -311,6 +313,72 @@ def test_change_lands_on_its_question_and_comes_back_to_its_row(
     page.get_by_role("link", name="Back").click()
     expect(page).to_have_url(re.compile(r"/check#answer-home_roller$"))
     assert in_view(page, journey.answer_row(page, "Uses an at-home roller"))
+    page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_the_event_date_is_entered_day_month_year_and_checked_on_the_server(
+    browser, server, viewport
+):
+    page = new_page(browser, viewport)
+    folder = "event-date-" + ("portrait" if viewport is PORTRAIT else "landscape")
+    journey.start(page, server.url)
+    journey.about(page)
+    journey.concerns(page)
+    journey.skin_type(page)
+    journey.skin_today(page)
+    journey.health_history(page)
+    journey.go_to(page, "treatments_allergies")
+    journey.treatments_allergies(page)
+    journey.goals(page)
+
+    # Day, month by name, year: the British order, whatever the browser's locale.
+    boxes = journey.group(page, "Date of your event")
+    labels = boxes.locator("label").all_inner_texts()
+    assert labels == ["Day", "Month", "Year"]
+    expect(page.locator("input[type=date]")).to_have_count(0)
+    expect(boxes.get_by_label("Day")).to_have_attribute("inputmode", "numeric")
+    expect(boxes.get_by_label("Year")).to_have_attribute("inputmode", "numeric")
+    assert_fits_tablet(page)
+    screenshot(page, folder, "01-event-date")
+
+    # A day February does not have: said at the top and beside the boxes, all kept.
+    next_year = str(dt.date.today().year + 1)
+    journey.enter_date(page, "Date of your event", "31", "February", next_year)
+    journey.press_continue(page)
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Enter a real date, for example 14 June 2027")
+    expect(boxes).to_contain_text("Enter a real date")
+    expect(boxes.get_by_label("Day")).to_have_value("31")
+    expect(boxes.get_by_label("Month").locator("option:checked")).to_have_text("February")
+    expect(boxes.get_by_label("Year")).to_have_value(next_year)
+    assert_fits_tablet(page)
+    screenshot(page, folder, "02-event-date-not-a-real-date")
+    summary.get_by_role("link").click()
+    expect(boxes.get_by_label("Day")).to_be_focused()
+
+    # A year in two digits: only the year box is marked.
+    journey.enter_date(page, "Date of your event", "14", "June", "27")
+    journey.press_continue(page)
+    expect(summary).to_contain_text("The year must have 4 digits")
+    expect(boxes.get_by_label("Year")).to_have_attribute("aria-invalid", "true")
+    expect(boxes.get_by_label("Day")).not_to_have_attribute("aria-invalid", "true")
+    screenshot(page, folder, "03-event-date-short-year")
+
+    # Today is not ahead.
+    today = dt.date.today()
+    month = journey.MONTHS[today.month - 1]
+    journey.enter_date(page, "Date of your event", str(today.day), month, str(today.year))
+    journey.press_continue(page)
+    expect(summary).to_contain_text("The date must be in the future")
+
+    event = today + dt.timedelta(days=90)
+    journey.event(page, event)
+    expected = f"{event.day} {journey.MONTHS[event.month - 1]} {event.year}"
+    expect(journey.answer_row(page, "Event date")).to_contain_text(expected)
+    with sqlite3.connect(server.database) as db:
+        (answers,) = db.execute("select answers from drafts").fetchone()
+    assert json.loads(answers)["event_date"] == event.isoformat(), "stored as before: ISO"
     page.context.close()
 
 

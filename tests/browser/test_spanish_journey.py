@@ -6,6 +6,7 @@ test clicks exactly what a Spanish speaker sees.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import sqlite3
@@ -52,7 +53,10 @@ ANSWERS = {
     "downtime": "week",
     "device_interest": "pen",
     "home_roller": False,
+    "event_date": dt.date.today() + dt.timedelta(days=120),
 }
+SPANISH_MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto")
+SPANISH_MONTHS += ("septiembre", "octubre", "noviembre", "diciembre")
 
 
 def es(text) -> str:
@@ -75,6 +79,13 @@ def answer_screen(page: Page) -> None:
             continue
         group = page.get_by_role("group", name=label, exact=True)
         if not group.count():
+            continue
+        if question.type == "date":
+            # Día, mes by its Spanish name, año: the order of a Spanish date.
+            assert group.locator("label").all_inner_texts() == ["Día", "Mes", "Año"]
+            group.get_by_label(ui("Day")).fill(str(value.day))
+            group.get_by_label(ui("Month")).select_option(label=SPANISH_MONTHS[value.month - 1])
+            group.get_by_label(ui("Year")).fill(str(value.year))
             continue
         if question.type == "yesno":
             group.get_by_label(ui("Yes") if value else ui("No"), exact=True).check()
@@ -104,6 +115,10 @@ def test_whole_journey_in_spanish_with_a_spanish_summary(browser, server):
         page.get_by_role("button", name=ui("Continue")).click()
         expect(page.get_by_role("heading", level=1)).not_to_have_text(heading)
     expect(page.get_by_role("heading", level=1)).to_have_text(ui("Check your answers"))
+    event = ANSWERS["event_date"]
+    expect(page.locator(".summary-list__row").filter(has_text="Fecha del evento")).to_contain_text(
+        f"{event.day} de {SPANISH_MONTHS[event.month - 1]} de {event.year}"
+    )
     expect(page).to_have_title(re.compile(ui("Step %(number)d of %(total)d", number=6, total=6)))
     screenshot(page, "spanish", "20-check")
     page.get_by_role("button", name=ui("Send my answers")).click()
