@@ -160,9 +160,18 @@ def browser():
         browser.close()
 
 
-def new_page(browser: Browser, viewport: dict = PORTRAIT, *, javascript: bool = True) -> Page:
+def new_page(
+    browser: Browser, viewport: dict = PORTRAIT, *, javascript: bool = True, zoom: int = 1
+) -> Page:
+    """A tablet of ``viewport`` (in device pixels); ``zoom``: the browser zoomed
+    in that many times, which lays the page out in a window that many times
+    narrower, each CSS pixel drawn as ``zoom`` device pixels."""
     context = browser.new_context(
-        viewport=viewport, has_touch=True, locale="en-GB", java_script_enabled=javascript
+        viewport={"width": viewport["width"] // zoom, "height": viewport["height"] // zoom},
+        device_scale_factor=zoom,
+        has_touch=True,
+        locale="en-GB",
+        java_script_enabled=javascript,
     )
     page = context.new_page()
     page.set_default_timeout(10_000)

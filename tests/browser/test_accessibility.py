@@ -13,7 +13,7 @@ from kiosk import create_app
 
 from ..staff_helpers import create_account
 from . import journey
-from .conftest import LANDSCAPE, PORTRAIT, LiveServer, migrated_instance, new_page
+from .conftest import LANDSCAPE, PORTRAIT, LiveServer, migrated_instance, new_page, screenshot
 
 SERIOUS = {"serious", "critical"}
 
@@ -261,6 +261,108 @@ def test_text_at_200_percent_loses_nothing(browser, server, viewport):
         assert box["x"] >= 0
         assert box["x"] + box["width"] <= viewport["width"]
     page.context.close()
+
+
+# Larger text, browser zoom at 200 %, and both, on each tablet.
+ENLARGED = [
+    ("portrait-larger-text", PORTRAIT, 1, True),
+    ("landscape-larger-text", LANDSCAPE, 1, True),
+    ("portrait-zoom-200", PORTRAIT, 2, False),
+    ("landscape-zoom-200", LANDSCAPE, 2, False),
+    ("portrait-zoom-200-larger-text", PORTRAIT, 2, True),
+    ("landscape-zoom-200-larger-text", LANDSCAPE, 2, True),
+]
+LONG_CLINIC_NAME = "Riverside Skin and Laser Clinic"
+
+HEADER_LAYOUT = """() => {
+  const box = el => el.getBoundingClientRect();
+  const lines = el => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.bottom))).size;
+  };
+  const part = selector => {
+    const el = document.querySelector(selector);
+    const r = box(el);
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+            lines: lines(el), sticksOut: el.scrollWidth - el.clientWidth};
+  };
+  return {
+    width: document.documentElement.clientWidth,
+    height: window.innerHeight,
+    scrollWidth: document.documentElement.scrollWidth,
+    header: part(".masthead"),
+    clinic: part(".masthead__clinic"),
+    service: part(".masthead__service"),
+    button: part(".masthead__button"),
+    languages: [...document.querySelectorAll(".button--language")].map(el => {
+      const r = box(el);
+      return {left: r.left, right: r.right, lines: lines(el)};
+    }),
+  };
+}"""
+
+
+def assert_header_holds_up(page: Page) -> dict:
+    """The clinic's name, the service and the Larger text button each in the
+    window, none over another; the button's words on one line, beside the
+    name and service or on its own line under them, never under the name
+    beside the service; no word of the name sticking out."""
+    page.wait_for_load_state("load")
+    layout = page.evaluate(HEADER_LAYOUT)
+    width = layout["width"]
+    assert layout["scrollWidth"] <= width, f"scrolls sideways by {layout['scrollWidth'] - width}px"
+    clinic, service, button = layout["clinic"], layout["service"], layout["button"]
+    for name, part in (("clinic", clinic), ("service", service), ("button", button)):
+        assert part["left"] >= 0, name
+        assert part["right"] <= width, name
+    assert clinic["sticksOut"] <= 0
+    assert button["lines"] == 1, "the button's words break over two lines"
+    assert service["lines"] == 1
+    assert clinic["bottom"] <= service["top"], "the service under the clinic's name"
+    beside = button["left"] >= max(clinic["right"], service["right"])
+    below = button["top"] >= service["bottom"] and abs(button["left"] - clinic["left"]) < 1
+    assert beside or below, layout
+    for language in layout["languages"]:
+        assert language["left"] >= 0
+        assert language["right"] <= width
+        assert language["lines"] == 1
+    return layout
+
+
+@pytest.mark.parametrize(
+    ("name", "viewport", "zoom", "larger"), ENLARGED, ids=[e[0] for e in ENLARGED]
+)
+def test_the_header_holds_up_with_larger_text_and_at_200_percent_zoom(
+    browser, tmp_path, name, viewport, zoom, larger
+):
+    instance = migrated_instance(tmp_path / "instance")
+    server = LiveServer(instance, KIOSK_CLINIC_NAME=LONG_CLINIC_NAME)
+    server.start()
+    try:
+        page = new_page(browser, viewport, zoom=zoom)
+        page.goto(server.url + "/")
+        if larger:
+            page.get_by_role("button", name="Larger text").click()
+            expect(page.get_by_role("button", name="Larger text")).to_have_attribute(
+                "aria-pressed", "true"
+            )
+        for language in ("English", "Español"):
+            page.get_by_role("button", name=language).click()
+            expect(page.get_by_role("button", name=language)).to_have_attribute(
+                "aria-pressed", "true"
+            )
+            assert_header_holds_up(page)
+            screenshot(page, "header", f"{name}-welcome-{language[:2].lower()}", full_page=False)
+        page.get_by_role("button", name="Empezar").click()
+        journey.go_to(page, "about")
+        layout = assert_header_holds_up(page)
+        # The header leaves most of the window to the question.
+        assert layout["header"]["bottom"] <= layout["height"] / 2
+        screenshot(page, "header", f"{name}-step", full_page=False)
+        page.context.close()
+    finally:
+        server.stop()
 
 
 def test_larger_text_toggle_lasts_for_this_patient_only(browser, server):
