@@ -246,13 +246,6 @@ def test_change_from_check_answers_asks_new_follow_up_then_returns(page, server)
     expect(journey.answer_row(page, "First name")).to_contain_text("Maja")
 
 
-def in_view(page: Page, element) -> bool:
-    """Wholly inside the window, as the patient sees it now."""
-    box = element.bounding_box()
-    height = page.viewport_size["height"]
-    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
-
-
 @pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_change_lands_on_its_question_and_comes_back_to_its_row(
@@ -272,8 +265,8 @@ def test_change_lands_on_its_question_and_comes_back_to_its_row(
     journey.go_to(page, "health_history")
     question = journey.group(page, "Do you have diabetes?")
     expect(question.get_by_label("Yes", exact=True)).to_be_focused()
-    assert in_view(page, question)
-    assert not in_view(page, journey.heading(page)), "scrolled to the question"
+    expect(question).to_be_in_viewport(ratio=1)
+    expect(journey.heading(page)).not_to_be_in_viewport()  # scrolled to the question
     assert_fits_tablet(page)
     screenshot(page, folder, "01-change-lands-on-the-question", full_page=False)
 
@@ -283,7 +276,7 @@ def test_change_lands_on_its_question_and_comes_back_to_its_row(
     journey.go_to(page, "health_details")
     follow_up = journey.group(page, "How well controlled is your diabetes?")
     expect(follow_up.get_by_label("Well controlled", exact=True)).to_be_focused()
-    assert in_view(page, follow_up)
+    expect(follow_up).to_be_in_viewport(ratio=1)
     screenshot(page, folder, "02-change-asks-the-new-follow-up", full_page=False)
     follow_up.get_by_label("Well controlled", exact=True).check()
     journey.press_continue(page)
@@ -294,13 +287,12 @@ def test_change_lands_on_its_question_and_comes_back_to_its_row(
     row = journey.answer_row(page, "Diabetes")
     expect(row).to_contain_text("Yes")
     expect(journey.answer_row(page, "Diabetes control")).to_contain_text("Well controlled")
-    assert in_view(page, row)
-    assert not in_view(page, journey.heading(page)), "scrolled to the row"
-    marked = row.evaluate("row => getComputedStyle(row).backgroundColor")
+    expect(row).to_be_in_viewport(ratio=1)
+    expect(journey.heading(page)).not_to_be_in_viewport()  # scrolled to the row
     plain = journey.answer_row(page, "First name").evaluate(
         "row => getComputedStyle(row).backgroundColor"
     )
-    assert marked != plain
+    expect(row).not_to_have_css("background-color", plain)  # marked
     if javascript:
         expect(row.get_by_role("link", name="Change")).to_be_focused()
         assert page.evaluate("window.sameDocument") is True
@@ -312,7 +304,7 @@ def test_change_lands_on_its_question_and_comes_back_to_its_row(
     journey.go_to(page, "goals")
     page.get_by_role("link", name="Back").click()
     expect(page).to_have_url(re.compile(r"/check#answer-home_roller$"))
-    assert in_view(page, journey.answer_row(page, "Uses an at-home roller"))
+    expect(journey.answer_row(page, "Uses an at-home roller")).to_be_in_viewport(ratio=1)
     page.context.close()
 
 
