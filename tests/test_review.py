@@ -119,7 +119,7 @@ def test_the_queue_shows_the_kept_flags_without_running_the_plan(app, staff, mon
     monkeypatch.setitem(app.extensions, "kiosk.plan", engine)
     response = staff.client.post("/staff/queue/rows")
     html = response.get_data(as_text=True)
-    assert html.count("<tr>") == 3
+    assert html.count('<tr role="row">') == 3
     assert "Do not treat today: 1" in html  # pregnant
     assert "Clinician review: 3" in html  # isotretinoin, active acne, cold sores
     assert "No flags" in html

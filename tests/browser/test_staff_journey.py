@@ -5,14 +5,15 @@ from __future__ import annotations
 import io
 import re
 
-from playwright.sync_api import expect
+import pytest
+from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from kiosk import create_app
 
-from ..staff_helpers import create_account
+from ..staff_helpers import add_consultation, create_account
 from . import journey
-from .conftest import LANDSCAPE, new_page, screenshot
+from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
 
 
 def test_staff_watch_a_walk_in_appear_review_it_and_print(browser, server):
@@ -84,3 +85,70 @@ def test_staff_watch_a_walk_in_appear_review_it_and_print(browser, server):
     assert "Do not treat" not in text
     for page in (staff, patient):
         page.context.close()
+
+
+COLUMNS = ["Reference", "First name", "Submitted", "Flags", "Status", "PDFs"]
+
+
+def accessibility_table(page: Page) -> list[tuple[str, str]]:
+    """The queue as Chromium's own accessibility tree gives it to a screen
+    reader: (role, name) of the table, its column headers, rows and cells."""
+    session = page.context.new_cdp_session(page)
+    nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    wanted = {"table", "columnheader", "row", "cell"}
+    return [
+        (node["role"]["value"], node.get("name", {}).get("value", ""))
+        for node in nodes
+        if not node.get("ignored") and node["role"]["value"] in wanted
+    ]
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_the_queue_fits_the_tablet_without_scrolling_sideways_and_stays_a_table(
+    browser, server, viewport
+):
+    app = create_app({"INSTANCE_PATH": str(server.instance)})
+    password = create_account(app, "nia", "staff", "Nia Brooks")
+    examples = ["fine-lines-no-flags", "pregnant", "fitzpatrick-6-rf-pacemaker", "numbing-allergy"]
+    stored = [add_consultation(app, example) for example in examples]
+    staff = new_page(browser, viewport)
+    staff.goto(server.url + "/staff/login")
+    staff.get_by_label("Username").fill("nia")
+    staff.get_by_label("Password").fill(password)
+    staff.get_by_role("button", name="Sign in").click()
+    rows = staff.get_by_role("row").filter(has=staff.get_by_role("link"))
+    expect(rows).to_have_count(len(stored))
+    staff.wait_for_load_state("load")
+
+    overflow = staff.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the queue scrolls sideways by {overflow}px"
+    for consultation in stored:
+        row = rows.filter(has_text=consultation.reference)
+        box = row.bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= viewport["width"]
+
+    # A table for a screen reader, at either width: its six column headers, a
+    # header row and a row of six cells for each consultation.
+    tree = accessibility_table(staff)
+    assert [name for role, name in tree if role == "columnheader"] == COLUMNS
+    assert [role for role, _ in tree].count("row") == len(stored) + 1
+    assert [role for role, _ in tree].count("cell") == 6 * len(stored)
+    assert tree[0][0] == "table"
+
+    # As staff see it: the columns side by side on the desktop-wide tablet, a
+    # card per consultation (flags under the reference) on the narrow one.
+    first = rows.first
+    reference = first.get_by_role("cell").nth(0).bounding_box()
+    flags = first.get_by_role("cell").nth(3).bounding_box()
+    headings = staff.locator(".queue thead").bounding_box()
+    if viewport is LANDSCAPE:
+        assert flags["y"] < reference["y"] + reference["height"], "one line per consultation"
+        assert headings["height"] > 1, "headings shown"
+    else:
+        assert flags["y"] >= reference["y"] + reference["height"], "a card: flags below"
+        assert headings["height"] <= 1, "headings for screen readers only"
+    screenshot(staff, "staff", "10-queue-" + ("landscape" if viewport is LANDSCAPE else "portrait"))
+    staff.context.close()
