@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ..conftest import ARTIFACTS
-from ..patient_client import PLAIN, in_days
+from ..patient_client import PLAIN, event_in
 from .conftest import LANDSCAPE, PORTRAIT, new_page
 
 WORDS_PER_MINUTE = 238
@@ -70,7 +70,7 @@ COMPLEX = {
         "toxin_filler_weeks": "3",
     },
     "goals": PLAIN["goals"],
-    "event": {"event_date": in_days(40), "notes": ""},
+    "event": {**event_in(40), "notes": ""},
 }
 PATIENTS = {"typical": TYPICAL, "complex": COMPLEX}
 FIGURES = ARTIFACTS / "journey-figures.json"
@@ -80,11 +80,13 @@ def screen_figures(page: Page, name: str) -> dict:
     """The screen as it opens: its words, and whether its main button is in view."""
     page.wait_for_load_state("load")
     text = page.locator("main").inner_text()
+    # What a patient reads of a list is its chosen item, not every option.
+    unread = " ".join(page.locator("main option:not(:checked)").all_inner_texts())
     buttons = page.locator("main button")
     box = buttons.last.bounding_box() if buttons.count() else None
     return {
         "screen": name,
-        "words": len(re.findall(r"\w+", text)),
+        "words": len(re.findall(r"\w+", text)) - len(re.findall(r"\w+", unread)),
         "scroll_to_continue": box is not None
         and box["y"] + box["height"] > page.viewport_size["height"],
         "taps": 1,  # its Continue, Start or Send
@@ -104,7 +106,7 @@ def answer(page: Page, data: dict, figures: dict) -> None:
             for v in values:
                 form.locator(f'[name="{name}"][value="{v}"]').check()
                 figures["taps"] += 1
-        elif kind == "SELECT":
+        elif kind == "SELECT" and value:
             field.select_option(value)
             figures["taps"] += 2
         elif value:
