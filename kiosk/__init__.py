@@ -34,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .content import load_content
     from .flow import Flow
     from .patient import bp as patient_bp
-    from .plan import PlanEngine, Policy
+    from .plan import PlanEngine
     from .staff import bp as staff_bp
 
     app = Flask(
@@ -48,7 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         # Behind that many reverse proxies, the client's own address and scheme
         # come from their X-Forwarded-For and X-Forwarded-Proto headers.
-        hops = int(app.config["TRUSTED_PROXIES"])
+        hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     extensions.init_app(app)
     auth.init_app(app)
@@ -59,7 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # The content is validated once, here, as `flask content check` does: a
     # broken file stops the app.
     content = load_content(app.config["CONTENT_DIR"])
-    policy = Policy.from_settings(app.config)
+    policy = settings.policy(app.config)
     # Patients are asked only about the treatments the clinic offers; the plan
     # engine keeps the whole questionnaire, for stored answers of every kind.
     app.extensions["kiosk.flow"] = Flow(content.questionnaire.as_offered(policy.treatments))

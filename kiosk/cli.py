@@ -259,7 +259,8 @@ def content_check(folder: str | None) -> None:
     from .plan.rules import PLAN_FILE
 
     if folder is None:
-        folder = settings.read(Config(settings.instance_path(None)))["CONTENT_DIR"]
+        config = settings.read(Config(settings.instance_path(None)))
+        folder = settings.SETTINGS["CONTENT_DIR"].parse(config["CONTENT_DIR"])
     try:
         content = load_content(folder)
     except ContentError as exc:
@@ -302,7 +303,7 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
     host = host or app.config["HOST"]
-    port = port or int(app.config["PORT"])
+    port = port or app.config["PORT"]
     with app.app_context():
         password = first_admin()
         missing = clinic_profile(app.config).missing_details()
@@ -311,7 +312,7 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
     # waitress reads a whole body before the app sees it: it refuses anything
     # over 1 MiB itself, and the app answers smaller oversized requests with
     # its own page (MAX_CONTENT_LENGTH).
-    body_limit = max(int(app.config["MAX_CONTENT_LENGTH"]), WAITRESS_BODY_LIMIT)
+    body_limit = max(app.config["MAX_CONTENT_LENGTH"], WAITRESS_BODY_LIMIT)
     # The render worker is a child process; SIGTERM (systemd, kill) ends the
     # server as Ctrl-C does, so that the worker is stopped with it.
     signal.signal(signal.SIGTERM, _exit_on_signal)

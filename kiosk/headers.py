@@ -38,7 +38,7 @@ HEADERS = {
 
 def init_app(app: Flask) -> None:
     # HTTPS is on where the session cookie is marked Secure (see README).
-    over_https = bool(app.config["SESSION_COOKIE_SECURE"])
+    over_https = app.config["SESSION_COOKIE_SECURE"]
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -15,6 +15,9 @@ Where the queue lives (``QUEUE_URL``):
 - ``sqlite:////path/queue.sqlite3``, ``postgresql://…`` or ``redis://…``
   (Redis needs the ``redis`` package) to choose.
 
+Its settings (``QUEUE_URL``, ``QUEUE_IMMEDIATE``, ``RENDER_*``, ``WORKER_*``,
+``STALE_SECONDS``) are described in ``kiosk/settings.py``.
+
 Adding a periodic task: decorate a plain function with :func:`periodic`; it
 runs in the worker, inside an app context, on the Huey ``crontab`` given.
 """
@@ -46,28 +49,6 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "kiosk"
 RENDER_TASK = "render_summaries"
-
-# Settings (override in instance/config.py or as KIOSK_* environment variables).
-DEFAULTS: dict[str, Any] = {
-    # Where the queue is kept; empty: see the module's docstring.
-    "QUEUE_URL": "",
-    # Run jobs at once in the process that enqueues them (None: when TESTING).
-    "QUEUE_IMMEDIATE": None,
-    # A failed render is tried again this many times, after RENDER_RETRY_DELAY
-    # seconds, then twice that, and so on; then the summary is marked failed.
-    "RENDER_RETRIES": 3,
-    "RENDER_RETRY_DELAY": 5,
-    # A render job taking longer than this is stopped (and retried).
-    "RENDER_TIMEOUT": 120,
-    # Worker processes (WeasyPrint is CPU-bound Python): 0 means one per core.
-    "WORKER_PROCESSES": 0,
-    # Worker processes run at this lower priority, so that web requests come first.
-    "WORKER_NICE": 10,
-    # A summary still pending this many seconds after its job was last queued
-    # or started, with no job for it in the queue, is queued again (its worker
-    # died); .part and unreferenced files this old are removed.
-    "STALE_SECONDS": 60,
-}
 
 IDLE_POLL_SECONDS = 0.5
 
@@ -108,10 +89,10 @@ class Jobs:
         self.huey = make_huey(app)
         config = app.config
         self.render = self.huey.task(
-            retries=int(config["RENDER_RETRIES"]),
-            retry_delay=float(config["RENDER_RETRY_DELAY"]),
+            retries=config["RENDER_RETRIES"],
+            retry_delay=config["RENDER_RETRY_DELAY"],
             retry_backoff=2,
-            timeout=int(config["RENDER_TIMEOUT"]),
+            timeout=config["RENDER_TIMEOUT"],
             context=True,
             name=RENDER_TASK,
         )(self._render)
@@ -153,7 +134,7 @@ def make_huey(app: Flask) -> Huey:
     options = {
         "name": QUEUE_NAME,
         "results": False,
-        "immediate": app.testing if immediate is None else bool(immediate),
+        "immediate": app.testing if immediate is None else immediate,
     }
     if url.startswith("sqlite:///"):
         return PrivateSqliteHuey(filename=url.removeprefix("sqlite:///"), **options)
@@ -184,7 +165,7 @@ def _postgres_huey(url: str, options: dict[str, Any]) -> Huey:
 def queue_url(app: Flask) -> str:
     """The queue's address: QUEUE_URL, the PostgreSQL database, or a file in the instance."""
     if app.config["QUEUE_URL"]:
-        return str(app.config["QUEUE_URL"])
+        return app.config["QUEUE_URL"]
     database = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if database.get_backend_name() == "postgresql":
         # The same database, as the libpq address psycopg takes (no +driver).
@@ -193,8 +174,6 @@ def queue_url(app: Flask) -> str:
 
 
 def init_app(app: Flask) -> None:
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     app.extensions["kiosk.jobs"] = Jobs(app)
     app.cli.add_command(worker_command)
 
@@ -220,7 +199,7 @@ def sweep() -> None:
     from .summaries import remove_orphan_files, stale_pending
 
     jobs: Jobs = current_app.extensions["kiosk.jobs"]
-    seconds = int(current_app.config["STALE_SECONDS"])
+    seconds = current_app.config["STALE_SECONDS"]
     waiting = jobs.queued_consultations()
     for consultation_id in stale_pending(seconds) - waiting:
         log.warning("summaries of %s were left pending: queued again", consultation_id)
@@ -232,7 +211,7 @@ def sweep() -> None:
 
 
 def worker_processes(app: Flask, requested: int | None = None) -> int:
-    count = requested or int(app.config["WORKER_PROCESSES"])
+    count = requested or app.config["WORKER_PROCESSES"]
     return count if count > 0 else os.cpu_count() or 1
 
 
@@ -242,7 +221,7 @@ def run_worker(app: Flask, processes: int | None = None) -> None:
     huey = jobs.huey
     if huey.immediate:
         raise click.ClickException("QUEUE_IMMEDIATE is on: jobs run where they are queued")
-    nice = int(app.config["WORKER_NICE"])
+    nice = app.config["WORKER_NICE"]
 
     @huey.on_startup()
     def prepare_worker_process() -> None:

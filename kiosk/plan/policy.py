@@ -2,73 +2,84 @@
 
 Defaults follow the facts sheet (shared/docs/microneedling-facts.md); a clinic
 changes them with settings named ``POLICY_<NAME>`` (e.g. the environment
-variable ``KIOSK_POLICY_ISOTRETINOIN_MONTHS=12``).
+variable ``KIOSK_POLICY_ISOTRETINOIN_MONTHS=12``). Each field's metadata gives
+the setting its description and bounds; ``kiosk/settings.py`` checks the
+values and builds the policy from them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Weekday names as settings spell them, Monday first (date.weekday() order).
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+# The longest window each unit allows: ten years. Anything longer is a typing
+# slip, and would take dates past the last one Python can hold.
+LONGEST = {"months": 120, "weeks": 520, "days": 3650, "hours": 87600}
+
+
+def _window(default: int, unit: str, description: str, *, least: int = 0) -> Any:
+    return field(
+        default=default,
+        metadata={"description": description, "minimum": least, "maximum": LONGEST[unit]},
+    )
+
+
+def _setting(default: Any, description: str, **bounds: int) -> Any:
+    return field(default=default, metadata={"description": description, **bounds})
+
 
 @dataclass(frozen=True)
 class Policy:
-    # Isotretinoin stopped this many months ago or less: clinician review.
     # Labelling says 6 months; expert consensus found no good evidence to wait.
-    isotretinoin_months: int = 6
-    # Anti-wrinkle injections or fillers: clinic lists range from 2 weeks to 12 months.
-    toxin_filler_weeks: int = 2
+    isotretinoin_months: int = _window(
+        6, "months", "Isotretinoin stopped this many months ago or less: clinician review"
+    )
+    # Clinic lists range from 2 weeks to 12 months.
+    toxin_filler_weeks: int = _window(
+        2, "weeks", "Anti-wrinkle injections or fillers this many weeks ago or less: review"
+    )
     # RF labelling windows for earlier procedures.
-    laser_light_weeks: int = 3
-    resurfacing_weeks: int = 12
-    deep_peel_weeks: int = 13
-    surgery_weeks: int = 52
-    # No tanning, sunbeds or self-tan before treatment.
-    tanning_weeks: int = 2
-    # Pause retinoids and exfoliating acids before (SkinPen 24 h, others 3 to 5 days).
-    retinoid_pause_days: int = 3
-    # Keep out of the sun before a session (SkinPen protocol: 24 h).
-    sun_before_hours: int = 24
-    # Aftercare: no make-up (labelling 24 h, some clinics 48 h) ...
-    makeup_hours: int = 24
-    # ... no strenuous exercise, sauna or heavy sweating (labelling 72 h, others 24-48 h) ...
-    exercise_hours: int = 72
-    # ... minimise sun (labelling 72 h), sunscreen from 24 h, actives back after about 5 days.
-    sun_avoid_hours: int = 72
-    sunscreen_from_hours: int = 24
-    actives_resume_days: int = 5
-    # Younger patients: clinician review (guardian consent); US authorisation is 22+.
-    minimum_age: int = 18
-    # Sessions and events.
-    session_spacing_weeks: int = 4
-    last_session_weeks_before_event: int = 2
-    # May the first session be on the consultation day itself? Off: the
-    # earliest is the next opening day.
-    same_day_treatment: bool = False
-    # The days the clinic treats patients: session dates fall on these.
-    opening_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat")
-    # Treatments the clinic offers: RF-only screening applies only if it offers RF.
-    offers_rf: bool = True
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "opening_days":
-                unknown = [d for d in value if d not in WEEKDAYS]
-                if unknown or not value:
-                    raise ValueError(
-                        f"POLICY_OPENING_DAYS: give one or more of {', '.join(WEEKDAYS)}"
-                        + (f" (not {', '.join(map(repr, unknown))})" if unknown else "")
-                    )
-            elif isinstance(value, bool) or f.type in (bool, "bool"):
-                if not isinstance(value, bool):
-                    raise ValueError(f"POLICY_{f.name.upper()} must be true or false")
-            elif not isinstance(value, int) or value < 0:
-                raise ValueError(f"POLICY_{f.name.upper()} must be a whole number, 0 or more")
+    laser_light_weeks: int = _window(3, "weeks", "Laser or light treatment this recent: review")
+    resurfacing_weeks: int = _window(12, "weeks", "Resurfacing this recent: review")
+    deep_peel_weeks: int = _window(13, "weeks", "A deep peel this recent: review")
+    surgery_weeks: int = _window(52, "weeks", "Surgery in the area this recent: review")
+    tanning_weeks: int = _window(2, "weeks", "No tanning, sunbeds or self-tan this long before")
+    # SkinPen 24 h, others 3 to 5 days.
+    retinoid_pause_days: int = _window(
+        3, "days", "Days to pause retinoids and exfoliating acids before treatment"
+    )
+    # SkinPen protocol: 24 h.
+    sun_before_hours: int = _window(24, "hours", "Hours to keep out of the sun before a session")
+    # Labelling 24 h, some clinics 48 h.
+    makeup_hours: int = _window(24, "hours", "Aftercare: hours without make-up")
+    # Labelling 72 h, others 24-48 h.
+    exercise_hours: int = _window(
+        72, "hours", "Aftercare: hours without strenuous exercise, sauna or heavy sweating"
+    )
+    sun_avoid_hours: int = _window(72, "hours", "Aftercare: hours to minimise sun")
+    sunscreen_from_hours: int = _window(24, "hours", "Aftercare: sunscreen from this many hours")
+    actives_resume_days: int = _window(5, "days", "Aftercare: days before actives resume")
+    # US authorisation is 22+.
+    minimum_age: int = _setting(
+        18, "Younger patients: clinician review (guardian consent)", minimum=0, maximum=120
+    )
+    session_spacing_weeks: int = _window(4, "weeks", "Weeks between sessions", least=1)
+    last_session_weeks_before_event: int = _window(
+        2, "weeks", "The last session ends at least this many weeks before an event"
+    )
+    # Off: the earliest is the next opening day.
+    same_day_treatment: bool = _setting(
+        False, "Whether the first session may be on the consultation day itself"
+    )
+    opening_days: tuple[str, ...] = _setting(
+        ("mon", "tue", "wed", "thu", "fri", "sat"),
+        "The days the clinic treats patients: session dates fall on these",
+    )
+    # RF-only screening applies only if the clinic offers RF.
+    offers_rf: bool = _setting(True, "Whether the clinic offers RF microneedling")
 
     @property
     def opening_weekdays(self) -> frozenset[int]:
@@ -79,38 +90,5 @@ class Policy:
         """The optional treatments offered (content ``offered_with``); the pen always is."""
         return frozenset({"rf"} if self.offers_rf else ())
 
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Policy:
-        """The policy from ``POLICY_<NAME>`` settings, whatever their source:
-        numbers and true/false may arrive as text (environment variables)."""
-        values = {}
-        for f in fields(cls):
-            key = f"POLICY_{f.name.upper()}"
-            if key in settings:
-                values[f.name] = _parse(key, f.type, settings[key])
-        return cls(**values)
-
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _parse(key: str, kind: Any, value: Any) -> Any:
-    if kind in (bool, "bool"):
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("true", "yes", "on", "1"):
-            return True
-        if text in ("false", "no", "off", "0"):
-            return False
-        raise ValueError(f"{key} must be true or false, not {value!r}")
-    if kind in (int, "int"):
-        if isinstance(value, bool):
-            raise ValueError(f"{key} must be a whole number, not {value!r}")
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            raise ValueError(f"{key} must be a whole number, not {value!r}") from None
-    # opening days: "mon,tue,wed" or a list
-    parts = value.replace(",", " ").split() if isinstance(value, str) else list(value)
-    return tuple(str(part).strip().lower()[:3] for part in parts)
