@@ -3,6 +3,7 @@ the app with a message naming the setting, never a traceback."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import flask.cli
@@ -11,7 +12,9 @@ from click.testing import CliRunner
 
 from kiosk import create_app
 from kiosk.plan import Policy
-from kiosk.settings import SETTINGS, SettingError
+from kiosk.settings import SETTINGS, SettingError, in_group
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def instance_with(folder: Path, config_py: str) -> Path:
@@ -227,3 +230,36 @@ def test_content_check_refuses_an_empty_content_folder_setting(tmp_path):
     assert result.output == (
         "Error: setting CONTENT_DIR (KIOSK_CONTENT_DIR) must be non-empty text, not ' '\n"
     )
+
+
+# The README documents exactly the schema -----------------------------------------
+
+# Read from the environment by these names, before any setting.
+ENVIRONMENT_ONLY = {"KIOSK_INSTANCE_PATH", "DATABASE_URL"}
+
+
+def readme_tables() -> dict[str, set[str]]:
+    """The names in the first column of each table of the README's
+    Configuration section, by the heading above the table."""
+    section = README.read_text(encoding="utf-8").split("\n## Configuration\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    tables: dict[str, set[str]] = {}
+    heading = "Configuration"
+    for line in section.splitlines():
+        if line.startswith("### "):
+            heading = line.removeprefix("### ")
+        elif line.startswith("| `"):
+            first_cell = line.split("|")[1]
+            names = set(re.findall(r"`([A-Z][A-Z0-9_]*)`", first_cell)) - ENVIRONMENT_ONLY
+            tables.setdefault(heading, set()).update(names)
+    return tables
+
+
+def test_the_readme_lists_every_setting_in_its_group():
+    tables = readme_tables()
+    assert set(tables) == {"The clinic", "Clinic policy", "Deployment"}
+    assert tables["The clinic"] | tables["Clinic policy"] == {s.name for s in in_group("clinic")}
+    assert tables["Clinic policy"] == {
+        s.name for s in SETTINGS.values() if s.name.startswith("POLICY_")
+    }
+    assert tables["Deployment"] == {s.name for s in in_group("deployment")}
