@@ -224,13 +224,14 @@ def free_port() -> int:
 
 
 def another_process(app, **settings):
-    """A second app on the same instance folder and database, as another server
-    process (or the same one after a restart) would be."""
+    """A second app on the same instance folder, database and PDF folder, as
+    another server process (or the same one after a restart) would be."""
     return create_app(
         {
             "TESTING": True,
             "INSTANCE_PATH": app.instance_path,
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "PDF_DIR": app.config["PDF_DIR"],
             **settings,
         }
     )
