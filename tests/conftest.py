@@ -5,13 +5,22 @@ own folder and on its own database in a throwaway PostgreSQL server (see
 ``tests/postgres.py``). ``KIOSK_TEST_DATABASES=sqlite`` runs SQLite only, for a
 quick run while working; a test about one database's own behaviour is marked
 ``@pytest.mark.database("sqlite")``.
+
+Alembic runs once per database per session, on a template: each test's
+database is a copy of it (a file copy on SQLite, ``CREATE DATABASE … TEMPLATE``
+on PostgreSQL). ``tests/test_storage.py`` runs the migrations themselves on an
+empty database of each kind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import socket
+import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import flask_migrate
@@ -20,6 +29,7 @@ import pytest
 from kiosk import create_app
 from kiosk.content import load_questionnaire
 from kiosk.flow import Flow
+from kiosk.private import FILE_MODE, private_folder
 
 from .patient_client import PatientClient
 from .staff_helpers import StaffClient, create_account
@@ -87,7 +97,7 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def postgres():
+def postgres(tmp_path_factory):
     """The throwaway server, and a template database migrated to the newest revision."""
     from .postgres import TEMPLATE, Cluster
 
@@ -95,53 +105,115 @@ def postgres():
     try:
         cluster.start()
         cluster.create_database(name=TEMPLATE)
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": cluster.url(TEMPLATE)})
-        with app.app_context():
-            flask_migrate.upgrade()
-            from kiosk.extensions import db
-
-            db.engine.dispose()
+        settings = {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp("postgres-template")),
+            "SQLALCHEMY_DATABASE_URI": cluster.url(TEMPLATE),
+        }
+        migrate(create_app(settings))
         yield cluster
     finally:
         cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite database file migrated to the newest revision, to be copied."""
+    instance = tmp_path_factory.mktemp("sqlite-template") / "instance"
+    migrate(create_app({"TESTING": True, "INSTANCE_PATH": str(instance)}))
+    template = instance / "kiosk.sqlite3"
+    # The app keeps its databases in WAL mode: fold the log back into the file
+    # (and leave no -wal or -shm file), so that the file alone is the database.
+    with contextlib.closing(sqlite3.connect(template)) as connection:
+        connection.execute("PRAGMA journal_mode = DELETE").fetchall()
+    return template
+
+
+def migrate(app) -> None:
+    """Alembic's upgrade to the newest revision, leaving no connection open."""
+    from kiosk.extensions import db
+
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
 @pytest.fixture
-def database(request, tmp_path):
-    """The SQLAlchemy URL of this test's own, freshly migrated database."""
-    name = getattr(request, "param", "sqlite")
-    if name == "sqlite":
-        yield None  # the app's default: kiosk.sqlite3 in its instance folder
+def migrated_instance(sqlite_template) -> Callable[[Path], Path]:
+    """Makes an instance folder whose SQLite database is already migrated
+    (a copy of the template), for an app a test makes itself."""
+
+    def make(folder: Path) -> Path:
+        database = private_folder(folder) / "kiosk.sqlite3"
+        shutil.copyfile(sqlite_template, database)
+        database.chmod(FILE_MODE)
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def database(request) -> str:
+    """The database this test runs on, "sqlite" or "postgresql" (see pytest_generate_tests)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(request, database, tmp_path):
+    """The SQLAlchemy URL of this test's own database, a copy of the migrated template."""
+    if database == "sqlite":
+        request.getfixturevalue("migrated_instance")(tmp_path / "instance")
+        yield None  # the app's default: kiosk.sqlite3 in its instance folder (app_on)
         return
     from .postgres import TEMPLATE
 
-    cluster = request.getfixturevalue("postgres")
-    database = cluster.create_database(template=TEMPLATE)
-    try:
-        yield cluster.url(database)
-    finally:
-        cluster.drop_database(database)
+    with postgres_database(request.getfixturevalue("postgres"), TEMPLATE) as url:
+        yield url
 
 
 @pytest.fixture
-def app(tmp_path, database):
+def empty_database_url(request, database):
+    """The SQLAlchemy URL of a database of this test's own with no tables at all."""
+    if database == "sqlite":
+        yield None  # the app's default: made in the instance folder on first use
+        return
+    with postgres_database(request.getfixturevalue("postgres")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def postgres_database(cluster, template: str | None = None):
+    """A new database on the test cluster (a copy of ``template``), dropped afterwards."""
+    name = cluster.create_database(template=template)
+    try:
+        yield cluster.url(name)
+    finally:
+        cluster.drop_database(name)
+
+
+@contextlib.contextmanager
+def app_on(tmp_path: Path, database_url: str | None):
+    """The test app on ``database_url`` (None: the SQLite file in its instance folder)."""
     settings = {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "PDF_DIR": str(tmp_path / "pdfs"),
         "CLINIC_NAME": "Test Clinic",
     }
-    if database:
-        settings["SQLALCHEMY_DATABASE_URI"] = database
+    if database_url:
+        settings["SQLALCHEMY_DATABASE_URI"] = database_url
     app = create_app(settings)
-    with app.app_context():
-        if database is None:
-            flask_migrate.upgrade()
     yield app
     with app.app_context():
         from kiosk.extensions import db
 
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    with app_on(tmp_path, database_url) as app:
+        yield app
 
 
 def free_port() -> int:
@@ -152,13 +224,14 @@ def free_port() -> int:
 
 
 def another_process(app, **settings):
-    """A second app on the same instance folder and database, as another server
-    process (or the same one after a restart) would be."""
+    """A second app on the same instance folder, database and PDF folder, as
+    another server process (or the same one after a restart) would be."""
     return create_app(
         {
             "TESTING": True,
             "INSTANCE_PATH": app.instance_path,
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "PDF_DIR": app.config["PDF_DIR"],
             **settings,
         }
     )

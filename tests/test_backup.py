@@ -161,11 +161,12 @@ def test_a_folder_without_a_manifest_is_not_a_backup(app, tmp_path):
 
 
 @pytest.mark.database("sqlite")  # the database is in the backup
-def test_a_database_that_holds_data_is_replaced_only_with_force(app, populated, tmp_path):
+def test_a_database_that_holds_data_is_replaced_only_with_force(
+    app, populated, tmp_path, migrated_instance
+):
     folder = back_up(app, tmp_path / "backups")
+    migrated_instance(tmp_path / "busy-instance")
     target = fresh_instance(tmp_path, "busy")
-    with target.app_context():
-        flask_migrate.upgrade()
     create_account(target, "other", "admin")
 
     result = target.test_cli_runner().invoke(args=["restore", str(folder)])

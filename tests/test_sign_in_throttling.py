@@ -114,14 +114,14 @@ def test_the_counts_are_shared_by_every_process_on_the_database(app, password):
     assert attempt(app, "sam", password).status_code == 429
 
 
-def test_behind_a_trusted_proxy_the_client_address_counts(tmp_path):
-    import flask_migrate
-
+def test_behind_a_trusted_proxy_the_client_address_counts(tmp_path, migrated_instance):
     proxied = create_app(
-        {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "proxied"), "TRUSTED_PROXIES": 1}
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(migrated_instance(tmp_path / "proxied")),
+            "TRUSTED_PROXIES": 1,
+        }
     )
-    with proxied.app_context():
-        flask_migrate.upgrade()
     password = create_account(proxied, "sam")
     for n in range(20):
         forwarded = {"X-Forwarded-For": "198.51.100.7"}

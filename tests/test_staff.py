@@ -309,21 +309,17 @@ def test_audit_log_answers_who_looked_at_a_record(app, staff, admin):
     assert admin.html.count("Signed in") >= 2
 
 
-def test_staff_pages_speak_the_clinics_language(tmp_path):
-    import flask_migrate
-
+def test_staff_pages_speak_the_clinics_language(tmp_path, migrated_instance):
     from kiosk import create_app
 
     app = create_app(
         {
             "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "es"),
+            "INSTANCE_PATH": str(migrated_instance(tmp_path / "es")),
             "CLINIC_LANGUAGE": "es",
             "PDF_DIR": str(tmp_path / "pdfs"),
         }
     )
-    with app.app_context():
-        flask_migrate.upgrade()
     password = create_account(app, "lola", "admin", "Lola Ruiz")
     record = add_consultation(app, "isotretinoin-2-months-ago")
     member = StaffClient(app.test_client())

@@ -14,14 +14,24 @@ from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.models import Consultation, Draft
 
-from .conftest import another_process
+from .conftest import another_process, app_on
 from .patient_client import PatientClient
 from .staff_helpers import add_consultation
 
 
-def test_migrations_build_exactly_the_models(app):
-    with app.app_context(), db.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+@pytest.fixture
+def empty_app(tmp_path, empty_database_url):
+    """An app on a database that has no tables yet: no template copied."""
+    with app_on(tmp_path, empty_database_url) as app:
+        yield app
+
+
+def test_migrations_build_exactly_the_models_from_an_empty_database(empty_app):
+    with empty_app.app_context():
+        assert db.inspect(db.engine).get_table_names() == []
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert differences == []
 
 

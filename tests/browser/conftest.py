@@ -16,11 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-import flask_migrate
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-
-from kiosk import create_app
 
 from ..conftest import ARTIFACTS, free_port
 
@@ -136,14 +133,8 @@ class LiveServer:
         return self.instance / "kiosk.sqlite3"
 
 
-def migrated_instance(folder: Path) -> Path:
-    with create_app({"INSTANCE_PATH": str(folder)}).app_context():
-        flask_migrate.upgrade()
-    return folder
-
-
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, migrated_instance):
     live = LiveServer(migrated_instance(tmp_path / "instance"))
     live.start()
     yield live

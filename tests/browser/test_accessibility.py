@@ -13,7 +13,7 @@ from kiosk import create_app
 
 from ..staff_helpers import create_account
 from . import journey
-from .conftest import LANDSCAPE, PORTRAIT, LiveServer, migrated_instance, new_page, screenshot
+from .conftest import LANDSCAPE, PORTRAIT, LiveServer, new_page, screenshot
 
 SERIOUS = {"serious", "critical"}
 
@@ -43,7 +43,7 @@ class Scanner:
 
 
 @pytest.fixture
-def idle_server(tmp_path):
+def idle_server(tmp_path, migrated_instance):
     live = LiveServer(migrated_instance(tmp_path / "instance"), KIOSK_IDLE_SECONDS="3")
     live.start()
     yield live
@@ -334,7 +334,7 @@ def assert_header_holds_up(page: Page) -> dict:
     ("name", "viewport", "zoom", "larger"), ENLARGED, ids=[e[0] for e in ENLARGED]
 )
 def test_the_header_holds_up_with_larger_text_and_at_200_percent_zoom(
-    browser, tmp_path, name, viewport, zoom, larger
+    browser, tmp_path, migrated_instance, name, viewport, zoom, larger
 ):
     instance = migrated_instance(tmp_path / "instance")
     server = LiveServer(instance, KIOSK_CLINIC_NAME=LONG_CLINIC_NAME)

@@ -10,11 +10,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from . import journey
-from .conftest import LiveServer, migrated_instance, new_page, screenshot
+from .conftest import LiveServer, new_page, screenshot
 
 
 @pytest.fixture
-def idle_server(tmp_path):
+def idle_server(tmp_path, migrated_instance):
     # Two idle seconds before the warning; the warning itself never counts
     # down from less than 20 seconds (WCAG 2.2 SC 2.2.1), whatever is asked.
     live = LiveServer(

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from . import journey
-from .conftest import LANDSCAPE, PORTRAIT, LiveServer, migrated_instance, new_page, screenshot
+from .conftest import LANDSCAPE, PORTRAIT, LiveServer, new_page, screenshot
 
 REFERENCE = re.compile(r"^[ACEFHJKMNPRTWXY3479]{3}-[ACEFHJKMNPRTWXY3479]{3}$")
 TOUCH_TARGETS = ".option__label, .button, .back-link, .change-link, .input"
@@ -114,7 +114,7 @@ def test_full_journey_by_labels_with_screenshots(browser, server, viewport):
     page.context.close()
 
 
-def test_done_screen_returns_to_welcome_by_itself(browser, tmp_path):
+def test_done_screen_returns_to_welcome_by_itself(browser, tmp_path, migrated_instance):
     server = LiveServer(migrated_instance(tmp_path / "instance"), KIOSK_DONE_SECONDS="2")
     server.start()
     try:
