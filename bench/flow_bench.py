@@ -26,9 +26,9 @@ from kiosk.content import load_questionnaire
 from kiosk.extensions import db
 from kiosk.flow import Flow
 from kiosk.models import Draft
-from kiosk.pdf import render_summary
+from kiosk.pdf import render_pdf
+from kiosk.stored_pdfs import build_document
 from kiosk.submission import submit_draft
-from kiosk.summaries import build_document
 from tests.patient_client import PLAIN, PatientClient
 from tests.staff_helpers import EXAMPLES, StaffClient
 
@@ -88,11 +88,11 @@ def main() -> None:
             reference="BEN-CHM",
             submitted_at=dt.datetime.now().astimezone(),
         )
-        render_summary(document, "patient")  # fonts loaded once, as in a running server
+        render_pdf(document, "patient")  # fonts loaded once, as in a running server
         for copy in ("patient", "staff"):
             report(
                 f"render the {copy} copy (WeasyPrint)",
-                timed(lambda copy=copy: render_summary(document, copy), args.renders),
+                timed(lambda copy=copy: render_pdf(document, copy), args.renders),
             )
 
         with app.app_context():

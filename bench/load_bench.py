@@ -47,7 +47,7 @@ import flask_migrate  # noqa: E402
 
 from kiosk import create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
-from kiosk.models import Consultation, Draft, SummaryPdf  # noqa: E402
+from kiosk.models import Consultation, ConsultationPdf, Draft  # noqa: E402
 from tests.processes import descendants  # noqa: E402
 from tests.staff_helpers import example_answers  # noqa: E402
 
@@ -169,7 +169,7 @@ def ready_times(app, since: dt.datetime) -> tuple[list[float], int, float | None
             db.select(Consultation).where(Consultation.submitted_at >= since)
         ).all()
         for consultation in consultations:
-            stored = consultation.summaries
+            stored = consultation.pdfs
             if len(stored) < 2 or any(s.status != "ready" for s in stored):
                 unfinished += 1
                 continue
@@ -337,7 +337,7 @@ def queue_throughput(server: Server, app) -> dict:
     rss_300 = server.worker_rss_mib()
     with app.app_context():
         total = db.session.scalar(
-            db.select(db.func.count(SummaryPdf.id)).where(SummaryPdf.status == "ready")
+            db.select(db.func.count(ConsultationPdf.id)).where(ConsultationPdf.status == "ready")
         )
     return {
         "renders_per_second": round(270 / elapsed, 2),
@@ -354,8 +354,8 @@ def _raw_init() -> None:
     global _document
     import tempfile as _tempfile
 
-    from kiosk.pdf import render_summary
-    from kiosk.summaries import build_document
+    from kiosk.pdf import render_pdf
+    from kiosk.stored_pdfs import build_document
 
     folder = _tempfile.mkdtemp()
     app = create_app({"INSTANCE_PATH": folder, "PDF_DIR": folder, "QUEUE_IMMEDIATE": True})
@@ -367,13 +367,13 @@ def _raw_init() -> None:
         submitted_at=dt.datetime.now().astimezone(),
     )
     for copy in ("patient", "staff"):
-        render_summary(_document, copy)  # warmed, as the worker is
+        render_pdf(_document, copy)  # warmed, as the worker is
 
 
 def _raw_render(index: int) -> int:
-    from kiosk.pdf import render_summary
+    from kiosk.pdf import render_pdf
 
-    return len(render_summary(_document, ("patient", "staff")[index % 2]))
+    return len(render_pdf(_document, ("patient", "staff")[index % 2]))
 
 
 def raw_throughput(renders: int = 120) -> dict:

@@ -37,9 +37,9 @@ from sqlalchemy.engine import URL
 
 from . import audit
 from .extensions import db
-from .models import SummaryPdf, utcnow
+from .models import ConsultationPdf, utcnow
 from .private import FILE_MODE, FOLDER_MODE, create_private_file, private_folder, restrict
-from .summaries import PDF_NAME
+from .stored_pdfs import PDF_NAME
 
 MANIFEST = "manifest.json"
 DATABASE_FILE = "kiosk.sqlite3"
@@ -89,7 +89,7 @@ def create_backup(parent: Path, now: dt.datetime | None = None) -> Backup:
         names, revision = _snapshot_contents(copy)
         entries.append(_entry(folder, copy))
     else:
-        names = set(db.session.scalars(select(SummaryPdf.filename)))
+        names = set(db.session.scalars(select(ConsultationPdf.filename)))
         with db.engine.connect() as connection:
             revision = MigrationContext.configure(connection).get_current_revision()
     pdfs = private_folder(folder / PDF_FOLDER)

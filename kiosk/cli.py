@@ -23,7 +23,7 @@ WAITRESS_BODY_LIMIT = 1024 * 1024
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(summary_command)
+    app.cli.add_command(preview_command)
     app.cli.add_command(pdfs_cli)
     app.cli.add_command(staff_cli)
     data_cli.init_app(app)
@@ -167,15 +167,15 @@ def first_admin() -> str | None:
 )
 @click.option("--lang", default=None, help="Patient's language (default: the file's, or en).")
 @with_appcontext
-def summary_command(answers_file, out: str, copy: str, lang: str | None) -> None:
-    """Render the summary the kiosk would print for ANSWERS_FILE (JSON; see README)."""
+def preview_command(answers_file, out: str, copy: str, lang: str | None) -> None:
+    """Render the PDF the kiosk would print for ANSWERS_FILE (JSON; see README)."""
     import datetime as dt
     import json
 
     from .answers import stored_answer_problems
     from .forms import problem_message
-    from .pdf import render_summary
-    from .summaries import build_document
+    from .pdf import render_pdf
+    from .stored_pdfs import build_document
 
     app = current_app._get_current_object()
     flow = app.extensions["kiosk.flow"]
@@ -213,13 +213,13 @@ def summary_command(answers_file, out: str, copy: str, lang: str | None) -> None
         submitted_at=submitted,
         today=today,
     )
-    pdf = render_summary(document, copy)
+    pdf = render_pdf(document, copy)
     with open(out, "wb") as handle:
         handle.write(pdf)
     click.echo(f"Wrote {out}: {copy} copy, {len(pdf) // 1024} KiB")
 
 
-@click.group("pdfs", help="The stored summary PDFs.")
+@click.group("pdfs", help="The stored PDFs.")
 def pdfs_cli() -> None:
     pass
 
@@ -227,8 +227,8 @@ def pdfs_cli() -> None:
 @pdfs_cli.command("retry")
 @with_appcontext
 def pdfs_retry() -> None:
-    """Render now every summary that is pending, failed, or whose file is missing."""
-    from .summaries import retry_unfinished
+    """Render now every PDF that is pending, failed, or whose file is missing."""
+    from .stored_pdfs import retry_unfinished
 
     results = retry_unfinished()
     ready = sum(1 for r in results if r.status == "ready")
@@ -293,7 +293,7 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
 
     from . import create_app, jobs
     from .content import ContentError
-    from .summaries import clinic_profile
+    from .stored_pdfs import clinic_profile
 
     try:
         app = create_app()

@@ -97,7 +97,7 @@ def ngettext(singular: str, plural: str, number: int, **params: object) -> str:
 # Dates and times: the filter family of every page and PDF ------------------------------
 #
 # Each takes the language in force unless given ``code``. Times are shown as
-# they are given: callers pass the clinic's local time (summaries.local_time).
+# they are given: callers pass the clinic's local time (models.local_time).
 
 
 @cache

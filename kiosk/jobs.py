@@ -1,6 +1,6 @@
 """Work that never runs in a request: the task queue (Huey) and its worker.
 
-Submitting a consultation stores it with both summaries ``pending`` and
+Submitting a consultation stores it with both PDFs ``pending`` and
 enqueues one render job; the Huey consumer (``flask --app kiosk worker``, or
 started by ``flask --app kiosk serve``) renders them, retrying with back-off,
 and a periodic sweep picks up whatever a dead worker left behind.
@@ -48,6 +48,8 @@ from .private import FILE_MODE, create_private_file, restrict
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "kiosk"
+# The task's name as the queue stores it: kept, so that jobs queued by an
+# earlier version are still found.
 RENDER_TASK = "render_summaries"
 
 IDLE_POLL_SECONDS = 0.5
@@ -108,7 +110,7 @@ class Jobs:
         self.huey.enqueue(task)
 
     def _render(self, consultation_id: str, task=None) -> None:
-        from .summaries import render
+        from .stored_pdfs import render
 
         final = task is None or not task.retries
         with self.app.app_context():
@@ -179,9 +181,9 @@ def init_app(app: Flask) -> None:
 
 
 def enqueue_render(consultation_id: str) -> bool:
-    """Queue the render of a consultation's pending summaries.
+    """Queue the render of a consultation's pending PDFs.
 
-    Never raises: when the queue cannot be reached the summaries stay pending
+    Never raises: when the queue cannot be reached the PDFs stay pending
     and the periodic sweep queues them again.
     """
     jobs: Jobs = current_app.extensions["kiosk.jobs"]
@@ -196,13 +198,13 @@ def enqueue_render(consultation_id: str) -> bool:
 @periodic(crontab())  # every minute
 def sweep() -> None:
     """Queue again what a dead worker left pending; remove half-written and orphaned files."""
-    from .summaries import remove_orphan_files, stale_pending
+    from .stored_pdfs import remove_orphan_files, stale_pending
 
     jobs: Jobs = current_app.extensions["kiosk.jobs"]
     seconds = current_app.config["STALE_SECONDS"]
     waiting = jobs.queued_consultations()
     for consultation_id in stale_pending(seconds) - waiting:
-        log.warning("summaries of %s were left pending: queued again", consultation_id)
+        log.warning("PDFs of %s were left pending: queued again", consultation_id)
         enqueue_render(consultation_id)
     remove_orphan_files(seconds)
 
@@ -260,15 +262,15 @@ def queue_name(huey: Huey) -> str:
 
 def warm_up(app: Flask) -> None:
     """Render a small document once, so the first patient's PDFs wait for nothing."""
-    from .pdf import render_summary
-    from .summaries import build_document
+    from .pdf import render_pdf
+    from .stored_pdfs import build_document
 
     language = app.config["CLINIC_LANGUAGE"]
     document = build_document(
         app, {}, language=language, reference="WARM-UP", submitted_at=dt.datetime.now().astimezone()
     )
     for copy in ("patient", "staff"):
-        render_summary(document, copy)
+        render_pdf(document, copy)
 
 
 @click.command("worker", help="Run the render worker (the Huey consumer) alone.")

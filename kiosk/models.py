@@ -29,7 +29,13 @@ from .vocabulary import ConsultationStatus
 
 
 def utcnow() -> dt.datetime:
+    """Now, as times are stored: naive UTC."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def local_time(stored: dt.datetime) -> dt.datetime:
+    """A stored (naive UTC) time in the server's own time zone."""
+    return stored.replace(tzinfo=dt.UTC).astimezone()
 
 
 class Draft(db.Model):
@@ -104,12 +110,13 @@ class Consultation(db.Model):
     notes: Mapped[list[Note]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan", order_by="Note.created_at"
     )
-    summaries: Mapped[list[SummaryPdf]] = relationship(
+    pdfs: Mapped[list[ConsultationPdf]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan"
     )
 
-    def summary(self, copy: str) -> SummaryPdf | None:
-        return next((s for s in self.summaries if s.copy == copy), None)
+    def pdf(self, copy: str) -> ConsultationPdf | None:
+        """Its PDF of ``copy`` ("patient" or "staff"), if one was made."""
+        return next((pdf for pdf in self.pdfs if pdf.copy == copy), None)
 
     def keep_flags(self, severities: Iterable[str]) -> None:
         """Keep how many flags of each severity fired (``severities``: one per flag)."""
@@ -125,10 +132,10 @@ class Consultation(db.Model):
         return None if None in counts.values() else counts
 
 
-class SummaryPdf(db.Model):
-    """One printed summary of a consultation: the patient's copy or the staff copy."""
+class ConsultationPdf(db.Model):
+    """One PDF of a consultation: the patient's copy or the staff copy."""
 
-    __tablename__ = "summary_pdfs"
+    __tablename__ = "summary_pdfs"  # named before the class was: kept, not migrated
     __table_args__ = (UniqueConstraint("consultation_id", "copy"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -143,11 +150,11 @@ class SummaryPdf(db.Model):
     size: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # When its render was last queued or attempted: a summary pending for long
+    # When its render was last queued or attempted: a PDF pending for long
     # lost its worker, and the sweep queues it again.
     rendered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    consultation: Mapped[Consultation] = relationship(back_populates="summaries")
+    consultation: Mapped[Consultation] = relationship(back_populates="pdfs")
 
 
 class StaffUser(UserMixin, db.Model):

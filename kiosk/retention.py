@@ -30,9 +30,9 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from . import audit, jobs, summaries
+from . import audit, jobs, stored_pdfs
 from .extensions import db
-from .models import Consultation, Draft, Note, StaffSession, SummaryPdf, utcnow
+from .models import Consultation, ConsultationPdf, Draft, Note, StaffSession, utcnow
 
 # How old a file of the PDF folder that no row names must be before it goes.
 STRAY_FILE_AGE = dt.timedelta(hours=1)
@@ -46,7 +46,7 @@ class PurgeReport:
     drafts: int
     consultations: int
     notes: int
-    pdfs: int  # summary rows of the purged consultations
+    pdfs: int  # PDF rows of the purged consultations
     stray_files: int  # files of the PDF folder no row names
     draft_cutoff: dt.datetime  # drafts last changed before this went (UTC)
     consultation_cutoff: dt.datetime  # consultations sent before this went (UTC)
@@ -91,26 +91,28 @@ def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeRepo
     draft_cutoff, consultation_cutoff = cutoffs(now)
     folder = Path(current_app.config["PDF_DIR"])
     # Listed before the rows are read: a file written after this is not looked at.
-    candidates = summaries.own_files(
+    candidates = stored_pdfs.own_files(
         folder, (now - STRAY_FILE_AGE).replace(tzinfo=dt.UTC).timestamp()
     )
 
     old_drafts = Draft.updated_at < draft_cutoff
     expired = select(Consultation.id).where(Consultation.submitted_at < consultation_cutoff)
     of_expired_notes = Note.consultation_id.in_(expired)
-    of_expired_pdfs = SummaryPdf.consultation_id.in_(expired)
+    of_expired_pdfs = ConsultationPdf.consultation_id.in_(expired)
 
     if dry_run:
         drafts = _count(Draft, old_drafts)
         notes = _count(Note, of_expired_notes)
-        pdf_names = list(db.session.scalars(select(SummaryPdf.filename).where(of_expired_pdfs)))
+        pdf_names = list(
+            db.session.scalars(select(ConsultationPdf.filename).where(of_expired_pdfs))
+        )
         consultations = _count(Consultation, Consultation.submitted_at < consultation_cutoff)
     else:
         drafts = db.session.execute(delete(Draft).where(old_drafts)).rowcount
         notes = db.session.execute(delete(Note).where(of_expired_notes)).rowcount
         pdf_names = list(
             db.session.scalars(
-                delete(SummaryPdf).where(of_expired_pdfs).returning(SummaryPdf.filename)
+                delete(ConsultationPdf).where(of_expired_pdfs).returning(ConsultationPdf.filename)
             )
         )
         consultations = db.session.execute(
@@ -119,7 +121,7 @@ def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeRepo
         # Not patient data, and not worth an audit entry: the sign-outs are logged.
         session_cutoff = now - dt.timedelta(hours=current_app.config["STAFF_SESSION_HOURS"])
         db.session.execute(delete(StaffSession).where(StaffSession.started_at < session_cutoff))
-    named = {*db.session.scalars(select(SummaryPdf.filename)), *pdf_names}
+    named = {*db.session.scalars(select(ConsultationPdf.filename)), *pdf_names}
     strays = [path for path in candidates if path.name not in named]
 
     report = PurgeReport(

@@ -19,10 +19,10 @@ from flask import current_app
 from sqlalchemy import or_
 from sqlalchemy.orm import defer, selectinload
 
-from . import audit, jobs, retention, summaries
+from . import audit, jobs, retention, stored_pdfs
 from .display import AnswerGroup, answer_lines, first_session
 from .extensions import db
-from .models import AuditEvent, Consultation, Note, StaffUser, utcnow
+from .models import AuditEvent, Consultation, Note, StaffUser, local_time, utcnow
 from .plan.model import SEVERITIES, Plan
 from .reference import normalise
 from .vocabulary import ConsultationStatus, FlagCount, FlagGroup, flag_groups
@@ -98,7 +98,7 @@ def queue(
     query = query.options(
         # Each row shows its PDFs' states; its answers are read only where its
         # flags are not known.
-        selectinload(Consultation.summaries),
+        selectinload(Consultation.pdfs),
         defer(Consultation.answers),
     )
     consultations = db.session.scalars(query.order_by(Consultation.submitted_at.desc()))
@@ -112,7 +112,7 @@ def _row(consultation: Consultation) -> QueueRow:
         counts = {severity: len(plan.flags_of(severity)) for severity in SEVERITIES}
     return QueueRow(
         consultation=consultation,
-        submitted=summaries.local_time(consultation.submitted_at),
+        submitted=local_time(consultation.submitted_at),
         flags=tuple(FlagCount(severity, count) for severity, count in counts.items()),
         pdfs=pdf_states(consultation),
     )
@@ -122,10 +122,10 @@ def pdf_states(consultation: Consultation) -> dict[str, str]:
     """Each copy's state: pending, ready, failed, or file_missing when a ready
     row's file is gone (a backup restored without it, a file removed by hand)."""
     states = {}
-    for summary in consultation.summaries:
-        path = summaries.pdf_path(summary)
-        missing = summary.status == "ready" and (path is None or not path.exists())
-        states[summary.copy] = "file_missing" if missing else summary.status
+    for pdf in consultation.pdfs:
+        path = stored_pdfs.pdf_path(pdf)
+        missing = pdf.status == "ready" and (path is None or not path.exists())
+        states[pdf.copy] = "file_missing" if missing else pdf.status
     return states
 
 
@@ -158,9 +158,9 @@ def consultation_page(consultation: Consultation) -> ConsultationPage:
         flag_groups=flag_groups(plan.flags),
         first_session=first_session(plan.schedule),
         groups=answer_lines(flow, consultation.answers, current_app.config["CLINIC_LANGUAGE"]),
-        submitted=summaries.local_time(consultation.submitted_at),
-        reviewed=summaries.local_time(reviewed_at) if reviewed_at else None,
-        kept_until=summaries.local_time(retention.deletion_time(consultation.submitted_at)),
+        submitted=local_time(consultation.submitted_at),
+        reviewed=local_time(reviewed_at) if reviewed_at else None,
+        kept_until=local_time(retention.deletion_time(consultation.submitted_at)),
     )
 
 
@@ -176,7 +176,7 @@ def _staff_plan(consultation: Consultation) -> Plan:
     return current_app.extensions["kiosk.plan"].build(
         consultation.answers,
         language=current_app.config["CLINIC_LANGUAGE"],
-        today=summaries.local_time(consultation.submitted_at).date(),
+        today=local_time(consultation.submitted_at).date(),
     )
 
 
@@ -205,7 +205,7 @@ def mark_reviewed(consultation: Consultation, reviewer: StaffUser) -> None:
     consultation.reviewed_at = utcnow()
     audit.record("mark_reviewed", consultation_ref=consultation.reference)
     keep_flags(consultation)
-    summaries.mark_pending(consultation)
+    stored_pdfs.mark_pending(consultation)
     db.session.commit()
     jobs.enqueue_render(consultation.id)
 
@@ -221,7 +221,7 @@ def add_note(consultation: Consultation, author: StaffUser, text: str) -> Note:
 def regenerate(consultation: Consultation) -> None:
     """Both PDFs rendered again by the worker."""
     keep_flags(consultation)
-    summaries.mark_pending(consultation)
+    stored_pdfs.mark_pending(consultation)
     audit.record("regenerate", consultation_ref=consultation.reference, detail="queued")
     db.session.commit()
     jobs.enqueue_render(consultation.id)
@@ -229,7 +229,7 @@ def regenerate(consultation: Consultation) -> None:
 
 def delete(consultation: Consultation) -> None:
     """The consultation with its notes and PDF rows, then, once that is committed, its files."""
-    paths = [summaries.pdf_path(s) for s in consultation.summaries]
+    paths = [stored_pdfs.pdf_path(s) for s in consultation.pdfs]
     db.session.delete(consultation)
     audit.record("delete", consultation_ref=consultation.reference)
     db.session.commit()

@@ -10,7 +10,7 @@ from .flow import Flow
 from .models import Consultation, Draft, utcnow
 from .reference import new_reference
 from .review import keep_flags
-from .summaries import mark_pending
+from .stored_pdfs import mark_pending
 from .vocabulary import ConsultationStatus
 
 
@@ -23,7 +23,7 @@ def unused_reference() -> str:
 
 def submit_draft(draft: Draft, flow: Flow) -> Consultation:
     """Store the answers that apply as a consultation, with the count of its
-    flags and both summaries pending, and delete the draft, in one transaction.
+    flags and both PDFs pending, and delete the draft, in one transaction.
 
     The caller queues the render (``jobs.enqueue_render``) once this returns.
     """

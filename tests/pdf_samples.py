@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from kiosk.pdf.document import AnswerGroup, AnswerLine, Clinic, SummaryDocument
+from kiosk.pdf.document import AnswerGroup, AnswerLine, Clinic, PdfDocument
 from kiosk.plan.model import (
     Benefit,
     EventPlan,
@@ -364,13 +364,13 @@ EVENT = EventPlan(
 )
 
 
-def event_with_flags(paper: str = "A4") -> SummaryDocument:
+def event_with_flags(paper: str = "A4") -> PdfDocument:
     """An event that fits, and flags of every severity, including Do not treat today."""
     plan = base_plan(
         event=EVENT,
         flags=(PREGNANT, COLD_SORES, BLOOD_THINNERS, DARKER_SKIN, SKIN_ACTIVES),
     )
-    return SummaryDocument(
+    return PdfDocument(
         plan=plan,
         reference="K7P-4QX",
         submitted_at=SUBMITTED,
@@ -394,7 +394,7 @@ def event_with_flags(paper: str = "A4") -> SummaryDocument:
     )
 
 
-def no_flags(paper: str = "Letter") -> SummaryDocument:
+def no_flags(paper: str = "Letter") -> PdfDocument:
     """No flags, no event, no booking page; not reviewed yet."""
     plan = base_plan(
         first_name="Sam",
@@ -406,7 +406,7 @@ def no_flags(paper: str = "Letter") -> SummaryDocument:
             line for line in PREPARATION if line.text != "Bring your medication list."
         ),
     )
-    return SummaryDocument(
+    return PdfDocument(
         plan=plan,
         reference="M2R-8TD",
         submitted_at=dt.datetime(2027, 3, 2, 14, 5),
@@ -431,7 +431,7 @@ LONG_ANSWER = " ".join(
 )
 
 
-def long_and_hostile(paper: str = "A4") -> SummaryDocument:
+def long_and_hostile(paper: str = "A4") -> PdfDocument:
     """A hostile first name and answers, a very long free-text answer, an event too close."""
     name = "Zoë Łucja " + HOSTILE
     event = EventPlan(
@@ -460,7 +460,7 @@ def long_and_hostile(paper: str = "A4") -> SummaryDocument:
         event=event,
         flags=(ISOTRETINOIN_RECENT, allergy),
     )
-    return SummaryDocument(
+    return PdfDocument(
         plan=plan,
         reference="Z9X-2WB",
         submitted_at=dt.datetime(2027, 3, 1, 16, 30),

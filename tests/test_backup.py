@@ -13,7 +13,7 @@ import pytest
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
-from kiosk import create_app, summaries
+from kiosk import create_app, stored_pdfs
 from kiosk.backup import pg_dump_command, pg_restore_command
 from kiosk.extensions import db
 from kiosk.models import AuditEvent, Consultation, Note, StaffUser
@@ -33,9 +33,9 @@ def populated(app):
     stored = add_consultation(app, "pregnant")
     with app.app_context():
         consultation = db.session.get(Consultation, stored.id)
-        results = summaries.generate(consultation)
+        results = stored_pdfs.generate(consultation)
         assert [r.status for r in results] == ["ready", "ready"]
-        pdfs = {r.copy: summaries.pdf_path(r).read_bytes() for r in results}
+        pdfs = {r.copy: stored_pdfs.pdf_path(r).read_bytes() for r in results}
         sam = db.session.scalars(db.select(StaffUser)).one()
         db.session.add(Note(consultation=consultation, author=sam, text="Due date in March"))
         db.session.commit()
@@ -98,7 +98,7 @@ def test_the_backup_folder_holds_the_database_pdfs_and_a_manifest(app, populated
     assert manifest["created"].endswith("Z")
     with app.app_context():
         names = sorted(
-            s.filename for s in db.session.get(Consultation, populated["consultation"].id).summaries
+            s.filename for s in db.session.get(Consultation, populated["consultation"].id).pdfs
         )
     paths = [entry["path"] for entry in manifest["files"]]
     assert paths == ["kiosk.sqlite3", *(f"pdfs/{name}" for name in names)]
@@ -267,8 +267,8 @@ def test_a_restored_pdf_whose_file_is_missing_says_so_and_can_be_regenerated(
 ):
     consultation_id = populated["consultation"].id
     with app.app_context():
-        patient_copy = db.session.get(Consultation, consultation_id).summary("patient")
-        summaries.pdf_path(patient_copy).unlink()
+        patient_copy = db.session.get(Consultation, consultation_id).pdf("patient")
+        stored_pdfs.pdf_path(patient_copy).unlink()
     backup = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backups")])
     assert backup.exit_code == 0
     assert "Warning: PDF " in backup.output

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from kiosk import summaries
 from kiosk.extensions import db
 from kiosk.i18n import (
     DATE_FILTERS,
@@ -19,7 +18,7 @@ from kiosk.i18n import (
     short_datetime,
     short_time,
 )
-from kiosk.models import AuditEvent, Consultation
+from kiosk.models import AuditEvent, Consultation, local_time
 from kiosk.pdf.render import environment as pdf_environment
 
 from .patient_client import PatientClient, csrf_token
@@ -192,7 +191,7 @@ def sent_at(app, moment: dt.datetime, example: str = "fine-lines-no-flags"):
     with app.app_context():
         db.session.get(Consultation, stored.id).submitted_at = moment
         db.session.commit()
-    return stored, summaries.local_time(moment)
+    return stored, local_time(moment)
 
 
 def clock(moment: dt.datetime, code: str = "en") -> str:
@@ -236,7 +235,7 @@ def test_the_audit_log_shows_each_entry_to_the_second(app, client):
         db.session.execute(db.update(AuditEvent).values(at=moment))
         db.session.commit()
     admin.get("/staff/audit?action=login")
-    local = summaries.local_time(moment)
+    local = local_time(moment)
     assert (
         f'<time datetime="{local.isoformat()}">{local.day} mar 2026, {clock(local, "es")}:05</time>'
         in admin.html

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
 from kiosk.paths import STATIC_DIR
-from kiosk.pdf import render_summary
+from kiosk.pdf import render_pdf
 from kiosk.pdf.document import AnswerGroup, AnswerLine
 from kiosk.pdf.fetcher import FetchRefused, StaticFetcher
 from kiosk.pdf.render import css_string, page_counter_content, render_html
@@ -33,7 +33,7 @@ from . import pdf_samples as samples
 @functools.cache
 def pdf_of(sample: str, copy: str, paper: str = "A4") -> bytes:
     """One rendering per sample, copy and paper for the whole run."""
-    return render_summary(samples.SAMPLES[sample](paper=paper), copy)
+    return render_pdf(samples.SAMPLES[sample](paper=paper), copy)
 
 
 def read(data: bytes) -> PdfReader:
@@ -235,7 +235,7 @@ def test_staff_copy_marks_the_flagged_answer_by_its_question_not_its_wording():
             AnswerLine("pregnant", "Pregnant or breastfeeding", "Yes"),
         ),
     )
-    text = text_of(render_summary(replace(document, answers=(alike,)), "staff"))
+    text = text_of(render_pdf(replace(document, answers=(alike,)), "staff"))
     answers = text[text.index("Answers Your health") :]
     assert_has(
         answers,
@@ -275,8 +275,8 @@ def test_staff_copy_takes_flags_from_the_clinic_language_plan():
         staff_flags_plan=english.plan,
         clinic_language="en",
     )
-    staff = render_summary(document, "staff")
-    patient = render_summary(document, "patient")
+    staff = render_pdf(document, "staff")
+    patient = render_pdf(document, "patient")
 
     staff_text = text_of(staff)
     assert_has(staff_text, samples.PREGNANT.staff_text, "Spanish (es)")
@@ -303,7 +303,7 @@ def test_page_counts_are_sensible(sample, paper):
 )
 @pytest.mark.parametrize("copy", ["patient", "staff"])
 def test_paper_size_follows_the_document(paper, size, copy):
-    data = render_summary(samples.no_flags(paper=paper), copy)
+    data = render_pdf(samples.no_flags(paper=paper), copy)
     for page in read(data).pages:
         assert float(page.mediabox.width) == pytest.approx(size[0], abs=1)
         assert float(page.mediabox.height) == pytest.approx(size[1], abs=1)
@@ -372,7 +372,7 @@ def test_long_answers_wrap_and_split_with_repeated_table_headers():
             AnswerGroup("Anything else", (AnswerLine("notes", "Anything else", huge),)),
         ),
     )
-    reader = read(render_summary(document, "staff"))
+    reader = read(render_pdf(document, "staff"))
     pages = [" ".join(page.extract_text().split()) for page in reader.pages]
 
     # The answer fills pages: each one it continues on repeats the table header.
@@ -405,7 +405,7 @@ def test_a_long_triggering_answer_is_shortened_in_its_flag_but_whole_in_the_answ
         ),
     )
     document = replace(document, plan=plan, staff_flags_plan=plan, answers=answers)
-    reader = read(render_summary(document, "staff"))
+    reader = read(render_pdf(document, "staff"))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
     answers_start = text.index("Answers About you")
@@ -466,7 +466,7 @@ class RecordingFetcher(StaticFetcher):
 @pytest.mark.parametrize("copy", ["patient", "staff"])
 def test_rendering_hostile_text_fetches_only_static_files(copy):
     fetcher = RecordingFetcher()
-    render_summary(samples.long_and_hostile(), copy, url_fetcher=fetcher)
+    render_pdf(samples.long_and_hostile(), copy, url_fetcher=fetcher)
 
     assert fetcher.asked, "the stylesheet at least goes through the fetcher"
     assert any(url.endswith("/pdf/print.css") for url in fetcher.asked)
@@ -537,9 +537,9 @@ def test_fetcher_refuses_symlinks_out_of_the_static_folder(tmp_path):
 
 def test_unknown_copy_or_paper_is_refused():
     with pytest.raises(ValueError, match="copy"):
-        render_summary(samples.no_flags(), "clinician")
+        render_pdf(samples.no_flags(), "clinician")
     with pytest.raises(ValueError, match="paper"):
-        render_summary(samples.no_flags(paper="A5"), "patient")
+        render_pdf(samples.no_flags(paper="A5"), "patient")
 
 
 def test_page_counter_is_built_from_a_translatable_message():

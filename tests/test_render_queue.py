@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import jobs, summaries
+from kiosk import jobs, stored_pdfs
 from kiosk.extensions import db
-from kiosk.models import Consultation, Draft, SummaryPdf, utcnow
+from kiosk.models import Consultation, ConsultationPdf, Draft, utcnow
 
 from .conftest import assert_queue_is_private
 from .patient_client import PLAIN
@@ -45,7 +45,7 @@ def run_queued_jobs(app) -> int:
 
 def pdf_states(app) -> list[tuple[str, str]]:
     with app.app_context():
-        return sorted((s.copy, s.status) for s in db.session.scalars(db.select(SummaryPdf)))
+        return sorted((s.copy, s.status) for s in db.session.scalars(db.select(ConsultationPdf)))
 
 
 def only_consultation(app) -> Consultation:
@@ -58,7 +58,7 @@ def broken_renderer(monkeypatch, message="fonts missing"):
     def broken(document, copy):
         raise RuntimeError(message)
 
-    monkeypatch.setattr(kiosk.pdf, "render_summary", broken)
+    monkeypatch.setattr(kiosk.pdf, "render_pdf", broken)
 
 
 # Submitting ----------------------------------------------------------------------
@@ -84,8 +84,8 @@ def test_sending_stores_pending_summaries_and_queues_one_render_job(app, patient
     assert run_queued_jobs(app) == 1
     assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]
     with app.app_context():
-        for summary in only_consultation(app).summaries:
-            path = summaries.pdf_path(summary)
+        for pdf in only_consultation(app).pdfs:
+            path = stored_pdfs.pdf_path(pdf)
             assert path.read_bytes().startswith(b"%PDF")
             assert path.stat().st_mode & 0o777 == 0o600
     assert not list((tmp_path / "pdfs").glob(".*.part"))
@@ -116,9 +116,9 @@ def test_sending_succeeds_when_the_pdf_folder_cannot_be_made(app, patient, tmp_p
         consultation = only_consultation(app)
         assert consultation.answers["first_name"] == PLAIN["about"]["first_name"]
         assert db.session.scalars(db.select(Draft)).all() == []
-        states = {(s.copy, s.status) for s in consultation.summaries}
+        states = {(s.copy, s.status) for s in consultation.pdfs}
         assert states == {("patient", "failed"), ("staff", "failed")}
-        assert all(s.error.startswith("NotADirectoryError") for s in consultation.summaries)
+        assert all(s.error.startswith("NotADirectoryError") for s in consultation.pdfs)
     assert patient.get("/done").status_code == 200
 
     app.config["PDF_DIR"] = str(tmp_path / "pdfs")
@@ -144,7 +144,7 @@ def test_a_failing_render_is_retried_with_back_off_then_marked_failed(app, patie
         huey.execute(task, task.eta)
         # Still pending between attempts, with the last error on record.
         with app.app_context():
-            stored = only_consultation(app).summaries
+            stored = only_consultation(app).pdfs
             assert {s.status for s in stored} == {"pending"}
             assert {s.attempts for s in stored} == {attempt}
             assert {s.error for s in stored} == {"RuntimeError: fonts missing"}
@@ -157,7 +157,7 @@ def test_a_failing_render_is_retried_with_back_off_then_marked_failed(app, patie
     huey.execute(task, task.eta)
     assert huey.scheduled() == []
     with app.app_context():
-        stored = only_consultation(app).summaries
+        stored = only_consultation(app).pdfs
         assert {(s.status, s.error) for s in stored} == {("failed", "RuntimeError: fonts missing")}
         assert {s.attempts for s in stored} == {retries + 1}
 
@@ -165,14 +165,14 @@ def test_a_failing_render_is_retried_with_back_off_then_marked_failed(app, patie
 def test_one_copy_failing_leaves_the_other_ready(app, patient, monkeypatch):
     import kiosk.pdf
 
-    render = kiosk.pdf.render_summary
+    render = kiosk.pdf.render_pdf
 
     def staff_copy_broken(document, copy):
         if copy == "staff":
             raise ValueError("staff template broken")
         return render(document, copy)
 
-    monkeypatch.setattr(kiosk.pdf, "render_summary", staff_copy_broken)
+    monkeypatch.setattr(kiosk.pdf, "render_pdf", staff_copy_broken)
     patient.walk()
     patient.submit()
     assert pdf_states(app) == [("patient", "ready"), ("staff", "failed")]
@@ -183,8 +183,8 @@ def test_one_copy_failing_leaves_the_other_ready(app, patient, monkeypatch):
 
 def _age(app, consultation_id: str, seconds: int) -> None:
     with app.app_context():
-        for summary in db.session.get(Consultation, consultation_id).summaries:
-            summary.rendered_at = utcnow() - dt.timedelta(seconds=seconds)
+        for pdf in db.session.get(Consultation, consultation_id).pdfs:
+            pdf.rendered_at = utcnow() - dt.timedelta(seconds=seconds)
         db.session.commit()
 
 
@@ -214,17 +214,15 @@ def test_the_sweep_queues_again_what_a_dead_worker_left_pending(app, tmp_path):
     assert run_queued_jobs(app) == 2
     with app.app_context():
         for stored in (abandoned, waiting):
-            assert {s.status for s in db.session.get(Consultation, stored.id).summaries} == {
-                "ready"
-            }
+            assert {s.status for s in db.session.get(Consultation, stored.id).pdfs} == {"ready"}
 
 
 def test_the_sweep_removes_part_files_and_orphans_but_keeps_referenced_and_new_files(app, tmp_path):
     real_queue(app)
     stored = add_consultation(app, "pregnant")
     with app.app_context():
-        summaries.generate(db.session.get(Consultation, stored.id))
-        kept = [summaries.pdf_path(s) for s in db.session.get(Consultation, stored.id).summaries]
+        stored_pdfs.generate(db.session.get(Consultation, stored.id))
+        kept = [stored_pdfs.pdf_path(s) for s in db.session.get(Consultation, stored.id).pdfs]
     for path in kept:
         os.utime(path, (0, 0))  # old, but referenced
     folder = tmp_path / "pdfs"
@@ -250,14 +248,14 @@ def test_pdfs_retry_renders_pending_failed_and_missing_files(app, monkeypatch):
     failed = add_consultation(app, "retinoid-user")
     missing = add_consultation(app, "fine-lines-no-flags")
     with app.app_context():
-        summaries.generate(db.session.get(Consultation, missing.id))
-        gone = summaries.pdf_path(db.session.get(Consultation, missing.id).summary("patient"))
+        stored_pdfs.generate(db.session.get(Consultation, missing.id))
+        gone = stored_pdfs.pdf_path(db.session.get(Consultation, missing.id).pdf("patient"))
         broken_renderer(monkeypatch)
-        summaries.generate(db.session.get(Consultation, failed.id))
+        stored_pdfs.generate(db.session.get(Consultation, failed.id))
         monkeypatch.undo()
     gone.unlink()
     with app.app_context():
-        assert {s.status for s in db.session.get(Consultation, pending.id).summaries} == {"pending"}
+        assert {s.status for s in db.session.get(Consultation, pending.id).pdfs} == {"pending"}
     states = pdf_states(app)
     assert states.count(("patient", "pending")) == 1
     assert states.count(("patient", "failed")) == 1
@@ -266,9 +264,9 @@ def test_pdfs_retry_renders_pending_failed_and_missing_files(app, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "5 of 5 summaries rendered" in result.output
     with app.app_context():
-        for summary in db.session.scalars(db.select(SummaryPdf)):
-            assert summary.status == "ready"
-            assert summaries.pdf_path(summary).exists()
+        for pdf in db.session.scalars(db.select(ConsultationPdf)):
+            assert pdf.status == "ready"
+            assert stored_pdfs.pdf_path(pdf).exists()
 
 
 # What staff see ---------------------------------------------------------------------
@@ -289,7 +287,7 @@ def test_consultation_page_shows_preparing_and_polls_until_ready(app, staff):
     assert "<html" not in staff.html
 
     with app.app_context():
-        summaries.generate(db.session.get(Consultation, stored.id))
+        stored_pdfs.generate(db.session.get(Consultation, stored.id))
     staff.get(f"/staff/c/{stored.id}/pdfs")
     assert "hx-trigger" not in staff.html
     assert "Patient: ready" in staff.html
@@ -307,7 +305,7 @@ def test_opening_a_pdf_that_is_not_ready_says_so(app, staff, monkeypatch):
 
     with app.app_context():
         broken_renderer(monkeypatch)
-        summaries.generate(db.session.get(Consultation, stored.id))
+        stored_pdfs.generate(db.session.get(Consultation, stored.id))
     response = staff.get(f"/staff/c/{stored.id}/staff.pdf")
     assert response.status_code == 409
     assert "This PDF could not be rendered" in staff.html
@@ -320,7 +318,7 @@ def test_queue_polls_faster_while_a_pdf_is_being_prepared(app, staff):
     assert 'hx-trigger="every 2s"' in staff.html
     assert "Patient: preparing…" in staff.html
     with app.app_context():
-        summaries.generate(db.session.get(Consultation, stored.id))
+        stored_pdfs.generate(db.session.get(Consultation, stored.id))
     staff.post("/staff/queue/rows")
     assert 'hx-trigger="every 4s"' in staff.html
     assert "Patient: ready" in staff.html
@@ -330,7 +328,7 @@ def test_regenerate_and_review_queue_the_render_instead_of_waiting_for_it(app, s
     huey = real_queue(app)
     stored = add_consultation(app, "pregnant")
     with app.app_context():
-        summaries.generate(db.session.get(Consultation, stored.id))
+        stored_pdfs.generate(db.session.get(Consultation, stored.id))
     url = f"/staff/c/{stored.id}"
     staff.post(f"{url}/regenerate", token_from=url)
     staff.get(url)
@@ -345,7 +343,7 @@ def test_regenerate_and_review_queue_the_render_instead_of_waiting_for_it(app, s
     assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]
     patient_copy = staff.client.get(f"{url}/patient.pdf")
     assert patient_copy.mimetype == "application/pdf"
-    from .test_summaries import pdf_text
+    from .test_stored_pdfs import pdf_text
 
     assert "Sam Carter" in pdf_text(patient_copy.get_data())
 

@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import create_app, retention, summaries
+from kiosk import create_app, retention, stored_pdfs
 from kiosk.extensions import db
 from kiosk.models import (
     AuditEvent,
     Consultation,
+    ConsultationPdf,
     Draft,
     Note,
     StaffSession,
     StaffUser,
-    SummaryPdf,
+    local_time,
     utcnow,
 )
 from kiosk.settings import SettingError
@@ -89,7 +90,7 @@ def with_pdfs_and_note(app, example: str, *, sent: dt.datetime, note: str) -> Co
         author = db.session.scalars(db.select(StaffUser)).first()
         consultation = db.session.get(Consultation, stored.id)
         consultation.submitted_at = sent
-        summaries.generate(consultation)
+        stored_pdfs.generate(consultation)
         db.session.add(Note(consultation=consultation, author=author, text=note))
         db.session.commit()
     return stored
@@ -98,9 +99,9 @@ def with_pdfs_and_note(app, example: str, *, sent: dt.datetime, note: str) -> Co
 def pdf_files(app, consultation_id: str) -> list[Path]:
     with app.app_context():
         rows = db.session.scalars(
-            db.select(SummaryPdf).where(SummaryPdf.consultation_id == consultation_id)
+            db.select(ConsultationPdf).where(ConsultationPdf.consultation_id == consultation_id)
         )
-        return [summaries.pdf_path(row) for row in rows]
+        return [stored_pdfs.pdf_path(row) for row in rows]
 
 
 @pytest.fixture
@@ -146,7 +147,7 @@ def test_consultations_go_after_30_days_with_their_notes_pdfs_and_files(app, now
         assert (report.consultations, report.notes, report.pdfs) == (1, 1, 2)
         assert db.session.get(Consultation, expired.id) is None
         assert [n.text for n in db.session.scalars(db.select(Note))] == ["Booked"]
-        remaining = db.session.scalars(db.select(SummaryPdf.consultation_id)).all()
+        remaining = db.session.scalars(db.select(ConsultationPdf.consultation_id)).all()
         assert remaining == [kept.id, kept.id]
         assert db.session.get(Consultation, kept.id).first_name == kept.first_name
     assert not any(path.exists() for path in expired_files)
@@ -337,7 +338,7 @@ def test_the_consultation_page_says_until_when_it_is_kept(app, client, now):
     staff = StaffClient(client)
     staff.login("sam", password)
     staff.get(f"/staff/c/{stored.id}")
-    until = summaries.local_time(dt.datetime(2026, 3, 12, 9, 30))
+    until = local_time(dt.datetime(2026, 3, 12, 9, 30))
     assert (
         f'<dt>Kept until</dt><dd><time datetime="{until.isoformat()}">'
         f"{until.day} Mar 2026, {until:%H:%M}</time></dd>"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import url_for
 
-from kiosk import create_app, summaries
+from kiosk import create_app, stored_pdfs
 from kiosk.extensions import db
 from kiosk.models import Consultation
 
@@ -52,7 +52,7 @@ def get_urls(app, consultation_id: str) -> list[str]:
 def test_every_get_route_sends_the_security_headers(app):
     stored = add_consultation(app, "pregnant")
     with app.app_context():
-        summaries.generate(db.session.get(Consultation, stored.id))
+        stored_pdfs.generate(db.session.get(Consultation, stored.id))
     admin = StaffClient(app.test_client())
     admin.login("ada", create_account(app, "ada", "admin"))
     patient = PatientClient(app.test_client())

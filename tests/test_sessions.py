@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk import summaries
+from kiosk import stored_pdfs
 from kiosk.extensions import db
 from kiosk.models import AuditEvent, Consultation, StaffSession
 
@@ -18,7 +18,7 @@ from .staff_helpers import StaffClient, add_consultation
 def consultation(app):
     stored = add_consultation(app, "pregnant")
     with app.app_context():
-        results = summaries.generate(db.session.get(Consultation, stored.id))
+        results = stored_pdfs.generate(db.session.get(Consultation, stored.id))
         assert [r.status for r in results] == ["ready", "ready"]
     return stored
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from kiosk.extensions import db
-from kiosk.models import AuditEvent, Consultation, Note, StaffUser, SummaryPdf
+from kiosk.models import AuditEvent, Consultation, ConsultationPdf, Note, StaffUser
 
 from .patient_client import PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account
@@ -63,12 +63,12 @@ def test_a_patients_kiosk_session_never_reaches_staff_pages(app, client):
 
 
 def test_pdfs_are_never_served_without_login(app, client):
-    from kiosk import summaries
+    from kiosk import stored_pdfs
 
     consultation = add_consultation(app, "pregnant")
     with app.app_context():
         record = db.session.get(Consultation, consultation.id)
-        results = summaries.generate(record)
+        results = stored_pdfs.generate(record)
         assert [r.status for r in results] == ["ready", "ready"]
         names = [r.filename for r in results]
     for url in (f"/staff/c/{consultation.id}/patient.pdf", f"/staff/c/{consultation.id}/staff.pdf"):
@@ -279,13 +279,13 @@ def test_admin_only_actions_are_refused_to_staff(app, staff):
 
 
 def test_admin_deletes_a_consultation_with_its_files_after_confirming(app, admin):
-    from kiosk import summaries
+    from kiosk import stored_pdfs
 
     record = add_consultation(app, "pregnant")
     with app.app_context():
         stored = db.session.get(Consultation, record.id)
-        summaries.generate(stored)
-        paths = [summaries.pdf_path(s) for s in stored.summaries]
+        stored_pdfs.generate(stored)
+        paths = [stored_pdfs.pdf_path(s) for s in stored.pdfs]
     assert all(p.exists() for p in paths)
     admin.get(f"/staff/c/{record.id}/delete")
     assert "Yes, delete it" in admin.html
@@ -294,7 +294,7 @@ def test_admin_deletes_a_consultation_with_its_files_after_confirming(app, admin
     assert not any(p.exists() for p in paths)
     with app.app_context():
         assert db.session.get(Consultation, record.id) is None
-        assert db.session.scalars(db.select(SummaryPdf)).all() == []
+        assert db.session.scalars(db.select(ConsultationPdf)).all() == []
     assert ("ada", "delete", record.reference) in audit_actions(app)
 
 
@@ -397,7 +397,7 @@ def test_staff_see_the_earliest_first_session_as_the_patient_was_told(
 ):
     from pypdf import PdfReader
 
-    from kiosk import summaries
+    from kiosk import stored_pdfs
 
     stored = add_consultation(app, example, **changes)
     staff.get(f"/staff/c/{stored.id}")
@@ -407,8 +407,8 @@ def test_staff_see_the_earliest_first_session_as_the_patient_was_told(
     assert never not in dates
 
     with app.app_context():
-        [_, staff_copy] = summaries.generate(db.session.get(Consultation, stored.id))
-        reader = PdfReader(summaries.pdf_path(staff_copy))
+        [_, staff_copy] = stored_pdfs.generate(db.session.get(Consultation, stored.id))
+        reader = PdfReader(stored_pdfs.pdf_path(staff_copy))
         text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "EARLIEST FIRST SESSION" in text  # key-fact labels are set in capitals
     assert " ".join(says.split()) in text
@@ -496,7 +496,7 @@ def test_every_severity_and_status_has_one_label_in_each_language():
 def test_a_severity_reads_the_same_in_the_queue_on_the_page_and_in_the_staff_copy(app, staff):
     from pypdf import PdfReader
 
-    from kiosk import summaries
+    from kiosk import stored_pdfs
 
     record = add_consultation(app, "pregnant", nsaids=True)  # do not treat, and a review
     staff.get("/staff/")
@@ -508,8 +508,8 @@ def test_a_severity_reads_the_same_in_the_queue_on_the_page_and_in_the_staff_cop
     assert "Do not treat today (1)" in flags
     assert "Clinician review (1)" in flags
     with app.app_context():
-        [_, staff_copy] = summaries.generate(db.session.get(Consultation, record.id))
-        reader = PdfReader(summaries.pdf_path(staff_copy))
+        [_, staff_copy] = stored_pdfs.generate(db.session.get(Consultation, record.id))
+        reader = PdfReader(stored_pdfs.pdf_path(staff_copy))
         text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "Do not treat today (1)" in text
     assert "Clinician review (1)" in text

@@ -99,7 +99,7 @@ def permissive_umask(request):
 
 
 def test_data_files_are_private_whatever_the_umask(permissive_umask, tmp_path):
-    from kiosk import summaries
+    from kiosk import stored_pdfs
 
     from .staff_helpers import add_consultation
 
@@ -109,7 +109,7 @@ def test_data_files_are_private_whatever_the_umask(permissive_umask, tmp_path):
         flask_migrate.upgrade()
     stored = add_consultation(app)
     with app.app_context():
-        results = summaries.generate(db.session.get(Consultation, stored.id))
+        results = stored_pdfs.generate(db.session.get(Consultation, stored.id))
         assert [r.status for r in results] == ["ready", "ready"]
 
     def mode(path):

@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk import summaries
+from kiosk import stored_pdfs
 from kiosk.auth import check_password
 from kiosk.extensions import db
-from kiosk.models import StaffUser, SummaryPdf
+from kiosk.models import ConsultationPdf, StaffUser
 
 from .conftest import assert_queue_is_private, free_port
 from .processes import descendants
@@ -92,14 +92,14 @@ def test_the_worker_process_renders_what_the_queue_holds(app, patient, tmp_path)
 
         def both_ready():
             with app.app_context():
-                rows = db.session.scalars(db.select(SummaryPdf)).all()
+                rows = db.session.scalars(db.select(ConsultationPdf)).all()
                 db.session.rollback()
                 return rows if {s.status for s in rows} == {"ready"} else None
 
         ready = wait_for(both_ready, "both PDFs ready", worker, log)
         with app.app_context():
-            for summary in ready:
-                path = summaries.pdf_path(summary)
+            for pdf in ready:
+                path = stored_pdfs.pdf_path(pdf)
                 assert path.read_bytes().startswith(b"%PDF")
                 assert path.stat().st_mode & 0o777 == 0o600
         assert_queue_is_private(app)

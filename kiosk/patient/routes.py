@@ -24,7 +24,7 @@ from flask import (
 from flask_htmx import make_response as htmx_response
 from werkzeug.exceptions import NotFound
 
-from .. import jobs, summaries
+from .. import jobs
 from ..answers import answer_problems
 from ..content import Step
 from ..display import answer_lines
@@ -32,10 +32,10 @@ from ..extensions import db, htmx
 from ..flow import Flow
 from ..forms import EmptyForm, LanguageForm, StepForm, step_form
 from ..i18n import current_language, own_name
-from ..models import Consultation, Draft, utcnow
+from ..models import Consultation, Draft, local_time, utcnow
 from ..redirects import local_path
 from ..submission import submit_draft
-from . import bp, summary
+from . import bp, take_home
 
 # The Done screen follows the sending of the answers at once; a copy of the
 # cookie used later shows nothing.
@@ -363,11 +363,11 @@ def done():
     return render_template(
         "patient/done.html",
         consultation=consultation,
-        covers=summary.summary_covers(
+        covers=take_home.covers(
             current_app.extensions["kiosk.plan"].build(
                 consultation.answers,
                 language=consultation.language,
-                today=summaries.local_time(consultation.submitted_at).date(),
+                today=local_time(consultation.submitted_at).date(),
             )
         ),
         seconds=current_app.config["DONE_SECONDS"],

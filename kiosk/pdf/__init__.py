@@ -1,6 +1,7 @@
-"""The printed summaries: a SummaryDocument in, PDF bytes out.
+"""The two PDFs (the patient's copy and the staff copy): a PdfDocument in,
+PDF bytes out.
 
-``render_summary(document, copy)`` is the one entry point; ``copy`` is
+``render_pdf(document, copy)`` is the one entry point; ``copy`` is
 ``"patient"`` (take-home, in the patient's language) or ``"staff"``.
 
 WeasyPrint (and with it Pango) is imported on first use only, so that
@@ -11,21 +12,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .document import AnswerGroup, AnswerLine, Clinic, SummaryDocument
+from .document import AnswerGroup, AnswerLine, Clinic, PdfDocument
 
 if TYPE_CHECKING:
-    from .render import COPIES, render_html, render_summary
+    from .render import COPIES, render_html, render_pdf
 
-_LAZY = ("COPIES", "render_html", "render_summary")
+_LAZY = ("COPIES", "render_html", "render_pdf")
 
 __all__ = [
     "COPIES",
     "AnswerGroup",
     "AnswerLine",
     "Clinic",
-    "SummaryDocument",
+    "PdfDocument",
     "render_html",
-    "render_summary",
+    "render_pdf",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Everything one printed summary needs, gathered before rendering."""
+"""Everything a consultation's two PDFs say, gathered before rendering."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..display import AnswerGroup, AnswerLine
 from ..plan.model import Plan
 
-__all__ = ["AnswerGroup", "AnswerLine", "Clinic", "SummaryDocument"]
+__all__ = ["AnswerGroup", "AnswerLine", "Clinic", "PdfDocument"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,9 @@ class Clinic:
 
 
 @dataclass(frozen=True)
-class SummaryDocument:
+class PdfDocument:
+    """What the patient's copy and the staff copy of one set of answers say."""
+
     plan: Plan  # in the patient's language
     reference: str  # "K7P-4QX"
     submitted_at: dt.datetime  # local time of submission

@@ -1,4 +1,4 @@
-"""A SummaryDocument in, PDF bytes out: the one entry point, :func:`render_summary`.
+"""A PdfDocument in, PDF bytes out: the one entry point, :func:`render_pdf`.
 
 The HTML comes from ``templates/pdf/`` through a plain Jinja environment (no
 Flask: the CLI renders without a request), the look from
@@ -26,7 +26,7 @@ from ..i18n import DATE_FILTERS, current_language, gettext, language
 from ..paths import TEMPLATES_DIR
 from ..plan.model import Plan, TimedLine
 from ..vocabulary import flag_groups
-from .document import SummaryDocument
+from .document import PdfDocument
 from .fetcher import StaticFetcher, static_base_url
 from .qr import qr_svg
 
@@ -42,9 +42,7 @@ PDF_VARIANT = "pdf/ua-1"  # tagged, with title and language: what screen readers
 _render_lock = threading.Lock()
 
 
-def render_summary(
-    document: SummaryDocument, copy: str, *, url_fetcher: URLFetcher | None = None
-) -> bytes:
+def render_pdf(document: PdfDocument, copy: str, *, url_fetcher: URLFetcher | None = None) -> bytes:
     """The ``copy`` ("patient" or "staff") of ``document`` as PDF bytes.
 
     ``url_fetcher`` replaces the static-only fetcher (tests pass a recording
@@ -66,8 +64,8 @@ def render_summary(
         )
 
 
-def render_html(document: SummaryDocument, copy: str) -> str:
-    """The HTML that :func:`render_summary` prints (useful to debug the templates)."""
+def render_html(document: PdfDocument, copy: str) -> str:
+    """The HTML that :func:`render_pdf` prints (useful to debug the templates)."""
     if copy not in COPIES:
         raise ValueError(f"copy must be one of {', '.join(COPIES)}, not {copy!r}")
     _paper(document.paper)  # fail before any work on an unknown paper size
@@ -80,7 +78,7 @@ def render_html(document: SummaryDocument, copy: str) -> str:
         )
 
 
-def copy_language(document: SummaryDocument, copy: str) -> str:
+def copy_language(document: PdfDocument, copy: str) -> str:
     """The patient's copy is in the patient's language, the staff copy in the clinic's."""
     return document.plan.language if copy == "patient" else document.clinic_language
 
@@ -179,7 +177,7 @@ def language_name(code: str) -> str:
 # What each template gets ---------------------------------------------------------
 
 
-def _patient_context(document: SummaryDocument) -> dict:
+def _patient_context(document: PdfDocument) -> dict:
     plan = document.plan
     clinic = document.clinic
     qr = None
@@ -203,7 +201,7 @@ def _patient_context(document: SummaryDocument) -> dict:
     }
 
 
-def _staff_context(document: SummaryDocument) -> dict:
+def _staff_context(document: PdfDocument) -> dict:
     flags_plan = document.staff_flags_plan or document.plan
     return {
         "plan": document.plan,
@@ -267,5 +265,5 @@ __all__ = [
     "font_configuration",
     "page_stylesheet",
     "render_html",
-    "render_summary",
+    "render_pdf",
 ]

@@ -21,7 +21,7 @@ from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit, fhir, review, summaries
+from .. import audit, fhir, review, stored_pdfs
 from ..auth import (
     admin_required,
     authenticate,
@@ -33,7 +33,7 @@ from ..auth import (
 from ..extensions import db, htmx
 from ..forms import EmptyForm
 from ..i18n import gettext as _
-from ..models import Consultation, utcnow
+from ..models import Consultation, local_time, utcnow
 from ..redirects import local_path
 from ..throttle import retry_minutes, throttled
 from . import bp
@@ -190,7 +190,7 @@ def _render_consultation(record: Consultation, note_form: NoteForm, status: int 
         record=record,
         **review.consultation_page(record).context(),
         note_form=note_form,
-        local_time=summaries.local_time,
+        local_time=local_time,
         **_pdf_context(record),
     ), status
 
@@ -238,11 +238,11 @@ def regenerate(consultation_id: str):
 
 def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool, name: str):
     record = _consultation(consultation_id)
-    summary = record.summary(copy)
-    if summary is not None and summary.status != "ready":
+    pdf = record.pdf(copy)
+    if pdf is not None and pdf.status != "ready":
         return _pdf_not_ready(record, copy)
-    path = summaries.pdf_path(summary) if summary else None
-    if summary is None or summary.status != "ready":
+    path = stored_pdfs.pdf_path(pdf) if pdf else None
+    if pdf is None or pdf.status != "ready":
         abort(404)
     if path is None or not path.exists():
         flash(_missing_file_message(copy))
@@ -267,7 +267,7 @@ def _missing_file_message(copy: str) -> str:
 def _pdf_not_ready(record: Consultation, copy: str):
     """A page saying the PDF is still being prepared (202, it updates itself) or
     could not be rendered (409), instead of a bare 404."""
-    pending = record.summary(copy).status == "pending"
+    pending = record.pdf(copy).status == "pending"
     return render_template(
         "staff/pdf_not_ready.html", record=record, copy=copy, **_pdf_context(record)
     ), (202 if pending else 409)
@@ -369,7 +369,7 @@ def audit_log():
         filter=form,
         events=events,
         actions=audit.ACTIONS,
-        local_time=summaries.local_time,
+        local_time=local_time,
     )
 
 
@@ -379,4 +379,4 @@ def clinic_details_missing() -> dict:
     needs and that are not set yet."""
     if request.blueprint != "staff":
         return {}
-    return {"clinic_missing": summaries.clinic_profile(current_app.config).missing_details()}
+    return {"clinic_missing": stored_pdfs.clinic_profile(current_app.config).missing_details()}

@@ -106,7 +106,7 @@ class LiveServer:
         self.process = None
 
     def wait_for_pdfs(self, count: int = 2, timeout: float = 60) -> dict[str, str]:
-        """Wait until ``count`` summaries are ready (the worker renders them after
+        """Wait until ``count`` PDFs are ready (the worker renders them after
         Done); returns copy -> filename of the newest consultation's."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

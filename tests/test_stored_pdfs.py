@@ -8,9 +8,9 @@ import json
 
 from pypdf import PdfReader
 
-from kiosk import summaries
+from kiosk import stored_pdfs
 from kiosk.extensions import db
-from kiosk.models import Consultation, SummaryPdf
+from kiosk.models import Consultation, ConsultationPdf
 
 from .patient_client import PLAIN
 from .staff_helpers import EXAMPLES, add_consultation, example_answers
@@ -25,15 +25,15 @@ def test_submitting_stores_both_pdfs_under_random_names(app, patient, tmp_path):
     patient.submit()
     with app.app_context():
         consultation = db.session.scalars(db.select(Consultation)).one()
-        stored = {s.copy: s for s in consultation.summaries}
+        stored = {s.copy: s for s in consultation.pdfs}
         assert {c: s.status for c, s in stored.items()} == {"patient": "ready", "staff": "ready"}
-        for copy, summary in stored.items():
-            path = summaries.pdf_path(summary)
+        for copy, pdf in stored.items():
+            path = stored_pdfs.pdf_path(pdf)
             assert path.parent == tmp_path / "pdfs"
             assert consultation.reference not in path.name
             assert "Ines" not in path.name
             assert len(path.stem) >= 32
-            assert summary.size == path.stat().st_size
+            assert pdf.size == path.stat().st_size
             assert "Ines" in pdf_text(path.read_bytes()), copy
 
 
@@ -43,14 +43,14 @@ def test_a_failed_render_keeps_the_consultation_and_can_be_retried(app, patient,
     def broken(document, copy):
         raise RuntimeError("fonts missing")
 
-    monkeypatch.setattr(kiosk.pdf, "render_summary", broken)
+    monkeypatch.setattr(kiosk.pdf, "render_pdf", broken)
     patient.walk()
     response = patient.submit()
     assert response.headers["Location"] == "/done"
     with app.app_context():
         consultation = db.session.scalars(db.select(Consultation)).one()
         assert consultation.answers["first_name"] == "Maya"
-        assert [(s.copy, s.status, s.error) for s in consultation.summaries] == [
+        assert [(s.copy, s.status, s.error) for s in consultation.pdfs] == [
             ("patient", "failed", "RuntimeError: fonts missing"),
             ("staff", "failed", "RuntimeError: fonts missing"),
         ]
@@ -62,17 +62,17 @@ def test_a_failed_render_keeps_the_consultation_and_can_be_retried(app, patient,
     assert result.exit_code == 0
     assert "2 of 2 summaries rendered" in result.output
     with app.app_context():
-        statuses = [s.status for s in db.session.scalars(db.select(SummaryPdf))]
+        statuses = [s.status for s in db.session.scalars(db.select(ConsultationPdf))]
         assert statuses == ["ready", "ready"]
-        assert all(s.attempts == tried + 1 for s in db.session.scalars(db.select(SummaryPdf)))
+        assert all(s.attempts == tried + 1 for s in db.session.scalars(db.select(ConsultationPdf)))
 
 
 def test_regenerating_replaces_the_old_files(app):
     record = add_consultation(app, "pregnant")
     with app.app_context():
         consultation = db.session.get(Consultation, record.id)
-        first = [summaries.pdf_path(s) for s in summaries.generate(consultation)]
-        second = [summaries.pdf_path(s) for s in summaries.generate(consultation)]
+        first = [stored_pdfs.pdf_path(s) for s in stored_pdfs.generate(consultation)]
+        second = [stored_pdfs.pdf_path(s) for s in stored_pdfs.generate(consultation)]
     assert all(p.exists() for p in second)
     assert not any(p.exists() for p in first)
 
@@ -81,7 +81,7 @@ def test_every_flag_on_the_staff_copy_names_an_answer_of_its_answers_table(app):
     # A Spanish-speaking patient: the staff copy is in the clinic's English,
     # and its answers table marks each flag's answers by question id.
     with app.app_context():
-        document = summaries.build_document(
+        document = stored_pdfs.build_document(
             app,
             example_answers("fitzpatrick-6-rf-pacemaker"),
             language="es",

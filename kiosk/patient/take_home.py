@@ -1,4 +1,4 @@
-"""What the Done screen tells the patient their printed summary will cover."""
+"""What the Done screen tells the patient their take-home copy will cover."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from ..i18n import gettext as _
 from ..plan import Plan
 
 
-def summary_covers(plan: Plan) -> list[str]:
-    """The sections of the patient's printed summary, for the Done screen: the
-    same plan, so the screen never promises dates the summary does not give."""
+def covers(plan: Plan) -> list[str]:
+    """The sections of the patient's copy, for the Done screen: from the same
+    plan, so the screen never promises dates the copy does not give."""
     covers = []
     if plan.concerns:
         concerns = ", ".join(plan.concerns).lower()

@@ -1,6 +1,7 @@
-"""The two printed summaries of a consultation: made, stored and remade.
+"""A consultation's two PDFs (the patient's copy and the staff copy): made,
+stored and remade, and the PDF folder's own files.
 
-The consultation is saved with both summaries ``pending``; the render worker
+The consultation is saved with both PDFs ``pending``; the render worker
 (see ``jobs.py``) makes the PDFs and marks them ``ready``, or, after its
 retries, ``failed`` with the error, which staff or ``flask pdfs retry`` can
 render again. Nothing the patient gave is ever lost to a rendering problem.
@@ -20,8 +21,8 @@ from flask import Flask, current_app
 from .display import answer_lines
 from .extensions import db
 from .flow import Flow
-from .models import Consultation, SummaryPdf, utcnow
-from .pdf.document import Clinic, SummaryDocument
+from .models import Consultation, ConsultationPdf, local_time, utcnow
+from .pdf.document import Clinic, PdfDocument
 from .plan import PlanEngine
 from .private import create_private_file, private_folder
 from .vocabulary import ConsultationStatus
@@ -44,11 +45,6 @@ def clinic_profile(config: dict[str, Any]) -> Clinic:
     )
 
 
-def local_time(moment: dt.datetime) -> dt.datetime:
-    """A stored UTC time in the server's own time zone."""
-    return moment.replace(tzinfo=dt.UTC).astimezone()
-
-
 def build_document(
     app: Flask,
     answers: dict[str, Any],
@@ -59,7 +55,7 @@ def build_document(
     today: dt.date | None = None,
     reviewer: str | None = None,
     reviewed_at: dt.datetime | None = None,
-) -> SummaryDocument:
+) -> PdfDocument:
     """Everything the two PDFs say, for one set of answers."""
     engine: PlanEngine = app.extensions["kiosk.plan"]
     flow: Flow = app.extensions["kiosk.flow"]
@@ -71,7 +67,7 @@ def build_document(
         if clinic_language == language
         else engine.build(answers, language=clinic_language, today=today)
     )
-    return SummaryDocument(
+    return PdfDocument(
         plan=plan,
         reference=reference,
         submitted_at=submitted_at,
@@ -85,7 +81,7 @@ def build_document(
     )
 
 
-def consultation_document(consultation: Consultation) -> SummaryDocument:
+def consultation_document(consultation: Consultation) -> PdfDocument:
     reviewer = (
         consultation.reviewed_by if consultation.status == ConsultationStatus.REVIEWED else None
     )
@@ -100,13 +96,13 @@ def consultation_document(consultation: Consultation) -> SummaryDocument:
     )
 
 
-def pdf_path(summary: SummaryPdf) -> Path | None:
-    if not summary.filename:
+def pdf_path(pdf: ConsultationPdf) -> Path | None:
+    if not pdf.filename:
         return None
-    return Path(current_app.config["PDF_DIR"]) / summary.filename
+    return Path(current_app.config["PDF_DIR"]) / pdf.filename
 
 
-def mark_pending(consultation: Consultation) -> list[SummaryPdf]:
+def mark_pending(consultation: Consultation) -> list[ConsultationPdf]:
     """Both copies ``pending`` (made when missing), to be rendered by the worker.
 
     The caller commits, then queues the job (``jobs.enqueue_render``). A file
@@ -114,34 +110,34 @@ def mark_pending(consultation: Consultation) -> list[SummaryPdf]:
     """
     results = []
     for copy in COPIES:
-        summary = consultation.summary(copy) or SummaryPdf(consultation=consultation, copy=copy)
-        summary.status, summary.error = "pending", None
-        summary.attempts = summary.attempts or 0
-        summary.rendered_at = utcnow()
-        db.session.add(summary)
-        results.append(summary)
+        pdf = consultation.pdf(copy) or ConsultationPdf(consultation=consultation, copy=copy)
+        pdf.status, pdf.error = "pending", None
+        pdf.attempts = pdf.attempts or 0
+        pdf.rendered_at = utcnow()
+        db.session.add(pdf)
+        results.append(pdf)
     return results
 
 
-def render(consultation_id: str, *, final: bool = True) -> list[SummaryPdf]:
-    """Render the consultation's summaries that are not ready, and attach them.
+def render(consultation_id: str, *, final: bool = True) -> list[ConsultationPdf]:
+    """Render the consultation's PDFs that are not ready, and attach them.
 
     Each file is written under a temporary ``.part`` name, then renamed and
-    recorded in the one transaction that marks its summary ready. A failure is
-    recorded on the summary: it stays ``pending`` (and this raises, so that the
+    recorded in the one transaction that marks that PDF ready. A failure is
+    recorded on the PDF: it stays ``pending`` (and this raises, so that the
     queue tries again later) unless ``final``, when it becomes ``failed``.
     """
-    from .pdf import render_summary
+    from .pdf import render_pdf
 
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:  # deleted while its job waited
         return []
-    todo = [s for s in consultation.summaries if s.status != "ready"]
+    todo = [s for s in consultation.pdfs if s.status != "ready"]
     if not todo:
         return []
-    for summary in todo:
-        summary.attempts = (summary.attempts or 0) + 1
-        summary.rendered_at = utcnow()
+    for pdf in todo:
+        pdf.attempts = (pdf.attempts or 0) + 1
+        pdf.rendered_at = utcnow()
     db.session.commit()  # the attempt is on record, even if this process dies now
 
     parts: dict[str, tuple[Path, int]] = {}
@@ -150,21 +146,21 @@ def render(consultation_id: str, *, final: bool = True) -> list[SummaryPdf]:
         folder = private_folder(current_app.config["PDF_DIR"])
         document = consultation_document(consultation)
     except Exception as exc:  # no folder, or a content or engine problem: both copies
-        log.exception("summary of %s could not be prepared", consultation.reference)
+        log.exception("PDFs of %s could not be prepared", consultation.reference)
         errors = {s.copy: _error(exc) for s in todo}
     else:
-        for summary in todo:
+        for pdf in todo:
             try:
-                data = render_summary(document, summary.copy)
-                parts[summary.copy] = (_write_part(folder, data), len(data))
+                data = render_pdf(document, pdf.copy)
+                parts[pdf.copy] = (_write_part(folder, data), len(data))
             except Exception as exc:
-                log.exception("%s copy of %s failed", summary.copy, consultation.reference)
-                errors[summary.copy] = _error(exc)
+                log.exception("%s copy of %s failed", pdf.copy, consultation.reference)
+                errors[pdf.copy] = _error(exc)
     replaced = _attach(todo, parts)
-    for summary in todo:
-        if summary.copy in errors:
-            summary.error = errors[summary.copy]
-            summary.status = "failed" if final else "pending"
+    for pdf in todo:
+        if pdf.copy in errors:
+            pdf.error = errors[pdf.copy]
+            pdf.status = "failed" if final else "pending"
     db.session.commit()
     for path in replaced:
         path.unlink(missing_ok=True)
@@ -177,21 +173,21 @@ class RenderFailed(Exception):
     """A render attempt failed and will be tried again."""
 
 
-def _attach(todo: list[SummaryPdf], parts: dict[str, tuple[Path, int]]) -> list[Path]:
+def _attach(todo: list[ConsultationPdf], parts: dict[str, tuple[Path, int]]) -> list[Path]:
     """Give each rendered copy its final name and mark it ready (not yet committed).
 
     Returns the files the new ones replace, to delete once committed.
     """
     replaced = []
-    for summary in todo:
-        if summary.copy not in parts:
+    for pdf in todo:
+        if pdf.copy not in parts:
             continue
-        part, size = parts[summary.copy]
-        old = pdf_path(summary)
+        part, size = parts[pdf.copy]
+        old = pdf_path(pdf)
         name = part.name.removeprefix(".").removesuffix(".part")
         part.replace(part.with_name(name))
-        summary.filename, summary.size = name, size
-        summary.status, summary.error = "ready", None
+        pdf.filename, pdf.size = name, size
+        pdf.status, pdf.error = "ready", None
         if old is not None and old.name != name:
             replaced.append(old)
     return replaced
@@ -201,7 +197,7 @@ def _error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-def generate(consultation: Consultation) -> list[SummaryPdf]:
+def generate(consultation: Consultation) -> list[ConsultationPdf]:
     """Render both copies now, in this process (the CLI and tests); failures are
     recorded, never raised."""
     mark_pending(consultation)
@@ -209,21 +205,23 @@ def generate(consultation: Consultation) -> list[SummaryPdf]:
     return render(consultation.id, final=True)
 
 
-def retry_unfinished() -> list[SummaryPdf]:
-    """Render now every summary that is pending, failed, or ready with its file missing."""
+def retry_unfinished() -> list[ConsultationPdf]:
+    """Render now every PDF that is pending, failed, or ready with its file missing."""
     # Ids, not DISTINCT consultation rows: PostgreSQL cannot compare JSON answers.
     unfinished = set(
         db.session.scalars(
-            db.select(SummaryPdf.consultation_id).where(SummaryPdf.status != "ready")
+            db.select(ConsultationPdf.consultation_id).where(ConsultationPdf.status != "ready")
         )
     )
     missing = [
         s
-        for s in db.session.scalars(db.select(SummaryPdf).where(SummaryPdf.status == "ready"))
+        for s in db.session.scalars(
+            db.select(ConsultationPdf).where(ConsultationPdf.status == "ready")
+        )
         if s.filename is None or not pdf_path(s).exists()
     ]
-    for summary in missing:
-        summary.status = "pending"
+    for pdf in missing:
+        pdf.status = "pending"
     db.session.commit()
     ids = unfinished | {s.consultation_id for s in missing}
     results = []
@@ -233,20 +231,20 @@ def retry_unfinished() -> list[SummaryPdf]:
 
 
 def stale_pending(seconds: int) -> set[str]:
-    """Consultations with a summary pending for ``seconds`` since its job was last
+    """Consultations with a PDF pending for ``seconds`` since its job was last
     queued or started."""
     cutoff = utcnow() - dt.timedelta(seconds=seconds)
     return set(
         db.session.scalars(
-            db.select(SummaryPdf.consultation_id).where(
-                SummaryPdf.status == "pending", SummaryPdf.rendered_at < cutoff
+            db.select(ConsultationPdf.consultation_id).where(
+                ConsultationPdf.status == "pending", ConsultationPdf.rendered_at < cutoff
             )
         )
     )
 
 
 def remove_orphan_files(seconds: int) -> list[Path]:
-    """Delete ``.part`` files and PDFs no summary refers to, ``seconds`` old or older.
+    """Delete ``.part`` files and PDFs no row refers to, ``seconds`` old or older.
 
     The age keeps a file that another worker is writing or attaching right now.
     """
@@ -254,7 +252,9 @@ def remove_orphan_files(seconds: int) -> list[Path]:
     # Listed before the names are read: a file attached after this is not looked at.
     candidates = own_files(folder, dt.datetime.now().timestamp() - seconds)
     known = set(
-        db.session.scalars(db.select(SummaryPdf.filename).where(SummaryPdf.filename.is_not(None)))
+        db.session.scalars(
+            db.select(ConsultationPdf.filename).where(ConsultationPdf.filename.is_not(None))
+        )
     )
     removed = []
     for path in candidates:
