@@ -48,6 +48,7 @@ import flask_migrate  # noqa: E402
 from kiosk import create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
 from kiosk.models import Consultation, ConsultationPdf, Draft  # noqa: E402
+from kiosk.vocabulary import PdfStatus  # noqa: E402
 from tests.processes import descendants  # noqa: E402
 from tests.staff_helpers import example_answers  # noqa: E402
 
@@ -170,7 +171,7 @@ def ready_times(app, since: dt.datetime) -> tuple[list[float], int, float | None
         ).all()
         for consultation in consultations:
             stored = consultation.pdfs
-            if len(stored) < 2 or any(s.status != "ready" for s in stored):
+            if len(stored) < 2 or any(s.status != PdfStatus.READY for s in stored):
                 unfinished += 1
                 continue
             done = max((folder / s.filename).stat().st_mtime for s in stored)
@@ -337,7 +338,9 @@ def queue_throughput(server: Server, app) -> dict:
     rss_300 = server.worker_rss_mib()
     with app.app_context():
         total = db.session.scalar(
-            db.select(db.func.count(ConsultationPdf.id)).where(ConsultationPdf.status == "ready")
+            db.select(db.func.count(ConsultationPdf.id)).where(
+                ConsultationPdf.status == PdfStatus.READY
+            )
         )
     return {
         "renders_per_second": round(270 / elapsed, 2),

@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import data_cli
+from .vocabulary import COPIES, PdfStatus
 
 WAITRESS_BODY_LIMIT = 1024 * 1024
 
@@ -162,9 +163,7 @@ def first_admin() -> str | None:
 @click.command("summary")
 @click.argument("answers_file", type=click.File("r", encoding="utf-8"))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="PDF to write.")
-@click.option(
-    "--copy", type=click.Choice(["patient", "staff"]), default="patient", show_default=True
-)
+@click.option("--copy", type=click.Choice(COPIES), default="patient", show_default=True)
 @click.option("--lang", default=None, help="Patient's language (default: the file's, or en).")
 @with_appcontext
 def preview_command(answers_file, out: str, copy: str, lang: str | None) -> None:
@@ -231,7 +230,7 @@ def pdfs_retry() -> None:
     from .stored_pdfs import retry_unfinished
 
     results = retry_unfinished()
-    ready = sum(1 for r in results if r.status == "ready")
+    ready = sum(1 for r in results if r.status == PdfStatus.READY)
     click.echo(f"{ready} of {len(results)} summaries rendered")
     if ready < len(results):
         sys.exit(1)

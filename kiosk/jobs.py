@@ -264,12 +264,13 @@ def warm_up(app: Flask) -> None:
     """Render a small document once, so the first patient's PDFs wait for nothing."""
     from .pdf import render_pdf
     from .stored_pdfs import build_document
+    from .vocabulary import COPIES
 
     language = app.config["CLINIC_LANGUAGE"]
     document = build_document(
         app, {}, language=language, reference="WARM-UP", submitted_at=dt.datetime.now().astimezone()
     )
-    for copy in ("patient", "staff"):
+    for copy in COPIES:
         render_pdf(document, copy)
 
 

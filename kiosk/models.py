@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 import uuid
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 from .plan.model import SEVERITIES
-from .vocabulary import ConsultationStatus
+from .vocabulary import ConsultationStatus, PdfStatus
 
 
 def utcnow() -> dt.datetime:
@@ -36,6 +37,19 @@ def utcnow() -> dt.datetime:
 def local_time(stored: dt.datetime) -> dt.datetime:
     """A stored (naive UTC) time in the server's own time zone."""
     return stored.replace(tzinfo=dt.UTC).astimezone()
+
+
+def stored_enum(values: type[StrEnum], length: int) -> Enum:
+    """A column of ``values``, stored as their strings in a plain VARCHAR (no
+    database enum type, no constraint: adding a value needs no migration)."""
+    return Enum(
+        values,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 class Draft(db.Model):
@@ -84,16 +98,7 @@ class Consultation(db.Model):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     # new -> in_review -> reviewed, stored as those strings
     status: Mapped[ConsultationStatus] = mapped_column(
-        Enum(
-            ConsultationStatus,
-            native_enum=False,
-            create_constraint=False,
-            length=20,
-            values_callable=lambda statuses: [s.value for s in statuses],
-            validate_strings=True,
-        ),
-        default=ConsultationStatus.NEW,
-        index=True,
+        stored_enum(ConsultationStatus, 20), default=ConsultationStatus.NEW, index=True
     )
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
@@ -142,9 +147,8 @@ class ConsultationPdf(db.Model):
     consultation_id: Mapped[str] = mapped_column(
         ForeignKey("consultations.id", ondelete="CASCADE"), index=True
     )
-    copy: Mapped[str] = mapped_column(String(10))  # patient or staff
-    # pending (the worker has yet to render it), ready or failed
-    status: Mapped[str] = mapped_column(String(10))
+    copy: Mapped[str] = mapped_column(String(10))  # one of vocabulary.COPIES
+    status: Mapped[PdfStatus] = mapped_column(stored_enum(PdfStatus, 10))
     # A random name under the PDF folder; None until a render succeeds.
     filename: Mapped[str | None] = mapped_column(String(80))
     size: Mapped[int | None] = mapped_column(Integer)

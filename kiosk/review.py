@@ -25,7 +25,14 @@ from .extensions import db
 from .models import AuditEvent, Consultation, Note, StaffUser, local_time, utcnow
 from .plan.model import SEVERITIES, Plan
 from .reference import normalise
-from .vocabulary import ConsultationStatus, FlagCount, FlagGroup, flag_groups
+from .vocabulary import (
+    FILE_MISSING,
+    ConsultationStatus,
+    FlagCount,
+    FlagGroup,
+    PdfStatus,
+    flag_groups,
+)
 
 AUDIT_LOG_LIMIT = 500  # the newest entries the audit log shows
 
@@ -60,11 +67,11 @@ class QueueRow:
     consultation: Consultation
     submitted: dt.datetime  # local time
     flags: tuple[FlagCount, ...]  # per severity, most serious first
-    pdfs: dict[str, str]  # copy -> state (see pdf_states)
+    pdf_states: dict[str, str]  # copy -> state (see pdf_states)
 
     @property
     def preparing(self) -> bool:
-        return "pending" in self.pdfs.values()
+        return PdfStatus.PENDING in self.pdf_states.values()
 
 
 def queue(
@@ -114,18 +121,18 @@ def _row(consultation: Consultation) -> QueueRow:
         consultation=consultation,
         submitted=local_time(consultation.submitted_at),
         flags=tuple(FlagCount(severity, count) for severity, count in counts.items()),
-        pdfs=pdf_states(consultation),
+        pdf_states=pdf_states(consultation),
     )
 
 
 def pdf_states(consultation: Consultation) -> dict[str, str]:
-    """Each copy's state: pending, ready, failed, or file_missing when a ready
-    row's file is gone (a backup restored without it, a file removed by hand)."""
+    """Each copy's state: its PdfStatus, or FILE_MISSING when a ready PDF's file
+    is gone."""
     states = {}
     for pdf in consultation.pdfs:
         path = stored_pdfs.pdf_path(pdf)
-        missing = pdf.status == "ready" and (path is None or not path.exists())
-        states[pdf.copy] = "file_missing" if missing else pdf.status
+        missing = pdf.status == PdfStatus.READY and (path is None or not path.exists())
+        states[pdf.copy] = FILE_MISSING if missing else pdf.status
     return states
 
 

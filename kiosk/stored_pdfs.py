@@ -25,9 +25,8 @@ from .models import Consultation, ConsultationPdf, local_time, utcnow
 from .pdf.document import Clinic, PdfDocument
 from .plan import PlanEngine
 from .private import create_private_file, private_folder
-from .vocabulary import ConsultationStatus
+from .vocabulary import COPIES, ConsultationStatus, PdfStatus
 
-COPIES = ("patient", "staff")
 # The names _write_part gives: a finished PDF, and one being written. Only files
 # named so are ever deleted from the PDF folder; anything else kept there stays.
 PDF_NAME = re.compile(r"[A-Za-z0-9_-]{32}\.pdf")
@@ -111,7 +110,7 @@ def mark_pending(consultation: Consultation) -> list[ConsultationPdf]:
     results = []
     for copy in COPIES:
         pdf = consultation.pdf(copy) or ConsultationPdf(consultation=consultation, copy=copy)
-        pdf.status, pdf.error = "pending", None
+        pdf.status, pdf.error = PdfStatus.PENDING, None
         pdf.attempts = pdf.attempts or 0
         pdf.rendered_at = utcnow()
         db.session.add(pdf)
@@ -132,7 +131,7 @@ def render(consultation_id: str, *, final: bool = True) -> list[ConsultationPdf]
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:  # deleted while its job waited
         return []
-    todo = [s for s in consultation.pdfs if s.status != "ready"]
+    todo = [pdf for pdf in consultation.pdfs if pdf.status != PdfStatus.READY]
     if not todo:
         return []
     for pdf in todo:
@@ -160,7 +159,7 @@ def render(consultation_id: str, *, final: bool = True) -> list[ConsultationPdf]
     for pdf in todo:
         if pdf.copy in errors:
             pdf.error = errors[pdf.copy]
-            pdf.status = "failed" if final else "pending"
+            pdf.status = PdfStatus.FAILED if final else PdfStatus.PENDING
     db.session.commit()
     for path in replaced:
         path.unlink(missing_ok=True)
@@ -187,7 +186,7 @@ def _attach(todo: list[ConsultationPdf], parts: dict[str, tuple[Path, int]]) -> 
         name = part.name.removeprefix(".").removesuffix(".part")
         part.replace(part.with_name(name))
         pdf.filename, pdf.size = name, size
-        pdf.status, pdf.error = "ready", None
+        pdf.status, pdf.error = PdfStatus.READY, None
         if old is not None and old.name != name:
             replaced.append(old)
     return replaced
@@ -210,18 +209,20 @@ def retry_unfinished() -> list[ConsultationPdf]:
     # Ids, not DISTINCT consultation rows: PostgreSQL cannot compare JSON answers.
     unfinished = set(
         db.session.scalars(
-            db.select(ConsultationPdf.consultation_id).where(ConsultationPdf.status != "ready")
+            db.select(ConsultationPdf.consultation_id).where(
+                ConsultationPdf.status != PdfStatus.READY
+            )
         )
     )
     missing = [
         s
         for s in db.session.scalars(
-            db.select(ConsultationPdf).where(ConsultationPdf.status == "ready")
+            db.select(ConsultationPdf).where(ConsultationPdf.status == PdfStatus.READY)
         )
         if s.filename is None or not pdf_path(s).exists()
     ]
     for pdf in missing:
-        pdf.status = "pending"
+        pdf.status = PdfStatus.PENDING
     db.session.commit()
     ids = unfinished | {s.consultation_id for s in missing}
     results = []
@@ -237,7 +238,7 @@ def stale_pending(seconds: int) -> set[str]:
     return set(
         db.session.scalars(
             db.select(ConsultationPdf.consultation_id).where(
-                ConsultationPdf.status == "pending", ConsultationPdf.rendered_at < cutoff
+                ConsultationPdf.status == PdfStatus.PENDING, ConsultationPdf.rendered_at < cutoff
             )
         )
     )

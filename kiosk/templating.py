@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .content import Question
 from .i18n import DATE_FILTERS, current_language, gettext, local, ngettext, own_name
+from .vocabulary import COPIES, FILE_MISSING, PdfStatus
 
 
 def option_hints(question: Question, language: str) -> dict[str, str]:
@@ -26,5 +27,8 @@ def init_app(app: Flask) -> None:
         option_hints=option_hints,
         today=dt.date.today,
         csrf_token=generate_csrf,
+        COPIES=COPIES,
+        PdfStatus=PdfStatus,
+        FILE_MISSING=FILE_MISSING,
     )
     app.jinja_env.filters.update(DATE_FILTERS)

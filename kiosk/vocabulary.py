@@ -1,5 +1,6 @@
-"""The staff side's fixed words: a consultation's status and a screening
-flag's severity, each value with its one label, and flags grouped by severity.
+"""The staff side's fixed values and words: a consultation's status and a
+screening flag's severity, each value with its one label, and flags grouped by
+severity; a PDF's copy and status.
 
 The queue, the consultation page, the queue's status filter and the staff copy
 all take their words from here, translated with the interface catalogue when
@@ -42,6 +43,23 @@ STATUS_LABELS: dict[ConsultationStatus, LazyString] = {
     ConsultationStatus.IN_REVIEW: lazy_gettext("In review"),
     ConsultationStatus.REVIEWED: lazy_gettext("Reviewed"),
 }
+
+# A consultation's two PDFs: the patient's take-home copy, in their language,
+# and the staff copy, in the clinic's.
+COPIES = ("patient", "staff")
+
+
+class PdfStatus(StrEnum):
+    """Where one of a consultation's PDFs is. Stored as these strings."""
+
+    PENDING = "pending"  # the render worker has yet to make it
+    READY = "ready"
+    FAILED = "failed"  # after its retries; staff can have it rendered again
+
+
+# Shown on the staff pages, never stored: a ready PDF whose file is gone (a
+# backup restored without it, a file removed by hand).
+FILE_MISSING = "file_missing"
 
 # Most serious first, in the plan engine's order (plan/model.py).
 SEVERITY_LABELS: dict[str, LazyString] = {

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 from .document import AnswerGroup, AnswerLine, Clinic, PdfDocument
 
 if TYPE_CHECKING:
-    from .render import COPIES, render_html, render_pdf
+    from .render import render_html, render_pdf
 
-_LAZY = ("COPIES", "render_html", "render_pdf")
+_LAZY = ("render_html", "render_pdf")
 
 __all__ = [
-    "COPIES",
     "AnswerGroup",
     "AnswerLine",
     "Clinic",

@@ -25,12 +25,11 @@ from ..display import first_session
 from ..i18n import DATE_FILTERS, current_language, gettext, language
 from ..paths import TEMPLATES_DIR
 from ..plan.model import Plan, TimedLine
-from ..vocabulary import flag_groups
+from ..vocabulary import COPIES, flag_groups
 from .document import PdfDocument
 from .fetcher import StaticFetcher, static_base_url
 from .qr import qr_svg
 
-COPIES = ("patient", "staff")
 TEMPLATES = {"patient": "pdf/patient.html", "staff": "pdf/staff.html"}
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}  # document.paper -> CSS page size
 TRIGGER_LIMIT = 300  # characters of a trigger answer shown in a flag box
@@ -260,7 +259,6 @@ def _paper(paper: str) -> str:
 
 
 __all__ = [
-    "COPIES",
     "environment",
     "font_configuration",
     "page_stylesheet",

@@ -36,6 +36,7 @@ from ..i18n import gettext as _
 from ..models import Consultation, local_time, utcnow
 from ..redirects import local_path
 from ..throttle import retry_minutes, throttled
+from ..vocabulary import PdfStatus
 from . import bp
 from .forms import AuditFilter, LoginForm, NoteForm, QueueFilter
 
@@ -239,10 +240,10 @@ def regenerate(consultation_id: str):
 def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool, name: str):
     record = _consultation(consultation_id)
     pdf = record.pdf(copy)
-    if pdf is not None and pdf.status != "ready":
+    if pdf is not None and pdf.status != PdfStatus.READY:
         return _pdf_not_ready(record, copy)
     path = stored_pdfs.pdf_path(pdf) if pdf else None
-    if pdf is None or pdf.status != "ready":
+    if pdf is None or pdf.status != PdfStatus.READY:
         abort(404)
     if path is None or not path.exists():
         flash(_missing_file_message(copy))
@@ -267,14 +268,14 @@ def _missing_file_message(copy: str) -> str:
 def _pdf_not_ready(record: Consultation, copy: str):
     """A page saying the PDF is still being prepared (202, it updates itself) or
     could not be rendered (409), instead of a bare 404."""
-    pending = record.pdf(copy).status == "pending"
+    pending = record.pdf(copy).status == PdfStatus.PENDING
     return render_template(
         "staff/pdf_not_ready.html", record=record, copy=copy, **_pdf_context(record)
     ), (202 if pending else 409)
 
 
 def _pdf_context(record: Consultation) -> dict:
-    return {"pdfs": review.pdf_states(record), "action_form": EmptyForm()}
+    return {"pdf_states": review.pdf_states(record), "action_form": EmptyForm()}
 
 
 @bp.route("/c/<consultation_id>/pdfs")
