@@ -34,7 +34,7 @@ ACTIONS = {
 }
 
 
-def record(
+def add_entry(
     action: str,
     *,
     consultation_ref: str | None = None,

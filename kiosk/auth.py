@@ -91,10 +91,14 @@ def authenticate(username: str, password: str) -> StaffUser | None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    record = db.session.get(StaffSession, str(session.get("staff_session", "")))
-    if record is None or str(record.user_id) != user_id or not record.user.active:
+    staff_session = db.session.get(StaffSession, str(session.get("staff_session", "")))
+    if (
+        staff_session is None
+        or str(staff_session.user_id) != user_id
+        or not staff_session.user.active
+    ):
         return None
-    return record.user
+    return staff_session.user
 
 
 def start_session(user: StaffUser) -> None:
@@ -109,12 +113,12 @@ def start_session(user: StaffUser) -> None:
             StaffSession.user_id == user.id, StaffSession.started_at < utcnow() - lifetime
         )
     )
-    record = StaffSession(user=user)
-    db.session.add(record)
+    staff_session = StaffSession(user=user)
+    db.session.add(staff_session)
     db.session.flush()
     session.clear()  # nothing carried over from before
     login_user(user)
-    session["staff_session"] = record.id
+    session["staff_session"] = staff_session.id
     session["staff_seen"] = dt.datetime.now(dt.UTC).timestamp()
 
 
@@ -148,12 +152,11 @@ def session_expired(idle_minutes: int, lifetime_hours: float, *, touch: bool) ->
     then ended; the caller commits), or None; ``touch`` marks this request as
     activity."""
     now = dt.datetime.now(dt.UTC)
-    record = db.session.get(StaffSession, str(session.get("staff_session", "")))
+    staff_session = db.session.get(StaffSession, str(session.get("staff_session", "")))
     seen = session.get("staff_seen")
     reason = None
-    if record is not None and now.replace(tzinfo=None) - record.started_at > dt.timedelta(
-        hours=lifetime_hours
-    ):
+    age = now.replace(tzinfo=None) - staff_session.started_at if staff_session else None
+    if age is not None and age > dt.timedelta(hours=lifetime_hours):
         reason = "lifetime"
     elif seen is not None and now.timestamp() - seen > idle_minutes * 60:
         reason = "idle"

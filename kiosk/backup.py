@@ -115,7 +115,7 @@ def create_backup(parent: Path, now: dt.datetime | None = None) -> Backup:
     }
     create_private_file(folder / MANIFEST, json.dumps(manifest, indent=2).encode())
     what = "database and " if is_sqlite() else ""
-    audit.record("backup", detail=f"{folder.name}: {what}{copied} PDF(s)")
+    audit.add_entry("backup", detail=f"{folder.name}: {what}{copied} PDF(s)")
     db.session.commit()
     command = None if is_sqlite() else pg_dump_command(db.engine.url, folder / DUMP_FILE)
     return Backup(folder, manifest, missing, command)
@@ -254,7 +254,7 @@ def restore_backup(folder: Path, *, force: bool = False) -> Restored:
     flask_migrate.upgrade()
     with db.engine.connect() as connection:
         revision = MigrationContext.configure(connection).get_current_revision()
-    audit.record(
+    audit.add_entry(
         "restore",
         detail=f"backup made {manifest.get('created')} by version {manifest.get('app_version')}"
         f" at revision {manifest.get('alembic_revision')}; now at {revision}",

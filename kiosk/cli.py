@@ -77,7 +77,7 @@ def create_account(username: str, role: str, display_name: str | None) -> str:
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("account_created", user=user, detail=f"role {role}")
+    audit.add_entry("account_created", user=user, detail=f"role {role}")
     db.session.commit()
     return password
 
@@ -95,7 +95,7 @@ def staff_disable(username: str) -> None:
     user.active = False
     end_all_sessions(user)
     db.session.flush()
-    audit.record("account_disabled", user=user)
+    audit.add_entry("account_disabled", user=user)
     db.session.commit()
     click.echo(f"Disabled '{username}'.")
 
@@ -114,7 +114,7 @@ def staff_reset(username: str) -> None:
     user.password_hash = hash_password(password)
     end_all_sessions(user)
     user.active = True
-    audit.record("password_reset", user=user)
+    audit.add_entry("password_reset", user=user)
     db.session.commit()
     click.echo(f"New password for '{username}' (shown only now): {password}")
 

@@ -69,8 +69,9 @@ class Draft(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-    def record(self, values: dict[str, Any], *, complete: bool) -> None:
-        """Store answers from one screen; ``complete`` marks its questions as asked."""
+    def keep_answers(self, values: dict[str, Any], *, mark_asked: bool) -> None:
+        """Keep the answers from one screen (the caller commits); ``mark_asked``
+        marks its questions as asked, once the screen passed its checks."""
         answers = dict(self.answers or {})
         for question_id, value in values.items():
             if value is None:
@@ -78,7 +79,7 @@ class Draft(db.Model):
             else:
                 answers[question_id] = value
         self.answers = answers
-        if complete:
+        if mark_asked:
             self.asked = sorted(set(self.asked or []) | values.keys())
 
 

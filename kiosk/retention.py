@@ -138,7 +138,7 @@ def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeRepo
         db.session.rollback()
         return report
     if report.removed_anything:
-        audit.record("purge", detail=report.describe())
+        audit.add_entry("purge", detail=report.describe())
     db.session.commit()
     # Only now that no row names them any more.
     for path in [folder / name for name in pdf_names if name] + strays:

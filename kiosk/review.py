@@ -200,7 +200,7 @@ def start_review(consultation: Consultation) -> bool:
     if not consultation.status.can_start_review:
         return False
     consultation.status = ConsultationStatus.IN_REVIEW
-    audit.record("start_review", consultation_ref=consultation.reference)
+    audit.add_entry("start_review", consultation_ref=consultation.reference)
     db.session.commit()
     return True
 
@@ -210,7 +210,7 @@ def mark_reviewed(consultation: Consultation, reviewer: StaffUser) -> None:
     consultation.status = ConsultationStatus.REVIEWED
     consultation.reviewed_by = reviewer
     consultation.reviewed_at = utcnow()
-    audit.record("mark_reviewed", consultation_ref=consultation.reference)
+    audit.add_entry("mark_reviewed", consultation_ref=consultation.reference)
     keep_flags(consultation)
     stored_pdfs.mark_pending(consultation)
     db.session.commit()
@@ -220,7 +220,7 @@ def mark_reviewed(consultation: Consultation, reviewer: StaffUser) -> None:
 def add_note(consultation: Consultation, author: StaffUser, text: str) -> Note:
     note = Note(consultation=consultation, author=author, text=text.strip())
     db.session.add(note)
-    audit.record("note", consultation_ref=consultation.reference, detail=f"{len(text)} chars")
+    audit.add_entry("note", consultation_ref=consultation.reference, detail=f"{len(text)} chars")
     db.session.commit()
     return note
 
@@ -229,7 +229,7 @@ def regenerate(consultation: Consultation) -> None:
     """Both PDFs rendered again by the worker."""
     keep_flags(consultation)
     stored_pdfs.mark_pending(consultation)
-    audit.record("regenerate", consultation_ref=consultation.reference, detail="queued")
+    audit.add_entry("regenerate", consultation_ref=consultation.reference, detail="queued")
     db.session.commit()
     jobs.enqueue_render(consultation.id)
 
@@ -238,7 +238,7 @@ def delete(consultation: Consultation) -> None:
     """The consultation with its notes and PDF rows, then, once that is committed, its files."""
     paths = [stored_pdfs.pdf_path(s) for s in consultation.pdfs]
     db.session.delete(consultation)
-    audit.record("delete", consultation_ref=consultation.reference)
+    audit.add_entry("delete", consultation_ref=consultation.reference)
     db.session.commit()
     for path in paths:
         if path is not None:

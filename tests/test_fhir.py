@@ -264,19 +264,17 @@ def test_staff_export_a_consultation_and_the_questionnaire(app, client):
     password = create_account(app, "sam")
     member = StaffClient(client)
     member.login("sam", password)
-    record = add_consultation(app, "isotretinoin-2-months-ago")
+    sent = add_consultation(app, "isotretinoin-2-months-ago")
     questionnaire = client.get("/staff/questionnaire.json")
     assert questionnaire.mimetype == "application/fhir+json"
-    exported = client.get(f"/staff/c/{record.id}/fhir.json")
+    exported = client.get(f"/staff/c/{sent.id}/fhir.json")
     response = exported.get_json(force=True)
     assert response_problems(response, questionnaire.get_json(force=True)) == []
-    assert response["id"] == record.id
+    assert response["id"] == sent.id
     assert response["status"] == "completed"
     member.post(
-        f"/staff/c/{record.id}/notes",
+        f"/staff/c/{sent.id}/notes",
         {"text": "Antiviral cover discussed."},
-        token_from=f"/staff/c/{record.id}",
+        token_from=f"/staff/c/{sent.id}",
     )
-    assert client.get(f"/staff/c/{record.id}/fhir.json").get_json(force=True)["status"] == (
-        "amended"
-    )
+    assert client.get(f"/staff/c/{sent.id}/fhir.json").get_json(force=True)["status"] == ("amended")

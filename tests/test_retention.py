@@ -203,7 +203,7 @@ def test_a_failed_purge_deletes_no_row_and_no_file(app, now, kept_and_expired, m
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(retention.audit, "record", broken)
+    monkeypatch.setattr(retention.audit, "add_entry", broken)
     with app.app_context(), pytest.raises(RuntimeError):
         retention.purge(now)
     with app.app_context():
@@ -254,7 +254,7 @@ def test_earlier_audit_entries_keep_the_reference_of_a_purged_consultation(
 ):
     expired, _kept = kept_and_expired
     with app.app_context():
-        retention.audit.record("view", consultation_ref=expired.reference)
+        retention.audit.add_entry("view", consultation_ref=expired.reference)
         retention.purge(now)
         refs = db.session.scalars(
             db.select(AuditEvent.consultation_ref).where(AuditEvent.action == "view")

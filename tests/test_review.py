@@ -54,21 +54,21 @@ def test_queue_filters_by_status_and_refuses_an_unknown_one(app):
 
 
 def test_a_review_starts_once_and_each_change_is_saved_with_its_entry(app):
-    record = add_consultation(app, "pregnant")
+    sent = add_consultation(app, "pregnant")
     with app.test_request_context():
         db.session.add(StaffUser(username="sam", display_name="Sam", password_hash="x"))
         db.session.commit()
     with app.test_request_context():
-        consultation = db.session.get(Consultation, record.id)
+        consultation = db.session.get(Consultation, sent.id)
         assert review.start_review(consultation) is True
         assert review.start_review(consultation) is False
     with app.test_request_context():
-        consultation = db.session.get(Consultation, record.id)
+        consultation = db.session.get(Consultation, sent.id)
         sam = db.session.scalar(db.select(StaffUser))
         review.add_note(consultation, sam, "  Call back after 3 pm  ")
         review.mark_reviewed(consultation, sam)
     with app.app_context():
-        consultation = db.session.get(Consultation, record.id)
+        consultation = db.session.get(Consultation, sent.id)
         assert consultation.status is ConsultationStatus.REVIEWED
         assert consultation.reviewed_by.username == "sam"
         assert utcnow() - consultation.reviewed_at < dt.timedelta(minutes=1)
@@ -76,9 +76,9 @@ def test_a_review_starts_once_and_each_change_is_saved_with_its_entry(app):
         assert review.amended(consultation)
         entries = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))
         assert [(e.action, e.consultation_ref) for e in entries] == [
-            ("start_review", record.reference),
-            ("note", record.reference),
-            ("mark_reviewed", record.reference),
+            ("start_review", sent.reference),
+            ("note", sent.reference),
+            ("mark_reviewed", sent.reference),
         ]
 
 
@@ -127,18 +127,18 @@ def test_the_queue_shows_the_kept_flags_without_running_the_plan(app, staff, mon
 
 
 def test_flags_not_known_are_counted_from_the_plan_and_kept_again_with_new_pdfs(app, staff):
-    record = add_consultation(app, "pregnant")
+    sent = add_consultation(app, "pregnant")
     with app.app_context():
-        consultation = db.session.get(Consultation, record.id)
+        consultation = db.session.get(Consultation, sent.id)
         consultation.flags_do_not_treat = consultation.highest_severity = None
         db.session.commit()
     staff.client.post("/staff/queue/rows")
     staff.post("/staff/queue/rows")
     assert "Do not treat today: 1" in staff.html
-    assert kept_flags(app, record.id)[0] is None  # reading the queue changes nothing
-    url = f"/staff/c/{record.id}"
+    assert kept_flags(app, sent.id)[0] is None  # reading the queue changes nothing
+    url = f"/staff/c/{sent.id}"
     staff.post(f"{url}/regenerate", token_from=url)
-    assert kept_flags(app, record.id) == (
+    assert kept_flags(app, sent.id) == (
         {"do_not_treat": 1, "review": 0, "note": 0},
         "do_not_treat",
     )

@@ -82,8 +82,8 @@ def test_signing_out_ends_only_this_browsers_session(app, password, consultation
 
 def started(app, hours_ago: float) -> None:
     with app.app_context():
-        for record in db.session.scalars(db.select(StaffSession)):
-            record.started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(
+        for staff_session in db.session.scalars(db.select(StaffSession)):
+            staff_session.started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(
                 hours=hours_ago
             )
         db.session.commit()
@@ -148,8 +148,8 @@ def test_the_done_screen_shows_only_just_after_sending(app, client):
     copy = copy_of(app, client)
     assert "Your reference" in client.get("/done").get_data(as_text=True)
     with app.app_context():
-        record = db.session.scalars(db.select(Consultation)).one()
-        record.submitted_at -= dt.timedelta(minutes=6)
+        consultation = db.session.scalars(db.select(Consultation)).one()
+        consultation.submitted_at -= dt.timedelta(minutes=6)
         db.session.commit()
     late = copy.get("/done")
     assert late.status_code == 303

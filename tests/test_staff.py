@@ -67,8 +67,7 @@ def test_pdfs_are_never_served_without_login(app, client):
 
     consultation = add_consultation(app, "pregnant")
     with app.app_context():
-        record = db.session.get(Consultation, consultation.id)
-        results = stored_pdfs.generate(record)
+        results = stored_pdfs.generate(db.session.get(Consultation, consultation.id))
         assert [r.status for r in results] == ["ready", "ready"]
         names = [r.filename for r in results]
     for url in (f"/staff/c/{consultation.id}/patient.pdf", f"/staff/c/{consultation.id}/staff.pdf"):
@@ -232,19 +231,19 @@ def test_queue_search_and_filters_are_posted_not_put_in_urls(app, staff):
 
 
 def test_consultation_page_puts_flags_first_with_their_triggers(app, staff):
-    record = add_consultation(app, "isotretinoin-2-months-ago")
-    staff.get(f"/staff/c/{record.id}")
+    sent = add_consultation(app, "isotretinoin-2-months-ago")
+    staff.get(f"/staff/c/{sent.id}")
     html = staff.html
     flags, answers = html.index('id="flags-title"'), html.index('id="answers-title"')
     assert flags < answers
     assert "Isotretinoin stopped 6 months ago or less (the clinic&#39;s window)" in html
     assert "Months since stopping isotretinoin: <strong>2 months</strong>" in html
-    assert ("sam", "view", record.reference) in audit_actions(app)
+    assert ("sam", "view", sent.reference) in audit_actions(app)
 
 
 def test_review_notes_and_status_changes_are_recorded(app, staff):
-    record = add_consultation(app, "pregnant")
-    url = f"/staff/c/{record.id}"
+    sent = add_consultation(app, "pregnant")
+    url = f"/staff/c/{sent.id}"
     staff.post(f"{url}/review", token_from=url)
     empty = staff.post(f"{url}/notes", {"text": "   "}, token_from=url)
     assert empty.status_code == 422
@@ -259,49 +258,49 @@ def test_review_notes_and_status_changes_are_recorded(app, staff):
     assert "Sam Carter" in staff.html
     assert "&lt;b&gt;no&lt;/b&gt; numbing cream" in staff.html
     with app.app_context():
-        stored = db.session.get(Consultation, record.id)
+        stored = db.session.get(Consultation, sent.id)
         assert stored.status == "reviewed"
         assert stored.reviewed_by.username == "sam"
         assert stored.reviewed_at is not None
         [note] = db.session.scalars(db.select(Note)).all()
         assert note.author.username == "sam"
-    actions = [a for u, a, ref in audit_actions(app) if ref == record.reference and a != "view"]
+    actions = [a for u, a, ref in audit_actions(app) if ref == sent.reference and a != "view"]
     assert actions == ["start_review", "note", "mark_reviewed"]
 
 
 def test_admin_only_actions_are_refused_to_staff(app, staff):
-    record = add_consultation(app)
+    sent = add_consultation(app)
     assert staff.get("/staff/audit").status_code == 403
-    assert staff.get(f"/staff/c/{record.id}/delete").status_code == 403
-    assert staff.post(f"/staff/c/{record.id}/delete").status_code == 403
+    assert staff.get(f"/staff/c/{sent.id}/delete").status_code == 403
+    assert staff.post(f"/staff/c/{sent.id}/delete").status_code == 403
     with app.app_context():
-        assert db.session.get(Consultation, record.id) is not None
+        assert db.session.get(Consultation, sent.id) is not None
 
 
 def test_admin_deletes_a_consultation_with_its_files_after_confirming(app, admin):
     from kiosk import stored_pdfs
 
-    record = add_consultation(app, "pregnant")
+    sent = add_consultation(app, "pregnant")
     with app.app_context():
-        stored = db.session.get(Consultation, record.id)
+        stored = db.session.get(Consultation, sent.id)
         stored_pdfs.generate(stored)
         paths = [stored_pdfs.pdf_path(s) for s in stored.pdfs]
     assert all(p.exists() for p in paths)
-    admin.get(f"/staff/c/{record.id}/delete")
+    admin.get(f"/staff/c/{sent.id}/delete")
     assert "Yes, delete it" in admin.html
-    response = admin.post(f"/staff/c/{record.id}/delete", token_from=f"/staff/c/{record.id}/delete")
+    response = admin.post(f"/staff/c/{sent.id}/delete", token_from=f"/staff/c/{sent.id}/delete")
     assert response.headers["Location"] == "/staff/"
     assert not any(p.exists() for p in paths)
     with app.app_context():
-        assert db.session.get(Consultation, record.id) is None
+        assert db.session.get(Consultation, sent.id) is None
         assert db.session.scalars(db.select(ConsultationPdf)).all() == []
-    assert ("ada", "delete", record.reference) in audit_actions(app)
+    assert ("ada", "delete", sent.reference) in audit_actions(app)
 
 
 def test_audit_log_answers_who_looked_at_a_record(app, staff, admin):
-    record = add_consultation(app)
-    staff.get(f"/staff/c/{record.id}")
-    admin.get(f"/staff/audit?reference={record.reference}&action=view")
+    sent = add_consultation(app)
+    staff.get(f"/staff/c/{sent.id}")
+    admin.get(f"/staff/audit?reference={sent.reference}&action=view")
     assert "sam" in admin.html
     assert "Viewed consultation" in admin.html
     assert admin.html.count("<tr>") == 2  # header and one entry
@@ -321,7 +320,7 @@ def test_staff_pages_speak_the_clinics_language(tmp_path, migrated_instance):
         }
     )
     password = create_account(app, "lola", "admin", "Lola Ruiz")
-    record = add_consultation(app, "isotretinoin-2-months-ago")
+    sent = add_consultation(app, "isotretinoin-2-months-ago")
     member = StaffClient(app.test_client())
     failed = member.login("lola", "no")
     assert failed.status_code == 422
@@ -331,7 +330,7 @@ def test_staff_pages_speak_the_clinics_language(tmp_path, migrated_instance):
     assert "Consultas" in member.html
     assert "Cerrar sesión" in member.html
     assert "Sign out" not in member.html
-    member.get(f"/staff/c/{record.id}")
+    member.get(f"/staff/c/{sent.id}")
     assert "Revisión clínica" in member.html
     assert "Español (es)" not in member.html  # the patient answered in English
     assert "English (en)" in member.html
@@ -421,7 +420,7 @@ def test_an_audit_entry_alone_is_not_saved(app):
     from kiosk import audit
 
     with app.app_context():
-        audit.record("backup", detail="made in a transaction that is then abandoned")
+        audit.add_entry("backup", detail="made in a transaction that is then abandoned")
         db.session.rollback()
         assert db.session.scalars(db.select(AuditEvent)).all() == []
 
@@ -443,23 +442,23 @@ def test_changes_are_saved_even_when_no_audit_entry_follows_them(app, staff, pas
     commits it, not the audit call that happens to come last."""
     from kiosk import audit
 
-    record = add_consultation(app, "pregnant")
-    url = f"/staff/c/{record.id}"
+    sent = add_consultation(app, "pregnant")
+    url = f"/staff/c/{sent.id}"
     staff.get(url)  # the page whose CSRF token the forms below carry
-    monkeypatch.setattr(audit, "record", lambda *args, **kwargs: None)
-    before = saved_state(app, record.id)
+    monkeypatch.setattr(audit, "add_entry", lambda *args, **kwargs: None)
+    before = saved_state(app, sent.id)
 
     staff.post(f"{url}/review", token_from=url)
-    assert saved_state(app, record.id)["status"] == "in_review"
+    assert saved_state(app, sent.id)["status"] == "in_review"
     staff.post(f"{url}/notes", {"text": "Saved without an audit entry"}, token_from=url)
-    assert saved_state(app, record.id)["notes"] == ["Saved without an audit entry"]
+    assert saved_state(app, sent.id)["notes"] == ["Saved without an audit entry"]
     staff.post(f"{url}/reviewed", token_from=url)
-    assert saved_state(app, record.id)["status"] == "reviewed"
+    assert saved_state(app, sent.id)["status"] == "reviewed"
 
     assert StaffClient(app.test_client()).login("sam", password).status_code == 302
-    assert saved_state(app, record.id)["last_login_at"] != before["last_login_at"]
+    assert saved_state(app, sent.id)["last_login_at"] != before["last_login_at"]
     assert app.test_cli_runner().invoke(args=["staff", "reset", "sam"]).exit_code == 0
-    assert saved_state(app, record.id)["password_hash"] != before["password_hash"]
+    assert saved_state(app, sent.id)["password_hash"] != before["password_hash"]
 
 
 # One word for each severity and status ---------------------------------------------
@@ -498,17 +497,17 @@ def test_a_severity_reads_the_same_in_the_queue_on_the_page_and_in_the_staff_cop
 
     from kiosk import stored_pdfs
 
-    record = add_consultation(app, "pregnant", nsaids=True)  # do not treat, and a review
+    sent = add_consultation(app, "pregnant", nsaids=True)  # do not treat, and a review
     staff.get("/staff/")
-    row = staff.html[staff.html.index(record.reference) :]
+    row = staff.html[staff.html.index(sent.reference) :]
     assert "Do not treat today: 1" in row
     assert "Clinician review: 1" in row
-    staff.get(f"/staff/c/{record.id}")
+    staff.get(f"/staff/c/{sent.id}")
     flags = staff.html[staff.html.index('id="flags-title"') : staff.html.index('id="dates-title"')]
     assert "Do not treat today (1)" in flags
     assert "Clinician review (1)" in flags
     with app.app_context():
-        [_, staff_copy] = stored_pdfs.generate(db.session.get(Consultation, record.id))
+        [_, staff_copy] = stored_pdfs.generate(db.session.get(Consultation, sent.id))
         reader = PdfReader(stored_pdfs.pdf_path(staff_copy))
         text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "Do not treat today (1)" in text

@@ -68,9 +68,9 @@ def test_a_failed_render_keeps_the_consultation_and_can_be_retried(app, patient,
 
 
 def test_regenerating_replaces_the_old_files(app):
-    record = add_consultation(app, "pregnant")
+    sent = add_consultation(app, "pregnant")
     with app.app_context():
-        consultation = db.session.get(Consultation, record.id)
+        consultation = db.session.get(Consultation, sent.id)
         first = [stored_pdfs.pdf_path(s) for s in stored_pdfs.generate(consultation)]
         second = [stored_pdfs.pdf_path(s) for s in stored_pdfs.generate(consultation)]
     assert all(p.exists() for p in second)

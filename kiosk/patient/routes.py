@@ -242,7 +242,7 @@ def step(step_id: str):
         questions = flow().enabled_questions(screen, draft.answers)
         form = step_form(questions, draft.language)
         if form.validate():
-            draft.record(form.answers(), complete=True)
+            draft.keep_answers(form.answers(), mark_asked=True)
             draft.current_step = screen.id
             following = (
                 flow().first_incomplete(draft.answers, set(draft.asked))
@@ -269,7 +269,7 @@ def step(step_id: str):
             # Keep every answer that was fine, so a reload loses nothing. A post
             # without this session's token saves nothing: the page shows what
             # was sent, for the patient to press Continue again.
-            draft.record(form.answers(), complete=False)
+            draft.keep_answers(form.answers(), mark_asked=False)
             db.session.commit()
         return render_step(draft, screen, form, questions, change)
     return show_step(draft, screen, change)

@@ -60,7 +60,7 @@ def guard():
         touch=request.endpoint not in PASSIVE,
     )
     if ended:
-        audit.record("timeout" if ended == "idle" else "session_lifetime", user=user)
+        audit.add_entry("timeout" if ended == "idle" else "session_lifetime", user=user)
         db.session.commit()
         if ended == "idle":
             flash(_("You were signed out after a period of inactivity."))
@@ -95,13 +95,13 @@ def login():
         user = authenticate(form.username.data.strip(), form.password.data)
         if user is None:
             g.sign_in_failed = True  # counts against this account and address
-            audit.record("login_failed", username=form.username.data.strip()[:60])
+            audit.add_entry("login_failed", username=form.username.data.strip()[:60])
             db.session.commit()
             form.password.errors.append(_("Incorrect username or password"))
         else:
             start_session(user)
             user.last_login_at = utcnow()
-            audit.record("login", user=user)
+            audit.add_entry("login", user=user)
             db.session.commit()
             next_page = local_path(request.args.get("next"), under="/staff/")
             return redirect(next_page or url_for("staff.queue"))
@@ -116,7 +116,7 @@ def sign_in_refused(error: RateLimitExceeded):
     form = LoginForm()
     form.validate()
     username = (form.username.data or "").strip()[:60]
-    audit.record("login_throttled", username=username or None)
+    audit.add_entry("login_throttled", username=username or None)
     db.session.commit()
     form.username.errors, form.password.errors = (
         [],
@@ -134,7 +134,7 @@ def sign_in_refused(error: RateLimitExceeded):
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        audit.record("logout")
+        audit.add_entry("logout")
         end_session()
         db.session.commit()
     return redirect(url_for("staff.login"))
@@ -179,82 +179,82 @@ def _consultation(consultation_id: str) -> Consultation:
 
 @bp.route("/c/<consultation_id>")
 def consultation(consultation_id: str):
-    record = _consultation(consultation_id)
-    audit.record("view", consultation_ref=record.reference)
+    consultation = _consultation(consultation_id)
+    audit.add_entry("view", consultation_ref=consultation.reference)
     db.session.commit()
-    return _render_consultation(record, NoteForm())
+    return _render_consultation(consultation, NoteForm())
 
 
-def _render_consultation(record: Consultation, note_form: NoteForm, status: int = 200):
+def _render_consultation(consultation: Consultation, note_form: NoteForm, status: int = 200):
     return render_template(
         "staff/consultation.html",
-        record=record,
-        **review.consultation_page(record).context(),
+        consultation=consultation,
+        **review.consultation_page(consultation).context(),
         note_form=note_form,
         local_time=local_time,
-        **_pdf_context(record),
+        **_pdf_context(consultation),
     ), status
 
 
 @bp.route("/c/<consultation_id>/review", methods=["POST"])
 def start_review(consultation_id: str):
-    record = _consultation(consultation_id)
+    consultation = _consultation(consultation_id)
     if EmptyForm().validate_on_submit():
-        review.start_review(record)
-    return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
+        review.start_review(consultation)
+    return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
 
 
 @bp.route("/c/<consultation_id>/reviewed", methods=["POST"])
 def mark_reviewed(consultation_id: str):
-    record = _consultation(consultation_id)
+    consultation = _consultation(consultation_id)
     if EmptyForm().validate_on_submit():
-        review.mark_reviewed(record, current_user._get_current_object())
+        review.mark_reviewed(consultation, current_user._get_current_object())
         flash(
             _(
                 "Marked as reviewed. The patient's copy is being prepared again, "
                 "naming you as the reviewer."
             )
         )
-    return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
+    return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
 
 
 @bp.route("/c/<consultation_id>/notes", methods=["POST"])
 def add_note(consultation_id: str):
-    record = _consultation(consultation_id)
+    consultation = _consultation(consultation_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        return _render_consultation(record, form, 422)
-    review.add_note(record, current_user._get_current_object(), form.text.data)
-    return redirect(url_for("staff.consultation", consultation_id=record.id) + "#notes", 303)
+        return _render_consultation(consultation, form, 422)
+    review.add_note(consultation, current_user._get_current_object(), form.text.data)
+    return redirect(url_for("staff.consultation", consultation_id=consultation.id) + "#notes", 303)
 
 
 @bp.route("/c/<consultation_id>/regenerate", methods=["POST"])
 def regenerate(consultation_id: str):
-    record = _consultation(consultation_id)
+    consultation = _consultation(consultation_id)
     if EmptyForm().validate_on_submit():
-        review.regenerate(record)
+        review.regenerate(consultation)
         flash(_("The PDFs are being prepared again."))
-    return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
+    return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
 
 
 def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool, name: str):
-    record = _consultation(consultation_id)
-    pdf = record.pdf(copy)
+    consultation = _consultation(consultation_id)
+    pdf = consultation.pdf(copy)
     if pdf is not None and pdf.status != PdfStatus.READY:
-        return _pdf_not_ready(record, copy)
+        return _pdf_not_ready(consultation, copy)
     path = stored_pdfs.pdf_path(pdf) if pdf else None
     if pdf is None or pdf.status != PdfStatus.READY:
         abort(404)
     if path is None or not path.exists():
         flash(_missing_file_message(copy))
-        return redirect(url_for("staff.consultation", consultation_id=record.id), 303)
-    audit.record(action, consultation_ref=record.reference)
+        return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
+    audit.add_entry(action, consultation_ref=consultation.reference)
     db.session.commit()
     return send_file(
         path,
         mimetype="application/pdf",
         as_attachment=attachment,
-        download_name=f"{name}-{record.reference}.pdf",
+        download_name=f"{name}-{consultation.reference}.pdf",
         max_age=0,
     )
 
@@ -265,24 +265,29 @@ def _missing_file_message(copy: str) -> str:
     return _("The staff copy's file is missing: regenerate the PDFs.")
 
 
-def _pdf_not_ready(record: Consultation, copy: str):
+def _pdf_not_ready(consultation: Consultation, copy: str):
     """A page saying the PDF is still being prepared (202, it updates itself) or
     could not be rendered (409), instead of a bare 404."""
-    pending = record.pdf(copy).status == PdfStatus.PENDING
+    pending = consultation.pdf(copy).status == PdfStatus.PENDING
     return render_template(
-        "staff/pdf_not_ready.html", record=record, copy=copy, **_pdf_context(record)
+        "staff/pdf_not_ready.html",
+        consultation=consultation,
+        copy=copy,
+        **_pdf_context(consultation),
     ), (202 if pending else 409)
 
 
-def _pdf_context(record: Consultation) -> dict:
-    return {"pdf_states": review.pdf_states(record), "action_form": EmptyForm()}
+def _pdf_context(consultation: Consultation) -> dict:
+    return {"pdf_states": review.pdf_states(consultation), "action_form": EmptyForm()}
 
 
 @bp.route("/c/<consultation_id>/pdfs")
 def pdf_status(consultation_id: str):
     """The PDFs component: polls itself while a copy is being prepared."""
-    record = _consultation(consultation_id)
-    return render_template("staff/_pdfs.html", record=record, **_pdf_context(record))
+    consultation = _consultation(consultation_id)
+    return render_template(
+        "staff/_pdfs.html", consultation=consultation, **_pdf_context(consultation)
+    )
 
 
 @bp.route("/c/<consultation_id>/patient.pdf")
@@ -298,20 +303,20 @@ def staff_pdf(consultation_id: str):
 
 @bp.route("/c/<consultation_id>/fhir.json")
 def consultation_fhir(consultation_id: str):
-    record = _consultation(consultation_id)
+    consultation = _consultation(consultation_id)
     flow = current_app.extensions["kiosk.flow"]
     resource = fhir.response_resource(
         flow.questionnaire,
         flow,
-        response_id=record.id,
-        answers=record.answers,
-        language=record.language,
-        authored=record.submitted_at,
-        amended=review.amended(record),
+        response_id=consultation.id,
+        answers=consultation.answers,
+        language=consultation.language,
+        authored=consultation.submitted_at,
+        amended=review.amended(consultation),
     )
-    audit.record("export_fhir", consultation_ref=record.reference)
+    audit.add_entry("export_fhir", consultation_ref=consultation.reference)
     db.session.commit()
-    return _json(resource, f"questionnaire-response-{record.reference}.json")
+    return _json(resource, f"questionnaire-response-{consultation.reference}.json")
 
 
 @bp.route("/questionnaire.json")
@@ -334,14 +339,14 @@ def _json(resource: dict, filename: str) -> Response:
 @bp.route("/c/<consultation_id>/delete", methods=["GET", "POST"])
 @admin_required
 def delete(consultation_id: str):
-    record = _consultation(consultation_id)
+    consultation = _consultation(consultation_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        reference = record.reference
-        review.delete(record)
+        reference = consultation.reference
+        review.delete(consultation)
         flash(_("Consultation %(reference)s and its PDFs were deleted.", reference=reference))
         return redirect(url_for("staff.queue"), 303)
-    return render_template("staff/delete.html", record=record, form=form)
+    return render_template("staff/delete.html", consultation=consultation, form=form)
 
 
 # The audit log -----------------------------------------------------------------
