@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kiosk import create_app
 from kiosk.cli import content_cli
-from kiosk.content import ContentError, Problem, load_questionnaire, parse_questionnaire
+from kiosk.content import ContentError, ContentProblem, load_questionnaire, parse_questionnaire
 from kiosk.content.loader import DEFAULT_CONTENT_DIR
 
 BAD = Path("bad.yaml")
@@ -80,7 +80,7 @@ def line_of(text: str, needle: str) -> int:
     return lines[0]
 
 
-def problems_of(text: str) -> list[Problem]:
+def problems_of(text: str) -> list[ContentProblem]:
     with pytest.raises(ContentError) as caught:
         parse_questionnaire(text, BAD)
     return caught.value.problems
@@ -394,7 +394,7 @@ BROKEN = {
 @pytest.mark.parametrize(("change", "at", "item", "message"), BROKEN.values(), ids=BROKEN.keys())
 def test_bad_content_is_rejected_with_one_precise_problem(change, at, item, message):
     text = broken(*change)
-    assert problems_of(text) == [Problem(BAD, line_of(text, at), item, message)]
+    assert problems_of(text) == [ContentProblem(BAD, line_of(text, at), item, message)]
 
 
 @pytest.mark.parametrize(
@@ -436,13 +436,13 @@ def test_problem_with_a_whole_list_names_the_list(change, at, item, message):
     # at least 1 item".
     text = broken(*change)
     problems = [p for p in problems_of(text) if not p.message.startswith("unknown field 'old_")]
-    assert problems == [Problem(BAD, line_of(text, at), item, message)]
+    assert problems == [ContentProblem(BAD, line_of(text, at), item, message)]
 
 
 def test_step_with_an_unknown_topic_is_rejected():
     text = broken("    topic: health\n", "    topic: lifestyle\n")
     problems = problems_of(text)
-    assert problems[0] == Problem(
+    assert problems[0] == ContentProblem(
         BAD,
         line_of(text, "topic: lifestyle"),
         "step 'details' > topic",
@@ -450,7 +450,7 @@ def test_step_with_an_unknown_topic_is_rejected():
     )
     # ... which leaves the topic 'health' without steps, also said plainly.
     assert problems[1:] == [
-        Problem(
+        ContentProblem(
             BAD, line_of(text, "- id: health"), "topic 'health' > id", "topic 'health' has no steps"
         )
     ]

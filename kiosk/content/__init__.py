@@ -1,15 +1,15 @@
 """The questionnaire content: data files, their schema and their loader."""
 
 from .folder import Content, load_content
-from .loader import ContentError, Problem, load_questionnaire, parse_questionnaire
+from .loader import ContentError, ContentProblem, load_questionnaire, parse_questionnaire
 from .schema import EnableWhen, Option, Question, Questionnaire, Step, Topic
 
 __all__ = [
     "Content",
     "ContentError",
+    "ContentProblem",
     "EnableWhen",
     "Option",
-    "Problem",
     "Question",
     "Questionnaire",
     "Step",

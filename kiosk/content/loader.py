@@ -82,7 +82,7 @@ _MEMBER_NAMES = {
 
 
 @dataclass(frozen=True)
-class Problem:
+class ContentProblem:
     path: Path
     line: int | None
     item: str
@@ -96,7 +96,7 @@ class Problem:
 class ContentError(Exception):
     """The content file is broken; ``problems`` says where and how."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[ContentProblem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
@@ -113,7 +113,7 @@ def read_content(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        problem = Problem(path, None, "file", f"cannot be read ({exc.strerror})")
+        problem = ContentProblem(path, None, "file", f"cannot be read ({exc.strerror})")
         raise ContentError([problem]) from None
 
 
@@ -145,16 +145,16 @@ def parse_model(
         lenient = _Locator(path, yaml.load(text, Loader=_BaseLoader), text)
         loc = _loc_of_key(lenient.tree, exc.problem_mark.line, exc.key)
         line = exc.problem_mark.line + 1
-        raise ContentError([Problem(path, line, lenient.item(loc), exc.problem)]) from None
+        raise ContentError([ContentProblem(path, line, lenient.item(loc), exc.problem)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ContentError([Problem(path, line, "YAML syntax", problem)]) from None
+        raise ContentError([ContentProblem(path, line, "YAML syntax", problem)]) from None
     if not isinstance(raw, dict):
         names = [n for n, f in model.model_fields.items() if f.is_required()]
         fields = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
-        raise ContentError([Problem(path, 1, "file", f"must be a mapping with {fields}")])
+        raise ContentError([ContentProblem(path, 1, "file", f"must be a mapping with {fields}")])
 
     locate = _Locator(path, raw, text)
     try:
@@ -193,8 +193,8 @@ class _Locator:
             self._tree = yaml.compose(self.text, Loader=_BaseLoader)
         return self._tree
 
-    def __call__(self, loc: tuple, message: str) -> Problem:
-        return Problem(self.path, self._line(loc), self.item(loc), message)
+    def __call__(self, loc: tuple, message: str) -> ContentProblem:
+        return ContentProblem(self.path, self._line(loc), self.item(loc), message)
 
     def item(self, loc: tuple) -> str:
         parts: list[str] = []
