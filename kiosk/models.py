@@ -110,7 +110,6 @@ class Consultation(db.Model):
     flags_do_not_treat: Mapped[int | None] = mapped_column(Integer)
     flags_review: Mapped[int | None] = mapped_column(Integer)
     flags_note: Mapped[int | None] = mapped_column(Integer)
-    highest_severity: Mapped[str | None] = mapped_column(String(20))  # None: no flags
 
     reviewed_by: Mapped[StaffUser | None] = relationship()
     notes: Mapped[list[Note]] = relationship(
@@ -129,7 +128,6 @@ class Consultation(db.Model):
         fired = list(severities)
         for severity in SEVERITIES:
             setattr(self, f"flags_{severity}", fired.count(severity))
-        self.highest_severity = next((s for s in SEVERITIES if s in fired), None)
 
     @property
     def flag_counts(self) -> dict[str, int] | None:

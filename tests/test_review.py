@@ -85,20 +85,16 @@ def test_a_review_starts_once_and_each_change_is_saved_with_its_entry(app):
 # Flags kept with each consultation ----------------------------------------------------
 
 
-def kept_flags(app, consultation_id: str) -> tuple[dict | None, str | None]:
+def kept_flags(app, consultation_id: str) -> dict | None:
     with app.app_context():
-        consultation = db.session.get(Consultation, consultation_id)
-        return consultation.flag_counts, consultation.highest_severity
+        return db.session.get(Consultation, consultation_id).flag_counts
 
 
 def test_sending_keeps_how_many_flags_of_each_severity_fired(app):
     both = add_consultation(app, "pregnant", nsaids=True)
     none = add_consultation(app, "fine-lines-no-flags")
-    assert kept_flags(app, both.id) == (
-        {"do_not_treat": 1, "review": 1, "note": 0},
-        "do_not_treat",
-    )
-    assert kept_flags(app, none.id) == ({"do_not_treat": 0, "review": 0, "note": 0}, None)
+    assert kept_flags(app, both.id) == {"do_not_treat": 1, "review": 1, "note": 0}
+    assert kept_flags(app, none.id) == {"do_not_treat": 0, "review": 0, "note": 0}
 
 
 class CountingEngine:
@@ -130,21 +126,19 @@ def test_flags_not_known_are_counted_from_the_plan_and_kept_again_with_new_pdfs(
     sent = add_consultation(app, "pregnant")
     with app.app_context():
         consultation = db.session.get(Consultation, sent.id)
-        consultation.flags_do_not_treat = consultation.highest_severity = None
+        consultation.flags_do_not_treat = None
         db.session.commit()
     staff.client.post("/staff/queue/rows")
     staff.post("/staff/queue/rows")
     assert "Do not treat today: 1" in staff.html
-    assert kept_flags(app, sent.id)[0] is None  # reading the queue changes nothing
+    assert kept_flags(app, sent.id) is None  # reading the queue changes nothing
     url = f"/staff/c/{sent.id}"
     staff.post(f"{url}/regenerate", token_from=url)
-    assert kept_flags(app, sent.id) == (
-        {"do_not_treat": 1, "review": 0, "note": 0},
-        "do_not_treat",
-    )
+    assert kept_flags(app, sent.id) == {"do_not_treat": 1, "review": 0, "note": 0}
 
 
 BEFORE_FLAG_COUNTS = "557b686a1bac"
+WITH_HIGHEST_SEVERITY = "5390751f5d33"
 
 
 def test_the_migration_counts_the_flags_of_consultations_already_stored(app, monkeypatch):
@@ -206,12 +200,17 @@ def test_the_migration_counts_the_flags_of_consultations_already_stored(app, mon
 
         monkeypatch.setattr(engine, "build", build)
         flask_migrate.upgrade()
-        counts = {
-            c.reference: (c.flag_counts, c.highest_severity)
-            for c in db.session.scalars(db.select(Consultation))
-        }
+        counts = {c.reference: c.flag_counts for c in db.session.scalars(db.select(Consultation))}
+        # Going back to the revision that kept the most serious severity fills it from the counts.
+        db.session.remove()
+        flask_migrate.downgrade(revision=WITH_HIGHEST_SEVERITY)
+        with db.engine.connect() as connection:
+            query = sa.text("SELECT reference, highest_severity FROM consultations")
+            highest = dict(connection.execute(query).all())
+        flask_migrate.upgrade()
     assert counts == {
-        "AAA-AAA": ({"do_not_treat": 1, "review": 1, "note": 0}, "do_not_treat"),
-        "BBB-BBB": ({"do_not_treat": 0, "review": 0, "note": 0}, None),
-        "CCC-CCC": (None, None),  # not known: the queue runs its plan
+        "AAA-AAA": {"do_not_treat": 1, "review": 1, "note": 0},
+        "BBB-BBB": {"do_not_treat": 0, "review": 0, "note": 0},
+        "CCC-CCC": None,  # not known: the queue runs its plan
     }
+    assert highest == {"AAA-AAA": "do_not_treat", "BBB-BBB": None, "CCC-CCC": None}
