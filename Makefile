@@ -29,7 +29,8 @@ translations: $(VENV)/.installed
 
 # After adding interface strings: extract them and update every catalogue.
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -k ngettext:1,2 --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -k ngettext:1,2 \
+	  -k _clinic:4 -k _window:3 -k _setting:2 --no-location \
 	  --sort-output --project kiosk -o kiosk/translations/messages.pot .
 	$(BIN)/pybabel update --no-wrap -i kiosk/translations/messages.pot -d kiosk/translations
 

@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import (
         auth,
         cli,
+        clinic_settings,
         errors,
         extensions,
         headers,
@@ -52,13 +53,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     extensions.init_app(app)
     auth.init_app(app)
-    # First of the before_request hooks: every later hook, view and error page
-    # speaks the request's language.
+    # First of the before_request hooks: the clinic's settings as last changed
+    # on the settings page (its default language included).
+    clinic_settings.init_app(app, settings.forced(config))
+    # Then every later hook, view and error page speaks the request's language.
     request_language.init_app(app)
 
     # The content is validated once, here, as `flask content check` does: a
     # broken file stops the app.
-    content = load_content(app.config["CONTENT_DIR"])
+    content = app.extensions["kiosk.content"] = load_content(app.config["CONTENT_DIR"])
     policy = settings.policy(app.config)
     # Patients are asked only about the treatments the clinic offers; the plan
     # engine keeps the whole questionnaire, for stored answers of every kind.

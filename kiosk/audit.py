@@ -31,6 +31,7 @@ ACTIONS = {
     "account_created": lazy_gettext("Account created"),
     "account_disabled": lazy_gettext("Account disabled"),
     "password_reset": lazy_gettext("Password reset"),
+    "setting_changed": lazy_gettext("Changed a clinic setting"),
 }
 
 

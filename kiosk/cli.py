@@ -17,7 +17,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import data_cli
+from . import clinic_settings, data_cli
 from .vocabulary import COPIES, PdfStatus
 
 WAITRESS_BODY_LIMIT = 1024 * 1024
@@ -177,6 +177,7 @@ def preview_command(answers_file, out: str, copy: str, lang: str | None) -> None
     from .stored_pdfs import build_document
 
     app = current_app._get_current_object()
+    clinic_settings.refresh(app)  # the clinic's details and policy set on the page
     flow = app.extensions["kiosk.flow"]
     try:
         data = json.load(answers_file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 
@@ -23,8 +23,10 @@ def purge_command(dry_run: bool) -> None:
 
     Run it every 30 minutes or so (cron); see README, Retention.
     """
+    from .clinic_settings import refresh
     from .retention import purge
 
+    refresh(current_app._get_current_object())  # the retention periods set on the page
     report = purge(dry_run=dry_run)
     verb = "Would delete" if dry_run else "Deleted"
     drafts_before = f"{report.draft_cutoff:%Y-%m-%d %H:%M} UTC"

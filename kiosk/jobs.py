@@ -43,6 +43,7 @@ from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
 from huey.storage import SqliteStorage
 from sqlalchemy.engine import make_url
 
+from . import clinic_settings
 from .private import FILE_MODE, create_private_file, restrict
 
 log = logging.getLogger(__name__)
@@ -114,11 +115,13 @@ class Jobs:
 
         final = task is None or not task.retries
         with self.app.app_context():
+            clinic_settings.refresh(self.app)
             render(consultation_id, final=final)
 
     def _in_app(self, function: Callable[[], Any]) -> Callable[[], Any]:
         def run() -> Any:
             with self.app.app_context():
+                clinic_settings.refresh(self.app)
                 return function()
 
         run.__name__ = function.__name__

@@ -244,3 +244,18 @@ class RateLimitCounter(db.Model):
     count: Mapped[int] = mapped_column(Integer)
     # Seconds since the epoch: when this count's window ends.
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class ClinicSettings(db.Model):
+    """The clinic settings changed on the settings page: one row, its values by
+    setting name, as the page's form sent them (text that the schema in
+    ``kiosk/settings.py`` reads). ``revision`` grows with every change, so that
+    each process (web server, render worker) sees that it must apply them
+    again. Who changed what is in the audit log."""
+
+    __tablename__ = "clinic_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -358,11 +358,12 @@ def _policy_settings() -> Iterator[Setting]:
     types = typing.get_type_hints(Policy)
     for field in fields(Policy):
         kind = types[field.name]
+        about = field.metadata["description"]  # marked for translation in plan/policy.py
         yield _clinic(
             policy_setting(field.name),
             kind if kind in (int, bool) else tuple,
             field.default,
-            field.metadata["description"],
+            about,
             minimum=field.metadata.get("minimum"),
             maximum=field.metadata.get("maximum"),
             choices=() if kind in (int, bool) else WEEKDAYS,
@@ -571,6 +572,16 @@ def instance_path(config: dict[str, Any] | None) -> str:
     or ``instance/`` in the project folder."""
     chosen = (config or {}).get("INSTANCE_PATH") or os.environ.get("KIOSK_INSTANCE_PATH")
     return str(Path(chosen or PROJECT_DIR / "instance").resolve())
+
+
+def forced(overrides: Mapping[str, Any] | None) -> set[str]:
+    """The settings an environment variable or ``overrides`` (``create_app``'s
+    config) sets: the settings page shows them but cannot change them."""
+    return {
+        name
+        for name, setting in SETTINGS.items()
+        if setting.variable in os.environ or name in (overrides or {})
+    }
 
 
 def configure(app: Flask, overrides: dict[str, Any] | None) -> None:

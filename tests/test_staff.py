@@ -521,12 +521,16 @@ def test_staff_pages_say_while_the_patients_copy_has_no_way_to_contact_the_clini
         return " ".join(found.group(0).split()) if found else None
 
     assert "phone number and address are not set" in banner()
-    assert "KIOSK_CLINIC_PHONE, KIOSK_CLINIC_ADDRESS" in banner()
+    assert "An administrator adds them in the clinic settings" in banner()
     app.config["CLINIC_PHONE"] = "020 7946 0000"
     assert "Its address is not set." in banner()
-    assert "KIOSK_CLINIC_PHONE" not in banner()
     app.config["CLINIC_ADDRESS"] = "1 High Street, Leeds"
     assert banner() is None
+
+
+def test_an_admin_is_led_from_the_banner_to_the_missing_setting(app, admin):
+    page = admin.get("/staff/").get_data(as_text=True)
+    assert 'href="/staff/settings#setting-CLINIC_PHONE">Add them in the clinic settings</a>' in page
 
 
 def test_the_sign_in_page_does_not_show_the_clinic_details_banner(client):

@@ -1,0 +1,166 @@
+"""The clinic's own settings, changed by an admin on the settings page.
+
+Where a clinic setting's value comes from (later wins):
+
+1. the schema's default (``kiosk/settings.py``);
+2. ``instance/config.py``;
+3. the settings page, kept in the database (one ``ClinicSettings`` row);
+4. a ``KIOSK_<NAME>`` environment variable, or the ``config`` given to
+   ``create_app``: the setting is then *locked*, shown on the page but not
+   changeable there.
+
+Deployment settings (address, database, secrets, queue) are never on the page.
+
+Every process applies the stored values again when their revision changes: the
+web server looks, before a request, at most every ``POLL_SECONDS`` (at every
+request under ``TESTING``); the render worker and the commands that read the
+clinic's settings look each time they start their work (:func:`refresh`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import audit
+from .extensions import db
+from .models import ClinicSettings
+from .settings import SETTINGS, SettingError, in_group, policy
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+ROW_ID = 1
+
+
+def names() -> tuple[str, ...]:
+    """Every clinic setting, in the schema's order."""
+    return tuple(setting.name for setting in in_group("clinic"))
+
+
+@dataclass
+class Applied:
+    """What this process applied: the values before the page's, the locked
+    names, and the revision of the stored values last applied."""
+
+    base: dict[str, Any]
+    locked: frozenset[str]
+    revision: int | None = None
+    checked_at: float = -math.inf
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def init_app(app: Flask, locked: set[str]) -> None:
+    app.extensions["kiosk.clinic_settings"] = Applied(
+        base={name: app.config[name] for name in names()},
+        locked=frozenset(locked) & set(names()),
+    )
+
+    @app.before_request
+    def apply_changed_settings() -> None:
+        refresh(current_app, poll=0 if current_app.testing else POLL_SECONDS)
+
+
+def locked(app: Flask) -> frozenset[str]:
+    return app.extensions["kiosk.clinic_settings"].locked
+
+
+def stored() -> ClinicSettings | None:
+    return db.session.get(ClinicSettings, ROW_ID)
+
+
+def refresh(app: Flask, poll: float = 0) -> None:
+    """Apply the stored values if they changed since this process last did
+    (looking at most once every ``poll`` seconds). A database without the
+    table yet (before its migration) has no stored values."""
+    state: Applied = app.extensions["kiosk.clinic_settings"]
+    now = time.monotonic()
+    if now - state.checked_at < poll:
+        return
+    state.checked_at = now
+    try:
+        revision = db.session.scalar(
+            db.select(ClinicSettings.revision).where(ClinicSettings.id == ROW_ID)
+        )
+    except SQLAlchemyError:
+        db.session.rollback()
+        return
+    if revision is None or revision == state.revision:
+        return
+    with state.lock:
+        row = stored()
+        if row is not None and row.revision != state.revision:
+            _apply(app, row.values, row.revision)
+
+
+def _apply(app: Flask, values: Mapping[str, Any], revision: int) -> None:
+    from .flow import Flow
+    from .plan import PlanEngine
+
+    state: Applied = app.extensions["kiosk.clinic_settings"]
+    config = dict(state.base)
+    for name, value in values.items():
+        if name in state.base and name not in state.locked:
+            try:
+                config[name] = SETTINGS[name].parse(value)
+            except SettingError as exc:  # the schema changed since it was stored
+                log.warning("stored clinic setting ignored: %s", exc.message)
+    app.config.update(config)
+    content = app.extensions["kiosk.content"]
+    clinic_policy = policy(app.config)
+    app.extensions["kiosk.flow"] = Flow(content.questionnaire.as_offered(clinic_policy.treatments))
+    app.extensions["kiosk.plan"] = PlanEngine(content.questionnaire, content.rules, clinic_policy)
+    state.revision = revision
+
+
+def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Keep ``changes`` (typed values by name; locked ones refused by the
+    caller) and apply them in this process; every change gets an audit entry
+    with its old and new value. Returns what changed, as (old, new) by name.
+    Commits."""
+    state: Applied = app.extensions["kiosk.clinic_settings"]
+    row = stored() or ClinicSettings(id=ROW_ID, values={}, revision=0)
+    values = dict(row.values or {})
+    changed: dict[str, tuple[Any, Any]] = {}
+    for name, new in changes.items():
+        if name in state.locked:
+            raise ValueError(f"{name} is locked by the environment")
+        old = app.config[name]
+        if new == old:
+            continue
+        changed[name] = (old, new)
+        values[name] = _stored_form(new)
+        audit.add_entry(
+            "setting_changed",
+            detail=f"{name}: {_shown(old)} → {_shown(new)}",
+        )
+    if not changed:
+        return changed
+    row.values = values
+    row.revision += 1
+    db.session.add(row)
+    db.session.commit()
+    with state.lock:
+        _apply(app, row.values, row.revision)
+    return changed
+
+
+def _stored_form(value: Any) -> Any:
+    """A typed value as JSON keeps it (a tuple becomes a list)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return ", ".join(value) or "(none)"
+    if value is None or value == "":
+        return "(empty)"
+    return str(value)

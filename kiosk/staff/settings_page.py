@@ -1,0 +1,214 @@
+"""The clinic settings page (admins): every clinic setting of the schema, in
+sections, with the ones an environment variable forces shown as locked.
+
+The form is built per request from the schema (``kiosk/settings.py``); a value
+is read by its setting's own ``parse``, as the start-up settings are, and what
+changes is kept and applied by ``kiosk/clinic_settings.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from babel import Locale
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+
+from .. import clinic_settings
+from ..auth import admin_required
+from ..i18n import LazyString, current_language, lazy_gettext, ngettext
+from ..i18n import gettext as _
+from ..plan.policy import WEEKDAYS
+from ..settings import SETTINGS, Setting, SettingError
+from . import bp
+
+# The page's sections, in order: (heading, settings). A clinic setting left
+# out of every section is shown under "Other settings" (tests/test_settings_page.py
+# checks that each one is on the page).
+SECTIONS: tuple[tuple[LazyString, tuple[str, ...]], ...] = (
+    (
+        lazy_gettext("The clinic"),
+        ("CLINIC_NAME", "CLINIC_ADDRESS", "CLINIC_PHONE", "CLINIC_EMAIL", "CLINIC_BOOKING_URL"),
+    ),
+    (lazy_gettext("Treatments offered"), ("POLICY_OFFERS_RF",)),
+    (lazy_gettext("Language and paper"), ("CLINIC_LANGUAGE", "PAPER_SIZE")),
+    (
+        lazy_gettext("Planning sessions"),
+        (
+            "POLICY_OPENING_DAYS",
+            "POLICY_SAME_DAY_TREATMENT",
+            "POLICY_SESSION_SPACING_WEEKS",
+            "POLICY_LAST_SESSION_WEEKS_BEFORE_EVENT",
+        ),
+    ),
+    (
+        lazy_gettext("Kiosk timings"),
+        ("IDLE_SECONDS", "IDLE_WARNING_SECONDS", "DONE_SECONDS"),
+    ),
+    (
+        lazy_gettext("Keeping data"),
+        ("RETENTION_DAYS", "DRAFT_RETENTION_HOURS", "STAFF_IDLE_MINUTES", "STAFF_SESSION_HOURS"),
+    ),
+)
+# Every other POLICY_ setting: the screening, preparation and aftercare windows.
+WINDOWS_HEADING = lazy_gettext("Screening, preparation and aftercare windows")
+OTHER_HEADING = lazy_gettext("Other settings")
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: LazyString
+    settings: tuple[Setting, ...]
+
+
+def sections() -> list[Section]:
+    """The page's sections, with every clinic setting in one of them."""
+    placed = {name for _heading, names in SECTIONS for name in names}
+    clinic = clinic_settings.names()
+    result = [Section(heading, tuple(SETTINGS[n] for n in names)) for heading, names in SECTIONS]
+    windows = tuple(SETTINGS[n] for n in clinic if n.startswith("POLICY_") and n not in placed)
+    others = tuple(SETTINGS[n] for n in clinic if not n.startswith("POLICY_") and n not in placed)
+    result.append(Section(WINDOWS_HEADING, windows))
+    if others:
+        result.append(Section(OTHER_HEADING, others))
+    return result
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Choices shown as checkboxes (the template renders them)."""
+
+
+def _choices(setting: Setting) -> list[SelectChoice]:
+    if setting.name == "CLINIC_LANGUAGE":
+        language = current_language()
+        return [
+            SelectChoice(code, Locale.parse(code).get_display_name(language).capitalize())
+            for code in setting.options()
+        ]
+    if tuple(setting.options()) == WEEKDAYS:
+        names = Locale.parse(current_language()).days["format"]["wide"]
+        return [SelectChoice(day, names[n].capitalize()) for n, day in enumerate(WEEKDAYS)]
+    return [SelectChoice(option) for option in setting.options()]
+
+
+def _field(setting: Setting) -> Field:
+    label = _(setting.description)
+    if setting.type is bool:
+        return BooleanField(label)
+    if setting.type is tuple:
+        # The schema checks the choice, with the page's own message.
+        return MultiCheckboxField(label, choices=_choices(setting), validate_choice=False)
+    if setting.choices:
+        return SelectField(label, choices=_choices(setting), validate_choice=False)
+    return StringField(label)
+
+
+def settings_form(values: dict[str, Any]) -> FlaskForm:
+    """The form, one field per clinic setting, holding the posted values on a
+    POST and ``values`` otherwise."""
+
+    class SettingsForm(FlaskForm):
+        pass
+
+    for name in clinic_settings.names():
+        setattr(SettingsForm, name, _field(SETTINGS[name]))
+    shown = {name: _shown(SETTINGS[name], value) for name, value in values.items()}
+    return SettingsForm(data=shown)
+
+
+def _shown(setting: Setting, value: Any) -> Any:
+    if setting.type is tuple:
+        return list(value)
+    if setting.type in (int, float):
+        return "" if value is None else str(value)
+    return value
+
+
+def problem(setting: Setting) -> str:
+    """What to enter instead, in the page's language."""
+    if setting.type in (int, float):
+        low, high = setting.minimum, setting.maximum
+        if low is not None and high is not None:
+            return _("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)
+        if low is not None:
+            return _("Enter a whole number, %(low)d or more.", low=low)
+        return _("Enter a whole number.")
+    if setting.type is tuple:
+        return _("Choose at least one of the options.")
+    if setting.choices:
+        return _("Choose one of the options.")
+    return _("This cannot be left empty.")
+
+
+def read_form(form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
+    """The typed value of every setting not locked; a value that does not fit
+    gets its field's error (and is left out)."""
+    values: dict[str, Any] = {}
+    for name in clinic_settings.names():
+        if name in locked:
+            continue
+        setting, field = SETTINGS[name], form[name]
+        raw = field.data
+        if setting.type in (int, float) and setting.raise_to_minimum:
+            # The page refuses what the start-up settings would raise.
+            try:
+                if float(raw) < setting.minimum:
+                    raise SettingError("below the minimum")
+            except (TypeError, ValueError, SettingError):
+                field.errors = [problem(setting)]
+                continue
+        try:
+            values[name] = setting.parse(raw)
+        except SettingError:
+            field.errors = [problem(setting)]
+    return values
+
+
+def _locked_values(form: FlaskForm, locked: frozenset[str]) -> None:
+    # A disabled field is not sent: show what the environment forces.
+    for name in locked:
+        form[name].data = _shown(SETTINGS[name], current_app.config[name])
+
+
+def _errors(form: FlaskForm) -> Iterator[Field]:
+    return (form[name] for name in clinic_settings.names() if form[name].errors)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    app = current_app._get_current_object()
+    locked = clinic_settings.locked(app)
+    current = {name: app.config[name] for name in clinic_settings.names()}
+    form = settings_form(current)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            values = read_form(form, locked)
+            if not any(_errors(form)):
+                changed = clinic_settings.save(app, values)
+                if changed:
+                    flash(
+                        ngettext(
+                            "Saved: %(num)d setting changed. The kiosk uses it from now on.",
+                            "Saved: %(num)d settings changed. The kiosk uses them from now on.",
+                            len(changed),
+                        )
+                    )
+                else:
+                    flash(_("Nothing was changed."))
+                return redirect(url_for("staff.settings"), 303)
+        status = 422
+    _locked_values(form, locked)
+    return render_template(
+        "staff/settings.html",
+        form=form,
+        sections=sections(),
+        locked=locked,
+        errors=list(_errors(form)),
+        expired=bool(form.csrf_token.errors),
+    ), status

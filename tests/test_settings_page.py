@@ -1,0 +1,171 @@
+"""The clinic settings page: who may use it, what it checks, what it keeps,
+where the change shows, and the settings the server locks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kiosk import clinic_settings
+from kiosk.extensions import db
+from kiosk.models import AuditEvent
+from kiosk.settings import SETTINGS, in_group
+
+from .conftest import another_process
+from .patient_client import PatientClient
+from .staff_helpers import StaffClient
+
+URL = "/staff/settings"
+
+
+def form_data(app, **changes) -> dict:
+    """What the page sends with every setting as it stands, but ``changes``."""
+    locked = clinic_settings.locked(app)
+    data = {}
+    for setting in in_group("clinic"):
+        if setting.name in locked:
+            continue
+        value = changes.get(setting.name, app.config[setting.name])
+        if setting.type is bool:
+            if value:
+                data[setting.name] = "y"
+        elif setting.type is tuple:
+            data[setting.name] = list(value)
+        else:
+            data[setting.name] = "" if value is None else str(value)
+    return data
+
+
+def save(admin: StaffClient, app, **changes):
+    return admin.post(URL, form_data(app, **changes), token_from=URL)
+
+
+def audit_details(app) -> list[str]:
+    with app.app_context():
+        events = db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.action == "setting_changed")
+        )
+        return [event.detail for event in events]
+
+
+def test_staff_members_are_refused_and_signed_out_browsers_sent_to_sign_in(app, client, staff):
+    assert staff.get(URL).status_code == 403
+    assert staff.post(URL, form_data(app), token_from="/staff/").status_code == 403
+    assert "Settings" not in staff.get("/staff/").get_data(as_text=True).split("</nav>")[0]
+    stranger = app.test_client()
+    response = stranger.get(URL)
+    assert response.status_code == 302
+    assert "/staff/login" in response.location
+
+
+def test_every_clinic_setting_is_on_the_page_and_no_deployment_setting(app, admin):
+    html = admin.get(URL).get_data(as_text=True)
+    for setting in SETTINGS.values():
+        shown = html.count(f'id="setting-{setting.name}"')
+        assert shown == (1 if setting.group == "clinic" else 0), setting.name
+    assert 'href="/staff/settings"' in html  # in the admin's navigation
+
+
+def test_a_saved_change_is_used_at_once_and_audited_with_old_and_new_value(app, admin):
+    response = save(admin, app, CLINIC_PHONE="020 7946 0000", POLICY_ISOTRETINOIN_MONTHS=12)
+    assert response.status_code == 303
+    page = admin.get(URL).get_data(as_text=True)
+    assert "Saved: 2 settings changed." in page
+    assert 'value="020 7946 0000"' in page
+    assert app.config["CLINIC_PHONE"] == "020 7946 0000"
+    assert app.extensions["kiosk.plan"].policy.isotretinoin_months == 12
+    assert sorted(audit_details(app)) == [
+        "CLINIC_PHONE: (empty) → 020 7946 0000",
+        "POLICY_ISOTRETINOIN_MONTHS: 6 → 12",
+    ]
+    # Saving again without a change keeps nothing and logs nothing.
+    save(admin, app)
+    assert "Nothing was changed." in admin.get(URL).get_data(as_text=True)
+    assert len(audit_details(app)) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("RETENTION_DAYS", "0", "Enter a whole number from 1 to 36500."),
+        ("RETENTION_DAYS", "thirty", "Enter a whole number from 1 to 36500."),
+        ("POLICY_ISOTRETINOIN_MONTHS", "121", "Enter a whole number from 0 to 120."),
+        # WCAG 2.2.1: at least 20 seconds to answer "Are you still there?".
+        ("IDLE_WARNING_SECONDS", "19", "Enter a whole number from 20 to 3600."),
+        ("POLICY_OPENING_DAYS", [], "Choose at least one of the options."),
+        ("POLICY_OPENING_DAYS", ["mon", "someday"], "Choose at least one of the options."),
+        ("PAPER_SIZE", "A3", "Choose one of the options."),
+        ("CLINIC_LANGUAGE", "xx", "Choose one of the options."),
+    ],
+)
+def test_a_value_that_does_not_fit_is_named_and_nothing_is_saved(app, admin, name, value, message):
+    data = form_data(app, CLINIC_PHONE="020 7946 0000")
+    data[name] = value
+    response = admin.post(URL, data, token_from=URL)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert f'href="#{name}"' in html  # the error summary links to the field
+    assert 'value="020 7946 0000"' in html  # what was typed is still there
+    assert app.config["CLINIC_PHONE"] == ""
+    assert audit_details(app) == []
+
+
+def signed_in_admin(app, accounts) -> StaffClient:
+    member = StaffClient(app.test_client())
+    assert member.login("ada", accounts["ada"]).status_code == 302
+    return member
+
+
+def test_the_clinic_name_cannot_be_emptied(app, accounts):
+    # The test app's name is forced by its config: an app on the same database without it.
+    unlocked = another_process(app)
+    response = save(signed_in_admin(unlocked, accounts), unlocked, CLINIC_NAME="  ")
+    assert response.status_code == 422
+    assert "This cannot be left empty." in response.get_data(as_text=True)
+    assert unlocked.config["CLINIC_NAME"] == "Our clinic"
+
+
+def test_a_setting_the_environment_forces_is_shown_locked_and_not_changed(
+    app, accounts, monkeypatch
+):
+    monkeypatch.setenv("KIOSK_CLINIC_PHONE", "0161 496 0000")
+    forced = another_process(app)
+    member = signed_in_admin(forced, accounts)
+    html = member.get(URL).get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="CLINIC_PHONE"[^>]*>', html).group(0)
+    assert "disabled" in field
+    assert 'value="0161 496 0000"' in field
+    assert "Locked: set on the server by KIOSK_CLINIC_PHONE. Change it there." in html
+    data = form_data(forced) | {"CLINIC_PHONE": "999"}
+    assert member.post(URL, data, token_from=URL).status_code == 303
+    assert forced.config["CLINIC_PHONE"] == "0161 496 0000"
+    assert not any("CLINIC_PHONE" in detail for detail in audit_details(forced))
+
+
+def test_another_process_uses_the_saved_settings_from_its_next_request(app, admin):
+    other = another_process(app)
+    save(admin, app, CLINIC_PHONE="020 7946 0000", POLICY_OFFERS_RF=False)
+    assert other.config["CLINIC_PHONE"] == ""
+    other.test_client().get("/")
+    assert other.config["CLINIC_PHONE"] == "020 7946 0000"
+    assert not other.extensions["kiosk.plan"].policy.offers_rf
+    # ... and a process started afterwards, from its first request.
+    later = another_process(app)
+    later.test_client().get("/")
+    assert later.config["CLINIC_PHONE"] == "020 7946 0000"
+
+
+def goals_page(app) -> str:
+    patient = PatientClient(app.test_client())
+    patient.walk(until="goals")
+    patient.get("/step/goals")
+    return patient.last_html
+
+
+def test_with_rf_switched_off_on_the_page_patients_are_not_offered_it(app, admin):
+    assert "Radiofrequency" in goals_page(app)
+    save(admin, app, POLICY_OFFERS_RF=False)
+    assert "Radiofrequency" not in goals_page(app)
+    assert "Which treatment are you interested in?" not in goals_page(app)
