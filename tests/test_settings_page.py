@@ -169,3 +169,26 @@ def test_with_rf_switched_off_on_the_page_patients_are_not_offered_it(app, admin
     save(admin, app, POLICY_OFFERS_RF=False)
     assert "Radiofrequency" not in goals_page(app)
     assert "Which treatment are you interested in?" not in goals_page(app)
+
+
+def test_the_render_worker_prints_what_was_saved_in_another_process(app, admin):
+    from pypdf import PdfReader
+
+    from kiosk import jobs, review, stored_pdfs
+    from kiosk.models import Consultation
+
+    from .staff_helpers import add_consultation
+
+    sent = add_consultation(app)
+    worker = another_process(app)  # started before the change, as the worker is
+    save(admin, app, CLINIC_PHONE="020 7946 0000")
+    with worker.app_context():
+        consultation = db.session.get(Consultation, sent.id)
+        review.keep_flags(consultation)
+        stored_pdfs.mark_pending(consultation)
+        db.session.commit()
+        assert jobs.enqueue_render(sent.id)
+        patient_copy = db.session.get(Consultation, sent.id).pdf("patient")
+        reader = PdfReader(stored_pdfs.pdf_path(patient_copy))
+        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "020 7946 0000" in text
