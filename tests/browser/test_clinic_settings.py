@@ -1,0 +1,60 @@
+"""A clinic owner makes the kiosk theirs in the browser, and a tablet shows it."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from kiosk import create_app
+
+from ..staff_helpers import create_account
+from . import journey
+from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
+
+
+def test_an_admin_sets_the_clinic_up_and_the_next_patient_sees_it(browser, server):
+    password = create_account(
+        create_app({"INSTANCE_PATH": str(server.instance)}), "ada", "admin", "Ada Okafor"
+    )
+    admin = new_page(browser, LANDSCAPE)
+    admin.goto(server.url + "/staff/login")
+    admin.get_by_label("Username").fill("ada")
+    admin.get_by_label("Password").fill(password)
+    admin.get_by_role("button", name="Sign in").click()
+    admin.get_by_role("link", name="Add them in the clinic settings").click()
+    expect(admin.get_by_role("heading", name="Clinic settings")).to_be_visible()
+    screenshot(admin, "staff", "20-settings-landscape", full_page=False)
+
+    # The test server's name is set by its environment: shown, locked.
+    expect(admin.get_by_label("The clinic's name")).to_be_disabled()
+    expect(admin.get_by_text("Locked: set on the server by KIOSK_CLINIC_NAME.")).to_be_visible()
+    admin.get_by_label("Phone number").fill("020 7946 0000")
+    admin.get_by_label("Address, in the contact block").fill("1 High Street, Leeds")
+    admin.get_by_label("Whether the clinic offers RF microneedling").uncheck()
+    admin.get_by_label("Seconds that question counts down").fill("10")
+    admin.get_by_role("button", name="Save settings").click()
+    # Refused, and what was typed is still there.
+    expect(admin.get_by_role("alert")).to_contain_text("Enter a whole number from 20 to 3600.")
+    expect(admin.get_by_label("Phone number")).to_have_value("020 7946 0000")
+    expect(admin.get_by_label("Whether the clinic offers RF microneedling")).not_to_be_checked()
+    admin.get_by_label("Seconds that question counts down").fill("30")
+    admin.get_by_label("No tanning, sunbeds or self-tan").fill("4")
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_role("status")).to_contain_text("Saved: 4 settings changed.")
+    expect(admin.locator("#clinic-details-missing")).to_have_count(0)
+
+    portrait = new_page(browser, PORTRAIT)
+    portrait.context.add_cookies(admin.context.cookies())
+    portrait.goto(server.url + "/staff/settings")
+    screenshot(portrait, "staff", "21-settings-portrait", full_page=False)
+
+    patient = new_page(browser)
+    journey.start(patient, server.url)
+    journey.about(patient)
+    journey.concerns(patient)
+    journey.skin_type(patient)
+    journey.skin_today(patient)
+    journey.health_history(patient)
+    journey.treatments_allergies(patient)
+    expect(journey.heading(patient)).to_have_text("Your goals and plans")
+    expect(patient.get_by_text("Radiofrequency")).to_have_count(0)
+    expect(patient.get_by_text("Which treatment are you interested in?")).to_have_count(0)
