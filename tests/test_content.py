@@ -369,7 +369,7 @@ BROKEN = {
         ("        type: yesno\n", "        type: yesno\n        offered_with: laser\n"),
         "offered_with: laser",
         "step 'about' > question 'smoker' > offered_with",
-        "Input should be 'rf'",
+        "Input should be 'rf' or 'home_roller'",
     ),
     "minimum greater than maximum": (
         ("maximum: 120", "maximum: 12"),

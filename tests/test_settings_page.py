@@ -192,3 +192,14 @@ def test_the_render_worker_prints_what_was_saved_in_another_process(app, admin):
         reader = PdfReader(stored_pdfs.pdf_path(patient_copy))
         text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "020 7946 0000" in text
+
+
+def test_without_roller_information_patients_are_not_asked_about_rollers(app, admin):
+    assert "at-home derma roller" in goals_page(app)
+    save(admin, app, POLICY_HOME_ROLLER_INFORMATION=False)
+    assert "at-home derma roller" not in goals_page(app)
+    patient = PatientClient(app.test_client())
+    patient.walk()
+    patient.get("/check")
+    assert "Uses an at-home roller" not in patient.last_html
+    assert patient.submit().headers["Location"] == "/done"

@@ -22,8 +22,9 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$
 # One text in every language the questionnaire offers: {"en": "...", "es": "..."}.
 LocalText = dict[LanguageCode, Annotated[str, StringConstraints(min_length=1)]]
 
-# The treatments a clinic may or may not offer (the pen is always offered).
-Treatment = Literal["rf"]
+# What a clinic may or may not offer: RF microneedling (the pen always is), and
+# information about at-home rollers.
+Treatment = Literal["rf", "home_roller"]
 
 Operator = Literal["exists", "=", "!=", "<", "<=", ">", ">="]
 QuestionType = Literal[
@@ -79,8 +80,10 @@ class Question(Strict):
     messages: Messages = Messages()
     enable_when: list[EnableWhen] = []
     enable_behavior: Literal["all", "any"] = "all"
-    # Asked only where the clinic offers this treatment (POLICY_OFFERS_RF):
-    # a question that chooses between treatments means nothing without it.
+    # Asked only where the clinic offers this (POLICY_OFFERS_RF,
+    # POLICY_HOME_ROLLER_INFORMATION): a question that chooses between
+    # treatments means nothing without RF, and one about at-home rollers
+    # nothing where the clinic says nothing about them.
     offered_with: Treatment | None = None
 
 

@@ -80,6 +80,10 @@ class Policy:
     )
     # RF-only screening applies only if the clinic offers RF.
     offers_rf: bool = _setting(True, "Whether the clinic offers RF microneedling")
+    # Off: no question about at-home rollers, so no text about them either.
+    home_roller_information: bool = _setting(
+        True, "Whether the kiosk asks about at-home rollers and says what to know about them"
+    )
 
     @property
     def opening_weekdays(self) -> frozenset[int]:
@@ -87,8 +91,10 @@ class Policy:
 
     @property
     def treatments(self) -> frozenset[str]:
-        """The optional treatments offered (content ``offered_with``); the pen always is."""
-        return frozenset({"rf"} if self.offers_rf else ())
+        """What the clinic offers of what is optional (content ``offered_with``):
+        RF, and information about at-home rollers; the pen always is."""
+        offered = {"rf": self.offers_rf, "home_roller": self.home_roller_information}
+        return frozenset(name for name, on in offered.items() if on)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -34,7 +34,10 @@ SECTIONS: tuple[tuple[LazyString, tuple[str, ...]], ...] = (
         lazy_gettext("The clinic"),
         ("CLINIC_NAME", "CLINIC_ADDRESS", "CLINIC_PHONE", "CLINIC_EMAIL", "CLINIC_BOOKING_URL"),
     ),
-    (lazy_gettext("Treatments offered"), ("POLICY_OFFERS_RF",)),
+    (
+        lazy_gettext("Treatments offered"),
+        ("POLICY_OFFERS_RF", "POLICY_HOME_ROLLER_INFORMATION"),
+    ),
     (lazy_gettext("Language and paper"), ("CLINIC_LANGUAGE", "PAPER_SIZE")),
     (
         lazy_gettext("Planning sessions"),
