@@ -33,9 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         throttle,
     )
     from .content import load_content
-    from .flow import Flow
     from .patient import bp as patient_bp
-    from .plan import PlanEngine
     from .staff import bp as staff_bp
 
     app = Flask(
@@ -62,11 +60,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # The content is validated once, here, as `flask content check` does: a
     # broken file stops the app.
     content = app.extensions["kiosk.content"] = load_content(app.config["CONTENT_DIR"])
-    policy = settings.policy(app.config)
-    # Patients are asked only about the treatments the clinic offers; the plan
-    # engine keeps the whole questionnaire, for stored answers of every kind.
-    app.extensions["kiosk.flow"] = Flow(content.questionnaire.as_offered(policy.treatments))
-    app.extensions["kiosk.plan"] = PlanEngine(content.questionnaire, content.rules, policy)
+    flow, engine = clinic_settings.engines(content, app.config)
+    app.extensions["kiosk.flow"], app.extensions["kiosk.plan"] = flow, engine
 
     app.register_blueprint(patient_bp)
     app.register_blueprint(staff_bp)

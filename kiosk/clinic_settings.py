@@ -31,8 +31,11 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import audit
+from .content import Content
 from .extensions import db
+from .flow import Flow
 from .models import ClinicSettings
+from .plan import PlanEngine
 from .settings import SETTINGS, SettingError, in_group, policy
 
 log = logging.getLogger(__name__)
@@ -101,10 +104,20 @@ def refresh(app: Flask, poll: float = 0) -> None:
             _apply(app, row.values, row.revision)
 
 
-def _apply(app: Flask, values: Mapping[str, Any], revision: int) -> None:
-    from .flow import Flow
-    from .plan import PlanEngine
+def engines(content: Content, config: Mapping[str, Any]) -> tuple[Flow, PlanEngine]:
+    """The flow and plan engine of a clinic with these settings: patients are
+    asked only about what the clinic offers; the plan engine keeps the whole
+    questionnaire, for stored answers of every kind."""
+    clinic_policy = policy(config)
+    return (
+        Flow(content.questionnaire.as_offered(clinic_policy.treatments)),
+        PlanEngine(content.questionnaire, content.rules, clinic_policy),
+    )
 
+
+def with_changes(app: Flask, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The clinic settings in force with ``values`` (as stored) over the
+    start-up ones; locked settings keep their value."""
     state: Applied = app.extensions["kiosk.clinic_settings"]
     config = dict(state.base)
     for name, value in values.items():
@@ -113,12 +126,14 @@ def _apply(app: Flask, values: Mapping[str, Any], revision: int) -> None:
                 config[name] = SETTINGS[name].parse(value)
             except SettingError as exc:  # the schema changed since it was stored
                 log.warning("stored clinic setting ignored: %s", exc.message)
-    app.config.update(config)
-    content = app.extensions["kiosk.content"]
-    clinic_policy = policy(app.config)
-    app.extensions["kiosk.flow"] = Flow(content.questionnaire.as_offered(clinic_policy.treatments))
-    app.extensions["kiosk.plan"] = PlanEngine(content.questionnaire, content.rules, clinic_policy)
-    state.revision = revision
+    return config
+
+
+def _apply(app: Flask, values: Mapping[str, Any], revision: int) -> None:
+    app.config.update(with_changes(app, values))
+    flow, engine = engines(app.extensions["kiosk.content"], app.config)
+    app.extensions["kiosk.flow"], app.extensions["kiosk.plan"] = flow, engine
+    app.extensions["kiosk.clinic_settings"].revision = revision
 
 
 def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -137,7 +152,7 @@ def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
         if new == old:
             continue
         changed[name] = (old, new)
-        values[name] = _stored_form(new)
+        values[name] = stored_form(new)
         audit.add_entry(
             "setting_changed",
             detail=f"{name}: {_shown(old)} → {_shown(new)}",
@@ -153,7 +168,7 @@ def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     return changed
 
 
-def _stored_form(value: Any) -> Any:
+def stored_form(value: Any) -> Any:
     """A typed value as JSON keeps it (a tuple becomes a list)."""
     return list(value) if isinstance(value, tuple) else value
 

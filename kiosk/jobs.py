@@ -52,6 +52,7 @@ QUEUE_NAME = "kiosk"
 # The task's name as the queue stores it: kept, so that jobs queued by an
 # earlier version are still found.
 RENDER_TASK = "render_summaries"
+PREVIEW_TASK = "render_settings_preview"
 
 IDLE_POLL_SECONDS = 0.5
 
@@ -99,6 +100,10 @@ class Jobs:
             context=True,
             name=RENDER_TASK,
         )(self._render)
+        # A settings preview's sample PDF: once, no retry (the admin asks again).
+        self.preview = self.huey.task(timeout=config["RENDER_TIMEOUT"], name=PREVIEW_TASK)(
+            self._preview
+        )
         for schedule, function in PERIODIC_TASKS:
             self.huey.periodic_task(schedule, name=function.__name__)(self._in_app(function))
 
@@ -117,6 +122,16 @@ class Jobs:
         with self.app.app_context():
             clinic_settings.refresh(self.app)
             render(consultation_id, final=final)
+
+    def enqueue_preview(self, token: str) -> None:
+        self.huey.enqueue(self.preview.s(token))
+
+    def _preview(self, token: str) -> None:
+        from . import settings_preview
+
+        with self.app.app_context():
+            clinic_settings.refresh(self.app)
+            settings_preview.render(self.app, token)
 
     def _in_app(self, function: Callable[[], Any]) -> Callable[[], Any]:
         def run() -> Any:
@@ -200,7 +215,9 @@ def enqueue_render(consultation_id: str) -> bool:
 
 @periodic(crontab())  # every minute
 def sweep() -> None:
-    """Queue again what a dead worker left pending; remove half-written and orphaned files."""
+    """Queue again what a dead worker left pending; remove half-written and
+    orphaned files, and settings previews past their time."""
+    from . import settings_preview
     from .stored_pdfs import remove_orphan_files, stale_pending
 
     jobs: Jobs = current_app.extensions["kiosk.jobs"]
@@ -210,6 +227,7 @@ def sweep() -> None:
         log.warning("PDFs of %s were left pending: queued again", consultation_id)
         enqueue_render(consultation_id)
     remove_orphan_files(seconds)
+    settings_preview.remove_old(current_app._get_current_object())
 
 
 # The worker ------------------------------------------------------------------

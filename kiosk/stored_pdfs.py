@@ -13,11 +13,13 @@ import datetime as dt
 import logging
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 
+from .clinic_settings import engines
 from .display import answer_lines
 from .extensions import db
 from .flow import Flow
@@ -34,7 +36,7 @@ PART_NAME = re.compile(r"\.[A-Za-z0-9_-]{32}\.pdf\.part")
 log = logging.getLogger(__name__)
 
 
-def clinic_profile(config: dict[str, Any]) -> Clinic:
+def clinic_profile(config: Mapping[str, Any]) -> Clinic:
     return Clinic(
         name=config["CLINIC_NAME"],
         address=config["CLINIC_ADDRESS"],
@@ -54,11 +56,18 @@ def build_document(
     today: dt.date | None = None,
     reviewer: str | None = None,
     reviewed_at: dt.datetime | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> PdfDocument:
-    """Everything the two PDFs say, for one set of answers."""
-    engine: PlanEngine = app.extensions["kiosk.plan"]
-    flow: Flow = app.extensions["kiosk.flow"]
-    clinic_language = app.config["CLINIC_LANGUAGE"]
+    """Everything the two PDFs say, for one set of answers; with ``settings``
+    (the clinic settings of a preview), as a clinic with those would say it."""
+    if settings is None:
+        engine: PlanEngine = app.extensions["kiosk.plan"]
+        flow: Flow = app.extensions["kiosk.flow"]
+        config: Mapping[str, Any] = app.config
+    else:
+        config = {**app.config, **settings}
+        flow, engine = engines(app.extensions["kiosk.content"], config)
+    clinic_language = config["CLINIC_LANGUAGE"]
     today = today or submitted_at.date()
     plan = engine.build(answers, language=language, today=today)
     staff_plan = (
@@ -70,8 +79,8 @@ def build_document(
         plan=plan,
         reference=reference,
         submitted_at=submitted_at,
-        clinic=clinic_profile(app.config),
-        paper=app.config["PAPER_SIZE"],
+        clinic=clinic_profile(config),
+        paper=config["PAPER_SIZE"],
         answers=answer_lines(flow, answers, clinic_language),
         staff_flags_plan=staff_plan,
         clinic_language=clinic_language,

@@ -203,3 +203,76 @@ def test_without_roller_information_patients_are_not_asked_about_rollers(app, ad
     patient.get("/check")
     assert "Uses an at-home roller" not in patient.last_html
     assert patient.submit().headers["Location"] == "/done"
+
+
+def preview(admin: StaffClient, app, **changes):
+    data = form_data(app, **changes) | {"action": "preview"}
+    return admin.post(URL, data, token_from=URL)
+
+
+def preview_token(html: str) -> str:
+    return re.search(r"/staff/settings/preview/([A-Za-z0-9_-]{16})/", html).group(1)
+
+
+def test_a_preview_shows_the_settings_without_saving_them(app, admin):
+    response = preview(admin, app, RETENTION_DAYS=45, CLINIC_PHONE="020 7946 0000")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Preview of the settings below: not saved yet." in html
+    assert 'value="020 7946 0000"' in html  # the form keeps what was typed
+    assert app.config["RETENTION_DAYS"] == 30
+    assert audit_details(app) == []
+    token = preview_token(html)
+    welcome = admin.get(f"/staff/settings/preview/{token}/welcome").get_data(as_text=True)
+    assert "We delete your answers 45 days after you send them." in welcome
+    assert "disabled>Start" in " ".join(welcome.split()).replace("disabled >", "disabled>")
+    live = app.test_client().get("/").get_data(as_text=True)
+    assert "We delete your answers 30 days after you send them." in live
+
+
+def test_the_preview_sample_copy_honours_paper_size_details_and_a_policy_window(app, admin):
+    from pypdf import PdfReader
+
+    def sample(**changes) -> PdfReader:
+        token = preview_token(preview(admin, app, **changes).get_data(as_text=True))
+        status = admin.get(f"/staff/settings/preview/{token}/pdf").get_data(as_text=True)
+        assert "A sample patient copy (PDF)" in status  # rendered at once under TESTING
+        response = admin.client.get(f"/staff/settings/preview/{token}/sample.pdf")
+        assert response.mimetype == "application/pdf"
+        import io
+
+        return PdfReader(io.BytesIO(response.get_data()))
+
+    def text(reader: PdfReader) -> str:
+        return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+    a4 = sample(POLICY_RETINOID_PAUSE_DAYS=3)
+    letter = sample(PAPER_SIZE="Letter", CLINIC_PHONE="020 7946 0000", POLICY_RETINOID_PAUSE_DAYS=9)
+    assert round(float(a4.pages[0].mediabox.width)) == 595  # A4: 210 mm
+    assert round(float(letter.pages[0].mediabox.width)) == 612  # Letter: 8.5 in
+    assert "020 7946 0000" in text(letter)
+    assert "020 7946 0000" not in text(a4)
+    assert "3 days" in text(a4)
+    assert "9 days" in text(letter)
+    assert "9 days" not in text(a4)
+
+
+def test_previews_are_for_admins_and_only_for_previews_that_exist(app, admin, staff):
+    token = preview_token(preview(admin, app).get_data(as_text=True))
+    for url in ("welcome", "pdf", "sample.pdf"):
+        assert staff.client.get(f"/staff/settings/preview/{token}/{url}").status_code == 403
+        assert admin.client.get(f"/staff/settings/preview/{'x' * 16}/{url}").status_code == 404
+    assert admin.get("/staff/settings/preview/..%2F..%2Fsecret_key/welcome").status_code == 404
+
+
+def test_previews_are_removed_after_an_hour(app, admin):
+    import time
+
+    from kiosk import settings_preview
+
+    preview(admin, app)
+    folder = settings_preview.folder(app)
+    assert {p.suffix for p in folder.iterdir()} == {".json", ".pdf"}
+    assert settings_preview.remove_old(app, now=time.time() + 60) == 0
+    assert settings_preview.remove_old(app, now=time.time() + 3601) == 2
+    assert list(folder.iterdir()) == []

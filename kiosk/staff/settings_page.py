@@ -13,13 +13,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from .. import clinic_settings
+from .. import clinic_settings, settings_preview
 from ..auth import admin_required
+from ..forms import EmptyForm
 from ..i18n import LazyString, current_language, lazy_gettext, ngettext
 from ..i18n import gettext as _
 from ..plan.policy import WEEKDAYS
@@ -188,11 +198,13 @@ def settings():
     locked = clinic_settings.locked(app)
     current = {name: app.config[name] for name in clinic_settings.names()}
     form = settings_form(current)
-    status = 200
+    status, preview = 200, None
     if request.method == "POST":
         if form.validate_on_submit():
             values = read_form(form, locked)
-            if not any(_errors(form)):
+            if not any(_errors(form)) and request.form.get("action") == "preview":
+                preview = settings_preview.start(app, values)
+            elif not any(_errors(form)):
                 changed = clinic_settings.save(app, values)
                 if changed:
                     flash(
@@ -205,7 +217,8 @@ def settings():
                 else:
                     flash(_("Nothing was changed."))
                 return redirect(url_for("staff.settings"), 303)
-        status = 422
+        if preview is None:
+            status = 422
     _locked_values(form, locked)
     return render_template(
         "staff/settings.html",
@@ -214,4 +227,47 @@ def settings():
         locked=locked,
         errors=list(_errors(form)),
         expired=bool(form.csrf_token.errors),
+        preview=preview,
+        preview_ready=False,
     ), status
+
+
+def _preview_settings(token: str) -> dict[str, Any]:
+    settings = settings_preview.settings_of(current_app._get_current_object(), token)
+    if settings is None:
+        abort(404)
+    return settings
+
+
+@bp.route("/settings/preview/<token>/welcome")
+@admin_required
+def preview_welcome(token: str):
+    """Welcome as patients would see it with the preview's settings."""
+    settings = _preview_settings(token)
+    from ..patient.routes import language_form
+
+    return render_template(
+        "patient/welcome.html",
+        config={**current_app.config, **settings},
+        start_form=EmptyForm(),
+        language_form=language_form(),
+        preview=True,
+    )
+
+
+@bp.route("/settings/preview/<token>/pdf")
+@admin_required
+def preview_pdf_status(token: str):
+    """The preview's sample PDF: a link once ready (htmx asks again until then)."""
+    _preview_settings(token)
+    ready = settings_preview.pdf_path(current_app._get_current_object(), token) is not None
+    return render_template("staff/_settings_preview.html", preview=token, preview_ready=ready)
+
+
+@bp.route("/settings/preview/<token>/sample.pdf")
+@admin_required
+def preview_pdf(token: str):
+    path = settings_preview.pdf_path(current_app._get_current_object(), token)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="application/pdf", download_name="sample-patient-copy.pdf")

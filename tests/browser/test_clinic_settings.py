@@ -38,6 +38,17 @@ def test_an_admin_sets_the_clinic_up_and_the_next_patient_sees_it(browser, serve
     expect(admin.get_by_label("Whether the clinic offers RF microneedling")).not_to_be_checked()
     admin.get_by_label("Seconds that question counts down").fill("30")
     admin.get_by_label("No tanning, sunbeds or self-tan").fill("4")
+    # A preview first: nothing saved, the worker renders a sample copy.
+    admin.get_by_role("button", name="Preview without saving").click()
+    expect(admin.locator("#preview")).to_contain_text("not saved yet")
+    expect(admin.get_by_role("link", name="A sample patient copy (PDF)")).to_be_visible(
+        timeout=60_000
+    )
+    screenshot(admin, "staff", "22-settings-preview", full_page=False)
+    with admin.expect_popup() as welcome:
+        admin.get_by_role("link", name="The Welcome screen, as patients would see it").click()
+    expect(welcome.value.get_by_role("button", name="Start")).to_be_disabled()
+    expect(admin.locator("#clinic-details-missing")).to_have_count(1)  # not saved yet
     admin.get_by_role("button", name="Save settings").click()
     expect(admin.get_by_role("status")).to_contain_text("Saved: 4 settings changed.")
     expect(admin.locator("#clinic-details-missing")).to_have_count(0)
