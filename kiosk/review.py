@@ -218,10 +218,13 @@ def mark_reviewed(consultation: Consultation, reviewer: StaffUser) -> None:
 
 
 def add_note(consultation: Consultation, author: StaffUser, text: str) -> Note:
+    """The note, and the staff copy made again by the worker to print it."""
     note = Note(consultation=consultation, author=author, text=text.strip())
     db.session.add(note)
     audit.add_entry("note", consultation_ref=consultation.reference, detail=f"{len(text)} chars")
+    stored_pdfs.mark_pending(consultation, copies=("staff",))
     db.session.commit()
+    jobs.enqueue_render(consultation.id)
     return note
 
 

@@ -24,7 +24,7 @@ from .display import answer_lines
 from .extensions import db
 from .flow import Flow
 from .models import Consultation, ConsultationPdf, local_time, utcnow
-from .pdf.document import Clinic, PdfDocument
+from .pdf.document import Clinic, PdfDocument, PrintedNote
 from .plan import PlanEngine
 from .private import create_private_file, private_folder
 from .vocabulary import COPIES, ConsultationStatus, PdfStatus
@@ -57,6 +57,7 @@ def build_document(
     reviewer: str | None = None,
     reviewed_at: dt.datetime | None = None,
     settings: Mapping[str, Any] | None = None,
+    notes: tuple[PrintedNote, ...] = (),
 ) -> PdfDocument:
     """Everything the two PDFs say, for one set of answers; with ``settings``
     (the clinic settings of a preview), as a clinic with those would say it."""
@@ -86,6 +87,7 @@ def build_document(
         clinic_language=clinic_language,
         reviewer=reviewer,
         reviewed_at=reviewed_at,
+        notes=notes,
     )
 
 
@@ -101,6 +103,10 @@ def consultation_document(consultation: Consultation) -> PdfDocument:
         submitted_at=local_time(consultation.submitted_at),
         reviewer=reviewer.display_name if reviewer else None,
         reviewed_at=local_time(consultation.reviewed_at) if reviewer else None,
+        notes=tuple(
+            PrintedNote(note.author.display_name, local_time(note.created_at), note.text)
+            for note in consultation.notes
+        ),
     )
 
 
@@ -110,14 +116,17 @@ def pdf_path(pdf: ConsultationPdf) -> Path | None:
     return Path(current_app.config["PDF_DIR"]) / pdf.filename
 
 
-def mark_pending(consultation: Consultation) -> list[ConsultationPdf]:
-    """Both copies ``pending`` (made when missing), to be rendered by the worker.
+def mark_pending(
+    consultation: Consultation, copies: tuple[str, ...] = COPIES
+) -> list[ConsultationPdf]:
+    """Both copies (or ``copies``) ``pending`` (made when missing), to be
+    rendered by the worker.
 
     The caller commits, then queues the job (``jobs.enqueue_render``). A file
     already rendered stays until its replacement is attached.
     """
     results = []
-    for copy in COPIES:
+    for copy in copies:
         pdf = consultation.pdf(copy) or ConsultationPdf(consultation=consultation, copy=copy)
         pdf.status, pdf.error = PdfStatus.PENDING, None
         pdf.attempts = pdf.attempts or 0

@@ -214,3 +214,31 @@ def test_the_migration_counts_the_flags_of_consultations_already_stored(app, mon
         "CCC-CCC": None,  # not known: the queue runs its plan
     }
     assert highest == {"AAA-AAA": "do_not_treat", "BBB-BBB": None, "CCC-CCC": None}
+
+
+def pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
+
+
+def test_a_note_is_printed_on_a_staff_copy_made_again_and_the_patient_copy_is_kept(app, staff):
+    from kiosk import stored_pdfs
+
+    sent = add_consultation(app)
+    url = f"/staff/c/{sent.id}"
+    staff.post(f"{url}/regenerate", token_from=url)  # both copies, rendered at once under TESTING
+    with app.app_context():
+        consultation = db.session.get(Consultation, sent.id)
+        patient_file = consultation.pdf("patient").filename
+        assert "Patch test booked for Tuesday" not in pdf_text(
+            stored_pdfs.pdf_path(consultation.pdf("staff"))
+        )
+    note = "Patch test booked for Tuesday.\nBring the current retinol product."
+    assert staff.post(f"{url}/notes", {"text": note}, token_from=url).status_code == 303
+    with app.app_context():
+        consultation = db.session.get(Consultation, sent.id)
+        staff_copy = pdf_text(stored_pdfs.pdf_path(consultation.pdf("staff")))
+        assert consultation.pdf("patient").filename == patient_file
+    assert "Sam Carter ·" in staff_copy
+    assert "Patch test booked for Tuesday. Bring the current retinol product." in staff_copy

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..display import AnswerGroup, AnswerLine
 from ..plan.model import Plan
 
-__all__ = ["AnswerGroup", "AnswerLine", "Clinic", "PdfDocument"]
+__all__ = ["AnswerGroup", "AnswerLine", "Clinic", "PdfDocument", "PrintedNote"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,15 @@ class Clinic:
 
 
 @dataclass(frozen=True)
+class PrintedNote:
+    """A staff note as the staff copy prints it."""
+
+    author: str
+    written_at: dt.datetime  # local time
+    text: str
+
+
+@dataclass(frozen=True)
 class PdfDocument:
     """What the patient's copy and the staff copy of one set of answers say."""
 
@@ -42,3 +51,4 @@ class PdfDocument:
     clinic_language: str = "en"
     reviewer: str | None = None  # the staff member who reviewed, once reviewed
     reviewed_at: dt.datetime | None = None
+    notes: tuple[PrintedNote, ...] = ()  # the staff notes, oldest first
