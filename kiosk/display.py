@@ -20,6 +20,7 @@ __all__ = [
     "AnswerGroup",
     "AnswerLine",
     "answer_lines",
+    "at_a_glance",
     "display_answer",
     "first_session",
     "long_date",
@@ -40,13 +41,17 @@ class AnswerGroup:
     lines: tuple[AnswerLine, ...]
 
 
-def display_answer(question: Question, value: Any, language: str) -> str:
+def display_answer(question: Question, value: Any, language: str, *, staff: bool = False) -> str:
+    """``value`` in words; for ``staff``, an option's staff wording where it has one."""
     if value is None or value == "" or value == []:
         return _("Not given")
     if question.type == "yesno":
         return _("Yes") if value else _("No")
     if question.type in ("choice", "multichoice"):
-        labels = {o.value: local(o.label, language) for o in question.options or []}
+        labels = {
+            o.value: local((staff and o.staff_label) or o.label, language)
+            for o in question.options or []
+        }
         chosen = value if isinstance(value, list) else [value]
         return ", ".join(labels.get(v, v) for v in chosen)
     if question.type == "date":
@@ -57,17 +62,19 @@ def display_answer(question: Question, value: Any, language: str) -> str:
     return str(value)
 
 
-def answer_lines(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[AnswerGroup, ...]:
+def answer_lines(
+    flow: Flow, answers: Mapping[str, Any], language: str, *, staff: bool = False
+) -> tuple[AnswerGroup, ...]:
     """Every question that applies and its answer in words, grouped by topic,
-    as Check your answers, the staff page and the staff copy list them."""
+    as Check your answers and (``staff``) the staff page and copy list them."""
     return tuple(
         AnswerGroup(
             local(topic.title, language),
             tuple(
                 AnswerLine(
                     item.question.id,
-                    local(item.question.summary_label or item.question.label, language),
-                    display_answer(item.question, item.value, language),
+                    _short_label(item.question, language),
+                    display_answer(item.question, item.value, language, staff=staff),
                     item.step.id,
                 )
                 for item in items
@@ -75,6 +82,31 @@ def answer_lines(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple
         )
         for topic, items in groupby(flow.walk(answers), key=lambda item: item.topic)
     )
+
+
+def _short_label(question: Question, language: str) -> str:
+    return local(question.summary_label or question.label, language)
+
+
+def at_a_glance(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[AnswerLine, ...]:
+    """The content's at-a-glance rows for staff: each row's label and the
+    answers of its questions that apply ("Blood-thinning medicine: No;
+    Isotretinoin: Yes, but I have stopped"), one answer alone as it is. A row
+    none of whose questions apply is left out."""
+    applies = {item.question.id: item for item in flow.walk(answers)}
+    rows = []
+    for row in flow.questionnaire.at_a_glance:
+        items = [applies[q] for q in row.questions if q in applies]
+        if not items:
+            continue
+        words = [display_answer(i.question, i.value, language, staff=True) for i in items]
+        if len(items) > 1:
+            words = [
+                f"{_short_label(i.question, language)}: {answer}"
+                for i, answer in zip(items, words, strict=True)
+            ]
+        rows.append(AnswerLine(items[0].question.id, local(row.label, language), "; ".join(words)))
+    return tuple(rows)
 
 
 def first_session(schedule: Schedule) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import defer, selectinload
 
 from . import audit, jobs, retention, stored_pdfs
-from .display import AnswerGroup, answer_lines, first_session
+from .display import AnswerGroup, AnswerLine, answer_lines, at_a_glance, first_session
 from .extensions import db
 from .models import AuditEvent, Consultation, Note, StaffUser, local_time, utcnow
 from .plan.model import SEVERITIES, Plan
@@ -146,6 +146,7 @@ class ConsultationPage:
     plan: Plan  # in the clinic's language, dated from the day it was sent
     flag_groups: tuple[FlagGroup, ...]
     first_session: str
+    glance: tuple[AnswerLine, ...]  # the at-a-glance rows
     groups: tuple[AnswerGroup, ...]  # every answer that applies, by topic
     submitted: dt.datetime  # local times
     reviewed: dt.datetime | None
@@ -159,12 +160,14 @@ class ConsultationPage:
 def consultation_page(consultation: Consultation) -> ConsultationPage:
     plan = _staff_plan(consultation)
     flow = current_app.extensions["kiosk.flow"]
+    language = current_app.config["CLINIC_LANGUAGE"]
     reviewed_at = consultation.reviewed_at
     return ConsultationPage(
         plan=plan,
         flag_groups=flag_groups(plan.flags),
         first_session=first_session(plan.schedule),
-        groups=answer_lines(flow, consultation.answers, current_app.config["CLINIC_LANGUAGE"]),
+        glance=at_a_glance(flow, consultation.answers, language),
+        groups=answer_lines(flow, consultation.answers, language, staff=True),
         submitted=local_time(consultation.submitted_at),
         reviewed=local_time(reviewed_at) if reviewed_at else None,
         kept_until=local_time(retention.deletion_time(consultation.submitted_at)),

@@ -20,12 +20,14 @@ from typing import Any
 from flask import Flask, current_app
 
 from .clinic_settings import engines
-from .display import answer_lines
+from .display import answer_lines, at_a_glance
 from .extensions import db
 from .flow import Flow
 from .models import Consultation, ConsultationPdf, local_time, utcnow
 from .pdf.document import Clinic, PdfDocument, PrintedNote
 from .plan import PlanEngine
+from .plan.model import Plan
+from .plan.rules import Citations
 from .private import create_private_file, private_folder
 from .vocabulary import COPIES, ConsultationStatus, PdfStatus
 
@@ -82,13 +84,20 @@ def build_document(
         submitted_at=submitted_at,
         clinic=clinic_profile(config),
         paper=config["PAPER_SIZE"],
-        answers=answer_lines(flow, answers, clinic_language),
+        answers=answer_lines(flow, answers, clinic_language, staff=True),
+        glance=at_a_glance(flow, answers, clinic_language),
         staff_flags_plan=staff_plan,
         clinic_language=clinic_language,
         reviewer=reviewer,
         reviewed_at=reviewed_at,
         notes=notes,
+        sources=_cited(app.extensions["kiosk.content"].citations, staff_plan),
     )
+
+
+def _cited(citations: Citations, plan: Plan) -> tuple[tuple[str, str], ...]:
+    keys = dict.fromkeys(key for flag in plan.flags for key in flag.sources)
+    return tuple((key, citations.title(key)) for key in keys)
 
 
 def consultation_document(consultation: Consultation) -> PdfDocument:

@@ -577,7 +577,9 @@ def test_content_check_names_a_question_the_app_needs_that_is_missing(tmp_path):
         f"{tmp_path / 'questionnaire.yaml'}:1: file: the questionnaire has no question "
         "'concerns' (multichoice), which the app needs"
     ) in result.output
-    assert "1 problem(s) found." in result.output
+    # ... and the staff's at-a-glance row that gathers it.
+    assert "at_a_glance > item 1 > question 1: unknown question 'concerns'" in result.output
+    assert "2 problem(s) found." in result.output
 
 
 def test_content_check_points_at_a_needed_question_given_another_type(tmp_path):

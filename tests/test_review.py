@@ -4,6 +4,7 @@ the review's changes, each saved with its audit entry."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -242,3 +243,26 @@ def test_a_note_is_printed_on_a_staff_copy_made_again_and_the_patient_copy_is_ke
         assert consultation.pdf("patient").filename == patient_file
     assert "Sam Carter ·" in staff_copy
     assert "Patch test booked for Tuesday. Bring the current retinol product." in staff_copy
+
+
+def test_the_staff_page_and_copy_open_with_what_a_clinician_needs_at_a_glance(app, staff):
+    from kiosk import stored_pdfs
+
+    sent = add_consultation(app, "isotretinoin-2-months-ago")
+    url = f"/staff/c/{sent.id}"
+    staff.get(url)
+    html = staff.html
+    glance = html[html.index('id="glance-title"') : html.index('id="flags-title"')]
+    glance = " ".join(re.sub(r"<[^>]+>", " ", glance).split())
+    assert "Skin type Fitzpatrick II: usually burns, tans with difficulty" in glance
+    assert "Isotretinoin: Yes, but I have stopped" in glance
+    assert "Months since stopping isotretinoin: 2 months" in glance
+    assert "Allergies None of these" in glance
+    staff.post(f"{url}/regenerate", token_from=url)
+    with app.app_context():
+        consultation = db.session.get(Consultation, sent.id)
+        text = pdf_text(stored_pdfs.pdf_path(consultation.pdf("staff")))
+    assert text.index("At a glance") < text.index("Flags Clinician review")
+    assert "Skin type Fitzpatrick II: usually burns, tans with difficulty" in text
+    # The flags' source keys are explained at the end.
+    assert "Sources of the flags R8 SkinPen pre/post-care protocol" in text

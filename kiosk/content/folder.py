@@ -21,7 +21,7 @@ from .loader import DEFAULT_CONTENT_DIR, load_questionnaire
 from .schema import Questionnaire
 
 if TYPE_CHECKING:
-    from ..plan.rules import PlanRules
+    from ..plan.rules import Citations, PlanRules
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,15 @@ class Content:
     folder: Path
     questionnaire: Questionnaire
     rules: PlanRules
+    citations: Citations  # what the plan's sources keys stand for
 
 
 def load_content(content_dir: Path | str | None = None) -> Content:
     """Every content file of ``content_dir`` (default: the shipped content),
     checked; a ``ContentError`` lists every problem with file, line and item."""
     # The plan package reads the content package: imported here, not at the top.
-    from ..plan.rules import load_rules
+    from ..plan.rules import load_citations, load_rules
 
     folder = Path(content_dir or DEFAULT_CONTENT_DIR)
     questionnaire = load_questionnaire(folder)
-    return Content(folder, questionnaire, load_rules(questionnaire, folder))
+    return Content(folder, questionnaire, load_rules(questionnaire, folder), load_citations(folder))

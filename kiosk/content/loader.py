@@ -296,6 +296,14 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
             yield ("topics", i, "id"), f"topic '{topic.id}' has no steps"
     # "Step 3 of 6" numbers the topics as listed, and the answers are read back
     # topic by topic in the order they were asked: the two orders must agree.
+    for r, row in enumerate(q.at_a_glance):
+        yield from _texts_complete(("at_a_glance", r, "label"), row.label, languages)
+        for n, question_id in enumerate(row.questions):
+            if question_id not in earlier:
+                yield (
+                    ("at_a_glance", r, "questions", n),
+                    f"unknown question '{question_id}'",
+                )
     by_steps = [t for t in dict.fromkeys(topics_used) if t in topic_ids]
     as_listed = [t for t in topic_ids if t in by_steps]
     for first, listed in zip(by_steps, as_listed, strict=True):
@@ -326,6 +334,9 @@ def _question_valid(loc: tuple, question: Question, languages: set[str]):
         values.add(option.value)
         yield from _texts_complete((*loc, "options", o, "label"), option.label, languages)
         yield from _texts_complete((*loc, "options", o, "hint"), option.hint, languages)
+        yield from _texts_complete(
+            (*loc, "options", o, "staff_label"), option.staff_label, languages
+        )
     if question.max_length and question.type not in ("text", "textarea", "email", "phone"):
         yield (*loc, "max_length"), "max_length applies only to text questions"
     if (question.minimum is not None or question.maximum is not None) and question.type != (

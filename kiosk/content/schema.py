@@ -42,6 +42,9 @@ class Option(Strict):
     hint: LocalText | None = None
     # "None of these": may not be chosen together with another option.
     exclusive: bool = False
+    # What staff read instead of the patient's wording (the staff page and copy),
+    # e.g. the Fitzpatrick type's number.
+    staff_label: LocalText | None = None
 
 
 class EnableWhen(Strict):
@@ -104,6 +107,14 @@ class Step(Strict):
     enable_behavior: Literal["all", "any"] = "all"
 
 
+class GlanceRow(Strict):
+    """A row of the staff's at-a-glance block: a label and the answers it
+    gathers (those of its questions that apply)."""
+
+    label: LocalText
+    questions: Annotated[list[Identifier], Field(min_length=1)]
+
+
 class Questionnaire(Strict):
     id: Identifier
     version: Annotated[str, StringConstraints(min_length=1)]
@@ -111,6 +122,8 @@ class Questionnaire(Strict):
     languages: Annotated[list[LanguageCode], Field(min_length=1)]
     topics: Annotated[list[Topic], Field(min_length=1)]
     steps: Annotated[list[Step], Field(min_length=1)]
+    # On top of the staff page and copy: what a clinician needs in 30 seconds.
+    at_a_glance: list[GlanceRow] = []
 
     def as_offered(self, treatments: frozenset[str]) -> Questionnaire:
         """The questionnaire a clinic offering ``treatments`` asks: questions

@@ -47,8 +47,11 @@ class PdfDocument:
     # For the staff copy: every answer, grouped as in the questionnaire, in
     # the clinic's language; the staff copy notes the patient's language.
     answers: tuple[AnswerGroup, ...] = ()
+    glance: tuple[AnswerLine, ...] = ()  # the staff copy's at-a-glance rows
     staff_flags_plan: Plan | None = None  # the plan in the clinic's language, for its flags
     clinic_language: str = "en"
     reviewer: str | None = None  # the staff member who reviewed, once reviewed
     reviewed_at: dt.datetime | None = None
     notes: tuple[PrintedNote, ...] = ()  # the staff notes, oldest first
+    # The staff copy's legend: each source its flags cite, and what it is.
+    sources: tuple[tuple[str, str], ...] = ()

@@ -138,7 +138,7 @@ class PlanEngine:
                 Trigger(
                     question_id,
                     local(question.summary_label or question.label, language),
-                    display_answer(question, answers.get(question_id), language),
+                    display_answer(question, answers.get(question_id), language, staff=True),
                 )
             )
         return tuple(triggers)

@@ -220,6 +220,14 @@ class Citations:
     keys: dict[str, str]
     sections: dict[str, str]
 
+    def title(self, key: str) -> str:
+        """What a cited key stands for, for the staff copy's legend."""
+        if key.startswith("policy:"):
+            return f"clinic policy setting POLICY_{key.removeprefix('policy:').upper()}"
+        if key in self.sections:
+            return f"facts sheet {key}, {self.sections[key]}"
+        return self.keys.get(key, key)
+
     def problem(self, key: str) -> str | None:
         if key.startswith("policy:"):
             name = key.removeprefix("policy:")
