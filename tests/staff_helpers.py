@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk import clinic_settings
 from kiosk.extensions import db
 from kiosk.models import Consultation, Draft
+from kiosk.settings import in_group
 from kiosk.submission import submit_draft
 
 from .patient_client import csrf_token
@@ -74,3 +76,21 @@ class StaffClient:
         )
         self.html = response.get_data(as_text=True)
         return response
+
+
+def settings_form_data(app, **changes) -> dict:
+    """What the clinic settings page sends with every setting as it stands, but ``changes``."""
+    locked = clinic_settings.locked(app)
+    data = {}
+    for setting in in_group("clinic"):
+        if setting.name in locked:
+            continue
+        value = changes.get(setting.name, app.config[setting.name])
+        if setting.type is bool:
+            if value:
+                data[setting.name] = "y"
+        elif setting.type is tuple:
+            data[setting.name] = list(value)
+        else:
+            data[setting.name] = "" if value is None else str(value)
+    return data

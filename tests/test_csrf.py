@@ -18,7 +18,7 @@ from flask import url_for
 from kiosk.extensions import db
 
 from .patient_client import PLAIN, PatientClient, csrf_token
-from .staff_helpers import StaffClient, add_consultation, create_account
+from .staff_helpers import StaffClient, add_consultation, create_account, settings_form_data
 
 
 @dataclass
@@ -64,7 +64,7 @@ def staff_case(url: str, data: dict | None = None, *, signed_in: bool = True):
             assert member.login("ada", password).status_code == 302
         with app.test_request_context():
             target = url_for(url, consultation_id=consultation.id) if "." in url else url
-        values = {**(data or {})}
+        values = {**((data(app) if callable(data) else data) or {})}
         if values.get("password") == "*":
             values["password"] = password
         page = member.get("/staff/login" if not signed_in else "/staff/").get_data(as_text=True)
@@ -93,6 +93,12 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "staff.add_note": (staff_case("staff.add_note", {"text": "Checked with the patient"}), True),
     "staff.regenerate": (staff_case("staff.regenerate"), True),
     "staff.delete": (staff_case("staff.delete"), True),
+    "staff.settings": (
+        staff_case(
+            "staff.settings", lambda app: settings_form_data(app, CLINIC_PHONE="020 7946 0000")
+        ),
+        True,
+    ),
 }
 # The idle reset only forgets the patient of the session that sends it, and
 # must work from a page of any age: it takes no token (see patient.reset).
@@ -105,7 +111,7 @@ def post_endpoints(app) -> set[str]:
 
 def test_every_post_route_has_a_csrf_scenario(app):
     assert post_endpoints(app) == SCENARIOS.keys() | TOKEN_FREE
-    assert len(SCENARIOS) == 14
+    assert len(SCENARIOS) == 15
 
 
 def snapshot(app, client) -> tuple:

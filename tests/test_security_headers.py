@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import url_for
 
-from kiosk import create_app, stored_pdfs
+from kiosk import create_app, settings_preview, stored_pdfs
 from kiosk.extensions import db
 from kiosk.models import Consultation
 
@@ -38,9 +38,14 @@ def assert_secure(response, where: str) -> None:
     assert "Strict-Transport-Security" not in response.headers, where
 
 
-def get_urls(app, consultation_id: str) -> list[str]:
+def get_urls(app, consultation_id: str, token: str) -> list[str]:
     """One URL for every GET route of the URL map."""
-    values = {"consultation_id": consultation_id, "step_id": "about", "filename": "css/kiosk.css"}
+    values = {
+        "consultation_id": consultation_id,
+        "step_id": "about",
+        "filename": "css/kiosk.css",
+        "token": token,
+    }
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
@@ -59,8 +64,10 @@ def test_every_get_route_sends_the_security_headers(app):
     patient.start()
     anonymous = app.test_client()
 
-    urls = get_urls(app, stored.id)
-    assert len(urls) == 15, urls
+    with app.app_context():
+        preview = settings_preview.start(app, {"CLINIC_PHONE": "020 7946 0000"})
+    urls = get_urls(app, stored.id, preview)
+    assert len(urls) == 19, urls
     statuses = set()
     for url in urls:
         for who, client in (("admin", admin.client), ("patient", patient.client)):

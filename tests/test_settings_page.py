@@ -7,38 +7,19 @@ import re
 
 import pytest
 
-from kiosk import clinic_settings
 from kiosk.extensions import db
 from kiosk.models import AuditEvent
-from kiosk.settings import SETTINGS, in_group
+from kiosk.settings import SETTINGS
 
 from .conftest import another_process
 from .patient_client import PatientClient
-from .staff_helpers import StaffClient
+from .staff_helpers import StaffClient, settings_form_data
 
 URL = "/staff/settings"
 
 
-def form_data(app, **changes) -> dict:
-    """What the page sends with every setting as it stands, but ``changes``."""
-    locked = clinic_settings.locked(app)
-    data = {}
-    for setting in in_group("clinic"):
-        if setting.name in locked:
-            continue
-        value = changes.get(setting.name, app.config[setting.name])
-        if setting.type is bool:
-            if value:
-                data[setting.name] = "y"
-        elif setting.type is tuple:
-            data[setting.name] = list(value)
-        else:
-            data[setting.name] = "" if value is None else str(value)
-    return data
-
-
 def save(admin: StaffClient, app, **changes):
-    return admin.post(URL, form_data(app, **changes), token_from=URL)
+    return admin.post(URL, settings_form_data(app, **changes), token_from=URL)
 
 
 def audit_details(app) -> list[str]:
@@ -51,7 +32,7 @@ def audit_details(app) -> list[str]:
 
 def test_staff_members_are_refused_and_signed_out_browsers_sent_to_sign_in(app, client, staff):
     assert staff.get(URL).status_code == 403
-    assert staff.post(URL, form_data(app), token_from="/staff/").status_code == 403
+    assert staff.post(URL, settings_form_data(app), token_from="/staff/").status_code == 403
     assert "Settings" not in staff.get("/staff/").get_data(as_text=True).split("</nav>")[0]
     stranger = app.test_client()
     response = stranger.get(URL)
@@ -100,7 +81,7 @@ def test_a_saved_change_is_used_at_once_and_audited_with_old_and_new_value(app, 
     ],
 )
 def test_a_value_that_does_not_fit_is_named_and_nothing_is_saved(app, admin, name, value, message):
-    data = form_data(app, CLINIC_PHONE="020 7946 0000")
+    data = settings_form_data(app, CLINIC_PHONE="020 7946 0000")
     data[name] = value
     response = admin.post(URL, data, token_from=URL)
     assert response.status_code == 422
@@ -138,7 +119,7 @@ def test_a_setting_the_environment_forces_is_shown_locked_and_not_changed(
     assert "disabled" in field
     assert 'value="0161 496 0000"' in field
     assert "Locked: set on the server by KIOSK_CLINIC_PHONE. Change it there." in html
-    data = form_data(forced) | {"CLINIC_PHONE": "999"}
+    data = settings_form_data(forced) | {"CLINIC_PHONE": "999"}
     assert member.post(URL, data, token_from=URL).status_code == 303
     assert forced.config["CLINIC_PHONE"] == "0161 496 0000"
     assert not any("CLINIC_PHONE" in detail for detail in audit_details(forced))
@@ -206,7 +187,7 @@ def test_without_roller_information_patients_are_not_asked_about_rollers(app, ad
 
 
 def preview(admin: StaffClient, app, **changes):
-    data = form_data(app, **changes) | {"action": "preview"}
+    data = settings_form_data(app, **changes) | {"action": "preview"}
     return admin.post(URL, data, token_from=URL)
 
 
