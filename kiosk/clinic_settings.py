@@ -109,9 +109,10 @@ def engines(content: Content, config: Mapping[str, Any]) -> tuple[Flow, PlanEngi
     asked only about what the clinic offers; the plan engine keeps the whole
     questionnaire, for stored answers of every kind."""
     clinic_policy = policy(config)
+    questionnaire = content.questionnaire.with_policy(clinic_policy.as_dict())
     return (
-        Flow(content.questionnaire.as_offered(clinic_policy.treatments)),
-        PlanEngine(content.questionnaire, content.rules, clinic_policy),
+        Flow(questionnaire.as_offered(clinic_policy.treatments)),
+        PlanEngine(content.questionnaire, content.rules, clinic_policy),  # fills it in itself
     )
 
 

@@ -365,6 +365,12 @@ BROKEN = {
         "'smoker' is asked only where the clinic offers 'rf'; a condition on it would be "
         "left without an answer",
     ),
+    "a placeholder that is no policy setting": (
+        ('label: {en: "Do you smoke?"', 'label: {en: "Do you smoke {daily}?"'),
+        "Do you smoke {daily}?",
+        "step 'about' > question 'smoker' > label",
+        "text (en) uses an unknown placeholder {daily}",
+    ),
     "a treatment the content does not know": (
         ("        type: yesno\n", "        type: yesno\n        offered_with: laser\n"),
         "offered_with: laser",

@@ -257,3 +257,19 @@ def test_previews_are_removed_after_an_hour(app, admin):
     assert settings_preview.remove_old(app, now=time.time() + 60) == 0
     assert settings_preview.remove_old(app, now=time.time() + 3601) == 2
     assert list(folder.iterdir()) == []
+
+
+def test_the_tanning_question_asks_about_the_clinics_own_window(app, admin):
+    def skin_today() -> str:
+        patient = PatientClient(app.test_client())
+        patient.walk(until="skin_today")
+        patient.get("/step/skin_today")
+        return patient.last_html
+
+    assert "In the last 2 weeks, have you had a suntan" in skin_today()
+    save(admin, app, POLICY_TANNING_WEEKS=4)
+    assert "In the last 4 weeks, have you had a suntan" in skin_today()
+    patient = PatientClient(app.test_client())
+    patient.walk()
+    patient.get("/check")
+    assert "Tan, sunbed or fake tan in the last 4 weeks" in patient.last_html

@@ -8,8 +8,10 @@ editing its content knows exactly where to look. ``load_content`` (in
 from __future__ import annotations
 
 import datetime as dt
+import string
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -362,6 +364,23 @@ def _texts_complete(loc: tuple, text: dict[str, str] | None, languages: set[str]
     extra = sorted(text.keys() - languages)
     if extra:
         yield loc, f"text for language {', '.join(extra)}, which is not in 'languages'"
+    for language, words in text.items():
+        yield from _placeholders_known(loc, language, words)
+
+
+def _placeholders_known(loc: tuple, language: str, words: str):
+    """A text may name a clinic policy value ({tanning_weeks}), filled in as
+    the clinic has set it; anything else in braces is a mistake."""
+    from ..plan.policy import Policy  # the plan package reads this one: not at the top
+
+    known = {field.name for field in dataclass_fields(Policy)}
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(words) if name is not None}
+    except ValueError as exc:
+        yield loc, f"text ({language}) has a broken placeholder: {exc}"
+        return
+    for name in sorted(names - known):
+        yield loc, f"text ({language}) uses an unknown placeholder {{{name}}}"
 
 
 def _conditions_valid(

@@ -11,7 +11,8 @@ questions, combined with ``enable_behavior`` ``all`` or ``any``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -137,3 +138,20 @@ class Questionnaire(Strict):
             if questions:
                 steps.append(step.model_copy(update={"questions": questions}))
         return self.model_copy(update={"steps": steps})
+
+    def with_policy(self, values: Mapping[str, Any]) -> Questionnaire:
+        """The questionnaire with the ``{placeholders}`` of its texts filled in
+        from the clinic's policy values ("In the last {tanning_weeks} weeks")."""
+        languages = set(self.languages)
+
+        def fill(node: Any, text: bool = False) -> Any:
+            if isinstance(node, str):
+                return node.format_map(values) if text else node
+            if isinstance(node, list):
+                return [fill(item) for item in node]
+            if isinstance(node, dict):
+                is_text = bool(node) and node.keys() <= languages
+                return {key: fill(value, is_text) for key, value in node.items()}
+            return node
+
+        return Questionnaire.model_validate(fill(self.model_dump()))

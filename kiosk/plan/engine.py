@@ -31,7 +31,8 @@ from .rules import ConcernText, Condition, FlagRule, Line, PlanRules, Window, re
 
 class PlanEngine:
     def __init__(self, questionnaire: Questionnaire, rules: PlanRules, policy: Policy):
-        self.flow = Flow(questionnaire)
+        # Its texts as the clinic's policy fills them in (flags quote question labels).
+        self.flow = Flow(questionnaire.with_policy(policy.as_dict()))
         self.rules = rules
         self.policy = policy
 
