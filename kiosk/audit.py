@@ -30,7 +30,9 @@ ACTIONS = {
     "restore": lazy_gettext("Restored from a backup"),
     "account_created": lazy_gettext("Account created"),
     "account_disabled": lazy_gettext("Account disabled"),
+    "account_enabled": lazy_gettext("Account enabled"),
     "password_reset": lazy_gettext("Password reset"),
+    "role_changed": lazy_gettext("Role changed"),
     "setting_changed": lazy_gettext("Changed a clinic setting"),
 }
 

@@ -36,10 +36,9 @@ def staff_cli() -> None:
 
 
 def _account(username: str):
-    from .extensions import db
-    from .models import StaffUser
+    from . import accounts
 
-    user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
+    user = accounts.find(username)
     if user is None:
         raise click.ClickException(f"no account named '{username}'")
     return user
@@ -59,27 +58,12 @@ def staff_create(username: str, role: str, display_name: str | None) -> None:
 
 def create_account(username: str, role: str, display_name: str | None) -> str:
     """A new account, committed; its generated password."""
-    from . import audit
-    from .auth import hash_password, new_password
-    from .extensions import db
-    from .models import StaffUser
+    from .accounts import AccountError, create
 
-    if not username or len(username) > 60:
-        raise click.ClickException("the username must be 1 to 60 characters")
-    if db.session.scalar(db.select(StaffUser).where(StaffUser.username == username)):
-        raise click.ClickException(f"an account named '{username}' already exists")
-    password = new_password()
-    user = StaffUser(
-        username=username,
-        display_name=display_name or username,
-        role=role,
-        password_hash=hash_password(password),
-    )
-    db.session.add(user)
-    db.session.flush()
-    audit.add_entry("account_created", user=user, detail=f"role {role}")
-    db.session.commit()
-    return password
+    try:
+        return create(username, role, display_name)[1]
+    except AccountError as exc:
+        raise click.ClickException(exc.message) from None
 
 
 @staff_cli.command("disable")
@@ -87,16 +71,12 @@ def create_account(username: str, role: str, display_name: str | None) -> str:
 @with_appcontext
 def staff_disable(username: str) -> None:
     """Disable an account: it can no longer sign in, and its sessions end."""
-    from . import audit
-    from .auth import end_all_sessions
-    from .extensions import db
+    from .accounts import AccountError, disable
 
-    user = _account(username)
-    user.active = False
-    end_all_sessions(user)
-    db.session.flush()
-    audit.add_entry("account_disabled", user=user)
-    db.session.commit()
+    try:
+        disable(_account(username))
+    except AccountError as exc:
+        raise click.ClickException(exc.message) from None
     click.echo(f"Disabled '{username}'.")
 
 
@@ -105,17 +85,9 @@ def staff_disable(username: str) -> None:
 @with_appcontext
 def staff_reset(username: str) -> None:
     """Give an account a new password (printed once) and end its sessions."""
-    from . import audit
-    from .auth import end_all_sessions, hash_password, new_password
-    from .extensions import db
+    from .accounts import reset_password
 
-    user = _account(username)
-    password = new_password()
-    user.password_hash = hash_password(password)
-    end_all_sessions(user)
-    user.active = True
-    audit.add_entry("password_reset", user=user)
-    db.session.commit()
+    password = reset_password(_account(username))
     click.echo(f"New password for '{username}' (shown only now): {password}")
 
 
@@ -123,10 +95,9 @@ def staff_reset(username: str) -> None:
 @with_appcontext
 def staff_list() -> None:
     """List the accounts."""
-    from .extensions import db
-    from .models import StaffUser
+    from .accounts import everyone
 
-    for user in db.session.scalars(db.select(StaffUser).order_by(StaffUser.username)):
+    for user in everyone():
         state = "active" if user.active else "disabled"
         click.echo(f"{user.username:<20} {user.role:<6} {state:<9} {user.display_name}")
 

@@ -93,6 +93,15 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "staff.add_note": (staff_case("staff.add_note", {"text": "Checked with the patient"}), True),
     "staff.regenerate": (staff_case("staff.regenerate"), True),
     "staff.delete": (staff_case("staff.delete"), True),
+    "staff.accounts_page": (
+        staff_case("staff.accounts_page", {"username": "nia", "role": "staff"}),
+        True,
+    ),
+    "staff.disable_account": (staff_case("/staff/accounts/1/disable"), True),
+    # The account is active already: only the page's message is kept for the next page.
+    "staff.enable_account": (staff_case("/staff/accounts/1/enable"), True),
+    "staff.reset_account_password": (staff_case("/staff/accounts/1/password"), True),
+    "staff.change_account_role": (staff_case("/staff/accounts/1/role", {"role": "staff"}), True),
     "staff.settings": (
         staff_case(
             "staff.settings", lambda app: settings_form_data(app, CLINIC_PHONE="020 7946 0000")
@@ -111,7 +120,7 @@ def post_endpoints(app) -> set[str]:
 
 def test_every_post_route_has_a_csrf_scenario(app):
     assert post_endpoints(app) == SCENARIOS.keys() | TOKEN_FREE
-    assert len(SCENARIOS) == 15
+    assert len(SCENARIOS) == 20
 
 
 def snapshot(app, client) -> tuple:

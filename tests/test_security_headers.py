@@ -45,6 +45,7 @@ def get_urls(app, consultation_id: str, token: str) -> list[str]:
         "step_id": "about",
         "filename": "css/kiosk.css",
         "token": token,
+        "user_id": 1,
     }
     urls = []
     with app.test_request_context():
@@ -67,7 +68,7 @@ def test_every_get_route_sends_the_security_headers(app):
     with app.app_context():
         preview = settings_preview.start(app, {"CLINIC_PHONE": "020 7946 0000"})
     urls = get_urls(app, stored.id, preview)
-    assert len(urls) == 19, urls
+    assert len(urls) == 20, urls
     statuses = set()
     for url in urls:
         for who, client in (("admin", admin.client), ("patient", patient.client)):

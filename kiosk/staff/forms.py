@@ -74,3 +74,33 @@ class AuditFilter(FlaskForm):
     )
     date_from = DateField(lazy_gettext("From"), validators=[Optional()])
     date_to = DateField(lazy_gettext("To"), validators=[Optional()])
+
+
+ROLE_CHOICES = [
+    SelectChoice("staff", lazy_gettext("Staff")),
+    SelectChoice("admin", lazy_gettext("Administrator")),
+]
+
+
+class NewAccountForm(FlaskForm):
+    username = StringField(
+        lazy_gettext("Username"),
+        filters=[clean_text],
+        validators=[
+            DataRequired(lazy_gettext("Enter a username")),
+            Length(max=60, message=lazy_gettext("Enter a username of 60 characters or fewer")),
+        ],
+    )
+    display_name = StringField(
+        lazy_gettext("Full name, shown on reviews and notes"),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=120, message=lazy_gettext("Enter a name of 120 characters or fewer")),
+        ],
+    )
+    role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES, default="staff")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES)

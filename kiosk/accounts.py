@@ -1,0 +1,120 @@
+"""Staff accounts: made, disabled, enabled, given a new password or another
+role; one implementation for the staff area's accounts page and the
+``flask --app kiosk staff`` commands.
+
+Each change adds its audit entry and commits. A generated password is
+returned to be shown once; only its hash is kept.
+"""
+
+from __future__ import annotations
+
+from . import audit
+from .auth import end_all_sessions, hash_password, new_password
+from .extensions import db
+from .i18n import gettext as _
+from .models import StaffUser
+
+ROLES = ("staff", "admin")
+USERNAME_LENGTH = 60
+NAME_LENGTH = 120
+
+
+class AccountError(Exception):
+    """A change the accounts cannot take; the message says why, in the
+    language in force."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def find(username: str) -> StaffUser | None:
+    return db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
+
+
+def everyone() -> list[StaffUser]:
+    return list(db.session.scalars(db.select(StaffUser).order_by(StaffUser.username)))
+
+
+def create(username: str, role: str, display_name: str | None = None) -> tuple[StaffUser, str]:
+    """A new account and its generated password."""
+    username = username.strip()
+    if not username or len(username) > USERNAME_LENGTH:
+        raise AccountError(_("Enter a username of 1 to 60 characters."))
+    if any(character.isspace() for character in username):
+        raise AccountError(_("A username has no spaces."))
+    if find(username) is not None:
+        raise AccountError(_("An account named %(username)s already exists.", username=username))
+    if role not in ROLES:
+        raise AccountError(_("Choose a role."))
+    password = new_password()
+    user = StaffUser(
+        username=username,
+        display_name=(display_name or "").strip()[:NAME_LENGTH] or username,
+        role=role,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.add_entry("account_created", detail=f"{username}: role {role}")
+    db.session.commit()
+    return user, password
+
+
+def disable(user: StaffUser) -> None:
+    """It can no longer sign in, and every session of it ends."""
+    if user.is_admin and user.active:
+        _keep_an_admin(user)
+    user.active = False
+    end_all_sessions(user)
+    audit.add_entry("account_disabled", detail=user.username)
+    db.session.commit()
+
+
+def enable(user: StaffUser) -> None:
+    if user.active:
+        return
+    user.active = True
+    audit.add_entry("account_enabled", detail=user.username)
+    db.session.commit()
+
+
+def reset_password(user: StaffUser) -> str:
+    """A new password (returned, to be shown once); every session of the
+    account ends, and a disabled account is enabled again."""
+    password = new_password()
+    user.password_hash = hash_password(password)
+    user.active = True
+    end_all_sessions(user)
+    audit.add_entry("password_reset", detail=user.username)
+    db.session.commit()
+    return password
+
+
+def change_role(user: StaffUser, role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(_("Choose a role."))
+    if role == user.role:
+        return
+    if user.is_admin and user.active:
+        _keep_an_admin(user)
+    old, user.role = user.role, role
+    audit.add_entry("role_changed", detail=f"{user.username}: {old} → {role}")
+    db.session.commit()
+
+
+def _keep_an_admin(leaving: StaffUser) -> None:
+    """Refuse a change that would leave no active admin to manage the kiosk."""
+    others = db.session.scalar(
+        db.select(db.func.count(StaffUser.id)).where(
+            StaffUser.role == "admin", StaffUser.active.is_(True), StaffUser.id != leaving.id
+        )
+    )
+    if not others:
+        raise AccountError(
+            _(
+                "%(username)s is the only active administrator: make another account an "
+                "administrator first.",
+                username=leaving.username,
+            )
+        )

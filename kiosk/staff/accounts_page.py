@@ -1,0 +1,106 @@
+"""Staff accounts in the browser (admins): make one (its password shown once,
+on the page that answers the request, never in a URL or a cookie), disable or
+enable it, give it a new password, change its role. The changes themselves
+are ``kiosk/accounts.py``'s, shared with the ``staff`` commands."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+
+from .. import accounts
+from ..auth import admin_required
+from ..extensions import db
+from ..forms import EmptyForm
+from ..i18n import gettext as _
+from ..models import StaffUser, local_time
+from . import bp
+from .forms import NewAccountForm, RoleForm
+
+
+def _page(form: NewAccountForm, status: int = 200, *, shown: tuple[str, str] | None = None):
+    """The accounts page; ``shown``: an account's username and the password to
+    show this once."""
+    return render_template(
+        "staff/accounts.html",
+        form=form,
+        accounts=accounts.everyone(),
+        action_form=EmptyForm(),
+        role_form=RoleForm,
+        local_time=local_time,
+        shown=shown,
+    ), status
+
+
+def _user(user_id: int) -> StaffUser:
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@admin_required
+def accounts_page():
+    form = NewAccountForm()
+    if not form.is_submitted():
+        return _page(form)
+    if form.validate():
+        try:
+            user, password = accounts.create(
+                form.username.data, form.role.data, form.display_name.data
+            )
+        except accounts.AccountError as exc:
+            form.username.errors.append(exc.message)
+        else:
+            return _page(NewAccountForm(formdata=None), shown=(user.username, password))
+    return _page(form, 422)
+
+
+def _change(user_id: int, change) -> tuple[StaffUser, object] | None:
+    """Run ``change`` on the account when the form carries this session's
+    token; an :class:`accounts.AccountError` is flashed."""
+    user = _user(user_id)
+    if not EmptyForm().validate_on_submit():
+        return None
+    try:
+        return user, change(user)
+    except accounts.AccountError as exc:
+        flash(exc.message)
+        return None
+
+
+@bp.route("/accounts/<int:user_id>/disable", methods=["POST"])
+@admin_required
+def disable_account(user_id: int):
+    if done := _change(user_id, accounts.disable):
+        flash(_("%(username)s can no longer sign in.", username=done[0].username))
+    return redirect(url_for("staff.accounts_page"), 303)
+
+
+@bp.route("/accounts/<int:user_id>/enable", methods=["POST"])
+@admin_required
+def enable_account(user_id: int):
+    if done := _change(user_id, accounts.enable):
+        flash(_("%(username)s can sign in again.", username=done[0].username))
+    return redirect(url_for("staff.accounts_page"), 303)
+
+
+@bp.route("/accounts/<int:user_id>/password", methods=["POST"])
+@admin_required
+def reset_account_password(user_id: int):
+    done = _change(user_id, accounts.reset_password)
+    if done is None:
+        return redirect(url_for("staff.accounts_page"), 303)
+    user, password = done
+    return _page(NewAccountForm(formdata=None), shown=(user.username, password))
+
+
+@bp.route("/accounts/<int:user_id>/role", methods=["POST"])
+@admin_required
+def change_account_role(user_id: int):
+    form = RoleForm()
+    if form.validate_on_submit() and (
+        done := _change(user_id, lambda user: accounts.change_role(user, form.role.data))
+    ):
+        flash(_("%(username)s's role is saved.", username=done[0].username))
+    return redirect(url_for("staff.accounts_page"), 303)

@@ -1,0 +1,148 @@
+"""Staff accounts in the browser: admins only; a password shown once; every
+change ends what it must, keeps an administrator, and is in the audit log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kiosk.extensions import db
+from kiosk.models import AuditEvent, StaffSession, StaffUser
+
+from .staff_helpers import StaffClient
+
+URL = "/staff/accounts"
+
+
+def account(app, username: str) -> StaffUser:
+    with app.app_context():
+        user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
+        db.session.expunge(user)
+        return user
+
+
+def audit(app, action: str) -> list[str]:
+    with app.app_context():
+        return list(
+            db.session.scalars(db.select(AuditEvent.detail).where(AuditEvent.action == action))
+        )
+
+
+def shown_password(html: str) -> str:
+    return re.search(r'class="password-once__value"><code>([^<]+)</code>', html).group(1)
+
+
+def sign_in(app, username: str, password: str):
+    return StaffClient(app.test_client()).login(username, password)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", ""),
+        ("post", ""),
+        ("post", "/1/disable"),
+        ("post", "/1/enable"),
+        ("post", "/1/password"),
+        ("post", "/1/role"),
+    ],
+)
+def test_staff_members_are_refused_every_accounts_url(app, staff, client, method, path):
+    assert getattr(staff.client, method)(URL + path).status_code == 403
+    stranger = app.test_client()
+    response = getattr(stranger, method)(URL + path)
+    assert response.status_code in (302, 303)
+    assert "/staff/login" in response.location
+
+
+def test_a_new_account_gets_a_password_shown_once_that_signs_in(app, admin):
+    response = admin.post(
+        URL, {"username": "nia", "display_name": "Nia Brooks", "role": "staff"}, token_from=URL
+    )
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    password = shown_password(admin.html)
+    assert "it cannot be shown again" in admin.html
+    assert password not in admin.get(URL).get_data(as_text=True)  # gone on the next view
+    assert sign_in(app, "nia", password).status_code == 302
+    assert account(app, "nia").display_name == "Nia Brooks"
+    assert audit(app, "account_created") == [
+        "sam: role staff",
+        "ada: role admin",
+        "nia: role staff",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("sam", "An account named sam already exists."),
+        ("nia brooks", "A username has no spaces."),
+        ("", "Enter a username"),
+        ("x" * 61, "Enter a username of 60 characters or fewer"),
+    ],
+)
+def test_a_username_that_cannot_be_used_is_named_and_what_was_typed_stays(
+    app, admin, username, message
+):
+    data = {"username": username, "display_name": "Nia Brooks", "role": "admin"}
+    response = admin.post(URL, data, token_from=URL)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert 'value="Nia Brooks"' in html
+    assert '<option selected value="admin">' in html
+    assert "password-once" not in html
+
+
+def test_disabling_ends_the_sessions_and_refuses_sign_in_until_enabled(app, admin, staff):
+    sam = account(app, "sam")
+    admin.post(f"{URL}/{sam.id}/disable", token_from=URL)
+    assert "sam can no longer sign in." in admin.get(URL).get_data(as_text=True)
+    assert staff.client.get("/staff/").status_code == 302  # signed out
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                db.select(db.func.count(StaffSession.id)).where(StaffSession.user_id == sam.id)
+            )
+            == 0
+        )
+    admin.post(f"{URL}/{sam.id}/enable", token_from=URL)
+    assert account(app, "sam").active
+    assert audit(app, "account_disabled") == ["sam"]
+    assert audit(app, "account_enabled") == ["sam"]
+
+
+def test_a_new_password_ends_the_sessions_and_the_old_one_stops_working(
+    app, admin, staff, password
+):
+    sam = account(app, "sam")
+    response = admin.post(f"{URL}/{sam.id}/password", token_from=URL)
+    new = shown_password(response.get_data(as_text=True))
+    assert staff.client.get("/staff/").status_code == 302
+    assert sign_in(app, "sam", password).status_code == 422  # refused, the form again
+    assert sign_in(app, "sam", new).status_code == 302
+    assert audit(app, "password_reset") == ["sam"]
+
+
+def test_roles_change_and_the_last_administrator_stays_one(app, admin):
+    sam, ada = account(app, "sam"), account(app, "ada")
+    admin.post(f"{URL}/{sam.id}/role", {"role": "admin"}, token_from=URL)
+    assert account(app, "sam").role == "admin"
+    assert audit(app, "role_changed") == ["sam: staff → admin"]
+    admin.post(f"{URL}/{sam.id}/role", {"role": "staff"}, token_from=URL)
+    # Ada is now the only administrator: she can neither step down nor be disabled.
+    admin.post(f"{URL}/{ada.id}/role", {"role": "staff"}, token_from=URL)
+    assert "ada is the only active administrator" in admin.get(URL).get_data(as_text=True)
+    admin.post(f"{URL}/{ada.id}/disable", token_from=URL)
+    assert "ada is the only active administrator" in admin.get(URL).get_data(as_text=True)
+    assert account(app, "ada").role == "admin"
+    assert account(app, "ada").active
+
+
+def test_the_staff_commands_share_the_last_administrator_guard(app, accounts):
+    result = app.test_cli_runner().invoke(args=["staff", "disable", "ada"])
+    assert result.exit_code == 1
+    assert "ada is the only active administrator" in result.output
+    assert account(app, "ada").active
