@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """
     from . import (
         auth,
+        branding,
         cli,
         clinic_settings,
         errors,
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     templating.init_app(app)
+    branding.init_app(app)
     # After request_language: the sign-in limits are checked once the
     # request's language is set, so a refusal is in the clinic's language.
     throttle.init_app(app)

@@ -119,10 +119,10 @@ class Setting:
         """
         try:
             return self._adapter.validate_python(value)
-        except ValidationError:
+        except ValidationError as exc:
             given = "" if self.secret else f", not {value!r}"
             raise SettingError(
-                f"setting {self.name} ({self.variable}) must be {self.allowed}{given}"
+                f"setting {self.name} ({self.variable}) must be {self.allowed}{given}" + _why(exc)
             ) from None
 
     @cached_property
@@ -176,6 +176,19 @@ class Setting:
         if not self.empty and not text.strip():
             raise ValueError(self.allowed)
         return text
+
+
+def _why(exc: ValidationError) -> str:
+    """What a setting's own check said, when it said more than the type."""
+    for error in exc.errors():
+        said = error.get("ctx", {}).get("error")
+        if isinstance(said, CheckFailed):
+            return f": {said}"
+    return ""
+
+
+class CheckFailed(ValueError):
+    """A setting's check refusing a value, with the reason for the message."""
 
 
 def _number_words(setting: Setting) -> str:
@@ -250,6 +263,29 @@ def _queue_url(url: str) -> str:
     return url
 
 
+def _brand_colour(text: str) -> str:
+    from .branding import ColourError, check_colour
+
+    try:
+        return check_colour(text)
+    except ColourError as exc:
+        raise CheckFailed(exc.message) from None
+
+
+def _logo(path: str) -> str:
+    from .branding import LogoError, check_logo
+
+    if not path:
+        return path
+    try:
+        check_logo(Path(path).read_bytes())
+    except OSError as exc:
+        raise CheckFailed(f"the file cannot be read ({exc.strerror})") from None
+    except LogoError as exc:
+        raise CheckFailed(exc.message) from None
+    return str(Path(path).resolve())
+
+
 def _languages() -> list[str]:
     return sorted(available_catalogues())
 
@@ -283,6 +319,23 @@ _CLINIC = (
         "",
         "Booking page, a QR code and link on the patient's copy",
         empty=True,
+    ),
+    _clinic(
+        "CLINIC_LOGO",
+        str,
+        "",
+        "Logo, a PNG or SVG file, on every kiosk screen and both PDFs",
+        empty=True,
+        check=_logo,
+        must_be="empty, or the path of a PNG or SVG file of at most 512 KB",
+    ),
+    _clinic(
+        "BRAND_COLOUR",
+        str,
+        "#1d4f6e",  # branding.DEFAULT_COLOUR
+        "Brand colour of the kiosk's header, buttons and links",
+        check=_brand_colour,
+        must_be="a colour as #rrggbb that white text reads on at 4.5:1 or more",
     ),
     _clinic(
         "CLINIC_LANGUAGE",

@@ -45,6 +45,8 @@ def clinic_profile(config: Mapping[str, Any]) -> Clinic:
         phone=config["CLINIC_PHONE"],
         email=config["CLINIC_EMAIL"],
         booking_url=config["CLINIC_BOOKING_URL"],
+        logo=config["CLINIC_LOGO"],
+        colour=config["BRAND_COLOUR"],
     )
 
 

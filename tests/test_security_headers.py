@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from flask import url_for
 
-from kiosk import create_app, settings_preview, stored_pdfs
+from kiosk import branding, create_app, settings_preview, stored_pdfs
 from kiosk.extensions import db
 from kiosk.models import Consultation
 
+from .logos import SVG_LOGO
 from .patient_client import PatientClient
 from .staff_helpers import StaffClient, add_consultation, create_account
 
@@ -46,6 +47,7 @@ def get_urls(app, consultation_id: str, token: str) -> list[str]:
         "filename": "css/kiosk.css",
         "token": token,
         "user_id": 1,
+        "version": "1",
     }
     urls = []
     with app.test_request_context():
@@ -67,8 +69,9 @@ def test_every_get_route_sends_the_security_headers(app):
 
     with app.app_context():
         preview = settings_preview.start(app, {"CLINIC_PHONE": "020 7946 0000"})
+    app.config["CLINIC_LOGO"] = str(branding.store_logo(app.instance_path, SVG_LOGO.encode()))
     urls = get_urls(app, stored.id, preview)
-    assert len(urls) == 20, urls
+    assert len(urls) == 22, urls
     statuses = set()
     for url in urls:
         for who, client in (("admin", admin.client), ("patient", patient.client)):

@@ -18,6 +18,8 @@ class Clinic:
     phone: str = ""
     email: str = ""
     booking_url: str = ""  # shown as a QR code on the patient copy
+    logo: str = ""  # the path of a checked PNG or SVG file (kiosk/branding.py)
+    colour: str = "#1d4f6e"  # the brand colour of the headings
 
     def missing_details(self) -> list[str]:
         """The settings the patient's copy needs and that are not set: the

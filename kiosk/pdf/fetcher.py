@@ -44,11 +44,13 @@ def static_base_url(static_dir: Path = STATIC_DIR) -> str:
 class StaticFetcher(URLFetcher):
     """A WeasyPrint URL fetcher that serves only regular files under ``static_dir``."""
 
-    def __init__(self, static_dir: Path = STATIC_DIR):
+    def __init__(self, static_dir: Path = STATIC_DIR, also: tuple[Path, ...] = ()):
         # No protocol handler of the parent class is ever used: fetch() below
         # replaces its opener entirely.
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.root = Path(static_dir).resolve()
+        # Single files outside it that may be read too: the clinic's logo.
+        self.also = frozenset(Path(path).resolve() for path in also)
 
     def resolve(self, url: str) -> Path:
         """The file under the static folder that ``url`` names, or FetchRefused."""
@@ -63,7 +65,7 @@ class StaticFetcher(URLFetcher):
             path = Path(url2pathname(parts.path)).resolve(strict=True)
         except (OSError, ValueError, RuntimeError) as exc:
             raise FetchRefused(f"no such static file: {_short(url)}") from exc
-        if not path.is_relative_to(self.root):
+        if not path.is_relative_to(self.root) and path not in self.also:
             raise FetchRefused(f"outside the static folder: {_short(url)}")
         if not path.is_file():
             raise FetchRefused(f"not a file: {_short(url)}")

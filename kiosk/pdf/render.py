@@ -14,6 +14,7 @@ import functools
 import re
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -48,7 +49,8 @@ def render_pdf(document: PdfDocument, copy: str, *, url_fetcher: URLFetcher | No
     subclass of :class:`StaticFetcher`).
     """
     html = render_html(document, copy)
-    fetcher = url_fetcher or StaticFetcher()
+    logo = _logo(document)
+    fetcher = url_fetcher or StaticFetcher(also=(logo,) if logo else ())
     base_url = static_base_url()
     with _render_lock, language(copy_language(document, copy)):
         font_config = font_configuration()
@@ -73,8 +75,20 @@ def render_html(document: PdfDocument, copy: str) -> str:
         return (
             environment()
             .get_template(TEMPLATES[copy])
-            .render(document=document, clinic=document.clinic, copy=copy, **context)
+            .render(
+                document=document,
+                clinic=document.clinic,
+                copy=copy,
+                logo_url=logo.as_uri() if (logo := _logo(document)) else None,
+                **context,
+            )
         )
+
+
+def _logo(document: PdfDocument) -> Path | None:
+    """The clinic's logo file, when it has one."""
+    path = Path(document.clinic.logo) if document.clinic.logo else None
+    return path.resolve() if path and path.is_file() else None
 
 
 def copy_language(document: PdfDocument, copy: str) -> str:

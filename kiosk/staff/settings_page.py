@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from babel import Locale
@@ -24,10 +25,17 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    Field,
+    FileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 
-from .. import clinic_settings, settings_preview
+from .. import branding, clinic_settings, settings_preview
 from ..auth import admin_required
 from ..forms import EmptyForm
 from ..i18n import LazyString, current_language, lazy_gettext, ngettext
@@ -48,6 +56,7 @@ SECTIONS: tuple[tuple[LazyString, tuple[str, ...]], ...] = (
         lazy_gettext("Treatments offered"),
         ("POLICY_OFFERS_RF", "POLICY_HOME_ROLLER_INFORMATION"),
     ),
+    (lazy_gettext("Logo and colour"), ("CLINIC_LOGO", "BRAND_COLOUR")),
     (lazy_gettext("Language and paper"), ("CLINIC_LANGUAGE", "PAPER_SIZE")),
     (
         lazy_gettext("Planning sessions"),
@@ -110,6 +119,8 @@ def _choices(setting: Setting) -> list[SelectChoice]:
 
 def _field(setting: Setting) -> Field:
     label = _(setting.description)
+    if setting.name == "CLINIC_LOGO":  # uploaded: see read_form
+        return FileField(label)
     if setting.type is bool:
         return BooleanField(label)
     if setting.type is tuple:
@@ -166,6 +177,15 @@ def read_form(form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
             continue
         setting, field = SETTINGS[name], form[name]
         raw = field.data
+        if name == "CLINIC_LOGO":
+            _read_logo(field, values)
+            continue
+        if name == "BRAND_COLOUR":
+            try:
+                values[name] = branding.check_colour(raw or "")
+            except branding.ColourError as exc:
+                field.errors = [exc.message]
+            continue
         if setting.type in (int, float) and setting.raise_to_minimum:
             # The page refuses what the start-up settings would raise.
             try:
@@ -181,6 +201,23 @@ def read_form(form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
     return values
 
 
+def _read_logo(field: Field, values: dict[str, Any]) -> None:
+    """A logo uploaded is checked and kept (its path is the setting); "remove"
+    empties the setting; otherwise it stays as it is."""
+    upload = request.files.get(field.name)
+    if upload and upload.filename:
+        try:
+            path = branding.store_logo(current_app.instance_path, upload.read())
+        except branding.LogoError as exc:
+            field.errors = [exc.message]
+            return
+        values[field.name] = str(path)
+    elif request.form.get("remove_logo"):
+        values[field.name] = ""
+    elif kept := branding.kept_logo(current_app.instance_path, request.form.get("pending_logo")):
+        values[field.name] = str(kept)  # uploaded with a preview, saved now
+
+
 def _locked_values(form: FlaskForm, locked: frozenset[str]) -> None:
     # A disabled field is not sent: show what the environment forces.
     for name in locked:
@@ -194,11 +231,13 @@ def _errors(form: FlaskForm) -> Iterator[Field]:
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
 def settings():
+    # A logo may come with the form: more than the other pages' requests.
+    request.max_content_length = request.max_form_memory_size = 2 * branding.LOGO_BYTES
     app = current_app._get_current_object()
     locked = clinic_settings.locked(app)
     current = {name: app.config[name] for name in clinic_settings.names()}
     form = settings_form(current)
-    status, preview = 200, None
+    status, preview, values = 200, None, {}
     if request.method == "POST":
         if form.validate_on_submit():
             values = read_form(form, locked)
@@ -229,6 +268,9 @@ def settings():
         expired=bool(form.csrf_token.errors),
         preview=preview,
         preview_ready=False,
+        pending_logo=Path(values["CLINIC_LOGO"]).name
+        if preview and values.get("CLINIC_LOGO")
+        else None,
     ), status
 
 

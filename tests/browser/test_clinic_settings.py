@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from kiosk import create_app
 
+from ..logos import SVG_LOGO
 from ..staff_helpers import create_account
 from . import journey
 from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
@@ -38,6 +39,10 @@ def test_an_admin_sets_the_clinic_up_and_the_next_patient_sees_it(browser, serve
     expect(admin.get_by_label("Whether the clinic offers RF microneedling")).not_to_be_checked()
     admin.get_by_label("Seconds that question counts down").fill("30")
     admin.get_by_label("No tanning, sunbeds or self-tan").fill("4")
+    admin.get_by_label("Brand colour").fill("#7a1f5c")
+    admin.get_by_label("Logo, a PNG or SVG file").set_input_files(
+        files=[{"name": "logo.svg", "mimeType": "image/svg+xml", "buffer": SVG_LOGO.encode()}]
+    )
     # A preview first: nothing saved, the worker renders a sample copy.
     admin.get_by_role("button", name="Preview without saving").click()
     expect(admin.locator("#preview")).to_contain_text("not saved yet")
@@ -49,14 +54,24 @@ def test_an_admin_sets_the_clinic_up_and_the_next_patient_sees_it(browser, serve
         admin.get_by_role("link", name="The Welcome screen, as patients would see it").click()
     expect(welcome.value.get_by_role("button", name="Start")).to_be_disabled()
     expect(admin.locator("#clinic-details-missing")).to_have_count(1)  # not saved yet
+    # The logo chosen for the preview is saved with the rest.
+    expect(admin.get_by_text("The logo chosen for this preview is saved")).to_be_visible()
     admin.get_by_role("button", name="Save settings").click()
-    expect(admin.get_by_role("status")).to_contain_text("Saved: 4 settings changed.")
+    expect(admin.get_by_role("status")).to_contain_text("Saved: 6 settings changed.")
     expect(admin.locator("#clinic-details-missing")).to_have_count(0)
 
     portrait = new_page(browser, PORTRAIT)
     portrait.context.add_cookies(admin.context.cookies())
     portrait.goto(server.url + "/staff/settings")
     screenshot(portrait, "staff", "21-settings-portrait", full_page=False)
+
+    for size, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
+        tablet = new_page(browser, viewport)
+        tablet.goto(server.url + "/")
+        expect(tablet.locator("img.masthead__logo")).to_be_visible()
+        expect(tablet.locator("img.welcome__logo")).to_be_visible()
+        screenshot(tablet, "kiosk", f"40-welcome-with-logo-{size}", full_page=False)
+        tablet.context.close()
 
     patient = new_page(browser)
     journey.start(patient, server.url)
