@@ -6,6 +6,7 @@ nothing else.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -34,6 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         throttle,
     )
     from .content import load_content
+    from .content.wording import WORDING_FILE, interface_texts
+    from .i18n import OWN_WORDING
     from .patient import bp as patient_bp
     from .staff import bp as staff_bp
 
@@ -60,7 +63,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # The content is validated once, here, as `flask content check` does: a
     # broken file stops the app.
-    content = app.extensions["kiosk.content"] = load_content(app.config["CONTENT_DIR"])
+    content = app.extensions["kiosk.content"] = load_content(
+        app.config["CONTENT_DIR"], Path(app.instance_path) / WORDING_FILE
+    )
+    if content.wording:
+        app.extensions[OWN_WORDING] = interface_texts(content.wording)
     flow, engine = clinic_settings.engines(content, app.config)
     app.extensions["kiosk.flow"], app.extensions["kiosk.plan"] = flow, engine
 

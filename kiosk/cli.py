@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -215,10 +216,17 @@ def content_cli() -> None:
 
 @content_cli.command("check")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True))
-def content_check(folder: str | None) -> None:
+@click.option(
+    "--wording",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The clinic's wording file (default: wording.yaml in the instance folder, if any).",
+)
+def content_check(folder: str | None, wording: Path | None) -> None:
     """Check every file the kiosk loads from the content FOLDER, as it loads
     them at start-up: questionnaire.yaml, with the questions the code reads;
-    plan.yaml, against the questionnaire; sources.yaml, which its texts cite.
+    plan.yaml, against the questionnaire; sources.yaml, which its texts cite;
+    and the clinic's wording.yaml over them.
 
     FOLDER defaults to the CONTENT_DIR setting, read as the app reads it
     (instance/config.py, KIOSK_CONTENT_DIR), else the built-in content.
@@ -227,13 +235,15 @@ def content_check(folder: str | None) -> None:
 
     from . import settings
     from .content import ContentError, load_content
+    from .content.wording import WORDING_FILE
     from .plan.rules import PLAN_FILE
 
     if folder is None:
         config = settings.read(Config(settings.instance_path(None)))
         folder = settings.SETTINGS["CONTENT_DIR"].parse(config["CONTENT_DIR"])
+    wording = wording or Path(settings.instance_path(None)) / WORDING_FILE
     try:
-        content = load_content(folder)
+        content = load_content(folder, wording)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -247,6 +257,8 @@ def content_check(folder: str | None) -> None:
         f"{questions} questions, languages {', '.join(questionnaire.languages)}"
     )
     click.echo(f"OK: {PLAN_FILE}: {len(content.rules.flags)} screening flags, every text sourced")
+    if content.wording is not None:
+        click.echo(f"OK: {wording}: {content.wording.count} text(s) in the clinic's own words")
 
 
 @click.command("serve", help="Run the kiosk with the production server (waitress).")

@@ -28,6 +28,7 @@ from babel.dates import (
     get_month_names,
 )
 from babel.support import NullTranslations, Translations
+from flask import current_app, has_app_context
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DEFAULT_LANGUAGE = "en"
@@ -84,8 +85,15 @@ def local(text: Mapping[str, str] | None, language: str, fallback: str = "en") -
     return text.get(language) or text.get(fallback) or next(iter(text.values()))
 
 
+# Where an app keeps its clinic's wording of interface texts: (language, English) -> text.
+OWN_WORDING = "kiosk.interface_wording"
+
+
 def gettext(message: str, **params: object) -> str:
-    translated = _catalogue(_current.get()).gettext(message)
+    code = _current.get()
+    translated = _catalogue(code).gettext(message)
+    if has_app_context():  # the clinic's own wording of it (kiosk/content/wording.py)
+        translated = current_app.extensions.get(OWN_WORDING, {}).get((code, message), translated)
     return translated % params if params else translated
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .loader import DEFAULT_CONTENT_DIR, load_questionnaire
 from .schema import Questionnaire
+from .wording import Wording, load_wording, reword_questionnaire, reword_rules
 
 if TYPE_CHECKING:
     from ..plan.rules import Citations, PlanRules
@@ -30,14 +31,24 @@ class Content:
     questionnaire: Questionnaire
     rules: PlanRules
     citations: Citations  # what the plan's sources keys stand for
+    wording: Wording | None = None  # the clinic's own wording, already layered in
 
 
-def load_content(content_dir: Path | str | None = None) -> Content:
+def load_content(
+    content_dir: Path | str | None = None, wording_file: Path | None = None
+) -> Content:
     """Every content file of ``content_dir`` (default: the shipped content),
-    checked; a ``ContentError`` lists every problem with file, line and item."""
+    and the clinic's ``wording_file`` over them when it exists, checked; a
+    ``ContentError`` lists every problem with file, line and item."""
     # The plan package reads the content package: imported here, not at the top.
     from ..plan.rules import load_citations, load_rules
 
     folder = Path(content_dir or DEFAULT_CONTENT_DIR)
     questionnaire = load_questionnaire(folder)
-    return Content(folder, questionnaire, load_rules(questionnaire, folder), load_citations(folder))
+    rules = load_rules(questionnaire, folder)
+    wording = None
+    if wording_file is not None and wording_file.is_file():
+        wording = load_wording(wording_file, questionnaire, rules)
+        questionnaire = reword_questionnaire(questionnaire, wording)
+        rules = reword_rules(rules, wording)
+    return Content(folder, questionnaire, rules, load_citations(folder), wording)
