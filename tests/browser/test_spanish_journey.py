@@ -16,10 +16,12 @@ from pypdf import PdfReader
 
 from kiosk.content import load_questionnaire
 from kiosk.i18n import gettext, language, local
+from kiosk.plan import Policy
 
 from .conftest import new_page, screenshot
 
-QUESTIONNAIRE = load_questionnaire()
+# As the kiosk shows it: policy values filled in ("las últimas 2 semanas").
+QUESTIONNAIRE = load_questionnaire().with_policy(Policy().as_dict())
 QUESTIONS = {q.id: q for s in QUESTIONNAIRE.steps for q in s.questions}
 
 # What this patient answers, step by step (None: left empty).
