@@ -35,7 +35,7 @@ def request_language() -> str:
     offered = patient.offered_languages()
     draft = patient.current_draft()
     chosen = draft.language if draft else session.get("language")
-    return chosen if chosen in offered else offered[0]
+    return chosen if chosen in offered else patient.starting_language()
 
 
 def init_app(app: Flask) -> None:

@@ -142,7 +142,9 @@ class Setting:
             kind = Annotated[bool, BeforeValidator(_stripped)]
         elif self.type is tuple:
             kind = Annotated[
-                tuple[str, ...], BeforeValidator(_items), AfterValidator(self._some_of_choices)
+                tuple[str, ...],
+                BeforeValidator(_days if self.options() == WEEKDAYS else _items),
+                AfterValidator(self._some_of_choices),
             ]
         elif self.type is dict:
             kind = Annotated[dict[str, Any], BeforeValidator(_json_text)]
@@ -215,11 +217,17 @@ def _stripped(value: Any) -> Any:
 
 
 def _items(value: Any) -> Any:
-    """ "mon, tue wed" or a list, as short lower-case names: "Monday" is "mon"."""
+    """ "en, es" or "mon tue" or a list, as lower-case items."""
     parts = value.replace(",", " ").split() if isinstance(value, str) else value
     if not isinstance(parts, list | tuple):
         return parts
-    return tuple(str(part).strip().lower()[:3] for part in parts)
+    return tuple(str(part).strip().lower() for part in parts)
+
+
+def _days(value: Any) -> Any:
+    """Weekdays by their short names: "Monday" is "mon"."""
+    items = _items(value)
+    return tuple(item[:3] for item in items) if isinstance(items, tuple) else items
 
 
 def _json_text(value: Any) -> Any:
@@ -342,6 +350,20 @@ _CLINIC = (
         str,
         "en",
         "Language of the staff copy and the staff pages",
+        choices=_languages,
+    ),
+    _clinic(
+        "PATIENT_LANGUAGES",
+        tuple,
+        ("en", "es"),
+        "Languages patients may choose on Welcome (those the questionnaire has)",
+        choices=_languages,
+    ),
+    _clinic(
+        "PATIENT_LANGUAGE",
+        str,
+        "en",
+        "Language Welcome starts in, and returns to for the next patient",
         choices=_languages,
     ),
     _clinic("PAPER_SIZE", str, "A4", "Paper size of both PDFs", choices=("A4", "Letter")),

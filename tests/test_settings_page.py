@@ -12,7 +12,7 @@ from kiosk.models import AuditEvent
 from kiosk.settings import SETTINGS
 
 from .conftest import another_process
-from .patient_client import PatientClient
+from .patient_client import PatientClient, csrf_token
 from .staff_helpers import StaffClient, settings_form_data
 
 URL = "/staff/settings"
@@ -273,3 +273,23 @@ def test_the_tanning_question_asks_about_the_clinics_own_window(app, admin):
     patient.walk()
     patient.get("/check")
     assert "Tan, sunbed or fake tan in the last 4 weeks" in patient.last_html
+
+
+def test_the_languages_offered_and_the_one_welcome_starts_in(app, admin):
+    welcome = app.test_client().get("/").get_data(as_text=True)
+    assert '<html lang="en">' in welcome
+    assert "Español" in welcome
+    save(admin, app, PATIENT_LANGUAGE="es")
+    welcome = app.test_client().get("/").get_data(as_text=True)
+    assert '<html lang="es">' in welcome
+    assert "English" in welcome  # still offered
+    save(admin, app, PATIENT_LANGUAGES=("es",))
+    welcome = app.test_client().get("/").get_data(as_text=True)
+    assert '<html lang="es">' in welcome
+    assert "English" not in welcome  # one language: no choice to make
+    patient = PatientClient(app.test_client())
+    patient.get("/")
+    patient.client.post(
+        "/language", data={"language": "en", "csrf_token": csrf_token(patient.last_html)}
+    )
+    assert '<html lang="es">' in patient.get("/").get_data(as_text=True)

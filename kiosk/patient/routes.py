@@ -60,7 +60,18 @@ def kiosk_pages() -> dict[str, Any]:
 
 
 def offered_languages() -> list[str]:
-    return list(flow().questionnaire.languages)
+    """The languages patients may choose: those the clinic offers that the
+    questionnaire has (all of its languages, should none be left)."""
+    has = list(flow().questionnaire.languages)
+    offered = [code for code in has if code in current_app.config["PATIENT_LANGUAGES"]]
+    return offered or has
+
+
+def starting_language() -> str:
+    """The language Welcome starts in: the clinic's choice, if offered."""
+    offered = offered_languages()
+    chosen = current_app.config["PATIENT_LANGUAGE"]
+    return chosen if chosen in offered else offered[0]
 
 
 def flow() -> Flow:

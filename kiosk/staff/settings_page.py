@@ -57,7 +57,10 @@ SECTIONS: tuple[tuple[LazyString, tuple[str, ...]], ...] = (
         ("POLICY_OFFERS_RF", "POLICY_HOME_ROLLER_INFORMATION"),
     ),
     (lazy_gettext("Logo and colour"), ("CLINIC_LOGO", "BRAND_COLOUR")),
-    (lazy_gettext("Language and paper"), ("CLINIC_LANGUAGE", "PAPER_SIZE")),
+    (
+        lazy_gettext("Languages and paper"),
+        ("PATIENT_LANGUAGES", "PATIENT_LANGUAGE", "CLINIC_LANGUAGE", "PAPER_SIZE"),
+    ),
     (
         lazy_gettext("Planning sessions"),
         (
@@ -105,7 +108,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _choices(setting: Setting) -> list[SelectChoice]:
-    if setting.name == "CLINIC_LANGUAGE":
+    if setting.name in ("CLINIC_LANGUAGE", "PATIENT_LANGUAGE", "PATIENT_LANGUAGES"):
         language = current_language()
         return [
             SelectChoice(code, Locale.parse(code).get_display_name(language).capitalize())
