@@ -196,3 +196,29 @@ def test_only_a_logo_kept_by_the_kiosk_can_be_named_by_a_form(tmp_path):
     assert branding.kept_logo(tmp_path, kept.name) == kept
     for name in ("../secret_key", "logo-0123456789abcdef.png", "logo.png", "", None):
         assert branding.kept_logo(tmp_path, name) is None
+
+
+def test_the_preview_sample_copy_shows_the_name_logo_and_colour_not_yet_saved(
+    app, accounts, tmp_path
+):
+    from .conftest import another_process
+    from .staff_helpers import StaffClient
+
+    unlocked = another_process(app)  # the test app's own name is forced by its config
+    admin = StaffClient(unlocked.test_client())
+    admin.login("ada", accounts["ada"])
+    form = settings_form_data(
+        unlocked, CLINIC_NAME="Riverside Skin Clinic", BRAND_COLOUR="#2b5d1e"
+    ) | {"CLINIC_LOGO": (io.BytesIO(SVG_LOGO.encode()), "logo.svg"), "action": "preview"}
+    html = admin.post(URL, form, token_from=URL, content_type="multipart/form-data").get_data(
+        as_text=True
+    )
+    token = re.search(r"/staff/settings/preview/([A-Za-z0-9_-]{16})/", html).group(1)
+    sample = tmp_path / "sample.pdf"
+    sample.write_bytes(admin.client.get(f"/staff/settings/preview/{token}/sample.pdf").get_data())
+    text = PdfReader(sample).pages[0].extract_text()
+    assert "Riverside Skin Clinic" in text
+    assert brand_pixels(sample, "#7a1f5c") > 200  # the logo
+    assert brand_pixels(sample, "#2b5d1e") > 50  # the colour
+    assert unlocked.config["CLINIC_NAME"] == "Our clinic"  # nothing saved
+    assert unlocked.config["CLINIC_LOGO"] == ""
