@@ -189,19 +189,22 @@ def read_form(form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
             except branding.ColourError as exc:
                 field.errors = [exc.message]
             continue
-        if setting.type in (int, float) and setting.raise_to_minimum:
+        if setting.raise_to_minimum and not _at_least(raw, setting.minimum):
             # The page refuses what the start-up settings would raise.
-            try:
-                if float(raw) < setting.minimum:
-                    raise SettingError("below the minimum")
-            except (TypeError, ValueError, SettingError):
-                field.errors = [problem(setting)]
-                continue
+            field.errors = [problem(setting)]
+            continue
         try:
             values[name] = setting.parse(raw)
         except SettingError:
             field.errors = [problem(setting)]
     return values
+
+
+def _at_least(raw: Any, minimum: float) -> bool:
+    try:
+        return float(raw) >= minimum
+    except (TypeError, ValueError):
+        return False
 
 
 def _read_logo(field: Field, values: dict[str, Any]) -> None:
