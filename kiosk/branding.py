@@ -1,17 +1,34 @@
 """The clinic's logo and brand colour: checked, kept, and served.
 
 The brand colour is the kiosk's header, links, selected answers and accents.
-White text sits on it and it sits as text on white, so it must reach WCAG AA's
-4.5:1 contrast against white; a colour that does not is refused with the
-nearest shade that does (same hue and saturation, darker).
+kiosk.css puts white text on it (the header, pressed buttons) and it as text
+on white (links) and on its own pale tint (a Change link in the answer just
+changed), so each of these must reach WCAG AA's 4.5:1; a colour that does not
+is refused with the nearest shade that does (same hue and saturation, the
+lightness moved the least).
 
-A logo is a PNG or an SVG of at most ``LOGO_BYTES``. An SVG is XML parsed
-without its document type (a DOCTYPE or entity is refused) and refused when it
-could run or fetch anything: scripts, foreign objects, event attributes,
-references other than to itself or an embedded image. It is kept in the
-instance folder under a name made from its content, and served to the kiosk's
-pages by ``/brand/logo/…``; the colour by ``/brand/….css``, since the pages
-allow no inline style.
+A logo is a PNG or an SVG of at most ``LOGO_BYTES``, known by its content. An
+SVG is parsed by defusedxml with no DOCTYPE (nor entities) allowed and refused
+when it could run or fetch anything: scripts, foreign objects, event
+attributes, processing instructions such as a stylesheet, references other
+than to itself or an embedded raster image. It is kept in the instance folder
+under a name made from its content, and served to the kiosk's pages by
+``/brand/logo/…``; the colour by ``/brand/….css``, since the pages allow no
+inline style.
+
+The API, for the settings page and the settings schema:
+
+- ``check_colour(text) -> "#rrggbb"`` or :class:`ColourError` (``.message``,
+  and ``.suggestion``: the nearest shade that reads, None when the text is no
+  colour at all). ``contrast_ratio(a, b)`` is WCAG 2's.
+- ``check_logo(data, filename=None) -> "png" | "svg"`` or :class:`LogoError`
+  (``.message``, in the request's language); a file name, when given, must end
+  in the extension of what the file holds.
+- ``store_logo(instance_path, data, filename=None) -> Path``: checked, then
+  kept (0600, never executable) as ``instance/branding/logo-<hash>.png|svg``;
+  that path is the value of ``CLINIC_LOGO``.
+- ``kept_logo(instance_path, name)``: a logo stored earlier, by the file name a
+  form sent back, or None.
 """
 
 from __future__ import annotations
@@ -21,8 +38,9 @@ import hashlib
 import io
 import re
 from pathlib import Path
-from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeElementTree
 from flask import Flask, Response, abort, current_app, send_file, url_for
 
 from .i18n import gettext as _
@@ -36,8 +54,14 @@ LOGO_PIXELS = 4000  # the largest width or height of a PNG logo
 HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
-XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 REFUSED_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object"}
+# What an SVG may refer to: itself, or an image embedded in it that cannot
+# refer to anything in turn (an embedded SVG could).
+LOCAL_REFERENCE = re.compile(r"#|data:image/(png|jpeg|gif|webp)[;,]", re.IGNORECASE)
+# Any processing instruction but the XML declaration (<?xml-stylesheet …?> fetches).
+INSTRUCTION = re.compile(rb"<\?(?!xml[\s?])", re.IGNORECASE)
+# The logo opened on its own is a document: it may style itself, nothing more.
+LOGO_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 # The colour --------------------------------------------------------------------------
@@ -76,18 +100,31 @@ def contrast_ratio(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+def pairings(colour: str) -> list[tuple[str, str]]:
+    """Text on background: each pairing of the brand colour that kiosk.css
+    uses for text. (Its darker shade, links under the pointer, reads wherever
+    the colour does.)"""
+    tint = brand_shades(colour)["brand-tint"]
+    return [(WHITE, colour), (colour, WHITE), (colour, tint)]
+
+
+def lowest_contrast(colour: str) -> float:
+    return min(contrast_ratio(text, background) for text, background in pairings(colour))
+
+
 def accessible_shade(colour: str) -> str:
-    """``colour`` itself if white reads on it at 4.5:1, else the lightest
-    darker shade of the same hue and saturation that does."""
-    if contrast_ratio(colour, WHITE) >= AA_CONTRAST:
+    """``colour`` itself if every pairing reaches 4.5:1, else the shade of the
+    same hue and saturation whose lightness is the nearest that does."""
+    if lowest_contrast(colour) >= AA_CONTRAST:
         return colour
     hue, lightness, saturation = colorsys.rgb_to_hls(*_rgb(colour))
-    while lightness > 0:
-        lightness = max(0.0, lightness - 0.005)
-        shade = _hex(*colorsys.hls_to_rgb(hue, lightness, saturation))
-        if contrast_ratio(shade, WHITE) >= AA_CONTRAST:
-            return shade
-    return "#000000"
+    for step in range(1, 1001):
+        for moved in (lightness - step / 1000, lightness + step / 1000):
+            if 0 <= moved <= 1:
+                shade = _hex(*colorsys.hls_to_rgb(hue, moved, saturation))
+                if lowest_contrast(shade) >= AA_CONTRAST:
+                    return shade
+    return "#000000"  # not reached: black reads on white and on its tint
 
 
 def check_colour(text: str) -> str:
@@ -100,11 +137,11 @@ def check_colour(text: str) -> str:
     if shade != colour:
         raise ColourError(
             _(
-                "White text on %(colour)s, and %(colour)s text on white, would be hard to "
-                "read (contrast %(ratio).1f:1, at least 4.5:1 is needed). The nearest shade "
-                "that reads well is %(shade)s.",
+                "White text on %(colour)s, and links in %(colour)s on white or pale "
+                "backgrounds, would be hard to read (contrast %(ratio).1f:1, at least 4.5:1 "
+                "is needed). The nearest shade that reads well is %(shade)s.",
                 colour=colour,
-                ratio=contrast_ratio(colour, WHITE),
+                ratio=lowest_contrast(colour),
                 shade=shade,
             ),
             suggestion=shade,
@@ -141,24 +178,37 @@ class LogoError(ValueError):
         self.message = message
 
 
-def check_logo(data: bytes) -> str:
-    """The kind of logo ``data`` is, ``png`` or ``svg``, or a :class:`LogoError`."""
+def check_logo(data: bytes, filename: str | None = None) -> str:
+    """The kind of logo ``data`` is, ``png`` or ``svg``, or a :class:`LogoError`.
+
+    The content decides; ``filename``, when given, must agree with it.
+    """
     if len(data) > LOGO_BYTES:
         raise LogoError(_("The logo is larger than 512 KB: save it smaller and upload it again."))
     if data.startswith(PNG_SIGNATURE):
         _check_png(data)
-        return "png"
-    if b"<svg" in data[:4096]:
+        kind = "png"
+    elif data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         _check_svg(data)
-        return "svg"
-    raise LogoError(_("The logo must be a PNG or an SVG file."))
+        kind = "svg"
+    else:
+        raise LogoError(_("The logo must be a PNG or an SVG file."))
+    if filename is not None and Path(filename).suffix.lower() != f".{kind}":
+        raise LogoError(
+            _(
+                "The file's name does not match what it holds: "
+                "a PNG must end in .png, an SVG in .svg."
+            )
+        )
+    return kind
 
 
 def _check_png(data: bytes) -> None:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        # Opening reads the header (IHDR) only; verify() checks the chunks.
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             width, height = image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -169,16 +219,18 @@ def _check_png(data: bytes) -> None:
 
 def _check_svg(data: bytes) -> None:
     unsafe = _("The SVG logo contains scripts or links to other files; export it as a plain image.")
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+    if INSTRUCTION.search(data):
         raise LogoError(unsafe)
     try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError:
+        root = SafeElementTree.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:  # a DOCTYPE, an entity, an external reference
+        raise LogoError(unsafe) from None
+    except SafeElementTree.ParseError:
         raise LogoError(_("The SVG logo cannot be read.")) from None
     if root.tag not in ("svg", f"{SVG}svg"):
         raise LogoError(_("The logo must be a PNG or an SVG file."))
     for element in root.iter():
-        name = element.tag.rsplit("}", 1)[-1]
+        name = str(element.tag).rsplit("}", 1)[-1]
         if name in REFUSED_ELEMENTS:
             raise LogoError(unsafe)
         if name == "style" and _fetches(element.text or ""):
@@ -187,7 +239,7 @@ def _check_svg(data: bytes) -> None:
             local = attribute.rsplit("}", 1)[-1].lower()
             if local.startswith("on"):
                 raise LogoError(unsafe)
-            if attribute in ("href", XLINK_HREF) and not value.startswith(("#", "data:image/")):
+            if local == "href" and not LOCAL_REFERENCE.match(value.strip()):
                 raise LogoError(unsafe)
             if _fetches(value):
                 raise LogoError(unsafe)
@@ -199,12 +251,12 @@ def _fetches(text: str) -> bool:
     if "@import" in lowered or "javascript:" in lowered:
         return True
     urls = re.findall(r"url\(([^)]*)\)", lowered)
-    return any(not url.strip(" '\"").startswith("#") for url in urls)
+    return any(not LOCAL_REFERENCE.match(url.strip(" '\"")) for url in urls)
 
 
-def store_logo(instance_path: str | Path, data: bytes) -> Path:
+def store_logo(instance_path: str | Path, data: bytes, filename: str | None = None) -> Path:
     """Check ``data`` and keep it in the instance folder; its path."""
-    kind = check_logo(data)
+    kind = check_logo(data, filename)
     folder = private_folder(Path(instance_path) / "branding")
     path = folder / f"logo-{hashlib.sha256(data).hexdigest()[:16]}.{kind}"
     if not path.exists():
@@ -225,6 +277,13 @@ def logo_file(path: str) -> Path | None:
     return Path(path) if path and Path(path).is_file() else None
 
 
+def logo_version(path: Path) -> str:
+    """A short name for this logo file as it is now: a kept logo's names its
+    content, and a file the deployment names may be replaced under the same name."""
+    found = path.stat()
+    return hashlib.sha256(f"{path}:{found.st_size}:{found.st_mtime_ns}".encode()).hexdigest()[:16]
+
+
 # Serving -----------------------------------------------------------------------------
 
 
@@ -241,7 +300,7 @@ def init_app(app: Flask) -> None:
         colour = current_app.config["BRAND_COLOUR"]
         return {
             "brand_css_url": url_for("brand_css", version=colour.lstrip("#")),
-            "brand_logo_url": url_for("brand_logo", version=logo.stem[5:]) if logo else None,
+            "brand_logo_url": url_for("brand_logo", version=logo_version(logo)) if logo else None,
         }
 
 
@@ -251,8 +310,9 @@ def serve_logo(version: str) -> Response:
         abort(404)
     svg = logo.suffix == ".svg"
     response = send_file(logo, mimetype="image/svg+xml" if svg else "image/png", max_age=86400)
-    # Opened on its own, an SVG is a page under the app's policy: no inline script.
     response.headers["Content-Disposition"] = "inline"
+    if svg:
+        response.headers["Content-Security-Policy"] = LOGO_POLICY
     return response
 
 

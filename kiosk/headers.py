@@ -42,7 +42,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response: Response) -> Response:
+        # A response may carry a stricter policy of its own (the SVG logo).
+        policy = response.headers.get("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.update(HEADERS)
+        response.headers["Content-Security-Policy"] = policy
         if over_https:
             response.headers["Strict-Transport-Security"] = HSTS
         return response

@@ -286,7 +286,7 @@ def _logo(path: str) -> str:
     if not path:
         return path
     try:
-        check_logo(Path(path).read_bytes())
+        check_logo(Path(path).read_bytes(), filename=path)
     except OSError as exc:
         raise CheckFailed(f"the file cannot be read ({exc.strerror})") from None
     except LogoError as exc:
@@ -343,7 +343,7 @@ _CLINIC = (
         "#1d4f6e",  # branding.DEFAULT_COLOUR
         "Brand colour of the kiosk's header, buttons and links",
         check=_brand_colour,
-        must_be="a colour as #rrggbb that white text reads on at 4.5:1 or more",
+        must_be="a colour as #rrggbb that reads at 4.5:1 or more with white and its pale tint",
     ),
     _clinic(
         "CLINIC_LANGUAGE",

@@ -3,6 +3,7 @@ served when good, and shown on the kiosk's pages and in both PDFs."""
 
 from __future__ import annotations
 
+import colorsys
 import io
 import re
 import subprocess
@@ -11,9 +12,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from kiosk import branding, stored_pdfs
+from kiosk import branding, create_app, stored_pdfs
 from kiosk.extensions import db
 from kiosk.models import Consultation
+from kiosk.pdf.fetcher import FetchRefused, StaticFetcher
 from kiosk.settings import SETTINGS, SettingError
 
 from .logos import SVG_LOGO, png_logo
@@ -30,20 +32,45 @@ def test_a_readable_colour_is_kept_in_lower_case():
     assert branding.check_colour(" 1d4f6e ") == "#1d4f6e"
 
 
-@pytest.mark.parametrize("colour", ["#88ccff", "#ffdd00", "#1d8f6e", "#ff0000"])
-def test_a_colour_white_cannot_be_read_on_gets_the_nearest_readable_shade(colour):
+def lightness(colour: str) -> float:
+    return colorsys.rgb_to_hls(*branding._rgb(colour))[1]
+
+
+def reads_everywhere(colour: str) -> bool:
+    """White text on it, and it as text on white and on its pale tint (kiosk.css)."""
+    tint = branding.brand_shades(colour)["brand-tint"]
+    return all(
+        branding.contrast_ratio(text, background) >= 4.5
+        for text, background in (("#ffffff", colour), (colour, "#ffffff"), (colour, tint))
+    )
+
+
+# #767676 reads on white (4.54:1) but not on its own tint, behind a Change link.
+@pytest.mark.parametrize("colour", ["#88ccff", "#ffdd00", "#1d8f6e", "#ff0000", "#767676"])
+def test_a_colour_that_would_not_read_gets_the_nearest_shade_that_does(colour):
     with pytest.raises(branding.ColourError) as refused:
         branding.check_colour(colour)
     shade = refused.value.suggestion
-    assert branding.contrast_ratio(shade, "#ffffff") >= 4.5
+    assert reads_everywhere(shade)
     assert shade in refused.value.message
-    # The nearest: one step lighter would no longer read.
-    import colorsys
-
-    hue, lightness, saturation = colorsys.rgb_to_hls(*branding._rgb(shade))
-    lighter = branding._hex(*colorsys.hls_to_rgb(hue, lightness + 0.01, saturation))
-    assert branding.contrast_ratio(lighter, "#ffffff") < 4.5
     assert branding.check_colour(shade) == shade
+    # The nearest: same hue and saturation, and no lightness nearer to the
+    # colour's own reads everywhere.
+    hue, own, saturation = colorsys.rgb_to_hls(*branding._rgb(colour))
+    assert colorsys.rgb_to_hls(*branding._rgb(shade))[0] == pytest.approx(hue, abs=0.01)
+    distance = abs(lightness(shade) - own)
+    for step in range(200):
+        for nearer in (own - distance * step / 200, own + distance * step / 200):
+            candidate = branding._hex(*colorsys.hls_to_rgb(hue, nearer, saturation))
+            assert candidate == shade or not reads_everywhere(candidate), (candidate, shade)
+
+
+def test_the_kiosks_own_colour_is_the_default_and_reads():
+    assert SETTINGS["BRAND_COLOUR"].default == branding.DEFAULT_COLOUR
+    assert branding.check_colour(branding.DEFAULT_COLOUR) == branding.DEFAULT_COLOUR
+    stylesheet = (Path(__file__).parent.parent / "static/css/kiosk.css").read_text()
+    for name, value in branding.DEFAULT_SHADES.items():
+        assert f"--{name}: {value};" in stylesheet
 
 
 @pytest.mark.parametrize("text", ["blue", "#12345", "#1234567", "#gg0000", ""])
@@ -53,10 +80,18 @@ def test_text_that_is_no_colour_is_refused_without_a_suggestion(text):
     assert refused.value.suggestion is None
 
 
-def test_the_environment_cannot_set_an_unreadable_colour_either():
+def test_the_environment_cannot_set_an_unreadable_colour_either(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_BRAND_COLOUR", "#88CCFF")
     with pytest.raises(SettingError) as refused:
-        SETTINGS["BRAND_COLOUR"].parse("#88ccff")
-    assert "The nearest shade that reads well is #" in refused.value.message
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert "setting BRAND_COLOUR (KIOSK_BRAND_COLOUR)" in refused.value.message
+    assert "The nearest shade that reads well is #006fc3." in refused.value.message
+
+
+def test_a_colour_from_the_environment_is_kept_in_lower_case(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_BRAND_COLOUR", "#7A1F5C")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True})
+    assert app.config["BRAND_COLOUR"] == "#7a1f5c"
 
 
 def test_contrast_follows_wcag():
@@ -83,7 +118,40 @@ UNSAFE_SVG = {
     "foreign object": (
         '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p>hi</p></foreignObject></svg>'
     ),
+    "event attribute deeper in": (
+        '<svg xmlns="http://www.w3.org/2000/svg"><g><rect ONCLICK="alert(1)"/></g></svg>'
+    ),
+    "external use": (
+        '<svg xmlns="http://www.w3.org/2000/svg"><use href="https://example.com/a.svg#x"/></svg>'
+    ),
+    "javascript link": (
+        '<svg xmlns="http://www.w3.org/2000/svg"><a href="javascript:alert(1)"><rect/></a></svg>'
+    ),
+    "embedded svg": (
+        '<svg xmlns="http://www.w3.org/2000/svg">'
+        '<image href="data:image/svg+xml,%3Csvg/%3E"/></svg>'
+    ),
+    "external fill": (
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(http://x/p.svg#g)"/></svg>'
+    ),
+    "external doctype": (
+        '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://x/svg11.dtd">'
+        '<svg xmlns="http://www.w3.org/2000/svg"/>'
+    ),
+    "stylesheet instruction": (
+        '<?xml version="1.0"?><?xml-stylesheet href="http://x/y.css"?>'
+        '<svg xmlns="http://www.w3.org/2000/svg"/>'
+    ),
 }
+
+SAFE_SVG = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!-- the clinic\'s mark -->'
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+    '<defs><linearGradient id="g"><stop offset="0" stop-color="#7a1f5c"/></linearGradient>'
+    '<path id="p" d="M0 0h10v10z"/></defs>'
+    '<style>.a { fill: url(#g); }</style><rect class="a" width="10" height="10"/>'
+    '<use xlink:href="#p"/><image href="data:image/png;base64,iVBORw0KGgo="/></svg>'
+)
 
 
 @pytest.mark.parametrize("svg", UNSAFE_SVG.values(), ids=UNSAFE_SVG.keys())
@@ -108,11 +176,37 @@ def test_a_file_that_is_no_usable_logo_is_refused_with_why(data, message):
         branding.check_logo(data)
 
 
+def test_an_svg_that_refers_only_to_itself_is_a_logo():
+    assert branding.check_logo(SAFE_SVG.encode(), "mark.SVG") == "svg"
+    assert branding.check_logo(png_logo(4000, 10), "logo.png") == "png"
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [(png_logo(), "logo.svg"), (SVG_LOGO.encode(), "logo.png"), (png_logo(), "logo.jpg")],
+)
+def test_a_logo_must_be_named_for_what_it_holds(data, filename):
+    with pytest.raises(branding.LogoError, match="does not match what it holds"):
+        branding.check_logo(data, filename)
+
+
+def test_a_broken_logo_in_the_settings_stops_the_app_naming_it(tmp_path):
+    fake = tmp_path / "logo.png"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png")
+    for path, why in ((fake, "not a PNG image that can be read"), (tmp_path / "gone.png", "")):
+        with pytest.raises(SettingError) as refused:
+            create_app({"INSTANCE_PATH": str(tmp_path), "CLINIC_LOGO": str(path)})
+        assert "setting CLINIC_LOGO (KIOSK_CLINIC_LOGO)" in refused.value.message
+        assert str(path) in refused.value.message
+        assert why in refused.value.message
+
+
 def test_a_good_logo_is_kept_private_under_a_name_made_from_its_content(tmp_path):
     path = branding.store_logo(tmp_path, png_logo())
     assert path.parent == tmp_path / "branding"
     assert path.suffix == ".png"
-    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.stat().st_mode & 0o777 == 0o600  # never executable, nor open to others
+    assert path.parent.stat().st_mode & 0o777 == 0o700
     assert branding.store_logo(tmp_path, png_logo()) == path  # the same file twice: kept once
     assert branding.store_logo(tmp_path, SVG_LOGO.encode()).suffix == ".svg"
 
@@ -172,23 +266,50 @@ def brand_pixels(pdf: Path, colour: str) -> int:
     target = branding._rgb(colour)
     image = Image.open(pdf.with_name(pdf.name + ".png")).convert("RGB")
     return sum(
-        1
-        for pixel in image.getdata()
+        count
+        for count, pixel in image.getcolors(maxcolors=1 << 24)
         if sum(abs(p / 255 - t) for p, t in zip(pixel, target, strict=True)) < 0.12
     )
 
 
-def test_both_pdfs_carry_the_logo_and_the_colour(app, admin, tmp_path):
-    upload(admin, app, SVG_LOGO.encode(), "logo.svg", BRAND_COLOUR="#2b5d1e")
+def images_on_first_page(pdf: Path) -> list[tuple[int, int]]:
+    """Width and height of every raster image page 1 draws."""
+    xobjects = PdfReader(pdf).pages[0]["/Resources"].get("/XObject") or {}
+    found = []
+    for xobject in xobjects.values():
+        xobject = xobject.get_object()
+        if xobject.get("/Subtype") == "/Image":
+            found.append((int(xobject["/Width"]), int(xobject["/Height"])))
+    return found
+
+
+def sent_pdfs(app, tmp_path):
     sent = add_consultation(app)
     with app.app_context():
         for pdf in stored_pdfs.generate(db.session.get(Consultation, sent.id)):
             data = tmp_path / f"{pdf.copy}.pdf"
             data.write_bytes(stored_pdfs.pdf_path(pdf).read_bytes())
-            text = PdfReader(data).pages[0].extract_text()
-            assert "Riverside" in text  # the SVG logo's own text, drawn as vector text
-            assert brand_pixels(data, "#7a1f5c") > 200  # the logo's fill
-            assert brand_pixels(data, "#2b5d1e") > 50  # headings in the brand colour
+            yield data
+
+
+def test_both_pdfs_carry_the_svg_logo_and_the_colour(app, admin, tmp_path):
+    upload(admin, app, SVG_LOGO.encode(), "logo.svg", BRAND_COLOUR="#2b5d1e")
+    copies = list(sent_pdfs(app, tmp_path))
+    assert [pdf.stem for pdf in copies] == ["patient", "staff"]
+    for pdf in copies:
+        text = PdfReader(pdf).pages[0].extract_text()
+        assert "Riverside" in text  # the SVG logo's own text, drawn as vector text
+        assert brand_pixels(pdf, "#7a1f5c") > 200  # the logo's fill
+        assert brand_pixels(pdf, "#2b5d1e") > 50  # headings in the brand colour
+
+
+def test_both_pdfs_carry_the_png_logo_at_the_top_of_page_one(app, admin, tmp_path):
+    without_logo = brand_pixels(next(sent_pdfs(app, tmp_path)), "#0a6e8c")
+    upload(admin, app, png_logo(300, 80, "#0a6e8c"), "logo.png")
+    for pdf in sent_pdfs(app, tmp_path):
+        assert (300, 80) in images_on_first_page(pdf)
+        assert brand_pixels(pdf, "#0a6e8c") > without_logo + 200
+        assert brand_pixels(pdf, "#1d4f6e") > 50  # the default colour's headings
 
 
 def test_only_a_logo_kept_by_the_kiosk_can_be_named_by_a_form(tmp_path):
@@ -222,3 +343,68 @@ def test_the_preview_sample_copy_shows_the_name_logo_and_colour_not_yet_saved(
     assert brand_pixels(sample, "#2b5d1e") > 50  # the colour
     assert unlocked.config["CLINIC_NAME"] == "Our clinic"  # nothing saved
     assert unlocked.config["CLINIC_LOGO"] == ""
+
+
+def test_the_pdf_fetcher_reads_the_logo_and_no_other_file_beside_it(tmp_path):
+    logo = branding.store_logo(tmp_path, png_logo())
+    beside = branding.store_logo(tmp_path, SVG_LOGO.encode())
+    fetcher = StaticFetcher(also=(logo,))
+    assert fetcher.resolve(logo.as_uri()) == logo.resolve()
+    assert fetcher.fetch(logo.as_uri()).headers["Content-Type"] == "image/png"
+    for other in (beside, tmp_path / "branding", tmp_path / "secret_key"):
+        with pytest.raises(FetchRefused):
+            fetcher.fetch(other.as_uri())
+
+
+def test_the_logo_is_served_as_what_it_is_and_never_run(app):
+    for data, mimetype in ((png_logo(), "image/png"), (SAFE_SVG.encode(), "image/svg+xml")):
+        app.config["CLINIC_LOGO"] = str(branding.store_logo(app.instance_path, data))
+        page = app.test_client().get("/").get_data(as_text=True)
+        url = re.search(r'<img class="welcome__logo" src="([^"]+)" alt="">', page).group(1)
+        served = app.test_client().get(url)
+        assert served.get_data() == data
+        assert served.headers["Content-Type"].split(";")[0] == mimetype
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+        assert served.headers["Content-Disposition"] == "inline"
+        if mimetype == "image/svg+xml":
+            policy = served.headers["Content-Security-Policy"]
+            assert policy == "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+        else:
+            assert served.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_the_colour_reaches_the_pages_as_a_stylesheet_named_for_it(app):
+    app.config["BRAND_COLOUR"] = "#2b5d1e"
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert "style=" not in page
+    assert "<style" not in page
+    href = re.search(r'<link rel="stylesheet" href="(/brand/[^"]+\.css)">', page).group(1)
+    assert href == "/brand/2b5d1e.css"
+    css = app.test_client().get(href)
+    assert css.mimetype == "text/css"
+    shades = branding.brand_shades("#2b5d1e")
+    assert css.get_data(as_text=True) == (
+        f":root {{ --brand: #2b5d1e; --brand-dark: {shades['brand-dark']}; "
+        f"--brand-tint: {shades['brand-tint']}; }}\n"
+    )
+    # No logo: the clinic's name alone.
+    assert "masthead__logo" not in page
+    assert "Test Clinic" in page
+
+
+def test_a_logo_the_deployment_names_is_shown_and_a_new_one_seen_at_once(tmp_path):
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(png_logo())
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True, "CLINIC_LOGO": str(logo)}
+    )
+
+    def shown() -> str:
+        page = app.test_client().get("/").get_data(as_text=True)
+        return re.search(r'<img class="masthead__logo" src="([^"]+)"', page).group(1)
+
+    first = shown()
+    assert app.test_client().get(first).get_data() == png_logo()
+    logo.write_bytes(png_logo(120, 30))  # replaced under the same name
+    assert shown() != first
+    assert app.test_client().get(shown()).get_data() == png_logo(120, 30)
