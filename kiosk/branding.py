@@ -37,6 +37,7 @@ import colorsys
 import hashlib
 import io
 import re
+import struct
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
@@ -206,15 +207,21 @@ def check_logo(data: bytes, filename: str | None = None) -> str:
 def _check_png(data: bytes) -> None:
     from PIL import Image, UnidentifiedImageError
 
-    try:
-        # Opening reads the header (IHDR) only; verify() checks the chunks.
-        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
-            width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise LogoError(_("The logo is not a PNG image that can be read.")) from None
+    unreadable = _("The logo is not a PNG image that can be read.")
+    # The size from the header (IHDR, the first chunk) before Pillow sees it:
+    # a PNG claiming a huge size is refused for its size, not as a "bomb".
+    if data[12:16] != b"IHDR" or len(data) < 24:
+        raise LogoError(unreadable)
+    width, height = struct.unpack(">II", data[16:24])
     if max(width, height) > LOGO_PIXELS:
         raise LogoError(_("The logo is larger than 4000 pixels: make it smaller."))
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            image.verify()  # every chunk and its checksum
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise LogoError(unreadable) from None
+    if image.size != (width, height):
+        raise LogoError(unreadable)
 
 
 def _check_svg(data: bytes) -> None:

@@ -18,7 +18,7 @@ from kiosk.models import Consultation
 from kiosk.pdf.fetcher import FetchRefused, StaticFetcher
 from kiosk.settings import SETTINGS, SettingError
 
-from .logos import SVG_LOGO, png_logo
+from .logos import SVG_LOGO, png_claiming, png_logo
 from .staff_helpers import add_consultation, settings_form_data
 
 URL = "/staff/settings"
@@ -166,10 +166,12 @@ def test_an_svg_that_could_run_or_fetch_anything_is_refused(svg):
         (b"GIF89a" + b"\0" * 100, "must be a PNG or an SVG"),
         (b"\x89PNG\r\n\x1a\n" + b"not really a png", "not a PNG image that can be read"),
         (png_logo(4100, 20), "larger than 4000 pixels"),
+        (png_claiming(60000, 60000), "larger than 4000 pixels"),
+        (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "not a PNG image that can be read"),
         (b"<svg" + b" " * (branding.LOGO_BYTES + 1), "larger than 512 KB"),
         (b"<svg xmlns='http://www.w3.org/2000/svg'><g></svg>", "cannot be read"),
     ],
-    ids=["gif", "fake png", "too many pixels", "too big", "broken svg"],
+    ids=["gif", "fake png", "too many pixels", "huge header", "cut short", "too big", "broken svg"],
 )
 def test_a_file_that_is_no_usable_logo_is_refused_with_why(data, message):
     with pytest.raises(branding.LogoError, match=message):
