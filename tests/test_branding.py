@@ -410,3 +410,10 @@ def test_a_logo_the_deployment_names_is_shown_and_a_new_one_seen_at_once(tmp_pat
     logo.write_bytes(png_logo(120, 30))  # replaced under the same name
     assert shown() != first
     assert app.test_client().get(shown()).get_data() == png_logo(120, 30)
+
+
+def test_an_upload_whose_name_does_not_match_its_content_is_refused_on_the_page(app, admin):
+    response = upload(admin, app, png_logo(), "logo.svg")
+    assert response.status_code == 422
+    assert "does not match what it holds" in response.get_data(as_text=True)
+    assert app.config["CLINIC_LOGO"] == ""

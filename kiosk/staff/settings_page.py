@@ -213,7 +213,9 @@ def _read_logo(field: Field, values: dict[str, Any]) -> None:
     upload = request.files.get(field.name)
     if upload and upload.filename:
         try:
-            path = branding.store_logo(current_app.instance_path, upload.read())
+            path = branding.store_logo(
+                current_app.instance_path, upload.read(), filename=upload.filename
+            )
         except branding.LogoError as exc:
             field.errors = [exc.message]
             return
