@@ -21,6 +21,7 @@ __all__ = [
     "AnswerLine",
     "answer_lines",
     "at_a_glance",
+    "check_lines",
     "display_answer",
     "first_session",
     "long_date",
@@ -84,6 +85,53 @@ def answer_lines(
     )
 
 
+def check_lines(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[AnswerGroup, ...]:
+    """Check your answers: as ``answer_lines``, with a step's checklist read
+    back as one row, named by its step ("Your skin today: None of these", or
+    what was ticked), whose Change goes to the list."""
+    groups = []
+    for topic, items in groupby(flow.walk(answers), key=lambda item: item.topic):
+        lines: list[AnswerLine] = []
+        ticked: dict[str, list[str]] = {}
+        for item in items:
+            step, question = item.step, item.question
+            if question not in step.checklist_items:
+                lines.append(
+                    AnswerLine(
+                        question.id,
+                        _short_label(question, language),
+                        display_answer(question, item.value, language),
+                        step.id,
+                    )
+                )
+                continue
+            if step.id not in ticked:
+                ticked[step.id] = []
+                lines.append(AnswerLine(question.id, local(step.title, language), "", step.id))
+            if item.value:
+                ticked[step.id].append(_short_label(question, language))
+            elif item.value is None:
+                ticked[step.id].append(f"{_short_label(question, language)}: {_('Not given')}")
+        groups.append(
+            AnswerGroup(
+                local(topic.title, language),
+                tuple(
+                    line
+                    if line.answer or line.step_id not in ticked
+                    else AnswerLine(
+                        line.question_id,
+                        line.question,
+                        "; ".join(ticked[line.step_id])
+                        or local(flow.step(line.step_id).checklist.summary_none, language),
+                        line.step_id,
+                    )
+                    for line in lines
+                ),
+            )
+        )
+    return tuple(groups)
+
+
 def _short_label(question: Question, language: str) -> str:
     return local(question.summary_label or question.label, language)
 
@@ -97,6 +145,18 @@ def at_a_glance(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[
     rows = []
     for row in flow.questionnaire.at_a_glance:
         items = [applies[q] for q in row.questions if q in applies]
+        # A yes that the next answer tells more of ("Allergies: Yes" before
+        # the allergies themselves) goes without saying.
+        items = [
+            item
+            for item, following in zip(items, [*items[1:], None], strict=True)
+            if not (
+                item.question.type == "yesno"
+                and item.value is True
+                and following is not None
+                and following.value not in (None, "", [])
+            )
+        ]
         if not items:
             continue
         words = [display_answer(i.question, i.value, language, staff=True) for i in items]

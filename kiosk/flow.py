@@ -85,7 +85,6 @@ class Flow:
         self._position = {s.id: n for n, s in enumerate(self.steps)}
         self._questions = {q.id: q for s in self.steps for q in s.questions}
         self._topics = {t.id: t for t in self.topics}
-        self._topic_number = {t.id: n for n, t in enumerate(self.topics, start=1)}
 
     # Look-ups -----------------------------------------------------------
 
@@ -214,10 +213,13 @@ class Flow:
             for q in self._enabled(step, effective)
         )
 
-    def topic_number(self, step: Step) -> int:
-        return self._topic_number[step.topic]
-
-    @property
-    def total_steps(self) -> int:
-        """Topics plus the check-your-answers screen, for "Step 3 of 6"."""
-        return len(self.topics) + 1
+    def position(self, step: Step | None, answers: Mapping[str, Any]) -> tuple[int, int]:
+        """Where ``step`` is in the patient's walk, for "Step 3 of 9": its number
+        among the screens their answers call for so far, Check your answers
+        (``step`` None) the last. A follow-up screen adds one when an answer
+        calls for it, so the count moves on every screen."""
+        screens = [s.id for s in self.applicable_steps(answers)]
+        total = len(screens) + 1
+        if step is None or step.id not in screens:
+            return total, total
+        return screens.index(step.id) + 1, total

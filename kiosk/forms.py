@@ -35,6 +35,7 @@ from .answers import (
     to_form_value,
 )
 from .content import Question
+from .content.schema import Checklist
 from .display import long_date
 from .i18n import date_order, lazy_gettext, local, month_names
 from .i18n import gettext as _
@@ -211,21 +212,82 @@ def _field(question: Question, language: str, today: dt.date) -> Field:
     return StringField(label, validators=validators)
 
 
+# The field of a checklist's "None of these apply to me" box.
+NONE_APPLY = "none_apply"
+
+
+class TickField(Field):
+    """A yes/no question as a line of its step's checklist: ticked sends
+    ``yes``; once the screen is sent, a line left unticked is a no."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        self.process_errors = []
+        if formdata is not None:
+            self.data = "yes" if formdata.get(self.name) == "yes" else "no"
+        else:
+            self.data = None if data is unset_value else data
+
+
+class NoneApplyField(Field):
+    """A checklist's "None of these apply to me": answered when ticked on its
+    own, or when a line is ticked without it."""
+
+    def __init__(self, label=None, validators=None, *, checklist: Checklist, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.checklist = checklist
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        self.process_errors = []
+        if formdata is not None:
+            self.data = formdata.get(self.name) == "yes"
+        else:
+            self.data = bool(data) if data is not unset_value else False
+
+
+class _ChecklistCheck:
+    """The checklist's validator: something ticked, and "None" only on its own."""
+
+    def __init__(self, items: tuple[Question, ...], checklist: Checklist, language: str):
+        self.items, self.checklist, self.language = items, checklist, language
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        ticked = [q for q in self.items if form[q.id].data == "yes"]
+        if field.data and ticked:
+            none = local(self.checklist.none, self.language)
+            raise StopValidation(_("Select ‘%(option)s’ on its own, or untick it", option=none))
+        if not field.data and not ticked:
+            custom = self.checklist.messages.required
+            none = local(self.checklist.none, self.language)
+            raise StopValidation(
+                local(custom, self.language)
+                if custom
+                else _("Select what applies to you, or ‘%(option)s’", option=none)
+            )
+
+
 class StepForm(FlaskForm):
     """The form of one screen: a field per question, named by its id. Made by
     :func:`step_form`, which adds the fields."""
 
     _questions: tuple[Question, ...] = ()
+    _items: tuple[Question, ...] = ()
     _language: str = ""
     _today: dt.date
+
+    @property
+    def checklist_items(self) -> tuple[Question, ...]:
+        """The questions asked as lines of the screen's checklist, if it has one."""
+        return self._items
 
     def answers(self) -> dict[str, Any]:
         """The answers as they are stored, of every question whose field has no
         problem: after ``validate()``, all of them when it passed; when it did
-        not, what can be kept from the screen."""
+        not, what can be kept from the screen (not a checklist with a problem:
+        its unticked lines are not yet an answer)."""
         found = {}
+        unanswered_list = self._items and bool(self[NONE_APPLY].errors)
         for question in self._questions:
-            if self[question.id].errors:
+            if self[question.id].errors or (unanswered_list and question in self._items):
                 continue
             try:
                 found[question.id] = check_answer(question, self[question.id].data, self._today)
@@ -236,7 +298,14 @@ class StepForm(FlaskForm):
     def show_problems(self, problems: Mapping[str, Problem]) -> None:
         """Problems found in the stored answers, beside their fields."""
         for question in self._questions:
-            if question.id in problems:
+            if question.id in problems and question in self._items:
+                # A line of the checklist left without an answer (a question
+                # added since): the list is asked again as a whole.
+                self[NONE_APPLY].errors = [
+                    *self[NONE_APPLY].errors,
+                    problem_message(question, problems[question.id], self._language),
+                ]
+            elif question.id in problems:
                 field = self[question.id]
                 message = _shown_with(field, question, problems[question.id], self._language)
                 field.errors = [*field.errors, message]
@@ -248,6 +317,7 @@ def step_form(
     *,
     today: dt.date | None = None,
     stored: Mapping[str, Any] | None = None,
+    checklist: Checklist | None = None,
 ) -> StepForm:
     """The form of a screen showing ``questions``, made for this request.
 
@@ -255,19 +325,40 @@ def step_form(
     made from the content it shows: nothing outlives the request. With
     ``stored``, the form shows those answers (a screen shown again, or the
     stored answers re-checked on sending) whatever the request carries;
-    otherwise it reads what a POST sent.
+    otherwise it reads what a POST sent. With ``checklist``, the screen's
+    yes/no questions are the lines of that list.
     """
     questions = tuple(questions)
     today = today or dt.date.today()
-    fields = {q.id: _field(q, language, today) for q in questions}
+    items = tuple(q for q in questions if q.type == "yesno") if checklist else ()
+    fields = {
+        q.id: TickField(validators=[_AnswerCheck(q, language, today)])
+        if q in items
+        else _field(q, language, today)
+        for q in questions
+    }
+    if items:
+        fields[NONE_APPLY] = NoneApplyField(
+            validators=[_ChecklistCheck(items, checklist, language)], checklist=checklist
+        )
     form_class = type(
         "StepForm",
         (StepForm,),
-        {**fields, "_questions": questions, "_language": language, "_today": today},
+        {
+            **fields,
+            "_questions": questions,
+            "_items": items,
+            "_language": language,
+            "_today": today,
+        },
     )
     if stored is None:
         return form_class()
-    return form_class(formdata=None, data=form_data(questions, stored))
+    data = form_data(questions, stored)
+    if items:
+        # "None of these apply" was the answer when every line is a no.
+        data[NONE_APPLY] = all(stored.get(q.id) is False for q in items)
+    return form_class(formdata=None, data=data)
 
 
 def form_data(questions: Iterable[Question], answers: Mapping[str, Any]) -> dict[str, Any]:

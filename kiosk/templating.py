@@ -16,6 +16,24 @@ def option_hints(question: Question, language: str) -> dict[str, str]:
     return {o.value: local(o.hint, language) for o in question.options or [] if o.hint}
 
 
+# Three or more options, none with a hint, sit side by side when they are
+# short: a list of short answers ("30 to 39", "Neck") takes half the height.
+NARROW_OPTION, SHORT_OPTION = 12, 34
+
+
+def compact_options(question: Question, language: str) -> str:
+    """How a question's options sit: "narrow" (three to a row: very short
+    ones, or three short ones), "wide" (two to a row), or "" (one under
+    another)."""
+    options = question.options or []
+    if len(options) < 3 or any(o.hint for o in options):
+        return ""
+    longest = max(len(local(o.label, language)) for o in options)
+    if longest <= NARROW_OPTION or (len(options) == 3 and longest <= 20):
+        return "narrow"
+    return "wide" if longest <= SHORT_OPTION else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         _=gettext,
@@ -25,6 +43,7 @@ def init_app(app: Flask) -> None:
         language_name=lambda code: f"{own_name(code)} ({code})",
         local=local,
         option_hints=option_hints,
+        compact_options=compact_options,
         today=dt.date.today,
         csrf_token=generate_csrf,
         COPIES=COPIES,

@@ -15,36 +15,40 @@ PLAIN = {
     "contact": {"phone": "07700 900123", "email": ""},
     "concerns": {"concerns": ["fine_lines"], "areas": ["face"]},
     "skin_type": {"fitzpatrick": "type_3"},
-    "skin_today": {
-        "infection_now": "no",
-        "broken_skin_now": "no",
-        "changing_lesion": "no",
-        "active_acne": "no",
-        "skin_condition": "no",
-        "recent_tan": "no",
-    },
-    "health_history": {
-        "pregnant": "no",
-        "bleeding_disorder": "no",
-        "blood_thinners": "no",
-        "isotretinoin": "never",
-        "cold_sores": "no",
-        "keloid_scars": "no",
-        "immune_condition": "no",
-        "diabetes": "no",
-        "hormonal_condition": "no",
-        "nsaids": "no",
-    },
+    # The screening checklists: "None of these apply to me" ticked.
+    "skin_today": {"none_apply": "yes"},
+    "health_history": {"none_apply": "yes"},
+    "medicines": {"none_apply": "yes", "isotretinoin": "never"},
+    # Each list is asked only when its line of the checklist before is ticked.
     "treatments_allergies": {
-        "recent_procedures": ["none"],
-        "allergies": ["none"],
-        "implants": ["none"],
-        "skin_actives": "no",
+        "recent_procedures": ["toxin_filler"],
+        "allergies": ["gold"],
+        "implants": ["tattoo_in_area"],
     },
-    "health_details": {"isotretinoin_months": "8"},
+    "health_details": {"isotretinoin_months": "8", "toxin_filler_weeks": "20"},
     "goals": {"downtime": "few_days", "device_interest": "pen", "home_roller": "no"},
     "event": {"event_date-day": "", "event_date-month": "", "event_date-year": "", "notes": ""},
 }
+
+
+def plain(step: str, **changes: str | list[str]) -> dict:
+    """``PLAIN``'s answers to ``step`` with ``changes``: a checklist line
+    given "yes" is ticked, and "None of these apply to me" then is not."""
+    data = {**PLAIN[step], **changes}
+    if "yes" in changes.values():
+        data.pop("none_apply", None)
+    return data
+
+
+# The lists of treatments, allergies and implants are asked only when their
+# line of the checklist before them is ticked.
+GATES = {"recent_procedures": "had_treatments", "allergies": "has_allergies"}
+GATES["implants"] = "has_implants"
+
+
+def with_gates(answers: dict) -> dict:
+    """Stored ``answers`` with the checklist lines ticked whose list has an answer."""
+    return {**answers, **{gate: True for key, gate in GATES.items() if answers.get(key)}}
 
 
 # English month names, whatever the machine's own locale.

@@ -197,7 +197,7 @@ def test_questionnaire_follows_r4_structure(questionnaire_resource, flow):
             "answerCoding": {
                 "system": "urn:kiosk:answer:isotretinoin",
                 "code": "stopped",
-                "display": "Yes, but I have stopped",
+                "display": "Yes, I have stopped",
             },
         }
     ]

@@ -11,7 +11,7 @@ import pytest
 from kiosk.content import EnableWhen, Question, parse_questionnaire
 from kiosk.flow import Flow, condition_holds, is_enabled
 
-from .patient_client import PLAIN
+from .patient_client import GATES, PLAIN, with_gates
 
 PLAIN_PATH = [
     "about",
@@ -19,7 +19,7 @@ PLAIN_PATH = [
     "skin_type",
     "skin_today",
     "health_history",
-    "treatments_allergies",
+    "medicines",
     "goals",
     "event",
 ]
@@ -27,11 +27,15 @@ PLAIN_PATH = [
 
 def stored(flow: Flow, by_step: dict[str, dict]) -> dict:
     """Form answers per step (as tests.patient_client sends them) as the app
-    stores them: yes/no as True/False, numbers as int, empty answers left out."""
+    stores them: yes/no as True/False, numbers as int, empty answers left out;
+    a checklist's lines a no unless ticked."""
     answers = {}
-    for step_answers in by_step.values():
+    for step_id, step_answers in by_step.items():
+        step = flow.step(step_id)
+        for question in step.checklist_items if step else ():
+            answers[question.id] = False
         for question_id, raw in step_answers.items():
-            if raw in ("", []):
+            if raw in ("", []) or question_id == "none_apply":
                 continue
             kind = flow.question(question_id).type
             if kind == "yesno":
@@ -44,7 +48,7 @@ def stored(flow: Flow, by_step: dict[str, dict]) -> dict:
 
 def plain(flow: Flow, **changes) -> dict:
     """The plain answers, with some of them changed (None: left unanswered)."""
-    answers = {**stored(flow, PLAIN), **changes}
+    answers = {**stored(flow, PLAIN), **with_gates(changes)}
     return {k: v for k, v in answers.items() if v is not None}
 
 
@@ -292,7 +296,13 @@ def test_each_health_follow_up_is_asked_only_when_its_answer_calls_for_it(
     steps = [s.id for s in flow.applicable_steps(answers)]
     assert ("health_details" in steps) is bool(follow_ups)
     if follow_ups:
-        assert walk(flow, answers) == [*PLAIN_PATH[:6], "health_details", *PLAIN_PATH[6:]]
+        lists = ["treatments_allergies"] if any(k in GATES for k in changes) else []
+        assert walk(flow, answers) == [
+            *PLAIN_PATH[:6],
+            *lists,
+            "health_details",
+            *PLAIN_PATH[6:],
+        ]
 
 
 # Every branch in the content is reached --------------------------------------
@@ -311,29 +321,42 @@ BRANCHES: dict[str, tuple[list[dict], list[dict]]] = {
     "immune_details": ([{"immune_condition": True}], [{"immune_condition": False}]),
     "diabetes_control": ([{"diabetes": True}], [{"diabetes": False}]),
     "blood_thinner_names": ([{"blood_thinners": True}], [{"blood_thinners": False}]),
+    "treatments_allergies": (
+        [{"had_treatments": True}, {"has_allergies": True}, {"has_implants": True}],
+        [{"had_treatments": False, "has_allergies": False, "has_implants": False}],
+    ),
+    "recent_procedures": ([{"had_treatments": True}], [{"had_treatments": False}]),
+    "allergies": ([{"has_allergies": True}], [{"has_allergies": False}]),
+    "implants": ([{"has_implants": True}], [{"has_implants": False}]),
     "toxin_filler_weeks": (
-        [{"recent_procedures": ["toxin_filler"]}],
-        [{"recent_procedures": ["none"]}, {"recent_procedures": ["laser_light"]}],
+        [{"had_treatments": True, "recent_procedures": ["toxin_filler"]}],
+        [{"had_treatments": False}, {"had_treatments": True, "recent_procedures": ["laser_light"]}],
     ),
     "laser_light_weeks": (
-        [{"recent_procedures": ["laser_light"]}],
-        [{"recent_procedures": ["none"]}, {"recent_procedures": ["resurfacing_laser"]}],
+        [{"had_treatments": True, "recent_procedures": ["laser_light"]}],
+        [
+            {"had_treatments": False},
+            {"had_treatments": True, "recent_procedures": ["resurfacing_laser"]},
+        ],
     ),
     "resurfacing_weeks": (
-        [{"recent_procedures": ["resurfacing_laser"]}],
-        [{"recent_procedures": ["none"]}, {"recent_procedures": ["laser_light"]}],
+        [{"had_treatments": True, "recent_procedures": ["resurfacing_laser"]}],
+        [{"had_treatments": False}, {"had_treatments": True, "recent_procedures": ["laser_light"]}],
     ),
     "deep_peel_weeks": (
-        [{"recent_procedures": ["deep_peel"]}],
-        [{"recent_procedures": ["none"]}, {"recent_procedures": ["surgery"]}],
+        [{"had_treatments": True, "recent_procedures": ["deep_peel"]}],
+        [{"had_treatments": False}, {"had_treatments": True, "recent_procedures": ["surgery"]}],
     ),
     "surgery_weeks": (
-        [{"recent_procedures": ["surgery"]}],
-        [{"recent_procedures": ["none"]}, {"recent_procedures": ["deep_peel"]}],
+        [{"had_treatments": True, "recent_procedures": ["surgery"]}],
+        [{"had_treatments": False}, {"had_treatments": True, "recent_procedures": ["deep_peel"]}],
     ),
     "allergy_details": (
-        [{"allergies": ["other_allergy"]}, {"allergies": ["skincare"]}],
-        [{"allergies": ["none"]}, {"allergies": ["nickel_metal"]}],
+        [
+            {"has_allergies": True, "allergies": ["other_allergy"]},
+            {"has_allergies": True, "allergies": ["skincare"]},
+        ],
+        [{"has_allergies": False}, {"has_allergies": True, "allergies": ["nickel_metal"]}],
     ),
 }
 
@@ -407,11 +430,11 @@ def test_before_the_first_step_comes_the_welcome_page(flow):
 
 def test_next_and_previous_skip_steps_that_do_not_apply(flow):
     answers = plain(flow)
-    assert flow.next_step("treatments_allergies", answers).id == "goals"
-    assert flow.previous_step("goals", answers).id == "treatments_allergies"
+    assert flow.next_step("medicines", answers).id == "goals"
+    assert flow.previous_step("goals", answers).id == "medicines"
     assert flow.previous_step("concerns", answers).id == "about"
     with_follow_up = plain(flow, diabetes=True)
-    assert flow.next_step("treatments_allergies", with_follow_up).id == "health_details"
+    assert flow.next_step("medicines", with_follow_up).id == "health_details"
     assert flow.previous_step("goals", with_follow_up).id == "health_details"
     with_contact = plain(flow, contact_consent=True)
     assert flow.previous_step("concerns", with_contact).id == "contact"
@@ -626,34 +649,19 @@ def test_the_walk_agrees_with_the_branching(flow):
     assert all(i.step.topic == i.topic.id for i in walked)
 
 
-# Progress: "Step 3 of 6" -----------------------------------------------------
+# Progress: "Step 3 of 9" -----------------------------------------------------
 
 
-def test_total_steps_is_the_topics_plus_the_check_page(flow, questionnaire):
-    assert len(questionnaire.topics) == 5
-    assert flow.total_steps == 6
+def test_the_plain_patient_counts_nine_screens_and_moves_on_every_one(flow):
+    answers = plain(flow)
+    positions = [flow.position(flow.step(s), answers) for s in PLAIN_PATH]
+    assert positions == [(n, 9) for n in range(1, 9)]
+    assert flow.position(None, answers) == (9, 9)
 
 
-@pytest.mark.parametrize(
-    ("step_id", "number"),
-    [
-        ("about", 1),
-        ("contact", 1),
-        ("concerns", 2),
-        ("skin_type", 3),
-        ("skin_today", 4),
-        ("health_history", 4),
-        ("treatments_allergies", 4),
-        ("health_details", 4),
-        ("goals", 5),
-        ("event", 5),
-    ],
-)
-def test_topic_number(flow, step_id, number):
-    assert flow.topic_number(flow.step(step_id)) == number
-
-
-def test_topic_numbers_never_go_down_along_the_steps(flow):
-    numbers = [flow.topic_number(s) for s in flow.steps]
-    assert numbers == sorted(numbers)
-    assert set(numbers) == set(range(1, flow.total_steps))
+def test_a_follow_up_called_for_adds_its_screen_to_the_count(flow):
+    answers = plain(flow, contact_consent=True, diabetes=True)
+    assert flow.position(flow.step("contact"), answers) == (2, 11)
+    assert flow.position(flow.step("health_details"), answers) == (8, 11)
+    assert flow.position(flow.step("event"), answers) == (10, 11)
+    assert flow.position(None, answers) == (11, 11)

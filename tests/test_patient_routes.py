@@ -21,12 +21,16 @@ from .patient_client import (
     event_in,
     field_error,
     in_days,
+    plain,
 )
 
 FOLLOW_UPS = {
     "about": {**PLAIN["about"], "contact_consent": "yes"},
-    "health_history": {**PLAIN["health_history"], "isotretinoin": "stopped"},
+    "medicines": plain("medicines", isotretinoin="stopped", has_allergies="yes"),
 }
+
+# Where the error summary's link of a checklist goes: its first line.
+FIRST_LINE = {"skin_today": "infection_now-0", "health_history": "pregnant-0"}
 
 
 def session_data(app, client) -> dict:
@@ -103,30 +107,30 @@ INVALID = [
     ("skin_type", {}, {"fitzpatrick": "Select the answer that sounds most like you"}),
     (
         "skin_today",
-        {"infection_now": "no", "broken_skin_now": "maybe"},
+        {},
         {
-            "broken_skin_now": "Select one of the options",
-            "changing_lesion": "Select yes if you have a skin cancer or a changing mole or mark",
-            "active_acne": "Select yes if you have active acne",
-            "skin_condition": "Select yes if you have a skin condition in the area",
-            "recent_tan": "Select yes if you have tanned in the last 2 weeks",
+            "none_apply": "Select what applies to the areas, or ‘None of these apply to me’",
         },
     ),
     (
         "health_history",
-        {**PLAIN["health_history"], "isotretinoin": ""},
+        {"none_apply": "yes", "diabetes": "yes"},
+        {
+            "none_apply": "Select ‘None of these apply to me’ on its own, or untick it",
+        },
+    ),
+    (
+        "medicines",
+        plain("medicines", isotretinoin=""),
         {
             "isotretinoin": "Select whether you have taken isotretinoin",
         },
     ),
     (
         "treatments_allergies",
+        {},
         {
-            **PLAIN["treatments_allergies"],
-            "recent_procedures": ["none", "toxin_filler"],
-        },
-        {
-            "recent_procedures": "Select ‘None of these’ on its own, or untick it",
+            "allergies": "Select what you are allergic to",
         },
     ),
     (
@@ -175,7 +179,8 @@ def test_invalid_answers_are_explained_and_kept(patient, step_id, sent, expected
     assert errors(html) == list(expected.values())
     for question_id, message in expected.items():
         assert field_error(html, question_id) == message
-        first_input = rf"{question_id}(-0|-day)?"
+        first_input = FIRST_LINE.get(step_id) if question_id == "none_apply" else None
+        first_input = first_input or rf"{question_id}(-0|-day)?"
         assert re.search(rf'<a href="#{first_input}">', html), "summary links to the field"
         assert re.search(rf'<(input|textarea) [^>]*id="{first_input}"', html)
     assert re.search(r"<title>Error: ", html)
@@ -277,12 +282,12 @@ def test_whole_questionnaire_plain_posts(app, patient):
     visited = patient.walk()
     assert visited == [
         "about", "concerns", "skin_type", "skin_today", "health_history",
-        "treatments_allergies", "goals", "event",
+        "medicines", "goals", "event",
     ]  # fmt: skip
     page = patient.get("/check")
     assert page.status_code == 200
     assert "Check your answers" in patient.last_html
-    assert "Step 6 of 6" in patient.last_html
+    assert "Step 9 of 9" in patient.last_html
 
     response = patient.submit()
     assert response.headers["Location"] == "/done"
@@ -351,7 +356,7 @@ def test_htmx_gets_fragments_and_history_restore_gets_the_page(patient):
     moved = patient.answer("concerns", {"concerns": ["acne_scars"], "areas": ["face"]}, htmx=True)
     assert moved.status_code == 200
     assert moved.headers["HX-Push-Url"] == "/step/skin_type"
-    assert patient.last_html.lstrip().startswith("<title>How does your skin react to the sun?")
+    assert patient.last_html.lstrip().startswith("<title>Your skin in the sun")
     assert 'hx-post="/step/skin_type"' in patient.last_html
     assert patient.get("/step/concerns").status_code == 200  # saved: Back shows it
     assert 'value="acne_scars" checked' in patient.last_html
@@ -433,23 +438,24 @@ def autofocused(html: str) -> list[str]:
 def test_change_returns_to_check_or_asks_new_follow_up_first(app, patient):
     patient.walk()
     patient.get("/check")
-    assert 'href="/step/health_history?change=diabetes"' in patient.last_html
+    # The general health checklist is one row, changed from its first line.
+    assert 'href="/step/health_history?change=pregnant"' in patient.last_html
 
     changed = patient.answer(
-        "health_history", {**PLAIN["health_history"], "diabetes": "yes"}, change="diabetes"
+        "health_history", plain("health_history", diabetes="yes"), change="pregnant"
     )
     # The new follow-up first, its question focused; then back to the row.
-    assert changed.headers["Location"] == "/step/health_details?change=diabetes"
-    assert "Back" in patient.get("/step/health_details?change=diabetes").get_data(as_text=True)
+    assert changed.headers["Location"] == "/step/health_details?change=pregnant"
+    assert "Back" in patient.get("/step/health_details?change=pregnant").get_data(as_text=True)
     assert autofocused(patient.last_html) == ["diabetes_control-0"]
-    assert 'class="back-link" href="/check#answer-diabetes"' in patient.last_html
-    done = patient.answer("health_details", {"diabetes_control": "well"}, change="diabetes")
-    assert done.headers["Location"] == "/check#answer-diabetes"
+    assert 'class="back-link" href="/check#answer-pregnant"' in patient.last_html
+    done = patient.answer("health_details", {"diabetes_control": "well"}, change="pregnant")
+    assert done.headers["Location"] == "/check#answer-pregnant"
 
     patient.get("/check")
     assert "Diabetes control" in patient.last_html
     # Turning the trigger off again drops the follow-up from the answers.
-    patient.answer("health_history", PLAIN["health_history"], change="diabetes")
+    patient.answer("health_history", PLAIN["health_history"], change="pregnant")
     patient.get("/check")
     assert "Diabetes control" not in patient.last_html
     patient.submit()
@@ -463,7 +469,9 @@ def test_every_row_of_check_your_answers_changes_its_own_question(app, patient):
     html = patient.get("/check").get_data(as_text=True)
     row = r'<div class="summary-list__row" id="answer-(\w+)">.*?class="change-link" href="([^"]+)"'
     rows = re.findall(row, html, re.S)
-    assert len(rows) > 20
+    # A checklist is one row, named by its first line.
+    assert len(rows) > 15
+    assert {"infection_now", "pregnant", "blood_thinners"} <= {question for question, _ in rows}
     for question_id, link in rows:
         step = app.extensions["kiosk.flow"].step_of(question_id)
         assert link == f"/step/{step.id}?change={question_id}"
@@ -471,14 +479,14 @@ def test_every_row_of_check_your_answers_changes_its_own_question(app, patient):
 
 @pytest.mark.parametrize(
     ("question_id", "first_input"),
-    [("first_name", "first_name"), ("diabetes", "diabetes-0"), ("notes", "notes")],
+    [("first_name", "first_name"), ("pregnant", "pregnant-0"), ("notes", "notes")],
 )
 def test_a_change_lands_on_its_question_with_the_focus(patient, question_id, first_input):
     patient.walk()
-    step = {"first_name": "about", "diabetes": "health_history", "notes": "event"}[question_id]
+    step = {"first_name": "about", "pregnant": "health_history", "notes": "event"}[question_id]
     html = patient.get(f"/step/{step}?change={question_id}").get_data(as_text=True)
     assert autofocused(html) == [first_input]
-    assert f'class="field field--changing" id="field-{question_id}"' in html
+    assert re.search(rf'class="field[\w -]* field--changing" id="field-{question_id}"', html)
     assert f'class="back-link" href="/check#answer-{question_id}"' in html
     assert f'action="/step/{step}?change={question_id}"' in html
     # The same screen reached any other way puts the focus nowhere.
@@ -732,9 +740,16 @@ def done_covers(patient) -> list[str]:
     return [unescape(item) for item in re.findall(r"<li>(.*?)</li>", block.group(1), re.S)]
 
 
+MEDICINES = {"blood_thinners", "nsaids", "isotretinoin"}
+
+
 def with_event(**health) -> dict:
+    """An event in 120 days, and ``health``: lines of the health checklists ticked."""
     return {
-        "health_history": {**PLAIN["health_history"], **health},
+        "health_history": plain(
+            "health_history", **{k: v for k, v in health.items() if k not in MEDICINES}
+        ),
+        "medicines": plain("medicines", **{k: v for k, v in health.items() if k in MEDICINES}),
         "event": {**event_in(120), "notes": ""},
     }
 

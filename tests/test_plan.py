@@ -26,6 +26,8 @@ from kiosk.content.loader import DEFAULT_CONTENT_DIR
 from kiosk.plan import Plan, PlanEngine, Policy, TimedLine, Trigger, load_rules
 from kiosk.vocabulary import severity_label
 
+from .patient_client import with_gates
+
 TODAY = dt.date(2026, 11, 21)
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "answers"
 PLAN_YAML = DEFAULT_CONTENT_DIR / "plan.yaml"
@@ -57,7 +59,7 @@ def build(
     today: dt.date = TODAY,
     language: str = "en",
 ) -> Plan:
-    answers = {**(BASELINE if base is None else base), **(changes or {})}
+    answers = with_gates({**(BASELINE if base is None else base), **(changes or {})})
     engine = PlanEngine(questionnaire(), rules(), policy or Policy())
     return engine.build(answers, language=language, today=today)
 
@@ -140,7 +142,7 @@ FLAGS = {
     "isotretinoin_recent": case(
         {"isotretinoin": "stopped", "isotretinoin_months": 2},
         "review",
-        ("Isotretinoin", "Yes, but I have stopped"),
+        ("Isotretinoin", "Yes, but has stopped"),
         ("Months since stopping isotretinoin", "2 months"),
     ),
     "cold_sores": case({"cold_sores": True}, "review", ("Gets cold sores", "Yes")),
@@ -724,7 +726,7 @@ def test_one_benefit_per_concern_in_questionnaire_order():
     assert [b.concern_id for b in plan.benefits] == ["acne_scars", "pigmentation", "stretch_marks"]
     assert [b.concern for b in plan.benefits] == [
         "Acne scars",
-        "Uneven tone, dark spots or sun damage",
+        "Uneven tone or dark spots",
         "Stretch marks",
     ]
     assert plan.concerns == tuple(b.concern for b in plan.benefits)
@@ -905,7 +907,7 @@ def test_flag_condition_with_a_value_that_is_not_an_option(tmp_path):
         line_of(text, "answer: peanut"),
         "flag 'anaesthetic_allergy' > condition 1 > answer",
         "'peanut' is not an option of 'allergies' (options: stainless_steel, nickel_metal, "
-        "gold, numbing_cream, skincare, other_allergy, none); use = or !=",
+        "gold, numbing_cream, skincare, other_allergy); use = or !=",
     )
 
 

@@ -12,7 +12,7 @@ from kiosk.models import AuditEvent
 from kiosk.settings import SETTINGS
 
 from .conftest import another_process
-from .patient_client import PatientClient, csrf_token
+from .patient_client import PatientClient, csrf_token, plain
 from .staff_helpers import StaffClient, settings_form_data
 
 URL = "/staff/settings"
@@ -266,11 +266,11 @@ def test_the_tanning_question_asks_about_the_clinics_own_window(app, admin):
         patient.get("/step/skin_today")
         return patient.last_html
 
-    assert "In the last 2 weeks, have you had a suntan" in skin_today()
+    assert "A suntan, sunbed or fake tan in the last 2 weeks" in skin_today()
     save(admin, app, POLICY_TANNING_WEEKS=4)
-    assert "In the last 4 weeks, have you had a suntan" in skin_today()
+    assert "A suntan, sunbed or fake tan in the last 4 weeks" in skin_today()
     patient = PatientClient(app.test_client())
-    patient.walk()
+    patient.walk({"skin_today": plain("skin_today", recent_tan="yes")})
     patient.get("/check")
     assert "Tan, sunbed or fake tan in the last 4 weeks" in patient.last_html
 

@@ -15,14 +15,14 @@ from kiosk.extensions import db
 from kiosk.models import Consultation
 
 from .conftest import another_process
-from .patient_client import PLAIN, PatientClient, csrf_token
+from .patient_client import PLAIN, PatientClient, csrf_token, plain
 
 GOOD = """\
 steps:
   about: {title: {en: "A little about you"}}
 questions:
   recent_tan:
-    label: {en: "Strong sun, a sunbed or fake tan in the last {tanning_weeks} weeks?"}
+    item: {en: "Strong sun, a sunbed or fake tan in the last {tanning_weeks} weeks"}
   allergies:
     options:
       gold: {label: {en: "Gold jewellery", es: "Joyas de oro"}}
@@ -50,7 +50,8 @@ def page(app, url: str, language: str = "en", until: str | None = None) -> str:
             "/language", data={"language": language, "csrf_token": csrf_token(patient.last_html)}
         )
     if until:
-        patient.walk(until=until)
+        # An allergy ticked: the list of allergies is asked.
+        patient.walk({"medicines": plain("medicines", has_allergies="yes")}, until=until)
     patient.get(url)
     return patient.last_html
 
@@ -61,7 +62,7 @@ def test_the_clinics_words_show_on_welcome_and_the_screens(reworded):
     )
     assert "A little about you" in page(reworded, "/step/about", until="about")
     html = page(reworded, "/step/skin_today", until="skin_today")
-    assert "Strong sun, a sunbed or fake tan in the last 2 weeks?" in html
+    assert "Strong sun, a sunbed or fake tan in the last 2 weeks</label>" in html
     assert "Gold jewellery" in page(
         reworded, "/step/treatments_allergies", until="treatments_allergies"
     )
@@ -69,7 +70,7 @@ def test_the_clinics_words_show_on_welcome_and_the_screens(reworded):
 
 def test_a_language_the_file_leaves_alone_keeps_the_shipped_words(reworded):
     html = page(reworded, "/step/skin_today", language="es", until="skin_today")
-    assert "¿En las últimas 2 semanas se ha bronceado al sol" in html
+    assert "Bronceado al sol, camas solares o autobronceador en las últimas 2 semanas" in html
     assert "Joyas de oro" in page(
         reworded, "/step/treatments_allergies", language="es", until="treatments_allergies"
     )

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .contract import contract_problems
-from .schema import EnableWhen, Question, Questionnaire
+from .schema import EnableWhen, Question, Questionnaire, Step
 
 DEFAULT_CONTENT_DIR = Path(__file__).parent
 M = TypeVar("M", bound=BaseModel)
@@ -267,6 +267,7 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
             topics_used.append(step.topic)
         yield from _texts_complete((*loc, "title"), step.title, languages)
         yield from _texts_complete((*loc, "intro"), step.intro, languages)
+        yield from _checklist_valid(loc, step, languages)
         yield from _conditions_valid(loc, step.enable_when, earlier)
 
         in_step: dict[str, Question] = {}
@@ -317,8 +318,31 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
             break
 
 
+def _checklist_valid(loc: tuple, step: Step, languages: set[str]):
+    if step.checklist is None:
+        return
+    for field in ("label", "hint", "none", "summary_none"):
+        yield from _texts_complete(
+            (*loc, "checklist", field), getattr(step.checklist, field), languages
+        )
+    for field in ("required", "invalid"):
+        yield from _texts_complete(
+            (*loc, "checklist", "messages", field),
+            getattr(step.checklist.messages, field),
+            languages,
+        )
+    if len(step.checklist_items) < 2:
+        yield (*loc, "checklist"), "a checklist needs at least two yes/no questions on its step"
+    for n, question in enumerate(step.questions):
+        if question.type == "yesno" and question.enable_when:
+            yield (
+                (*loc, "questions", n, "enable_when"),
+                "a question of a checklist is always asked: it takes no enable_when",
+            )
+
+
 def _question_valid(loc: tuple, question: Question, languages: set[str]):
-    for field in ("label", "hint", "summary_label", "suffix", "suffix_one"):
+    for field in ("label", "hint", "summary_label", "item", "suffix", "suffix_one"):
         yield from _texts_complete((*loc, field), getattr(question, field), languages)
     for field in ("required", "invalid"):
         yield from _texts_complete(

@@ -70,6 +70,9 @@ class Question(Strict):
     hint: LocalText | None = None
     # Short wording for the check-answers page and the staff copy.
     summary_label: LocalText | None = None
+    # A yes/no question's wording as a line of its step's checklist
+    # ("Pregnant or breastfeeding"), where the label is the whole question.
+    item: LocalText | None = None
     required: bool = True
     options: list[Option] | None = None
     max_length: Annotated[int, Field(gt=0, le=5000)] | None = None
@@ -96,6 +99,18 @@ class Topic(Strict):
     title: LocalText
 
 
+class Checklist(Strict):
+    """A step's yes/no questions asked as one list to tick: what applies, or
+    "None of these apply to me". A ticked line is a yes, an unticked one a no
+    once the list is answered; the answers are stored per question as ever."""
+
+    label: LocalText
+    hint: LocalText | None = None
+    none: LocalText
+    summary_none: LocalText
+    messages: Messages = Messages()
+
+
 class Step(Strict):
     """One screen of the questionnaire: a handful of questions on one topic."""
 
@@ -103,9 +118,17 @@ class Step(Strict):
     topic: Identifier
     title: LocalText
     intro: LocalText | None = None
+    checklist: Checklist | None = None
     questions: Annotated[list[Question], Field(min_length=1)]
     enable_when: list[EnableWhen] = []
     enable_behavior: Literal["all", "any"] = "all"
+
+    @property
+    def checklist_items(self) -> tuple[Question, ...]:
+        """The questions its checklist asks: its yes/no questions, when it has one."""
+        if self.checklist is None:
+            return ()
+        return tuple(q for q in self.questions if q.type == "yesno")
 
 
 class GlanceRow(Strict):

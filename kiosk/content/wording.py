@@ -1,21 +1,21 @@
 """A clinic's own wording, layered over the shipped content: ``wording.yaml``
 in the instance folder.
 
-It changes texts only, per language, of what exists, by id: a screen's title
-and introduction, a question's label, hint, summary label, messages and its
-options' labels; a screening flag's staff and patient texts; and any
-interface string (Welcome, the privacy text, buttons) by its English text.
-It adds, removes and reorders nothing, so no rule loses a question it depends
-on. It is checked as the content files are: an unknown id, language or field,
-a plan text that drops or invents a placeholder, or an interface string that
-does not exist is a problem naming the file, line and item.
+It changes texts only, per language, of what exists, by id: a screen's
+title, introduction and checklist texts; a question's label, hint, summary
+label, checklist line, messages and its options' labels; a screening flag's
+staff and patient texts; and any interface string (Welcome, the privacy
+text, buttons) by its English text. It adds, removes and reorders nothing,
+so no rule loses a question it depends on. It is checked as the content
+files are: an unknown id, language or field, a plan text that drops or
+invents a placeholder, or an interface string that does not exist is a
+problem naming the file, line and item.
 
     steps:
       about: {title: {en: "A little about you"}}
     questions:
       recent_tan:
-        label: {en: "Have you been in the sun, on a sunbed or used fake tan lately?"}
-        options: {}
+        item: {en: "Sun, a sunbed or fake tan lately"}
     flags:
       home_roller:
         patient: {en: "Bring your roller to your appointment and we will look at it."}
@@ -62,15 +62,24 @@ class QuestionWords(Strict):
     label: Text | None = None
     hint: Text | None = None
     summary_label: Text | None = None
+    item: Text | None = None
     suffix: Text | None = None
     suffix_one: Text | None = None
     messages: MessageWords | None = None
     options: dict[str, OptionWords] = {}
 
 
+class ChecklistWords(Strict):
+    label: Text | None = None
+    hint: Text | None = None
+    none: Text | None = None
+    summary_none: Text | None = None
+
+
 class StepWords(Strict):
     title: Text | None = None
     intro: Text | None = None
+    checklist: ChecklistWords | None = None
 
 
 class FlagWords(Strict):
@@ -200,11 +209,16 @@ def reword_questionnaire(questionnaire: Questionnaire, wording: Wording) -> Ques
         if words:
             step["title"] = _merge(step["title"], words.title)
             step["intro"] = _merge(step["intro"], words.intro)
+            if words.checklist and step["checklist"]:
+                for field in ("label", "hint", "none", "summary_none"):
+                    step["checklist"][field] = _merge(
+                        step["checklist"][field], getattr(words.checklist, field)
+                    )
         for question in step["questions"]:
             change = wording.questions.get(question["id"])
             if change is None:
                 continue
-            for field in ("label", "hint", "summary_label", "suffix", "suffix_one"):
+            for field in ("label", "hint", "summary_label", "item", "suffix", "suffix_one"):
                 question[field] = _merge(question[field], getattr(change, field))
             if change.messages:
                 for field in ("required", "invalid"):

@@ -27,7 +27,7 @@ from werkzeug.exceptions import NotFound
 from .. import jobs
 from ..answers import answer_problems
 from ..content import Step
-from ..display import answer_lines
+from ..display import check_lines
 from ..extensions import db, htmx
 from ..flow import Flow
 from ..forms import EmptyForm, LanguageForm, StepForm, step_form
@@ -251,7 +251,7 @@ def step(step_id: str):
     change = changing_question()
     if request.method == "POST":
         questions = flow().enabled_questions(screen, draft.answers)
-        form = step_form(questions, draft.language)
+        form = step_form(questions, draft.language, checklist=screen.checklist)
         if form.validate():
             draft.keep_answers(form.answers(), mark_asked=True)
             draft.current_step = screen.id
@@ -289,7 +289,7 @@ def step(step_id: str):
 def show_step(draft: Draft, screen: Step, change: str | None) -> Response:
     """A screen as the patient left it: their stored answers filled in."""
     questions = flow().enabled_questions(screen, draft.answers)
-    form = step_form(questions, draft.language, stored=draft.answers)
+    form = step_form(questions, draft.language, stored=draft.answers, checklist=screen.checklist)
     return render_step(draft, screen, form, questions, change)
 
 
@@ -311,8 +311,7 @@ def render_step(draft: Draft, screen: Step, form: StepForm, questions, change: s
         form=form,
         questions=questions,
         lang=draft.language,
-        number=flow().topic_number(screen),
-        total=flow().total_steps,
+        position=flow().position(screen, draft.answers),
         topic=next(t for t in flow().topics if t.id == screen.topic),
         action=step_url(screen, change),
         back=back,
@@ -338,7 +337,9 @@ def check():
             question_id = next(iter(problems))
             screen = flow().step_of(question_id)
             questions = flow().enabled_questions(screen, draft.answers)
-            form = step_form(questions, draft.language, stored=draft.answers)
+            form = step_form(
+                questions, draft.language, stored=draft.answers, checklist=screen.checklist
+            )
             form.show_problems(problems)
             return render_step(draft, screen, form, questions, change=question_id)
         consultation = submit_draft(draft, flow())
@@ -357,10 +358,9 @@ def show_check(draft: Draft, form: EmptyForm | None = None) -> Response:
     return render(
         CHECK,
         form=form or EmptyForm(),
-        groups=answer_lines(flow(), draft.answers, draft.language),
+        groups=check_lines(flow(), draft.answers, draft.language),
         lang=draft.language,
-        number=flow().total_steps,
-        total=flow().total_steps,
+        position=flow().position(None, draft.answers),
         back=step_url(flow().last_step(draft.answers)),
     )
 

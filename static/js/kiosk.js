@@ -102,6 +102,19 @@
     });
   }
 
+  // "None of these" goes on its own: ticking it unticks the rest of its list,
+  // ticking anything else unticks it (the server refuses both together).
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[type=checkbox]") || !box.checked) return;
+    var group = box.closest("[data-exclusive-group]");
+    if (!group) return;
+    group.querySelectorAll("input[type=checkbox]").forEach(function (other) {
+      var exclusive = other.hasAttribute("data-exclusive");
+      if (other !== box && (box.hasAttribute("data-exclusive") || exclusive)) other.checked = false;
+    });
+  });
+
   // Links in the error summary put focus on the field itself, and scroll its
   // question (label or legend) into view rather than just the input.
   document.addEventListener("click", function (event) {

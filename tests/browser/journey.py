@@ -27,12 +27,9 @@ def answer_row(page: Page, label: str):
     return page.locator(".summary-list__row").filter(has=page.get_by_text(label, exact=True))
 
 
-def answer_no_to_every_yes_no(page: Page) -> None:
-    groups = page.get_by_role("group")
-    for n in range(groups.count()):
-        no = groups.nth(n).get_by_label("No", exact=True)
-        if no.count():
-            no.check()
+def none_of_these_apply(page: Page) -> None:
+    """Tick the screen's checklist's "None of these apply to me"."""
+    page.get_by_label("None of these apply to me").check()
 
 
 def go_to(page: Page, step_id: str) -> None:
@@ -68,7 +65,7 @@ def concerns(page: Page) -> None:
 
 
 def skin_type(page: Page) -> None:
-    expect(heading(page)).to_have_text("How does your skin react to the sun?")
+    expect(heading(page)).to_have_text("Your skin in the sun")
     page.get_by_label("I sometimes burn and tan gradually").check()
     press_continue(page)
     go_to(page, "skin_today")
@@ -76,23 +73,39 @@ def skin_type(page: Page) -> None:
 
 def skin_today(page: Page) -> None:
     expect(heading(page)).to_have_text("Your skin today")
-    answer_no_to_every_yes_no(page)
+    none_of_these_apply(page)
     press_continue(page)
     go_to(page, "health_history")
 
 
-def health_history(page: Page, isotretinoin: str = "No, never") -> None:
+def tick(page: Page, *lines: str) -> None:
+    """Tick the lines of the screen's checklist, else "None of these apply to me"."""
+    for line in lines:
+        page.get_by_label(line).check()
+    if not lines:
+        none_of_these_apply(page)
+
+
+def health_history(page: Page, *ticked: str) -> None:
     expect(heading(page)).to_have_text("Your general health")
-    answer_no_to_every_yes_no(page)
+    tick(page, *ticked)
+    press_continue(page)
+    go_to(page, "medicines")
+
+
+def medicines(page: Page, *ticked: str, isotretinoin: str = "No, never") -> None:
+    expect(heading(page)).to_have_text("Medicines and allergies")
+    tick(page, *ticked)
     group(page, "isotretinoin").get_by_label(isotretinoin).check()
     press_continue(page)
 
 
-def treatments_allergies(page: Page) -> None:
+def treatments_allergies(page: Page, **chosen: str) -> None:
+    """The lists the checklist before called for: ``chosen`` by question
+    (words of its legend) the option to tick."""
     expect(heading(page)).to_have_text("Treatments, allergies and implants")
-    for question in ("have you had any of these", "allergic to any of these", "Do you have any"):
-        group(page, question).get_by_label("None of these").check()
-    answer_no_to_every_yes_no(page)
+    for question, option in chosen.items():
+        group(page, question).get_by_label(option).check()
     press_continue(page)
 
 
@@ -130,8 +143,7 @@ def whole_questionnaire(page: Page, base_url: str, name: str = "Maya") -> None:
     skin_type(page)
     skin_today(page)
     health_history(page)
-    go_to(page, "treatments_allergies")
-    treatments_allergies(page)
+    medicines(page)
     go_to(page, "goals")
     goals(page)
     event(page)

@@ -80,7 +80,7 @@ def test_an_admin_sets_the_clinic_up_and_the_next_patient_sees_it(browser, serve
     journey.skin_type(patient)
     journey.skin_today(patient)
     journey.health_history(patient)
-    journey.treatments_allergies(patient)
+    journey.medicines(patient)
     expect(journey.heading(patient)).to_have_text("Your goals and plans")
     expect(patient.get_by_text("Radiofrequency")).to_have_count(0)
     expect(patient.get_by_text("Which treatment are you interested in?")).to_have_count(0)

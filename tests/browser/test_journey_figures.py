@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ..conftest import ARTIFACTS
-from ..patient_client import PLAIN, event_in
+from ..patient_client import PLAIN, event_in, plain
 from .conftest import LANDSCAPE, PORTRAIT, new_page
 
 WORDS_PER_MINUTE = 238
@@ -39,7 +39,7 @@ TYPICAL = {
         "skin_type",
         "skin_today",
         "health_history",
-        "treatments_allergies",
+        "medicines",
         "goals",
         "event",
     )
@@ -49,18 +49,18 @@ COMPLEX = {
     "contact": {"phone": "07700 900123", "email": ""},
     "concerns": {"concerns": ["acne_scars", "fine_lines"], "areas": ["face", "neck"]},
     "skin_type": {"fitzpatrick": "type_5"},
-    "skin_today": {**PLAIN["skin_today"], "active_acne": "yes", "recent_tan": "yes"},
-    "health_history": {
-        **PLAIN["health_history"],
-        "blood_thinners": "yes",
-        "isotretinoin": "stopped",
-        "diabetes": "yes",
-    },
+    "skin_today": plain("skin_today", active_acne="yes", recent_tan="yes", skin_actives="yes"),
+    "health_history": plain("health_history", diabetes="yes"),
+    "medicines": plain(
+        "medicines",
+        blood_thinners="yes",
+        had_treatments="yes",
+        has_allergies="yes",
+        isotretinoin="stopped",
+    ),
     "treatments_allergies": {
         "recent_procedures": ["toxin_filler"],
         "allergies": ["numbing_cream"],
-        "implants": ["none"],
-        "skin_actives": "yes",
     },
     "health_details": {
         "isotretinoin_months": "8",
@@ -80,8 +80,11 @@ def screen_figures(page: Page, name: str) -> dict:
     """The screen as it opens: its words, and whether its main button is in view."""
     page.wait_for_load_state("load")
     text = page.locator("main").inner_text()
-    # What a patient reads of a list is its chosen item, not every option.
-    unread = " ".join(page.locator("main option:not(:checked)").all_inner_texts())
+    # What a patient reads of a list is its chosen item, not every option;
+    # text only a screen reader speaks ("Change First name") is not read.
+    unread = " ".join(
+        page.locator("main option:not(:checked), main .visually-hidden").all_inner_texts()
+    )
     buttons = page.locator("main button")
     box = buttons.last.bounding_box() if buttons.count() else None
     return {

@@ -78,10 +78,16 @@ def test_full_journey_by_labels_with_screenshots(browser, server, viewport):
     shoot("skin-today")
     journey.skin_today(page)
     shoot("health-history")
-    journey.health_history(page, isotretinoin="Yes, but I have stopped")
+    journey.health_history(page)
+    shoot("medicines")
+    journey.medicines(
+        page,
+        "An allergy, such as to metal, numbing cream or skin care",
+        isotretinoin="Yes, I have stopped",
+    )
     journey.go_to(page, "treatments_allergies")
     shoot("treatments-allergies")
-    journey.treatments_allergies(page)
+    journey.treatments_allergies(page, **{"What are you allergic to?": "Gold"})
     journey.go_to(page, "health_details")
     expect(journey.heading(page)).to_have_text("A few more details")
     shoot("health-details")
@@ -96,8 +102,8 @@ def test_full_journey_by_labels_with_screenshots(browser, server, viewport):
     journey.goals(page)
     shoot("event")
     journey.event(page)
-    expect(page).to_have_title(re.compile(r"^Check your answers – Step 6 of 6"))
-    expect(page.locator(".progress")).to_contain_text("Step 6 of 6")
+    expect(page).to_have_title(re.compile(r"^Check your answers – Step 11 of 11"))
+    expect(page.locator(".progress")).to_contain_text("Step 11 of 11")
     shoot("check-answers")
     assert page.evaluate("window.sameDocument") is True
 
@@ -172,7 +178,7 @@ def test_reload_mid_way_resumes_exactly_there(page, server):
 
     page.reload()
     journey.go_to(page, "skin_type")
-    expect(journey.heading(page)).to_have_text("How does your skin react to the sun?")
+    expect(journey.heading(page)).to_have_text("Your skin in the sun")
     page.get_by_role("link", name="Back").click()
     expect(page.get_by_label("Acne scars")).to_be_checked()
 
@@ -206,8 +212,8 @@ def test_server_restart_mid_way_loses_nothing(page, server):
     journey.press_continue(page)
     journey.skin_today(page)
     journey.health_history(page)
-    journey.go_to(page, "treatments_allergies")
-    journey.treatments_allergies(page)
+    journey.medicines(page)
+    journey.go_to(page, "goals")
     journey.goals(page)
     journey.event(page)
     expect(page.get_by_text("Olu")).to_be_visible()
@@ -222,9 +228,9 @@ def test_change_from_check_answers_asks_new_follow_up_then_returns(page, server)
     expect(row).to_contain_text("No, never")
 
     row.get_by_role("link", name="Change").click()
-    journey.go_to(page, "health_history")
+    journey.go_to(page, "medicines")
     expect(journey.group(page, "isotretinoin").get_by_label("No, never")).to_be_checked()
-    journey.group(page, "isotretinoin").get_by_label("Yes, but I have stopped").check()
+    journey.group(page, "isotretinoin").get_by_label("Yes, I have stopped").check()
     journey.press_continue(page)
 
     # The new follow-up comes first, then straight back to the check page.
@@ -232,7 +238,7 @@ def test_change_from_check_answers_asks_new_follow_up_then_returns(page, server)
     page.get_by_label("how many months ago").fill("3")
     journey.press_continue(page)
     expect(page).to_have_url(re.compile(r"/check#answer-isotretinoin$"))
-    expect(journey.answer_row(page, "Isotretinoin")).to_contain_text("Yes, but I have stopped")
+    expect(journey.answer_row(page, "Isotretinoin")).to_contain_text("Yes, I have stopped")
     expect(journey.answer_row(page, "Months since stopping isotretinoin")).to_contain_text(
         "3 months"
     )
@@ -259,19 +265,25 @@ def test_change_lands_on_its_question_and_comes_back_to_its_row(
     if javascript:
         page.evaluate("window.sameDocument = true")
 
-    # Diabetes is far down its screen: Change opens the screen at the question,
-    # its first answer focused, not at the top.
-    journey.answer_row(page, "Diabetes").get_by_role("link", name="Change").click()
+    # A checklist is read back as one row; its Change opens the list with
+    # its first line focused.
+    row = journey.answer_row(page, "Your general health")
+    expect(row).to_contain_text("None of these")
+    row.get_by_role("link", name="Change").click()
     journey.go_to(page, "health_history")
-    question = journey.group(page, "Do you have diabetes?")
-    expect(question.get_by_label("Yes", exact=True)).to_be_focused()
+    question = journey.group(page, "Do any of these apply to you?")
+    expect(question.get_by_label("Pregnant or breastfeeding")).to_be_focused()
     expect(question).to_be_in_viewport(ratio=1)
-    expect(journey.heading(page)).not_to_be_in_viewport()  # scrolled to the question
     assert_fits_tablet(page)
     screenshot(page, folder, "01-change-lands-on-the-question", full_page=False)
 
-    # The answer calls for a follow-up: it comes first, its question focused.
-    question.get_by_label("Yes", exact=True).check()
+    # Ticking a line unticks "None of these apply to me" (by hand without
+    # JavaScript); the answer calls for a follow-up: it comes first, focused.
+    none = question.get_by_label("None of these apply to me")
+    if not javascript:
+        none.uncheck()
+    question.get_by_label("Diabetes", exact=True).check()
+    expect(none).not_to_be_checked()
     journey.press_continue(page)
     journey.go_to(page, "health_details")
     follow_up = journey.group(page, "How well controlled is your diabetes?")
@@ -283,12 +295,11 @@ def test_change_lands_on_its_question_and_comes_back_to_its_row(
 
     # Back on Check your answers at the changed row, marked, with the new
     # follow-up under it; with JavaScript its Change link has the focus.
-    expect(page).to_have_url(re.compile(r"/check#answer-diabetes$"))
-    row = journey.answer_row(page, "Diabetes")
-    expect(row).to_contain_text("Yes")
+    expect(page).to_have_url(re.compile(r"/check#answer-pregnant$"))
+    row = journey.answer_row(page, "Your general health")
+    expect(row).to_contain_text("Diabetes")
     expect(journey.answer_row(page, "Diabetes control")).to_contain_text("Well controlled")
     expect(row).to_be_in_viewport(ratio=1)
-    expect(journey.heading(page)).not_to_be_in_viewport()  # scrolled to the row
     plain = journey.answer_row(page, "First name").evaluate(
         "row => getComputedStyle(row).backgroundColor"
     )
@@ -320,8 +331,8 @@ def test_the_event_date_is_entered_day_month_year_and_checked_on_the_server(
     journey.skin_type(page)
     journey.skin_today(page)
     journey.health_history(page)
-    journey.go_to(page, "treatments_allergies")
-    journey.treatments_allergies(page)
+    journey.medicines(page)
+    journey.go_to(page, "goals")
     journey.goals(page)
 
     # Day, month by name, year: the British order, whatever the browser's locale.
