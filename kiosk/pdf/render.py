@@ -3,7 +3,7 @@
 The HTML comes from ``templates/pdf/`` through a plain Jinja environment (no
 Flask: the CLI renders without a request), the look from
 ``static/pdf/print.css``; WeasyPrint turns them into a tagged PDF (PDF/UA-1)
-with the vendored Atkinson Hyperlegible fonts embedded. It can read nothing
+with the vendored Andika fonts embedded. It can read nothing
 but files under ``static/`` (see :mod:`kiosk.pdf.fetcher`).
 """
 
