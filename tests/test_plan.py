@@ -661,7 +661,7 @@ def test_recovery_strip_shows_what_applies_to_the_treatment_and_the_patient():
         "Usually 2 to 3 days after RF microneedling; marks can last up to a week.",
     )
     spanish = build(language="es").recovery
-    assert spanish.see[0].label == "Roja como con una quemadura solar leve, sensible"
+    assert spanish.see[0].label == "Roja, tirante y sensible"
 
 
 def test_glance_points_are_marked_in_the_plan():
