@@ -97,7 +97,6 @@ def test_patient_copy_is_personal_and_complete():
         "K7P-4QX",
         "1 March 2027",
         "Your plan at a glance",
-        "What you would like to improve",
         "Acne scars, Fine lines and wrinkles",
         "Cheeks, Forehead",
         "What microneedling may do for you",
