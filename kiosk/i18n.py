@@ -25,6 +25,7 @@ from babel.dates import (
     format_skeleton,
     format_time,
     get_date_format,
+    get_day_names,
     get_month_names,
 )
 from babel.support import NullTranslations, Translations
@@ -183,9 +184,34 @@ def month_names(code: str | None = None) -> list[tuple[int, str]]:
     return [(number, names[number]) for number in range(1, 13)]
 
 
+def month_year(day: dt.date, code: str | None = None) -> str:
+    """The month of ``day`` with its year, for a calendar: ``June 2027`` /
+    ``junio de 2027``."""
+    return format_skeleton("yMMMM", day, locale=_formats(code or _current.get()))
+
+
+def week_days(code: str | None = None) -> list[tuple[int, str]]:
+    """The days of a calendar week in the order the language's calendars show
+    them, as ``(weekday, narrow name)``: Monday first in British English and
+    Spanish (``M``, ``T``, ... / ``L``, ``M``, ``X``, ...), Sunday first in American
+    English. ``weekday`` counts from Monday, 0, as Python's dates do."""
+    locale = _formats(code or _current.get())
+    names = get_day_names("narrow", locale=locale)
+    first = locale.first_week_day
+    return [((first + n) % 7, names[(first + n) % 7]) for n in range(7)]
+
+
 DATE_FILTERS = {
     f.__name__: f
-    for f in (long_date, day_date, short_date, short_time, long_datetime, short_datetime)
+    for f in (
+        long_date,
+        day_date,
+        short_date,
+        short_time,
+        long_datetime,
+        short_datetime,
+        month_year,
+    )
 }
 
 

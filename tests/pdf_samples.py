@@ -13,9 +13,11 @@ from dataclasses import replace
 from kiosk.pdf.document import AnswerGroup, AnswerLine, Clinic, PdfDocument
 from kiosk.plan.model import (
     Benefit,
+    DayBar,
     EventPlan,
     Flag,
     Plan,
+    Recovery,
     Schedule,
     SessionPlan,
     TimedLine,
@@ -93,16 +95,18 @@ PREPARATION = (
         "Your clinician goes through your health, looks at your skin, may take photos, and "
         "talks through what to expect.",
     ),
-    TimedLine("2 weeks before", "No suntan, sunbeds or fake tan."),
+    TimedLine("2 weeks before", "No suntan, sunbeds or fake tan.", glance=True),
     TimedLine(
         "About 1 week before",
         "Go through your medicines and supplements with your clinician, including painkillers "
         "such as ibuprofen. Do not stop any prescribed medicine unless your doctor tells you to.",
     ),
     TimedLine(
-        "3 days before", "Pause retinol, tretinoin and exfoliating acids (AHA or BHA) on the area."
+        "3 days before",
+        "Pause retinol, tretinoin and exfoliating acids (AHA or BHA) on the area.",
+        glance=True,
     ),
-    TimedLine("24 hours before", "Keep out of the sun."),
+    TimedLine("24 hours before", "Keep out of the sun.", glance=True),
     TimedLine(
         "On the day",
         "Arrive with clean skin and no make-up. If you have been given an antiviral medicine to "
@@ -143,12 +147,13 @@ AFTERCARE = (
         "Use only the products your clinic gives you. Keep vitamin C and other active products "
         "off the treated skin.",
     ),
-    TimedLine("First 24 hours", "No make-up."),
+    TimedLine("First 24 hours", "No make-up.", glance=True),
     TimedLine(
         "From 24 hours",
         "Use sunscreen every day (SPF 30 to 50 or higher) for at least 1 to 2 weeks.",
+        glance=True,
     ),
-    TimedLine("First 72 hours", "Keep out of the sun as much as you can."),
+    TimedLine("First 72 hours", "Keep out of the sun as much as you can.", glance=True),
     TimedLine(
         "First 72 hours", "No hard exercise, sauna, or anything that makes you sweat heavily."
     ),
@@ -160,6 +165,27 @@ AFTERCARE = (
         "After about 5 days",
         "Once your skin has healed, go back to retinol, acids and vitamin C.",
     ),
+)
+
+# The first week, as the plan engine lays it out from plan.yaml's `days`.
+RECOVERY = Recovery(
+    see=(
+        DayBar(0, 0, "Red, tight and tender", level=3),
+        DayBar(1, 3, "Pinkness fades; dry, may flake", level=2),
+        DayBar(4, 7, "Some dryness or peeling may remain", level=1),
+    ),
+    avoid=(
+        DayBar(0, 0, "No make-up"),
+        DayBar(0, 2, "Keep out of the sun"),
+        DayBar(0, 2, "No hard exercise, sauna or heavy sweating"),
+        DayBar(0, 4, "No retinol, tretinoin or acids"),
+    ),
+    do=(
+        DayBar(0, 0, "Only your clinic's products"),
+        DayBar(1, 7, "Sunscreen every day, for 1 to 2 weeks"),
+        DayBar(0, 7, "Wash gently; don't pick flakes or crusts"),
+    ),
+    redness=("Usually 1 to 3 days after the pen, sometimes up to a week.",),
 )
 
 CALL_CLINIC = (
@@ -336,6 +362,7 @@ def base_plan(**changes) -> Plan:
         call_clinic=CALL_CLINIC,
         device_notes=DEVICE_NOTES,
         flags=(),
+        recovery=RECOVERY,
     )
     return replace(plan, **changes)
 

@@ -611,7 +611,7 @@ def test_aftercare_windows_follow_the_policy():
         actives_resume_days=7,
     )
     plan = build({"skin_actives": True}, policy=policy)
-    assert TimedLine("First 48 hours", "No make-up.") in plan.aftercare
+    assert TimedLine("First 48 hours", "No make-up.", glance=True) in plan.aftercare
     assert aftercare_when(
         plan, "No hard exercise, sauna, or anything that makes you sweat heavily."
     ) == ["First 24 hours"]
@@ -621,6 +621,63 @@ def test_aftercare_windows_follow_the_policy():
         "After about 7 days"
     ]
     assert not any("72" in line.when for line in plan.aftercare)
+
+
+def bar_days(bars, label_start: str) -> list[tuple[int, int, bool]]:
+    return [(b.first, b.last, b.continues) for b in bars if b.label.startswith(label_start)]
+
+
+def test_recovery_strip_places_the_aftercare_windows_by_day():
+    # Day 0 is the first 24 hours: "first 72 hours" is days 0 to 2, "from 24 hours" day 1 on.
+    recovery = build({"skin_actives": True}).recovery
+    assert bar_days(recovery.avoid, "No make-up") == [(0, 0, False)]
+    assert bar_days(recovery.avoid, "Keep out of the sun") == [(0, 2, False)]
+    assert bar_days(recovery.avoid, "No hard exercise") == [(0, 2, False)]
+    assert bar_days(recovery.avoid, "No retinol") == [(0, 4, False)]
+    assert bar_days(recovery.do, "Sunscreen every day") == [(1, 7, False)]
+    assert bar_days(recovery.do, "Only your clinic's products") == [(0, 0, False)]
+    assert [(b.first, b.last, b.level) for b in recovery.see] == [(0, 0, 3), (1, 3, 2), (4, 7, 1)]
+    assert recovery.redness == ("Usually 1 to 3 days after the pen, sometimes up to a week.",)
+
+
+def test_recovery_strip_follows_the_policy_and_runs_past_day_7():
+    policy = Policy(
+        makeup_hours=48, sun_avoid_hours=240, sunscreen_from_hours=36, actives_resume_days=0
+    )
+    recovery = build({"skin_actives": True}, policy=policy).recovery
+    assert bar_days(recovery.avoid, "No make-up") == [(0, 1, False)]
+    assert bar_days(recovery.avoid, "Keep out of the sun") == [(0, 7, True)]
+    assert bar_days(recovery.do, "Sunscreen every day") == [(1, 7, False)]
+    assert bar_days(recovery.avoid, "No retinol") == []  # a window of 0 days: no bar
+
+
+def test_recovery_strip_shows_what_applies_to_the_treatment_and_the_patient():
+    assert bar_days(build().recovery.avoid, "No retinol") == []
+    rf = build(RF, policy=Policy(offers_rf=True)).recovery
+    assert [b.label for b in rf.see if b.label.startswith("After RF")] == [
+        "After RF: red, swollen; tiny crusts or grid marks",
+        "After RF: crusts and grid marks fade",
+    ]
+    assert not any(b.label.startswith("Pinkness") for b in rf.see)
+    assert rf.redness == (
+        "Usually 2 to 3 days after RF microneedling; marks can last up to a week.",
+    )
+    spanish = build(language="es").recovery
+    assert spanish.see[0].label == "Roja, tirante y sensible"
+
+
+def test_glance_points_are_marked_in_the_plan():
+    plan = build({"skin_actives": True})
+    assert [line.when for line in plan.preparation if line.glance][:3] == [
+        "2 weeks before",
+        "3 days before",
+        "24 hours before",
+    ]
+    assert [line.text for line in plan.aftercare if line.glance] == [
+        "No make-up.",
+        "Use sunscreen every day (SPF 30 to 50 or higher) for 1 to 2 weeks.",
+        "Keep out of the sun as much as you can.",
+    ]
 
 
 @pytest.mark.parametrize("skin_actives", [True, False])
@@ -641,7 +698,8 @@ def test_skin_actives_note_shows_the_configured_pause():
 
 def test_preparation_tanning_window_follows_the_policy():
     plan = build(policy=Policy(tanning_weeks=4))
-    assert TimedLine("4 weeks before", "No suntan, sunbeds or fake tan.") in plan.preparation
+    tanning = TimedLine("4 weeks before", "No suntan, sunbeds or fake tan.", glance=True)
+    assert tanning in plan.preparation
 
 
 @pytest.mark.parametrize(
@@ -882,6 +940,29 @@ def test_unknown_placeholder_in_an_aftercare_when(tmp_path):
     assert problem.message == "text (en) uses an unknown placeholder {makup_hours}"
     # The section is named: preparation has a line 2 with a `when` too.
     assert problem.item == "aftercare > line 2 > when"
+
+
+def test_an_aftercare_strip_entry_without_a_kind_is_refused(tmp_path):
+    text = broken(
+        """      last: {setting: makeup_hours, unit: hours}
+      kind: avoid
+""",
+        """      last: {setting: makeup_hours, unit: hours}
+""",
+    )
+    [problem] = problems_of(text, tmp_path)
+    assert problem.message == "an aftercare line's days need a kind (avoid or do) and no level"
+    assert problem.item.startswith("aftercare > line 2 > days")
+
+
+def test_a_strip_entry_on_an_unknown_setting_is_refused(tmp_path):
+    text = broken(
+        "last: {setting: sun_avoid_hours, unit: hours}", "last: {setting: sun_hours, unit: hours}"
+    )
+    problems = problems_of(text, tmp_path)
+    # Refused where it stands, with the settings it may name.
+    assert {problem.line for problem in problems} == {line_of(text, "sun_hours")}
+    assert any("'sun_avoid_hours'" in problem.message for problem in problems)
 
 
 def test_flag_condition_on_an_unknown_question(tmp_path):

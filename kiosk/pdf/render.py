@@ -3,17 +3,19 @@
 The HTML comes from ``templates/pdf/`` through a plain Jinja environment (no
 Flask: the CLI renders without a request), the look from
 ``static/pdf/print.css``; WeasyPrint turns them into a tagged PDF (PDF/UA-1)
-with the vendored Atkinson Hyperlegible fonts embedded. It can read nothing
+with the vendored Andika fonts embedded. It can read nothing
 but files under ``static/`` (see :mod:`kiosk.pdf.fetcher`).
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import re
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -23,9 +25,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from ..display import first_session
-from ..i18n import DATE_FILTERS, current_language, gettext, language
+from ..i18n import DATE_FILTERS, current_language, gettext, language, week_days
 from ..paths import TEMPLATES_DIR
-from ..plan.model import Plan, TimedLine
+from ..plan.model import STRIP_DAYS, DayBar, EventPlan, Plan, TimedLine
 from ..vocabulary import COPIES, flag_groups
 from .document import PdfDocument
 from .fetcher import StaticFetcher, static_base_url
@@ -34,6 +36,7 @@ from .qr import qr_svg
 TEMPLATES = {"patient": "pdf/patient.html", "staff": "pdf/staff.html"}
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}  # document.paper -> CSS page size
 TRIGGER_LIMIT = 300  # characters of a trigger answer shown in a flag box
+GLANCE_POINTS = 3  # preparation and aftercare points in the overview on page 1
 PDF_VARIANT = "pdf/ua-1"  # tagged, with title and language: what screen readers need
 
 
@@ -113,6 +116,7 @@ def environment() -> Environment:
     env.filters.update(DATE_FILTERS)
     env.filters["by_time"] = by_time
     env.filters["excerpt"] = excerpt
+    env.filters["strip_rows"] = strip_rows
     return env
 
 
@@ -167,6 +171,88 @@ def by_time(lines: Iterable[TimedLine]) -> list[tuple[str, list[str]]]:
     return rows
 
 
+def strip_rows(bars: Iterable[DayBar]) -> list[list[tuple[int, DayBar | None]]]:
+    """The bars of the day-by-day strip laid out in table rows: each row a
+    list of ``(columns, bar)`` cells over days 0 to 7, ``bar`` None for an
+    empty stretch. A bar goes in the first row where its days are free, so
+    bars that do not overlap share a row."""
+    rows: list[list[DayBar]] = []
+    for bar in bars:
+        for row in rows:
+            if all(bar.last < other.first or bar.first > other.last for other in row):
+                row.append(bar)
+                break
+        else:
+            rows.append([bar])
+    laid_out = []
+    for row in rows:
+        cells: list[tuple[int, DayBar | None]] = []
+        day = 0
+        for bar in sorted(row, key=lambda bar: bar.first):
+            if bar.first > day:
+                cells.append((bar.first - day, None))
+            cells.append((bar.last - bar.first + 1, bar))
+            day = bar.last + 1
+        if day < STRIP_DAYS:
+            cells.append((STRIP_DAYS - day, None))
+        laid_out.append(cells)
+    return laid_out
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: dt.date | None  # None: a blank square before the 1st or after the month's end
+    marks: tuple[str, ...] = ()  # "session", "last_by", "event"
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    first: dt.date  # the 1st of the month
+    weeks: tuple[tuple[CalendarDay, ...], ...]
+    after_gap: bool = False  # months without a date were left out before this one
+
+
+MARKS = ("session", "last_by", "event")
+CALENDAR_MONTHS = 8  # at most: months without a date are left out beyond this
+
+
+def event_calendar(event: EventPlan, code: str | None = None) -> list[CalendarMonth]:
+    """The months of an event plan as calendar grids with its dates marked:
+    the possible session dates, the day to book the last session by and the
+    event. The weeks start on the language's first weekday. Months between
+    two marked ones are shown while the whole stays within CALENDAR_MONTHS;
+    beyond that only the months with a date are."""
+    marked: dict[dt.date, list[str]] = {}
+    for day in event.session_dates:
+        marked.setdefault(day, []).append("session")
+    if event.last_session_by is not None:
+        marked.setdefault(event.last_session_by, []).append("last_by")
+    marked.setdefault(event.event_date, []).append("event")
+
+    def index(day: dt.date) -> int:
+        return day.year * 12 + day.month - 1
+
+    wanted = sorted({index(day) for day in marked})
+    if wanted[-1] - wanted[0] < CALENDAR_MONTHS:
+        wanted = list(range(wanted[0], wanted[-1] + 1))
+    order = [weekday for weekday, _ in week_days(code)]
+    months = []
+    for n, month_index in enumerate(wanted):
+        year, month = divmod(month_index, 12)
+        first = dt.date(year, month + 1, 1)
+        days = calendar.monthrange(year, month + 1)[1]
+        cells = [CalendarDay(None)] * order.index(first.weekday())
+        for number in range(days):
+            day = first + dt.timedelta(days=number)
+            marks = marked.get(day, ())
+            cells.append(CalendarDay(day, tuple(m for m in MARKS if m in marks)))
+        cells += [CalendarDay(None)] * (-len(cells) % 7)
+        weeks = tuple(tuple(cells[start : start + 7]) for start in range(0, len(cells), 7))
+        gap = n > 0 and month_index - wanted[n - 1] > 1
+        months.append(CalendarMonth(first, weeks, after_gap=gap))
+    return months
+
+
 def excerpt(text: str, limit: int = TRIGGER_LIMIT) -> str:
     """``text`` cut at a word boundary near ``limit`` characters, marked with "…".
 
@@ -209,9 +295,22 @@ def _patient_context(document: PdfDocument) -> dict:
         ),
         "created": _iso(document.submitted_at),
         "discuss": _discussion_points(plan),
+        "before": [line for line in plan.preparation if line.glance][:GLANCE_POINTS],
+        "after": [line for line in plan.aftercare if line.glance][:GLANCE_POINTS],
+        "calendar": _calendar(plan.event),
+        "week_days": week_days(),
         "qr": qr,
         "booking_link": _web_link(clinic.booking_url),
     }
+
+
+def _calendar(event: EventPlan | None) -> list[CalendarMonth]:
+    """The event plan's calendar, when it has dates to plan by: a last
+    session date (and the sessions that fit). None for an event that has
+    passed, is too close, or whose dates the clinician plans."""
+    if event is None or event.last_session_by is None:
+        return []
+    return event_calendar(event)
 
 
 def _staff_context(document: PdfDocument) -> dict:

@@ -16,17 +16,30 @@ from ..i18n import day_date, local, ngettext
 from ..i18n import language as language_in_force
 from .model import (
     SEVERITIES,
+    STRIP_DAYS,
     Benefit,
+    DayBar,
     EventPlan,
     Flag,
     Plan,
+    Recovery,
     Schedule,
     SessionPlan,
     TimedLine,
     Trigger,
 )
 from .policy import Policy
-from .rules import ConcernText, Condition, FlagRule, Line, PlanRules, Window, resolve
+from .rules import (
+    ConcernText,
+    Condition,
+    DayBound,
+    DaySpan,
+    FlagRule,
+    Line,
+    PlanRules,
+    Window,
+    resolve,
+)
 
 
 class PlanEngine:
@@ -77,7 +90,18 @@ class PlanEngine:
             return tuple(line for line in section if self._applies(line, answers, devices))
 
         def timed(section: list[Line]) -> tuple[TimedLine, ...]:
-            return tuple(TimedLine(text(line.when), text(line.text)) for line in lines(section))
+            return tuple(
+                TimedLine(text(line.when), text(line.text), glance=line.glance)
+                for line in lines(section)
+            )
+
+        def bars(section: list[Line], kind: str | None = None) -> tuple[DayBar, ...]:
+            found = (
+                day_bar(line.days, self.policy, text)
+                for line in lines(section)
+                if line.days is not None and line.days.kind == kind
+            )
+            return tuple(bar for bar in found if bar is not None)
 
         return Plan(
             language=language,
@@ -97,6 +121,12 @@ class PlanEngine:
             call_clinic=tuple(text(line.text) for line in lines(self.rules.call_clinic)),
             device_notes=tuple(text(line.text) for line in lines(self.rules.device_notes)),
             flags=tuple(self._flag(rule, held, answers, text) for rule, held in fired),
+            recovery=Recovery(
+                see=bars(self.rules.downtime),
+                avoid=bars(self.rules.aftercare, "avoid"),
+                do=bars(self.rules.aftercare, "do"),
+                redness=tuple(text(line.text) for line in lines(self.rules.redness)),
+            ),
         )
 
     # Screening -----------------------------------------------------------
@@ -269,6 +299,25 @@ def add_months(day: dt.date, months: int) -> dt.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def day_bar(span: DaySpan, policy: Policy, text: _Texts) -> DayBar | None:
+    """Where ``span`` sits on the strip (days 0 to 7), or None where its window
+    is empty (a clinic that set it to 0). Day 0 is the first 24 hours: "from
+    24 hours" starts on day 1, "first 72 hours" ends with day 2."""
+
+    def days(bound: DayBound, *, rounding) -> int:
+        amount = max(getattr(policy, bound.setting), 0)
+        return rounding(amount / 24) if bound.unit == "hours" else amount
+
+    first = span.first if isinstance(span.first, int) else days(span.first, rounding=math.floor)
+    last = span.last if isinstance(span.last, int) else days(span.last, rounding=math.ceil) - 1
+    final = STRIP_DAYS - 1
+    if last < first or first > final:
+        return None
+    return DayBar(
+        first, min(last, final), text(span.label), level=span.level or 0, continues=last > final
+    )
 
 
 def window_end(window: Window, answers: Mapping[str, Any], today: dt.date, policy: Policy):

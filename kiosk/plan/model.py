@@ -41,6 +41,35 @@ class Benefit:
 class TimedLine:
     when: str  # "2 weeks before", "First 24 hours", "Day 0"
     text: str
+    glance: bool = False  # one of the few points in the overview on page 1
+
+
+# The day-by-day strip of the first week: day 0 (the treatment day) to day 7.
+STRIP_DAYS = 8
+
+
+@dataclass(frozen=True)
+class DayBar:
+    """One thing on the strip, from day ``first`` to day ``last``."""
+
+    first: int
+    last: int
+    label: str  # a few words
+    level: int = 0  # what may be seen: how visible, 3 most; 0 for aftercare
+    continues: bool = False  # it goes on after day 7
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """The first week at a glance: what may be seen, what to avoid, what to do."""
+
+    see: tuple[DayBar, ...] = ()
+    avoid: tuple[DayBar, ...] = ()
+    do: tuple[DayBar, ...] = ()
+    redness: tuple[str, ...] = ()  # how long the redness usually lasts, in words
+
+    def __bool__(self) -> bool:
+        return bool(self.see or self.avoid or self.do)
 
 
 @dataclass(frozen=True)
@@ -104,6 +133,7 @@ class Plan:
     call_clinic: tuple[str, ...]
     device_notes: tuple[str, ...]
     flags: tuple[Flag, ...] = field(default=())
+    recovery: Recovery = field(default_factory=Recovery)
 
     def flags_of(self, severity: str) -> tuple[Flag, ...]:
         return tuple(f for f in self.flags if f.severity == severity)

@@ -119,6 +119,33 @@ class Window(Strict):
     reason: LocalText
 
 
+class DayBound(Strict):
+    """A policy window's edge on the recovery strip, counted in whole days from
+    the treatment day (day 0 is its first 24 hours)."""
+
+    setting: PolicyName
+    unit: Literal["hours", "days"]
+
+
+Day = Annotated[int, Field(ge=0, le=7)]
+
+
+class DaySpan(Strict):
+    """Where a downtime or aftercare line sits on the day-by-day strip of the
+    first week: from day ``first`` to day ``last`` (day 0: the treatment day).
+    ``first`` as a window: the first day after it (sunscreen "from 24 hours":
+    day 1); ``last`` as a window: the last day inside it ("first 72 hours":
+    days 0 to 2)."""
+
+    label: LocalText  # a few words for the strip's cell
+    first: Day | DayBound = 0
+    last: Day | DayBound = 7
+    # Downtime: how visible the skin's changes are, 3 most; aftercare: none.
+    level: Annotated[int, Field(ge=1, le=3)] | None = None
+    # Aftercare: something to avoid, or to do; downtime: none.
+    kind: Literal["avoid", "do"] | None = None
+
+
 # rf: when RF matters to this patient (the clinic offers it and the patient
 # chose it or is unsure); pen: when the patient may have the pen (RF not
 # chosen, or not offered). A patient who is unsure gets both.
@@ -134,6 +161,10 @@ class Line(Strict):
     device: Device = "any"
     # Preparation only: how long before the first session this must start.
     lead: Window | None = None
+    # Preparation and aftercare: one of the few points in the overview on page 1.
+    glance: bool = False
+    # Downtime and aftercare: where the line sits on the day-by-day strip.
+    days: DaySpan | None = None
 
 
 class FlagRule(Strict):
@@ -189,10 +220,20 @@ class PlanRules(Strict):
     aftercare: list[Line]
     call_clinic: list[Line]
     device_notes: list[Line]
+    # How long the redness usually lasts, in the overview on page 1.
+    redness: list[Line] = []
     flags: list[FlagRule]
 
 
-SECTIONS = ("preparation", "day_of", "downtime", "aftercare", "call_clinic", "device_notes")
+SECTIONS = (
+    "preparation",
+    "day_of",
+    "downtime",
+    "aftercare",
+    "call_clinic",
+    "device_notes",
+    "redness",
+)
 EVENT_CASES = ("fits", "partial", "too_close", "past", "clinician_plans", "no_course")
 
 # What each kind of text may fill in, beyond the policy values.
@@ -345,6 +386,10 @@ def _cross_check(
                 if section != "preparation":
                     yield (*loc, "lead"), "only preparation lines have a lead time"
                 yield from _window_ok((*loc, "lead"), line.lead, known, languages)
+            if line.glance and section not in ("preparation", "aftercare"):
+                yield (*loc, "glance"), "only preparation and aftercare lines are at a glance"
+            if line.days is not None:
+                yield from _days_ok((*loc, "days"), section, line.days, languages)
 
     ids: set[str] = set()
     for n, flag in enumerate(rules.flags):
@@ -375,6 +420,20 @@ def _window_ok(loc: tuple, window: Window, known: dict[str, Question], languages
         elif target.type != "integer":
             yield (*loc, "since"), f"'{window.since}' is not a number question"
     yield from _text_ok((*loc, "reason"), window.reason, languages)
+
+
+def _days_ok(loc: tuple, section: str, days: DaySpan, languages: set[str]):
+    if section == "downtime":
+        if days.level is None or days.kind is not None:
+            yield loc, "a downtime line's days need a level (1 to 3) and no kind"
+    elif section == "aftercare":
+        if days.kind is None or days.level is not None:
+            yield loc, "an aftercare line's days need a kind (avoid or do) and no level"
+    else:
+        yield loc, "only downtime and aftercare lines sit on the day-by-day strip"
+    if isinstance(days.first, int) and isinstance(days.last, int) and days.first > days.last:
+        yield loc, "first is after last"
+    yield from _text_ok((*loc, "label"), days.label, languages)
 
 
 def _derived_question(name: str) -> Question:
