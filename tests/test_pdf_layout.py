@@ -196,7 +196,7 @@ def test_the_overview_carries_the_patients_own_figures(paper):
     assert_has(
         first,
         "Jordan",
-        "Acne scars, Rough texture or large-looking pores",
+        "Acne scars, Rough texture or large pores",
         "SESSIONS 4 to 6 About 4 weeks apart",
         "First session: Tuesday 24 November 2026 or later",
         "Usually 1 to 3 days after the pen, sometimes up to a week.",

@@ -92,6 +92,9 @@ def screen_figures(page: Page, name: str) -> dict:
         "words": len(re.findall(r"\w+", text)) - len(re.findall(r"\w+", unread)),
         "scroll_to_continue": box is not None
         and box["y"] + box["height"] > page.viewport_size["height"],
+        # How far below the bottom of the screen the button ends (negative: above).
+        "continue_below_by_px": box
+        and round(box["y"] + box["height"] - page.viewport_size["height"]),
         "taps": 1,  # its Continue, Start or Send
         "typed": 0,
     }
@@ -197,3 +200,23 @@ def table(results: dict) -> str:
             f"| {r['question_screens_needing_a_scroll']} of {r['question_screens']} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def test_a_typical_patient_reaches_continue_without_scrolling_on_a_portrait_tablet(browser, server):
+    """Every question screen of the typical patient shows its Continue as it
+    opens, on a 768 × 1024 tablet held upright (Check your answers excepted)."""
+    page = new_page(browser, PORTRAIT)
+    try:
+        page.goto(server.url + "/")
+        page.get_by_role("button", name="Start").click()
+        for step, data in TYPICAL.items():
+            expect(page).to_have_url(re.compile(rf"/step/{step}$"))
+            page.wait_for_load_state("load")
+            button = page.get_by_role("button", name="Continue")
+            expect(button).to_be_in_viewport(ratio=1)
+            assert page.evaluate("window.scrollY") == 0, f"{step} opened scrolled"
+            answer(page, data, {"taps": 0, "typed": 0})
+            button.click()
+        expect(page).to_have_url(re.compile(r"/check$"))
+    finally:
+        page.context.close()
