@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from flask import Flask, current_app
@@ -154,6 +155,9 @@ def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
             continue
         changed[name] = (old, new)
         values[name] = stored_form(new)
+        if name == "CLINIC_LOGO":
+            # The uploaded file by its name: where the server keeps it is not news.
+            old, new = (PurePath(v).name if v else v for v in (old, new))
         audit.add_entry(
             "setting_changed",
             detail=f"{name}: {_shown(old)} → {_shown(new)}",

@@ -139,12 +139,14 @@ def _short_label(question: Question, language: str) -> str:
 def at_a_glance(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[AnswerLine, ...]:
     """The content's at-a-glance rows for staff: each row's label and the
     answers of its questions that apply ("Blood-thinning medicine: No;
-    Isotretinoin: Yes, but I have stopped"), one answer alone as it is. A row
+    Isotretinoin: Yes, but has stopped"), one answer alone as it is. A row
     none of whose questions apply is left out."""
     applies = {item.question.id: item for item in flow.walk(answers)}
     rows = []
     for row in flow.questionnaire.at_a_glance:
         items = [applies[q] for q in row.questions if q in applies]
+        if not items:
+            continue
         # A yes that the next answer tells more of ("Allergies: Yes" before
         # the allergies themselves) goes without saying.
         items = [
@@ -157,8 +159,6 @@ def at_a_glance(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[
                 and following.value not in (None, "", [])
             )
         ]
-        if not items:
-            continue
         words = [display_answer(i.question, i.value, language, staff=True) for i in items]
         if len(items) > 1:
             words = [

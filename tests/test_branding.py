@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from kiosk import branding, create_app, stored_pdfs
 from kiosk.extensions import db
-from kiosk.models import Consultation
+from kiosk.models import AuditEvent, Consultation
 from kiosk.pdf.fetcher import FetchRefused, StaticFetcher
 from kiosk.settings import SETTINGS, SettingError
 
@@ -250,10 +250,18 @@ def test_the_logo_and_colour_saved_on_the_page_show_on_every_kiosk_screen(app, a
     assert "--brand: #7a1f5c;" in app.test_client().get(css).get_data(as_text=True)
     welcome = app.test_client().get("/").get_data(as_text=True)
     assert 'class="welcome__logo"' in welcome
+    assert "masthead__logo" not in welcome  # once on Welcome, large
+    with app.app_context():
+        [change] = db.session.scalars(
+            db.select(AuditEvent.detail).where(AuditEvent.detail.startswith("CLINIC_LOGO"))
+        ).all()
+    # The file by its name, not where the server keeps it.
+    assert re.fullmatch(r"CLINIC_LOGO: \(empty\) → logo-[0-9a-f]+\.png", change), change
     # Removed again: the clinic's name alone.
     form = settings_form_data(app) | {"remove_logo": "y"}
     admin.post(URL, form, token_from=URL, content_type="multipart/form-data")
-    assert "masthead__logo" not in app.test_client().get("/").get_data(as_text=True)
+    patient.start()
+    assert "masthead__logo" not in patient.get("/step/about").get_data(as_text=True)
     assert app.test_client().get(logo).status_code == 404
 
 
@@ -403,7 +411,7 @@ def test_a_logo_the_deployment_names_is_shown_and_a_new_one_seen_at_once(tmp_pat
 
     def shown() -> str:
         page = app.test_client().get("/").get_data(as_text=True)
-        return re.search(r'<img class="masthead__logo" src="([^"]+)"', page).group(1)
+        return re.search(r'<img class="welcome__logo" src="([^"]+)"', page).group(1)
 
     first = shown()
     assert app.test_client().get(first).get_data() == png_logo()

@@ -266,3 +266,20 @@ def test_the_staff_page_and_copy_open_with_what_a_clinician_needs_at_a_glance(ap
     assert "Skin type Fitzpatrick II: usually burns, tans with difficulty" in text
     # The flags' source keys are explained at the end.
     assert "Sources of the flags R8 SkinPen pre/post-care protocol" in text
+
+
+def test_at_a_glance_names_the_allergies_and_leaves_out_a_row_the_clinic_does_not_ask():
+    from kiosk.content import load_questionnaire
+    from kiosk.display import at_a_glance
+    from kiosk.flow import Flow
+
+    from .staff_helpers import example_answers
+
+    answers = example_answers("numbing-allergy")
+    # A clinic without RF asks no treatment question: that row is left out.
+    flow = Flow(load_questionnaire().as_offered(frozenset()))
+    rows = {row.question: row.answer for row in at_a_glance(flow, answers, "en")}
+    assert "Treatment of interest" not in rows
+    # The allergy named, without the "Yes" before it.
+    assert rows["Allergies"] == "Numbing cream or local anaesthetic"
+    assert rows["Implants and tattoos"] == "No"

@@ -231,6 +231,25 @@ def test_queue_search_and_filters_are_posted_not_put_in_urls(app, staff):
     assert "No consultations match." in staff.html
 
 
+def test_the_queue_dates_are_typed_day_month_year_and_a_wrong_one_is_explained(app, staff):
+    maya = add_consultation(app, "fine-lines-no-flags")
+    today, yesterday = dt.date.today(), dt.date.today() - dt.timedelta(days=1)
+    staff.post("/staff/", {"date_from": f"{yesterday:%d/%m/%Y}", "date_to": f"{today:%d/%m/%Y}"})
+    assert maya.reference in staff.html
+    assert f'value="{yesterday:%d/%m/%Y}"' in staff.html  # shown as typed
+    staff.post(
+        "/staff/queue/rows",
+        {"date_from": yesterday.strftime("%d/%m/%Y"), "date_to": yesterday.strftime("%d/%m/%Y")},
+    )
+    assert "No consultations match." in staff.html
+    # A US-style date is not a day of the month: said so, and the queue shows today.
+    staff.post("/staff/", {"date_from": "12/31/2026"})
+    assert "Enter a date like 21/11/2026" in staff.html
+    assert 'value="12/31/2026"' in staff.html
+    assert maya.reference in staff.html
+    assert f'value="{today:%d/%m/%Y}"' not in staff.html
+
+
 def test_consultation_page_puts_flags_first_with_their_triggers(app, staff):
     sent = add_consultation(app, "isotretinoin-2-months-ago")
     staff.get(f"/staff/c/{sent.id}")

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import clean_text
+from ..i18n import gettext as _
 from ..i18n import lazy_gettext
 from ..vocabulary import STATUS_LABELS
 
@@ -44,6 +45,21 @@ class NoteForm(FlaskForm):
     )
 
 
+class DayField(DateField):
+    """A day typed as 21/11/2026, whatever the browser's own locale (a date
+    input shows the browser's, mm/dd/yyyy on a US-English one); the ISO form
+    is accepted too."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=["%d/%m/%Y", "%Y-%m-%d"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Enter a date like 21/11/2026")) from None
+
+
 class QueueFilter(FlaskForm):
     """The queue's search and filters: posted to keep names out of URLs, but
     reading only, and polled all day by an open page, so no CSRF token."""
@@ -56,8 +72,8 @@ class QueueFilter(FlaskForm):
         filters=[clean_text],
         validators=[Optional(), Length(max=60)],
     )
-    date_from = DateField(lazy_gettext("From"), validators=[Optional()])
-    date_to = DateField(lazy_gettext("To"), validators=[Optional()])
+    date_from = DayField(lazy_gettext("From"), validators=[Optional()])
+    date_to = DayField(lazy_gettext("To"), validators=[Optional()])
     status = SelectField(lazy_gettext("Status"), choices=STATUSES, validators=[Optional()])
 
 
@@ -72,8 +88,8 @@ class AuditFilter(FlaskForm):
     reference = StringField(
         lazy_gettext("Reference"), filters=[clean_text], validators=[Optional(), Length(max=12)]
     )
-    date_from = DateField(lazy_gettext("From"), validators=[Optional()])
-    date_to = DateField(lazy_gettext("To"), validators=[Optional()])
+    date_from = DayField(lazy_gettext("From"), validators=[Optional()])
+    date_to = DayField(lazy_gettext("To"), validators=[Optional()])
 
 
 ROLE_CHOICES = [

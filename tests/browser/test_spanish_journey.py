@@ -48,9 +48,9 @@ ANSWERS = {
     "diabetes": False,
     "hormonal_condition": False,
     "nsaids": False,
-    "recent_procedures": ["none"],
-    "allergies": ["none"],
-    "implants": ["none"],
+    "had_treatments": False,
+    "has_allergies": False,
+    "has_implants": False,
     "skin_actives": False,
     "downtime": "week",
     "device_interest": "pen",
@@ -70,7 +70,16 @@ def ui(message: str, **params) -> str:
         return gettext(message, **params)
 
 
-def answer_screen(page: Page) -> None:
+def answer_screen(page: Page, heading: str) -> None:
+    step = next(s for s in QUESTIONNAIRE.steps if es(s.title) == heading)
+    if step.checklist:
+        # The lines answered yes ticked, else "None of these apply to me".
+        checklist = page.get_by_role("group", name=es(step.checklist.label), exact=True)
+        ticked = [q for q in step.checklist_items if ANSWERS.get(q.id)]
+        for question in ticked:
+            checklist.get_by_label(es(question.item), exact=True).check()
+        if not ticked:
+            checklist.get_by_label(es(step.checklist.none), exact=True).check()
     for question_id, value in ANSWERS.items():
         question = QUESTIONS[question_id]
         label = es(question.label)
@@ -112,7 +121,7 @@ def test_whole_journey_in_spanish_with_a_spanish_summary(browser, server):
             break
         heading = page.get_by_role("heading", level=1).inner_text()
         assert heading in {es(s.title) for s in QUESTIONNAIRE.steps}, heading
-        answer_screen(page)
+        answer_screen(page, heading)
         screenshot(page, "spanish", f"{n + 2:02d}-step")
         page.get_by_role("button", name=ui("Continue")).click()
         expect(page.get_by_role("heading", level=1)).not_to_have_text(heading)
@@ -121,7 +130,7 @@ def test_whole_journey_in_spanish_with_a_spanish_summary(browser, server):
     expect(page.locator(".summary-list__row").filter(has_text="Fecha del evento")).to_contain_text(
         f"{event.day} de {SPANISH_MONTHS[event.month - 1]} de {event.year}"
     )
-    expect(page).to_have_title(re.compile(ui("Step %(number)d of %(total)d", number=6, total=6)))
+    expect(page).to_have_title(re.compile(ui("Step %(number)d of %(total)d", number=9, total=9)))
     screenshot(page, "spanish", "20-check")
     page.get_by_role("button", name=ui("Send my answers")).click()
     expect(page).to_have_url(re.compile(r"/done$"))
