@@ -108,7 +108,6 @@ def test_patient_copy_is_personal_and_complete():
         "When to call the clinic",
         "Call us on 0117 496 0321",
         "About the treatment",
-        "Contact us",
         "14 Quay Street",
         "hello@harbourskin.example",
         "Reviewed by Dr Priya Shah on 1 March 2027",
@@ -154,7 +153,7 @@ def test_patient_copy_never_shows_severities_or_staff_wording():
 def test_patient_copy_leaves_out_what_does_not_apply():
     text = text_of(pdf_of("no_flags", "patient", "Letter"))
 
-    assert_has(text, "Your microneedling summary", "Sam", "M2R-8TD", "Contact us")
+    assert_has(text, "Your microneedling summary", "Sam", "M2R-8TD", "When to call the clinic")
     assert "Planning around your event" not in text
     assert "Book your last session" not in text
     assert "Things to discuss with your clinician" not in text

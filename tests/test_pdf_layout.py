@@ -25,7 +25,7 @@ import pytest
 
 from kiosk import create_app
 from kiosk.pdf import render_pdf
-from kiosk.pdf.render import event_calendar, strip_rows
+from kiosk.pdf.render import SHORT_LAST_PAGE, event_calendar, last_page_filled, layout, strip_rows
 from kiosk.plan.model import DayBar, EventPlan
 from kiosk.stored_pdfs import build_document
 
@@ -412,6 +412,7 @@ def test_a_far_event_leaves_out_the_empty_months_between():
 # than a line or two (the contact details and the closing statement at least).
 LEAST_FILLED = 0.7
 LEAST_LINES_ON_THE_LAST_PAGE = 8
+LEAST_FILLED_LAST_PAGE = 0.25
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -424,3 +425,23 @@ def test_no_page_is_left_largely_blank(name, paper, language):
         assert page.filled >= LEAST_FILLED, f"page {number} of {len(pages)}: {page.filled:.2f}"
     last = pages[-1]
     assert last.lines >= LEAST_LINES_ON_THE_LAST_PAGE, f"last page: {last.lines} lines"
+    assert last.filled >= LEAST_FILLED_LAST_PAGE, f"last page: {last.filled:.2f}"
+
+
+def test_a_copy_whose_last_page_would_hold_a_few_lines_is_set_a_little_denser():
+    """The fine-lines patient's A4 copy laid out as usual ends on a page with
+    only its last lines; printed a little denser, it fits one page fewer."""
+    document = example_document("fine-lines-no-flags")
+    usual = layout(document, "patient")
+    assert last_page_filled(usual) < SHORT_LAST_PAGE
+    printed = pages_of(example_pdf("fine-lines-no-flags"))
+    assert len(printed) == len(usual.pages) - 1
+    assert printed[-1].filled > 0.5
+
+
+def test_a_copy_that_ends_well_is_printed_as_laid_out():
+    document = example_document("pregnant-with-event", paper="Letter")
+    usual = layout(document, "patient")
+    assert last_page_filled(usual) >= SHORT_LAST_PAGE
+    printed = pages_of(example_pdf("pregnant-with-event", paper="Letter"))
+    assert [p.filled for p in printed] == [p.filled for p in pages_of(usual.write_pdf())]

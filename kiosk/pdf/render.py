@@ -21,6 +21,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML
+from weasyprint.formatting_structure.boxes import LineBox
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -38,6 +39,10 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}  # document.paper -> CSS page siz
 TRIGGER_LIMIT = 300  # characters of a trigger answer shown in a flag box
 GLANCE_POINTS = 3  # preparation and aftercare points in the overview on page 1
 PDF_VARIANT = "pdf/ua-1"  # tagged, with title and language: what screen readers need
+# A last page whose text fills less than this share of it is worth saving: the
+# copy is laid out again a little denser (html.tight in print.css), and that
+# layout is printed when it has fewer pages.
+SHORT_LAST_PAGE = 0.3
 
 
 # Pango and Fontconfig are not thread-safe, and the font configuration is
@@ -51,7 +56,25 @@ def render_pdf(document: PdfDocument, copy: str, *, url_fetcher: URLFetcher | No
     ``url_fetcher`` replaces the static-only fetcher (tests pass a recording
     subclass of :class:`StaticFetcher`).
     """
-    html = render_html(document, copy)
+    pages = layout(document, copy, url_fetcher=url_fetcher)
+    if len(pages.pages) > 1 and last_page_filled(pages) < SHORT_LAST_PAGE:
+        denser = layout(document, copy, url_fetcher=url_fetcher, tight=True)
+        if len(denser.pages) < len(pages.pages):
+            pages = denser
+    with _render_lock:
+        return pages.write_pdf(pdf_variant=PDF_VARIANT)
+
+
+def layout(
+    document: PdfDocument,
+    copy: str,
+    *,
+    url_fetcher: URLFetcher | None = None,
+    tight: bool = False,
+):
+    """The ``copy`` of ``document`` laid out in pages (a WeasyPrint Document);
+    ``tight``: the denser layout."""
+    html = render_html(document, copy, tight=tight)
     logo = _logo(document)
     fetcher = url_fetcher or StaticFetcher(also=(logo,) if logo else ())
     base_url = static_base_url()
@@ -63,13 +86,33 @@ def render_pdf(document: PdfDocument, copy: str, *, url_fetcher: URLFetcher | No
             url_fetcher=fetcher,
             font_config=font_config,
         )
-        return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
+        return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             stylesheets=[page_css], font_config=font_config, pdf_variant=PDF_VARIANT
         )
 
 
-def render_html(document: PdfDocument, copy: str) -> str:
-    """The HTML that :func:`render_pdf` prints (useful to debug the templates)."""
+def last_page_filled(pages) -> float:
+    """How far down its content area the text of the last page reaches, 0 to 1
+    (from the page's box tree: WeasyPrint's Page keeps it as ``_page_box``)."""
+    page = pages.pages[-1]._page_box
+    top, height = page.content_box_y(), page.height
+    bottoms = [
+        box.position_y + box.margin_height()
+        for box in _descendants(page)
+        if isinstance(box, LineBox) and top <= box.position_y < top + height
+    ]
+    return (max(bottoms, default=top) - top) / height
+
+
+def _descendants(box):
+    for child in getattr(box, "children", ()):
+        yield child
+        yield from _descendants(child)
+
+
+def render_html(document: PdfDocument, copy: str, *, tight: bool = False) -> str:
+    """The HTML that :func:`render_pdf` prints (useful to debug the templates);
+    ``tight``: the denser layout."""
     if copy not in COPIES:
         raise ValueError(f"copy must be one of {', '.join(COPIES)}, not {copy!r}")
     _paper(document.paper)  # fail before any work on an unknown paper size
@@ -82,6 +125,7 @@ def render_html(document: PdfDocument, copy: str) -> str:
                 document=document,
                 clinic=document.clinic,
                 copy=copy,
+                tight=tight,
                 logo_url=logo.as_uri() if (logo := _logo(document)) else None,
                 **context,
             )
