@@ -232,10 +232,6 @@ class NoneApplyField(Field):
     """A checklist's "None of these apply to me": answered when ticked on its
     own, or when a line is ticked without it."""
 
-    def __init__(self, label=None, validators=None, *, checklist: Checklist, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.checklist = checklist
-
     def process(self, formdata, data=unset_value, extra_filters=None) -> None:
         self.process_errors = []
         if formdata is not None:
@@ -339,7 +335,7 @@ def step_form(
     }
     if items:
         fields[NONE_APPLY] = NoneApplyField(
-            validators=[_ChecklistCheck(items, checklist, language)], checklist=checklist
+            validators=[_ChecklistCheck(items, checklist, language)]
         )
     form_class = type(
         "StepForm",
