@@ -37,7 +37,7 @@ from .extensions import db
 from .flow import Flow
 from .models import ClinicSettings
 from .plan import PlanEngine
-from .settings import SETTINGS, SettingError, in_group, policy
+from .settings import SETTINGS, Setting, SettingError, in_group, policy
 
 log = logging.getLogger(__name__)
 
@@ -155,12 +155,10 @@ def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
             continue
         changed[name] = (old, new)
         values[name] = stored_form(new)
-        if name == "CLINIC_LOGO":
-            # The uploaded file by its name: where the server keeps it is not news.
-            old, new = (PurePath(v).name if v else v for v in (old, new))
+        setting = SETTINGS[name]
         audit.add_entry(
             "setting_changed",
-            detail=f"{name}: {_shown(old)} → {_shown(new)}",
+            detail=f"{name}: {_shown(old, setting)} → {_shown(new, setting)}",
         )
     if not changed:
         return changed
@@ -178,9 +176,11 @@ def stored_form(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, setting: Setting) -> str:
     if isinstance(value, tuple | list):
         return ", ".join(value) or "(none)"
     if value is None or value == "":
         return "(empty)"
+    if setting.file:
+        return PurePath(value).name  # where the server keeps an upload is not news
     return str(value)

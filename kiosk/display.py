@@ -86,49 +86,33 @@ def answer_lines(
 
 
 def check_lines(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[AnswerGroup, ...]:
-    """Check your answers: as ``answer_lines``, with a step's checklist read
-    back as one row, named by its step ("Your skin today: None of these", or
-    what was ticked), whose Change goes to the list."""
+    """Check your answers: ``answer_lines``, with a step's checklist read back
+    as one row in the place of its first line, named by its step ("Your skin
+    today: None of these", or the lines ticked), whose Change goes to the list."""
     groups = []
-    for topic, items in groupby(flow.walk(answers), key=lambda item: item.topic):
-        lines: list[AnswerLine] = []
-        ticked: dict[str, list[str]] = {}
-        for item in items:
-            step, question = item.step, item.question
-            if question not in step.checklist_items:
-                lines.append(
-                    AnswerLine(
-                        question.id,
-                        _short_label(question, language),
-                        display_answer(question, item.value, language),
-                        step.id,
-                    )
-                )
-                continue
-            if step.id not in ticked:
-                ticked[step.id] = []
-                lines.append(AnswerLine(question.id, local(step.title, language), "", step.id))
-            if item.value:
-                ticked[step.id].append(_short_label(question, language))
-            elif item.value is None:
-                ticked[step.id].append(f"{_short_label(question, language)}: {_('Not given')}")
-        groups.append(
-            AnswerGroup(
-                local(topic.title, language),
-                tuple(
-                    line
-                    if line.answer or line.step_id not in ticked
-                    else AnswerLine(
-                        line.question_id,
-                        line.question,
-                        "; ".join(ticked[line.step_id])
-                        or local(flow.step(line.step_id).checklist.summary_none, language),
-                        line.step_id,
-                    )
-                    for line in lines
-                ),
-            )
-        )
+    for group in answer_lines(flow, answers, language):
+        lines = []
+        for step_id, step_lines in groupby(group.lines, key=lambda line: line.step_id):
+            step = flow.step(step_id)
+            items = {question.id for question in step.checklist_items}
+            step_lines = list(step_lines)
+            listed = [line for line in step_lines if line.question_id in items]
+            said = [
+                line.question
+                if answers.get(line.question_id)
+                else f"{line.question}: {line.answer}"
+                for line in listed
+                if answers.get(line.question_id) is not False
+            ]
+            for line in step_lines:
+                if line.question_id not in items:
+                    lines.append(line)
+                elif line is listed[0]:
+                    none = local(step.checklist.summary_none, language)
+                    answer = "; ".join(said) or none
+                    title = local(step.title, language)
+                    lines.append(AnswerLine(line.question_id, title, answer, step_id))
+        groups.append(AnswerGroup(group.title, tuple(lines)))
     return tuple(groups)
 
 

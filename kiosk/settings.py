@@ -65,7 +65,8 @@ class Setting:
     empty (``''`` for text, else ``None``). ``check`` raises ``ValueError`` on a
     value the type lets through but the kiosk cannot use; ``must_be`` then says
     in words what is allowed. A ``secret`` value (a key, or an address that
-    may hold a password) is never repeated in a message.
+    may hold a password) is never repeated in a message. A ``file`` setting
+    holds a file's path, shown in the audit log by the file's name.
     """
 
     name: str
@@ -81,6 +82,7 @@ class Setting:
     check: Callable[[Any], Any] | None = None
     must_be: str = ""
     secret: bool = False
+    file: bool = False
 
     @property
     def variable(self) -> str:
@@ -334,6 +336,7 @@ _CLINIC = (
         "",
         "Logo, a PNG or SVG file, on every kiosk screen and both PDFs",
         empty=True,
+        file=True,
         check=_logo,
         must_be="empty, or the path of a PNG or SVG file of at most 512 KB",
     ),

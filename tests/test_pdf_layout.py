@@ -26,7 +26,7 @@ import pytest
 from kiosk import create_app
 from kiosk.pdf import render_pdf
 from kiosk.pdf.render import SHORT_LAST_PAGE, event_calendar, last_page_filled, layout, strip_rows
-from kiosk.plan.model import DayBar, EventPlan
+from kiosk.plan.model import DayBar
 from kiosk.stored_pdfs import build_document
 
 from . import pdf_samples as samples
@@ -389,13 +389,9 @@ def test_calendar_marks_the_sessions_the_last_date_and_the_event():
 
 
 def test_a_far_event_leaves_out_the_empty_months_between():
-    event = EventPlan(
-        event_date=dt.date(2028, 2, 20),
-        status="fits",
-        last_session_by=dt.date(2028, 2, 6),
-        sessions_that_fit=3,
-        session_dates=(dt.date(2027, 3, 2), dt.date(2027, 3, 30), dt.date(2027, 4, 27)),
-        lines=(),
+    # The sample's sessions in March and April 2027, its event a year later.
+    event = replace(
+        samples.EVENT, event_date=dt.date(2028, 2, 20), last_session_by=dt.date(2028, 2, 6)
     )
     months = event_calendar(event, "en")
     assert [(m.first.year, m.first.month, m.after_gap) for m in months] == [
@@ -407,9 +403,9 @@ def test_a_far_event_leaves_out_the_empty_months_between():
 
 # No large blank areas, no near-empty last page ------------------------------------------------
 
-# A page break may leave the end of a page free (a table row, the contact block
-# kept whole), but never more than a quarter of it; the last page carries more
-# than a line or two (the contact details and the closing statement at least).
+# A page break may leave the end of a page free (a table row or a group of the
+# strip kept whole), but never more than a quarter of it; the last page
+# carries more than a line or two, and a quarter of its height at least.
 LEAST_FILLED = 0.7
 LEAST_LINES_ON_THE_LAST_PAGE = 8
 LEAST_FILLED_LAST_PAGE = 0.25

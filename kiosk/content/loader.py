@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .contract import contract_problems
-from .schema import EnableWhen, Question, Questionnaire, Step
+from .schema import EnableWhen, Messages, Question, Questionnaire, Step
 
 DEFAULT_CONTENT_DIR = Path(__file__).parent
 M = TypeVar("M", bound=BaseModel)
@@ -325,12 +325,7 @@ def _checklist_valid(loc: tuple, step: Step, languages: set[str]):
         yield from _texts_complete(
             (*loc, "checklist", field), getattr(step.checklist, field), languages
         )
-    for field in ("required", "invalid"):
-        yield from _texts_complete(
-            (*loc, "checklist", "messages", field),
-            getattr(step.checklist.messages, field),
-            languages,
-        )
+    yield from _messages_complete((*loc, "checklist"), step.checklist.messages, languages)
     if len(step.checklist_items) < 2:
         yield (*loc, "checklist"), "a checklist needs at least two yes/no questions on its step"
     for n, question in enumerate(step.questions):
@@ -344,10 +339,7 @@ def _checklist_valid(loc: tuple, step: Step, languages: set[str]):
 def _question_valid(loc: tuple, question: Question, languages: set[str]):
     for field in ("label", "hint", "summary_label", "item", "suffix", "suffix_one"):
         yield from _texts_complete((*loc, field), getattr(question, field), languages)
-    for field in ("required", "invalid"):
-        yield from _texts_complete(
-            (*loc, "messages", field), getattr(question.messages, field), languages
-        )
+    yield from _messages_complete(loc, question.messages, languages)
     has_options = question.type in ("choice", "multichoice")
     if has_options and not question.options:
         yield (*loc, "type"), f"a '{question.type}' question needs options"
@@ -377,6 +369,11 @@ def _question_valid(loc: tuple, question: Question, languages: set[str]):
         lo, hi = getattr(question, low), getattr(question, high)
         if lo is not None and hi is not None and lo > hi:
             yield (*loc, low), f"{low} ({lo}) is greater than {high} ({hi})"
+
+
+def _messages_complete(loc: tuple, messages: Messages, languages: set[str]):
+    for field in ("required", "invalid"):
+        yield from _texts_complete((*loc, "messages", field), getattr(messages, field), languages)
 
 
 def _texts_complete(loc: tuple, text: dict[str, str] | None, languages: set[str]):

@@ -350,7 +350,7 @@ def _patient_context(document: PdfDocument) -> dict:
 
 def _calendar(event: EventPlan | None) -> list[CalendarMonth]:
     """The event plan's calendar, when it has dates to plan by: a last
-    session date (and the sessions that fit). None for an event that has
+    session date (and the sessions that fit). Empty for an event that has
     passed, is too close, or whose dates the clinician plans."""
     if event is None or event.last_session_by is None:
         return []
