@@ -71,9 +71,11 @@ system-deps:
 	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
 	  $(APT) update -q && $(APT) install -y -q libpango-1.0-0 libpangoft2-1.0-0; fi
 
-# Browser tests drive Debian's Chromium; PDF checks use poppler-utils; the suite
-# also runs on a throwaway PostgreSQL cluster the tests start themselves (so the
-# package's own cluster is not created: nothing is left running).
+# Browser tests drive Debian's Chromium, and WebKit (the iPad's engine) through
+# webkit2gtk-driver's WebKitWebDriver and MiniBrowser on an Xvfb display; PDF
+# checks use poppler-utils; the suite also runs on a throwaway PostgreSQL
+# cluster the tests start themselves (so the package's own cluster is not
+# created: nothing is left running).
 system-test-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null \
 	    || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
@@ -81,6 +83,9 @@ system-test-deps:
 	  echo 'create_main_cluster = false' | \
 	    $(SUDO) tee /etc/postgresql-common/createcluster.d/kiosk-tests.conf >/dev/null && \
 	  $(APT) update -q && $(APT) install -y -q chromium poppler-utils postgresql; fi
+	@if [ ! -x /usr/bin/WebKitWebDriver ] || ! command -v xvfb-run >/dev/null \
+	    || ! command -v Xvfb >/dev/null; then \
+	  $(APT) update -q && $(APT) install -y -q webkit2gtk-driver xvfb xauth; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts
