@@ -1,6 +1,6 @@
 """Friendly error pages."""
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, Response, abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -14,8 +14,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        response = error.get_response()
-        response.data = render_template("error.html", error=error)
-        response.content_type = "text/html; charset=utf-8"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return error_page(error)
+
+
+def error_page(error: HTTPException, back: str | None = None) -> Response:
+    """The error's page in the request's language. ``back``: where its button
+    returns a patient to, the screen they were on; else it goes to Welcome."""
+    response = error.get_response()
+    response.data = render_template("error.html", error=error, back=back)
+    response.content_type = "text/html; charset=utf-8"
+    response.headers["Cache-Control"] = "no-store"
+    return response

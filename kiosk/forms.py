@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import (
     Field,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -43,6 +44,15 @@ from .i18n import gettext as _
 
 class EmptyForm(FlaskForm):
     """A form with no fields: button-only POSTs still carry the CSRF token."""
+
+
+class TextSizeForm(FlaskForm):
+    """Larger text (or back to normal) on the page it was pressed on: ``back``
+    is that page's own address, set when the page is drawn and, as htmx moves
+    between screens, by kiosk.js. Never the browser's ``Referer``, which the
+    kiosk's own policy withholds."""
+
+    back = HiddenField()
 
 
 class LanguageForm(FlaskForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from html import unescape
 
@@ -381,12 +382,16 @@ def test_every_link_and_form_of_the_steps_swaps_into_the_step_container(patient)
     for url, html in pages.items():
         container = html[html.index(STEP_CONTAINER) :]
         assert container.count('<div id="step"') == 1, url
-        requests = re.findall(r"<(?:a|form)\b[^>]*\bhx-(?:get|post)=", html)
+        # Every htmx request of the page that swaps anything in is made from
+        # inside the container (Larger text swaps nothing: hx-swap="none").
+        requests = swapping_requests(html)
         assert requests, url
-        # Every htmx request of the page is made from inside the container.
-        assert len(re.findall(r"<(?:a|form)\b[^>]*\bhx-(?:get|post)=", container)) == len(
-            requests
-        ), url
+        assert swapping_requests(container) == requests, url
+
+
+def swapping_requests(html: str) -> list[str]:
+    tags = re.findall(r"<(?:a|form)\b[^>]*>", html)
+    return [t for t in tags if re.search(r"\bhx-(?:get|post)=", t) and 'hx-swap="none"' not in t]
 
 
 @pytest.mark.parametrize("url", ["/", "/step/about", "/check"])
@@ -570,27 +575,48 @@ def test_only_an_offered_language_can_be_chosen(app, patient):
     assert '<html lang="es"' in patient.get("/").get_data(as_text=True)
 
 
-def test_welcome_always_greets_a_new_patient(app, patient):
-    """A draft left behind is deleted on Welcome, never offered to the next person;
-    the language the same person chose stays until the quiet reset."""
+def test_welcome_with_answers_in_progress_asks_before_anything_is_deleted(app, patient):
+    """Back from the first screen, an error page's button or a typed address
+    brings a patient to Welcome mid-way: their answers stay, unseen, until they
+    choose to start again; "Continue my answers" comes first."""
     patient.get("/")
     patient.client.post(
         "/language", data={"language": "es", "csrf_token": csrf_token(patient.last_html)}
     )
     patient.walk(until="skin_type")
+    welcome = patient.get("/").get_data(as_text=True)
+    assert "Maya" not in welcome
+    assert welcome.index("Seguir con mis respuestas") < welcome.index("Empezar de nuevo y borrar")
+    # The idle reset still runs, with its warning: it is what clears a draft left behind.
+    assert 'data-quiet="false"' in welcome
+    with app.app_context():
+        assert len(db.session.scalars(db.select(Draft)).all()) == 1
+
+    # Continue my answers: back where they were, nothing lost.
+    response = patient.client.post("/start", data={"csrf_token": csrf_token(welcome)})
+    assert response.headers["Location"] == "/step/skin_type"
+    assert 'value="Maya"' in patient.get("/step/about").get_data(as_text=True)
+
+    # Start again: the answers are deleted, the language stays for them.
     patient.get("/")
-    assert "Maya" not in patient.last_html
-    assert 'action="/start"' in patient.last_html
-    assert set(session_data(app, patient.client)) <= {"csrf_token", "language"}
-    assert session_data(app, patient.client)["language"] == "es"
+    response = patient.client.post("/start-again", data={"csrf_token": csrf_token(welcome)})
+    assert response.headers["Location"] == "/"
     with app.app_context():
         assert db.session.scalars(db.select(Draft)).all() == []
-    # Start begins again from the first screen, with nothing filled in.
-    response = patient.start()
-    assert response.headers["Location"] == "/step/about"
-    patient.get("/step/about")
-    assert 'value="Maya"' not in patient.last_html
-    assert 'lang="es"' in patient.last_html
+    assert set(session_data(app, patient.client)) <= {"csrf_token", "language"}
+    fresh = patient.get("/").get_data(as_text=True)
+    assert "Seguir con mis respuestas" not in fresh
+    assert 'lang="es"' in fresh
+    patient.start()
+    assert 'value="Maya"' not in patient.get("/step/about").get_data(as_text=True)
+
+
+def test_start_again_without_this_sessions_token_deletes_nothing(app, patient):
+    patient.walk(until="concerns")
+    response = patient.client.post("/start-again", data={"csrf_token": "forged"})
+    assert response.headers["Location"] == "/"
+    with app.app_context():
+        assert len(db.session.scalars(db.select(Draft)).all()) == 1
 
 
 def test_welcome_warns_nobody_and_resets_quietly_only_what_was_chosen(patient):
@@ -650,26 +676,64 @@ def test_larger_text_on_a_not_found_page_never_leaves_the_site(client, path):
     assert page.status_code == 404
     html = page.get_data(as_text=True)
     assert "Larger text" in html
-    response = client.post(
-        "/text-size",
-        data={"csrf_token": csrf_token(html)},
-        headers={"Referer": f"http://localhost{path}"},
-    )
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/"
+    # Whatever the page's own address says, and whatever is sent instead.
+    for back in (back_field(html), path, "https://other-host/x", "/\\other-host"):
+        response = client.post("/text-size", data={"csrf_token": csrf_token(html), "back": back})
+        assert response.status_code == 303
+        location = response.headers["Location"]
+        assert location.startswith("/"), back
+        assert not location.startswith(("//", "/\\")), back
 
 
-def test_larger_text_returns_to_the_page_it_was_pressed_on(patient):
-    patient.start()
-    page = patient.get("/step/about")
+def back_field(html: str) -> str:
+    return unescape(re.search(r'name="back" value="([^"]*)"', html)[1])
+
+
+@pytest.mark.parametrize(
+    ("url", "answer"),
+    [
+        ("/step/about", 'value="Maya"'),
+        ("/step/concerns?change=areas", 'value="face" checked'),
+        ("/check", "Maya"),
+    ],
+)
+def test_larger_text_without_javascript_returns_to_the_screen_with_its_answers(
+    patient, url, answer
+):
+    """The browser sends no Referer (the kiosk's own policy): the form says
+    which screen it was pressed on."""
+    patient.walk()
+    html = patient.get(url).get_data(as_text=True)
+    assert back_field(html) == url
     response = patient.client.post(
-        "/text-size",
-        data={"csrf_token": csrf_token(patient.last_html)},
-        headers={"Referer": "http://localhost/step/about"},
+        "/text-size", data={"csrf_token": csrf_token(html), "back": back_field(html)}
     )
-    assert response.headers["Location"] == "/step/about"
+    assert response.headers["Location"] == url
+    page = patient.get(url).get_data(as_text=True)
+    assert 'class="large-text"' in page
+    assert answer in page
+
+
+def test_larger_text_with_htmx_changes_the_size_in_place(patient):
+    """With htmx nothing is reloaded (what is typed stays): the response says
+    which size is now chosen, and the next screens keep it."""
+    patient.start()
+    html = patient.get("/step/about").get_data(as_text=True)
+    for large in (True, False, True):
+        response = patient.client.post(
+            "/text-size",
+            data={"csrf_token": csrf_token(html), "back": "/step/about"},
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 204
+        assert json.loads(response.headers["HX-Trigger"]) == {"kiosk:text-size": {"large": large}}
     assert 'class="large-text"' in patient.get("/step/about").get_data(as_text=True)
-    assert page.status_code == 200
+
+
+def test_the_address_a_screen_comes_back_to_carries_nothing_else_that_was_sent(patient):
+    patient.walk()
+    html = patient.get("/step/about?change=first_name&name=Maya&next=//x").get_data(as_text=True)
+    assert back_field(html) == "/step/about?change=first_name"
 
 
 def test_a_file_sent_in_a_text_field_is_refused_and_the_rest_kept(app, patient):
@@ -794,3 +858,55 @@ def test_a_clinic_without_rf_never_asks_about_it(app):
     assert patient.submit().headers["Location"] == "/done"
     with without_rf.app_context():
         assert "device_interest" not in db.session.scalars(db.select(Consultation)).one().answers
+
+
+def test_send_with_htmx_goes_to_done_as_a_whole_page(patient):
+    """Send is posted in the background, so a dropped connection leaves Check
+    your answers as it is (kiosk.js says so); once sent, Done is a page of its own."""
+    patient.walk()
+    html = patient.get("/check").get_data(as_text=True)
+    response = patient.client.post(
+        "/check", data={"csrf_token": csrf_token(html)}, headers={"HX-Request": "true"}
+    )
+    assert response.headers["HX-Redirect"] == "/done"
+    assert "Thank you, Maya" in patient.get("/done").get_data(as_text=True)
+
+
+def test_start_with_htmx_goes_to_the_first_screen_as_a_whole_page(patient):
+    html = patient.get("/").get_data(as_text=True)
+    response = patient.client.post(
+        "/start", data={"csrf_token": csrf_token(html)}, headers={"HX-Request": "true"}
+    )
+    assert response.headers["HX-Redirect"] == "/step/about"
+
+
+@pytest.mark.parametrize("url", ["/step/concerns", "/check"])
+def test_a_server_error_returns_the_patient_to_the_screen_they_were_on(
+    app, patient, monkeypatch, url
+):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in a clinic: the error page, not a traceback
+    patient.walk()
+    html = patient.get(url).get_data(as_text=True)
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr("kiosk.patient.routes.submit_draft", fail)
+    monkeypatch.setattr("kiosk.models.Draft.keep_answers", fail)
+    response = patient.client.post(url, data={**PLAIN["concerns"], "csrf_token": csrf_token(html)})
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Your answers so far are saved" in page
+    assert f'<a class="button" href="{url}">Back to my answers</a>' in page
+    monkeypatch.undo()
+    assert "Maya" in patient.get("/check").get_data(as_text=True)
+
+
+def test_an_address_that_is_no_screen_leads_a_patient_back_to_where_they_are(patient):
+    patient.walk(until="skin_type")
+    page = patient.get("/step/no-such-screen").get_data(as_text=True)
+    assert '<a class="button" href="/step/skin_type">Back to my answers</a>' in page
+    # Outside the questionnaire: Welcome, which offers to continue.
+    page = patient.get("/no/such/page").get_data(as_text=True)
+    assert '<a class="button" href="/">Go to the start</a>' in page
+    assert "Continue my answers" in patient.get("/").get_data(as_text=True)

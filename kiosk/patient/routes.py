@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -22,15 +21,16 @@ from flask import (
     url_for,
 )
 from flask_htmx import make_response as htmx_response
-from werkzeug.exceptions import NotFound
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, NotFound
 
-from .. import jobs
+from .. import errors, jobs
 from ..answers import answer_problems
 from ..content import Step
 from ..display import check_lines
 from ..extensions import db, htmx
 from ..flow import Flow
-from ..forms import EmptyForm, LanguageForm, StepForm, step_form
+from ..forms import EmptyForm, LanguageForm, StepForm, TextSizeForm, step_form
 from ..i18n import current_language, own_name
 from ..models import Consultation, Draft, local_time, utcnow
 from ..redirects import local_path
@@ -56,7 +56,23 @@ def keep_out_of_caches(response: Response) -> Response:
 def kiosk_pages() -> dict[str, Any]:
     # Patient pages carry the idle warning and reset ("quiet": a reset with no
     # warning, for Welcome; see idle.js).
-    return {"kiosk_idle": "warn", "large_text": session.get("large_text", False)}
+    return {
+        "kiosk_idle": "warn",
+        "large_text": session.get("large_text", False),
+        "patient_page": True,
+        "this_screen": this_screen(),
+    }
+
+
+def this_screen() -> str:
+    """This page's address as the app itself makes it (a screen's, with the
+    question being changed): where Larger text and an error page's button
+    come back to. Nothing else that was sent in the address is put into it."""
+    if request.endpoint == "patient.step":
+        return url_for(
+            "patient.step", step_id=request.view_args["step_id"], change=changing_question()
+        )
+    return request.path
 
 
 def offered_languages() -> list[str]:
@@ -150,23 +166,24 @@ def resume_url(draft: Draft) -> str:
 
 @bp.route("/")
 def welcome():
-    """Welcome always greets a new patient: a draft left behind (someone walked
-    away, or went back from the first screen) is deleted here, never offered to
-    whoever picks the tablet up next. The language and text size chosen stay
-    for the same person; if nobody touches the tablet they are quietly reset."""
-    draft = current_draft()
-    if draft is not None:
-        session["language"] = draft.language
-        session.pop("draft")
-        db.session.delete(draft)
-        db.session.commit()
+    """Welcome greets a new patient. A patient who comes back to it with answers
+    in progress (Back from the first screen, an error page's button, a typed
+    address) is asked whether to start again; "Continue my answers" comes
+    first, and nothing of the answers is shown. They are deleted only when the
+    patient says so, or by the idle reset, which Welcome then runs with its
+    warning: a draft belongs to this browser session, and whoever picks the
+    tablet up after the reset finds none. On a Welcome with no answers the
+    language and text size chosen stay for the same person; if nobody touches
+    the tablet they are quietly reset."""
+    in_progress = current_draft() is not None
     chosen = bool(session.get("language") or session.get("large_text"))
     return render_template(
         "patient/welcome.html",
         start_form=EmptyForm(),
         language_form=language_form(),
+        in_progress=in_progress,
         # Nobody has started: no "Are you still there?" on an untouched tablet.
-        kiosk_idle="quiet" if chosen else None,
+        kiosk_idle="warn" if in_progress else "quiet" if chosen else None,
     )
 
 
@@ -185,23 +202,29 @@ def choose_language():
         if draft is not None:
             draft.language = code
             db.session.commit()
-    return redirect(url_for("patient.welcome"), 303)
+    return go(url_for("patient.welcome"))
 
 
 @bp.route("/text-size", methods=["POST"])
 def text_size():
-    """Larger text for this patient, on every screen until the reset."""
-    if EmptyForm().validate_on_submit():
+    """Larger text for this patient, on every screen until the reset. With
+    htmx the page changes size in place (kiosk.js, told the size now chosen),
+    so what is typed on the screen stays; without, the browser goes back to
+    the page the button was pressed on, drawn again from the saved answers."""
+    form = TextSizeForm()
+    if form.validate_on_submit():
         session["large_text"] = not session.get("large_text", False)
-    back = urlsplit(request.referrer or "")
-    same_site = back.netloc in ("", request.host)
-    return redirect((same_site and local_path(back.path)) or url_for("patient.welcome"), 303)
+    if htmx:
+        chosen = {"kiosk:text-size": {"large": session.get("large_text", False)}}
+        return htmx_response("", 204, trigger=chosen)
+    return redirect(local_path(form.back.data) or url_for("patient.welcome"), 303)
 
 
 @bp.route("/start", methods=["POST"])
 def start():
+    """Start, or on a Welcome with answers in progress, Continue my answers."""
     if not EmptyForm().validate_on_submit():
-        return redirect(url_for("patient.welcome"), 303)
+        return go(url_for("patient.welcome"))
     draft = current_draft()
     if draft is None:
         draft = Draft(answers={}, asked=[], language=current_language())
@@ -212,7 +235,7 @@ def start():
         session["draft"] = draft.id
         if large_text:
             session["large_text"] = True
-    return redirect(resume_url(draft), 303)
+    return go(resume_url(draft))
 
 
 def forget_patient() -> None:
@@ -222,6 +245,22 @@ def forget_patient() -> None:
         db.session.delete(draft)
         db.session.commit()
     session.clear()
+
+
+@bp.route("/start-again", methods=["POST"])
+def start_again():
+    """The patient on Welcome chose to start again: their answers are deleted;
+    the language and text size they chose stay for them, as on any Welcome."""
+    if EmptyForm().validate_on_submit():
+        draft = current_draft()
+        language = draft.language if draft else session.get("language")
+        large_text = session.get("large_text", False)
+        forget_patient()
+        if language:
+            session["language"] = language
+        if large_text:
+            session["large_text"] = True
+    return go(url_for("patient.welcome"))
 
 
 @bp.route("/reset", methods=["POST"])
@@ -341,13 +380,19 @@ def check():
                 questions, draft.language, stored=draft.answers, checklist=screen.checklist
             )
             form.show_problems(problems)
-            return render_step(draft, screen, form, questions, change=question_id)
+            response = render_step(draft, screen, form, questions, change=question_id)
+            if wants_fragment():
+                response.headers["HX-Push-Url"] = step_url(screen, question_id)
+            return response
         consultation = submit_draft(draft, flow())
         # Saved first; the worker renders the PDFs, so Done waits for nothing.
         jobs.enqueue_render(consultation.id)
+        large_text = session.get("large_text", False)
         session.clear()
         session["done"] = consultation.id
-        return redirect(url_for("patient.done"), 303)
+        if large_text:
+            session["large_text"] = True  # for Done; Done forgets it
+        return go(url_for("patient.done"))
     return show_check(draft, form)
 
 
@@ -367,6 +412,9 @@ def show_check(draft: Draft, form: EmptyForm | None = None) -> Response:
 
 @bp.route("/done")
 def done():
+    # Shown once, in the text size the patient chose; whoever comes next
+    # starts with the clinic's.
+    large_text = session.pop("large_text", False)
     consultation_id = session.pop("done", None)
     consultation = db.session.get(Consultation, consultation_id) if consultation_id else None
     if consultation is None or utcnow() - consultation.submitted_at > DONE_SHOWN_FOR:
@@ -383,4 +431,29 @@ def done():
         ),
         seconds=current_app.config["DONE_SECONDS"],
         lang=consultation.language,
+        large_text=large_text,
     )
+
+
+@bp.errorhandler(HTTPException)
+def patient_error(error: HTTPException) -> Response:
+    """An error on a patient's page: its button takes a patient with answers in
+    progress back to the screen they were on (the same address, asked for
+    afresh), else to Welcome."""
+    return errors.error_page(error, back=screen_to_return_to(error))
+
+
+def screen_to_return_to(error: HTTPException) -> str | None:
+    try:
+        db.session.rollback()  # whatever failed may have left a transaction open
+        draft = current_draft()
+    except SQLAlchemyError:
+        return None
+    if draft is None:
+        return None
+    # A screen that failed, or refused what was sent as too long, is asked for
+    # again; an address that is no screen leads to where the patient is.
+    failed = error.code is not None and (error.code >= 500 or error.code == 413)
+    if failed and request.endpoint in ("patient.step", "patient.check"):
+        return this_screen()
+    return resume_url(draft)

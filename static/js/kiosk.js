@@ -68,6 +68,31 @@
     }
   });
 
+  // WebKit (the engine of every iPad browser) keeps whole pages for Back and
+  // Forward and shows them again as they were: a patient's answers, or their
+  // reference on Done, after they have gone. So a page that is left is
+  // emptied first, and a page shown again from that cache is asked for anew
+  // in place of its history entry: the server decides what it may show (the
+  // same screen to the same patient; Welcome once the patient is gone).
+  window.addEventListener("pagehide", function () {
+    var main = document.getElementById("main");
+    if (main) main.replaceChildren();
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) window.location.replace(window.location.href.split("#")[0]);
+  });
+
+  // Larger text, with htmx: the server keeps the choice for this patient and
+  // says which size is now chosen; the page changes in place, so nothing
+  // typed on the screen is lost.
+  document.addEventListener("kiosk:text-size", function (event) {
+    var large = Boolean(event.detail && event.detail.large);
+    document.documentElement.classList.toggle("large-text", large);
+    document.querySelectorAll("[data-text-size] button").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(large));
+    });
+  });
+
   // A screen that cannot be sent (no network, or the server failed) stays as
   // it is, with its answers, and says so; pressing the button again retries.
   function connectionProblem(kind, source) {

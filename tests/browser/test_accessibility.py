@@ -345,7 +345,8 @@ def test_the_header_holds_up_with_larger_text_and_at_200_percent_zoom(
                 "aria-pressed", "true"
             )
         for language in ("English", "Español"):
-            page.get_by_role("button", name=language).click()
+            with page.expect_navigation():  # Welcome again, in that language
+                page.get_by_role("button", name=language).click()
             expect(page.get_by_role("button", name=language)).to_have_attribute(
                 "aria-pressed", "true"
             )

@@ -183,17 +183,65 @@ def test_reload_mid_way_resumes_exactly_there(page, server):
     expect(page.get_by_label("Acne scars")).to_be_checked()
 
 
-def test_welcome_always_starts_a_new_patient(page, server):
-    """Whoever picks up a tablet left mid-way on Welcome sees none of it."""
+def test_back_to_welcome_mid_way_asks_before_deleting_anything(page, server):
+    """Back from the first screen lands on Welcome, which offers to carry on
+    (first) or start again; nothing of the answers shows, nothing is lost."""
     journey.start(page, server.url)
     journey.about(page, "Ines")
     journey.concerns(page)
-    page.goto(server.url + "/")
-    expect(page.get_by_role("link", name=re.compile("Continue"))).to_have_count(0)
+    for _ in range(2):
+        page.get_by_role("link", name="Back").click()
+    expect(journey.heading(page)).to_have_text("About you")
+    page.get_by_role("link", name="Back").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("heading", name="You have answers in progress")).to_be_visible()
     assert "Ines" not in page.content()
+    buttons = page.locator(".in-progress button")
+    expect(buttons).to_have_text(["Continue my answers", "Start again and delete my answers"])
+    screenshot(page, "portrait", "00-welcome-answers-in-progress")
+
+    page.get_by_role("button", name="Continue my answers").click()
+    journey.go_to(page, "skin_type")
+    page.get_by_role("link", name="Back").click()
+    expect(page.get_by_label("Acne scars")).to_be_checked()
+
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Start again and delete my answers").click()
+    expect(page.get_by_role("heading", name="You have answers in progress")).to_have_count(0)
     journey.start(page, server.url)
     expect(page.get_by_label("Your first name")).to_have_value("")
     expect(page.get_by_label("30 to 39")).not_to_be_checked()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-javascript"])
+def test_larger_text_mid_way_keeps_the_screen_and_its_answers(browser, server, javascript):
+    """With JavaScript the size changes in place, so even what is typed and not
+    yet sent stays; without, the same screen comes back with the saved answers."""
+    page = new_page(browser, javascript=javascript)
+    journey.start(page, server.url)
+    journey.about(page, "Ines")
+    if javascript:
+        # A screen reached through htmx: its address was pushed, not loaded.
+        page.get_by_label("Acne scars").check()
+    toggle = page.get_by_role("button", name="Larger text")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("html")).to_have_class("large-text")
+    journey.go_to(page, "concerns")
+    if javascript:
+        expect(page.get_by_label("Acne scars")).to_be_checked()
+    page.get_by_label("Acne scars").check()
+    page.get_by_label("Face", exact=True).check()
+    journey.press_continue(page)
+    journey.go_to(page, "skin_type")
+    expect(page.locator("html")).to_have_class("large-text")
+    page.get_by_role("link", name="Back").click()
+    page.get_by_role("link", name="Back").click()
+    expect(page.get_by_label("Your first name")).to_have_value("Ines")
+    page.get_by_role("button", name="Larger text").click()
+    expect(page.locator("html")).not_to_have_class("large-text")
+    expect(page.get_by_label("Your first name")).to_have_value("Ines")
+    page.context.close()
 
 
 def test_server_restart_mid_way_loses_nothing(page, server):
@@ -451,3 +499,39 @@ def test_a_screen_that_cannot_be_sent_says_so_keeps_its_answers_and_sends_on_ret
         (answers,) = db.execute("select answers from drafts").fetchone()
     assert "Wen" in answers
     assert "acne_scars" in answers
+
+
+def test_send_and_start_without_a_connection_say_so_and_send_on_retry(page, server):
+    """Send and Start are posted in the background like every screen: with the
+    Wi-Fi down the page stays, says so politely, and the same button sends."""
+    problem = page.get_by_role("alert").filter(has_text="cannot reach")
+    page.goto(server.url + "/")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Start").click()
+    expect(problem).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome to Test Clinic")).to_be_visible()
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Start").click()
+    journey.go_to(page, "about")
+
+    journey.about(page, "Wen")
+    journey.concerns(page)
+    journey.skin_type(page)
+    journey.skin_today(page)
+    journey.health_history(page)
+    journey.medicines(page)
+    journey.go_to(page, "goals")
+    journey.goals(page)
+    journey.event(page)
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Send my answers").click()
+    expect(problem).to_be_visible()
+    expect(journey.heading(page)).to_have_text("Check your answers")
+    expect(page.locator("#step")).to_contain_text("Wen")
+    screenshot(page, "portrait", "91-send-without-a-connection", full_page=False)
+    assert stored_consultations(server) == []
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page).to_have_url(re.compile(r"/done$"))
+    expect(page.get_by_role("heading", name="Thank you, Wen")).to_be_visible()
+    assert len(stored_consultations(server)) == 1
