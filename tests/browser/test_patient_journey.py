@@ -198,6 +198,8 @@ def test_back_to_welcome_mid_way_asks_before_deleting_anything(page, server):
     assert "Ines" not in page.content()
     buttons = page.locator(".in-progress button")
     expect(buttons).to_have_text(["Continue my answers", "Start again and delete my answers"])
+    # In view as the page opens: the patient need not look for the way back.
+    expect(page.get_by_role("button", name="Continue my answers")).to_be_in_viewport(ratio=1)
     screenshot(page, "portrait", "00-welcome-answers-in-progress")
 
     page.get_by_role("button", name="Continue my answers").click()
