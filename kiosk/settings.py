@@ -666,6 +666,9 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     private_folder(app.instance_path)
     read(app.config, overrides)
     app.config.update(check(app.config))
+    # Made at start, not with the first PDF: a service that may write only
+    # its own folders (deploy/kiosk.service) finds both there.
+    private_folder(app.config["PDF_DIR"])
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 

@@ -138,7 +138,7 @@ def test_a_damaged_file_in_the_backup_is_refused_and_nothing_is_restored(app, po
     assert f"pdfs/{damaged.name}: does not match its size and SHA-256 in manifest.json" in (
         result.output
     )
-    assert not (tmp_path / "restored-pdfs").exists()
+    assert list((tmp_path / "restored-pdfs").glob("*")) == []  # nothing restored into it
     with restored.app_context():
         assert db.inspect(db.engine).get_table_names() == []
 
