@@ -110,6 +110,9 @@ class Consultation(db.Model):
     flags_do_not_treat: Mapped[int | None] = mapped_column(Integer)
     flags_review: Mapped[int | None] = mapped_column(Integer)
     flags_note: Mapped[int | None] = mapped_column(Integer)
+    # The Done page's one-time token, held by the session of the tablet that
+    # sent the answers; cleared when the page is shown (patient.done).
+    done_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     reviewed_by: Mapped[StaffUser | None] = relationship()
     notes: Mapped[list[Note]] = relationship(

@@ -18,9 +18,7 @@ import contextlib
 
 from flask import Flask, current_app, g, request, session
 
-from .extensions import db
 from .i18n import language
-from .models import Consultation
 from .patient import routes as patient
 
 
@@ -28,8 +26,7 @@ def request_language() -> str:
     if request.blueprint != patient.bp.name:
         return current_app.config["CLINIC_LANGUAGE"]
     if request.endpoint == "patient.done":
-        sent_id = session.get("done")
-        consultation = db.session.get(Consultation, sent_id) if sent_id else None
+        consultation = patient.sent_consultation()
         if consultation is not None:
             return consultation.language
     offered = patient.offered_languages()

@@ -21,9 +21,10 @@ def unused_reference() -> str:
             return code
 
 
-def submit_draft(draft: Draft, flow: Flow) -> Consultation:
+def submit_draft(draft: Draft, flow: Flow, *, done_token: str | None = None) -> Consultation:
     """Store the answers that apply as a consultation, with the count of its
     flags and both PDFs pending, and delete the draft, in one transaction.
+    ``done_token``: the one-time token of its Done page.
 
     The caller queues the render (``jobs.enqueue_render``) once this returns.
     """
@@ -38,6 +39,7 @@ def submit_draft(draft: Draft, flow: Flow) -> Consultation:
         answers=answers,
         status=ConsultationStatus.NEW,
         submitted_at=utcnow(),
+        done_token=done_token,
     )
     keep_flags(consultation)  # for the queue, which then need not run the plan per row
     db.session.add(consultation)

@@ -316,6 +316,26 @@ def test_whole_questionnaire_plain_posts(app, patient):
     assert set(session_data(app, patient.client)) <= {"csrf_token"}  # nothing of the patient
 
 
+def test_a_copy_of_the_tablets_cookie_never_shows_the_done_page(app, patient):
+    """The Done page shows once, to the tablet that sent the answers: a copy of
+    its session cookie, taken before or after, finds nothing."""
+    patient.walk()
+    patient.get("/check")
+    patient.submit()
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    copied = patient.client.get_cookie(cookie_name).value
+    assert "Thank you, Maya" in patient.get("/done").get_data(as_text=True)
+
+    stranger = app.test_client()
+    stranger.set_cookie(cookie_name, copied)
+    replayed = stranger.get("/done")
+    assert replayed.status_code == 303
+    assert replayed.headers["Location"] == "/"
+    assert "Maya" not in stranger.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(db.select(Consultation.done_token)).all() == [None]
+
+
 def test_session_cookie_holds_only_the_draft_id(app, patient):
     patient.walk(FOLLOW_UPS, until="concerns")
     data = session_data(app, patient.client)

@@ -8,6 +8,7 @@ cookie holds nothing but the id of the server-side draft.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any, NamedTuple
 
 from flask import (
@@ -37,8 +38,8 @@ from ..redirects import local_path
 from ..submission import submit_draft
 from . import bp, take_home
 
-# The Done screen follows the sending of the answers at once; a copy of the
-# cookie used later shows nothing.
+# The Done screen follows the sending of the answers at once, and is shown
+# once: its token (in the tablet's session and on the consultation) is used up.
 DONE_SHOWN_FOR = dt.timedelta(minutes=5)
 
 
@@ -384,12 +385,13 @@ def check():
             if wants_fragment():
                 response.headers["HX-Push-Url"] = step_url(screen, question_id)
             return response
-        consultation = submit_draft(draft, flow())
+        done_token = secrets.token_urlsafe(32)
+        consultation = submit_draft(draft, flow(), done_token=done_token)
         # Saved first; the worker renders the PDFs, so Done waits for nothing.
         jobs.enqueue_render(consultation.id)
         large_text = session.get("large_text", False)
         session.clear()
-        session["done"] = consultation.id
+        session["done"] = done_token
         if large_text:
             session["large_text"] = True  # for Done; Done forgets it
         return go(url_for("patient.done"))
@@ -410,16 +412,26 @@ def show_check(draft: Draft, form: EmptyForm | None = None) -> Response:
     )
 
 
+def sent_consultation() -> Consultation | None:
+    """The consultation this tablet's session has just sent, while its Done
+    page has not been shown."""
+    token = session.get("done")
+    if not isinstance(token, str):
+        return None
+    return db.session.scalar(db.select(Consultation).where(Consultation.done_token == token))
+
+
 @bp.route("/done")
 def done():
-    # Shown once, in the text size the patient chose; whoever comes next
-    # starts with the clinic's.
+    """Done, once, for the tablet that sent the answers (a copy of its cookie
+    finds the token used up), in the text size the patient chose; whoever
+    comes next starts with the clinic's."""
+    consultation = sent_consultation()
     large_text = session.pop("large_text", False)
-    consultation_id = session.pop("done", None)
-    consultation = db.session.get(Consultation, consultation_id) if consultation_id else None
+    session.pop("done", None)
     if consultation is None or utcnow() - consultation.submitted_at > DONE_SHOWN_FOR:
         return redirect(url_for("patient.welcome"), 303)
-    return render_template(
+    page = render_template(
         "patient/done.html",
         consultation=consultation,
         covers=take_home.covers(
@@ -433,6 +445,9 @@ def done():
         lang=consultation.language,
         large_text=large_text,
     )
+    consultation.done_token = None
+    db.session.commit()
+    return page
 
 
 @bp.errorhandler(HTTPException)
