@@ -32,6 +32,7 @@ ACTIONS = {
     "account_disabled": lazy_gettext("Account disabled"),
     "account_enabled": lazy_gettext("Account enabled"),
     "password_reset": lazy_gettext("Password reset"),
+    "password_changed": lazy_gettext("Own password changed"),
     "role_changed": lazy_gettext("Role changed"),
     "setting_changed": lazy_gettext("Changed a clinic setting"),
 }

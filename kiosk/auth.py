@@ -78,7 +78,12 @@ def authenticate(username: str, password: str) -> StaffUser | None:
     Every attempt costs one Argon2 verification, whether the account is
     unknown, disabled or real: the time taken tells nothing.
     """
-    user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
+    # "Rose" and "rose" are one account (kiosk/accounts.py refuses the second).
+    user = db.session.scalar(
+        db.select(StaffUser)
+        .where(db.func.lower(StaffUser.username) == username.lower())
+        .order_by(StaffUser.id)
+    )
     if user is None:
         passwords = _passwords()
         with contextlib.suppress(VerificationError):

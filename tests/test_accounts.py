@@ -78,6 +78,7 @@ def test_a_new_account_gets_a_password_shown_once_that_signs_in(app, admin):
     ("username", "message"),
     [
         ("sam", "An account named sam already exists."),
+        ("Sam", "An account named Sam already exists."),  # one person, whatever the case
         ("nia brooks", "A username has no spaces."),
         ("", "Enter a username"),
         ("x" * 61, "Enter a username of 60 characters or fewer"),
@@ -146,3 +147,56 @@ def test_the_staff_commands_share_the_last_administrator_guard(app, accounts):
     assert result.exit_code == 1
     assert "ada is the only active administrator" in result.output
     assert account(app, "ada").active
+
+
+PASSWORD_PAGE = "/staff/password"
+
+
+def change_own(member: StaffClient, current: str, new: str, confirm: str | None = None):
+    return member.post(
+        PASSWORD_PAGE,
+        {"current": current, "new": new, "confirm": new if confirm is None else confirm},
+        token_from=PASSWORD_PAGE,
+    )
+
+
+def test_staff_change_their_own_password_and_every_other_session_ends(app, staff, password):
+    elsewhere = StaffClient(app.test_client())
+    assert elsewhere.login("sam", password).status_code == 302
+    assert "Change my password" in staff.get("/staff/").get_data(as_text=True)
+
+    response = change_own(staff, password, "correct horse battery")
+    assert response.status_code == 303
+    assert "Your password has been changed" in staff.get("/staff/").get_data(as_text=True)
+    assert elsewhere.client.get("/staff/").status_code == 302  # signed out there
+    assert sign_in(app, "sam", password).status_code == 422
+    assert sign_in(app, "sam", "correct horse battery").status_code == 302
+    assert audit(app, "password_changed") == ["sam"]
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "field", "message"),
+    [
+        ("wrong", "correct horse battery", None, "current", "Your current password is not right"),
+        ("*", "short one", None, "new", "Choose a password of at least 12 characters"),
+        ("*", "SAM", None, "new", "Choose a password of at least 12 characters"),
+        ("*", "*", None, "new", "Choose a password other than your username or your current one"),
+        ("*", "correct horse battery", "correct horse", "confirm", "are not the same"),
+        ("", "correct horse battery", None, "current", "Enter your current password"),
+    ],
+)
+def test_a_password_that_cannot_be_used_is_named_beside_its_field(
+    app, staff, password, current, new, confirm, field, message
+):
+    current = password if current == "*" else current
+    new = password if new == "*" else new
+    response = change_own(staff, current, new, confirm)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(rf'id="{field}-error">.*{message}', html), html
+    assert sign_in(app, "sam", password).status_code == 302  # unchanged
+    assert audit(app, "password_changed") == []
+
+
+def test_signing_in_ignores_the_case_of_the_username(app, password):
+    assert sign_in(app, "SAM", password).status_code == 302

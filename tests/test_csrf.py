@@ -65,8 +65,9 @@ def staff_case(url: str, data: dict | None = None, *, signed_in: bool = True):
         with app.test_request_context():
             target = url_for(url, consultation_id=consultation.id) if "." in url else url
         values = {**((data(app) if callable(data) else data) or {})}
-        if values.get("password") == "*":
-            values["password"] = password
+        for field in ("password", "current"):  # "*": the account's own password
+            if values.get(field) == "*":
+                values[field] = password
         page = member.get("/staff/login" if not signed_in else "/staff/").get_data(as_text=True)
         return Case(member.client, target, values, page)
 
@@ -103,6 +104,13 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "staff.enable_account": (staff_case("/staff/accounts/1/enable"), True),
     "staff.reset_account_password": (staff_case("/staff/accounts/1/password"), True),
     "staff.change_account_role": (staff_case("/staff/accounts/1/role", {"role": "staff"}), True),
+    "staff.own_password": (
+        staff_case(
+            "staff.own_password",
+            {"current": "*", "new": "correct horse battery", "confirm": "correct horse battery"},
+        ),
+        True,
+    ),
     "staff.settings": (
         staff_case(
             "staff.settings", lambda app: settings_form_data(app, CLINIC_PHONE="020 7946 0000")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from . import accounts_page, routes, settings_page  # noqa: E402,F401  (registers the views)
+from . import accounts_page, own_password, routes, settings_page  # noqa: E402,F401  (registers the views)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from ..accounts import MIN_PASSWORD_LENGTH
 from ..forms import clean_text
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
@@ -120,3 +121,27 @@ class NewAccountForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES)
+
+
+class OwnPasswordForm(FlaskForm):
+    """A member of staff changing their own password: the current one first."""
+
+    current = PasswordField(
+        lazy_gettext("Your current password"),
+        validators=[DataRequired(lazy_gettext("Enter your current password"))],
+    )
+    new = PasswordField(
+        lazy_gettext("New password"),
+        description=lazy_gettext(
+            "At least %(length)d characters. A few unrelated words make a good one.",
+            length=MIN_PASSWORD_LENGTH,
+        ),
+        validators=[DataRequired(lazy_gettext("Enter a new password"))],
+    )
+    confirm = PasswordField(
+        lazy_gettext("New password again"),
+        validators=[
+            DataRequired(lazy_gettext("Enter the new password again")),
+            EqualTo("new", lazy_gettext("The two new passwords are not the same")),
+        ],
+    )

@@ -135,6 +135,11 @@ def test_axe_finds_nothing_serious_on_any_staff_page(browser, server):
     scanner.scan("delete confirmation")
     page.goto(server.url + "/staff/audit")
     scanner.scan("audit log")
+    page.get_by_role("link", name="Change my password").click()
+    page.get_by_role("button", name="Change my password").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    scanner.scan("change my password with errors")
+    screenshot(page, "staff", "change-my-password-errors")
     page.context.close()
     scanner.assert_clean()
 
