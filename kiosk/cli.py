@@ -276,7 +276,6 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
 
     from . import create_app, jobs
     from .content import ContentError
-    from .stored_pdfs import clinic_profile
 
     try:
         app = create_app()
@@ -289,7 +288,7 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
     port = port or app.config["PORT"]
     with app.app_context():
         password = first_admin()
-        missing = clinic_profile(app.config).missing_details()
+        missing = missing_clinic_details(app)
     click.echo(ready_message(_urls(host, port), password, missing))
     sys.stdout.flush()
     # waitress reads a whole body before the app sees it: it refuses anything
@@ -320,6 +319,16 @@ def _exit_on_signal(signum, _frame) -> None:
     raise SystemExit(128 + signum)
 
 
+def missing_clinic_details(app: Flask) -> list[str]:
+    """The clinic details a patient's copy needs and nobody has set: with what
+    was saved on the settings page applied first (in an app context)."""
+    from . import clinic_settings
+    from .stored_pdfs import clinic_profile
+
+    clinic_settings.refresh(app)
+    return clinic_profile(app.config).missing_details()
+
+
 def ready_message(urls: list[str], password: str | None, missing: list[str]) -> str:
     """What `serve` (and so `make run`) ends with: where to go, and what to do first."""
     lines = [f"Kiosk, for the tablets:  {urls[-1]}", f"Staff area:              {urls[-1]}staff/"]
@@ -337,7 +346,7 @@ def ready_message(urls: list[str], password: str | None, missing: list[str]) -> 
             "",
             f"Before patients use it, set the clinic's {details}:",
             "the take-home copy tells patients when to contact the clinic.",
-            "  " + ", ".join(f"KIOSK_{name}" for name in missing) + " (README: Configuration)",
+            f"  Staff area, Settings: {urls[-1]}staff/settings",
         ]
     lines += ["", "Stop with Ctrl-C."]
     rule = "-" * max(len(line) for line in lines)
