@@ -76,8 +76,15 @@ def test_whole_journey_in_english(webkit, server, orientation):
         landscape(driver)
     shots = iter(range(1, 100))
 
+    below_the_fold = []
+
     def shoot(name: str) -> None:
         assert_no_sideways_scroll(driver)
+        # A question screen opens at its top with Continue in view: the
+        # typical patient answers each without scrolling.
+        buttons = wj.find_all(driver, "button", "Continue", exact=True)
+        if buttons and "errors" not in name and not in_window(driver, buttons[0]):
+            below_the_fold.append(name)
         wj.screenshot(driver, orientation, f"{next(shots):02d}-{name}")
 
     driver.get(server.url + "/")
@@ -134,6 +141,7 @@ def test_whole_journey_in_english(webkit, server, orientation):
     assert REFERENCE.match(reference), reference
     shoot("done")
     assert consultations(server) == [(reference, "Maya", "en")]
+    assert below_the_fold == [], "Continue is below the fold on an iPad"
 
 
 def test_whole_journey_in_spanish(webkit, server):
