@@ -70,11 +70,9 @@ def test_text_settings_stay_text_in_the_environment(tmp_path, monkeypatch):
 def test_the_policy_is_built_from_the_checked_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("KIOSK_POLICY_OPENING_DAYS", "Monday, wed fri")
     monkeypatch.setenv("KIOSK_POLICY_OFFERS_RF", "no")
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "POLICY_SAME_DAY_TREATMENT": "yes"})
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "POLICY_TANNING_WEEKS": "3"})
     policy = app.extensions["kiosk.plan"].policy
-    assert policy == Policy(
-        opening_days=("mon", "wed", "fri"), offers_rf=False, same_day_treatment=True
-    )
+    assert policy == Policy(opening_days=("mon", "wed", "fri"), offers_rf=False, tanning_weeks=3)
 
 
 def test_defaults_are_the_policy_s_own(tmp_path):
