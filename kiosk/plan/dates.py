@@ -34,18 +34,19 @@ class RegionError(ValueError):
 def split_region(region: str) -> tuple[str, str | None]:
     """``"gb-eng"`` as ``("GB", "ENG")``, ``"MX"`` as ``("MX", None)``; raises
     :class:`RegionError` for a country or subdivision ``holidays`` lacks."""
-    country, _, subdivision = region.strip().upper().partition("-")
+    country, dash, subdivision = region.strip().upper().partition("-")
     supported = holidays.list_supported_countries()
     if country not in supported:
         raise RegionError(f"'{region}' is not a country the holidays package knows")
-    if not subdivision:
+    if not dash:
         return country, None
     known = {code.upper(): code for code in supported[country]}
     if subdivision not in known:
         examples = ", ".join(f"{country}-{code}" for code in list(known)[:6])
+        examples += ", ..." if len(known) > 6 else ""
         raise RegionError(
             f"'{region}' is not a region the holidays package knows"
-            + (f" (regions of {country}: {examples}, ...)" if known else f" ({country} has none)")
+            + (f" (regions of {country}: {examples})" if known else f" ({country} has none)")
         )
     return country, known[subdivision]
 
