@@ -159,13 +159,9 @@ def test_blood_thinners_or_ibuprofen_wait_the_week_to_go_through_medicines(chang
     )
 
 
-def test_without_those_medicines_the_review_is_at_the_consultation_and_waits_no_week():
+def test_without_those_medicines_there_is_no_week_to_wait():
     plan = plan_of({"blood_thinners": False, "nsaids": False})
     assert not any(line.when == "About 1 week before" for line in plan.preparation)
-    assert any(
-        line.when == "At your consultation" and "medicines and supplements" in line.text
-        for line in plan.preparation
-    )
     assert plan.schedule.earliest == MONDAY
 
 

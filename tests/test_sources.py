@@ -50,7 +50,7 @@ def test_a_text_without_sources_is_refused(tmp_path):
     assert PLAN_YAML.count(old) == 1
     text = PLAN_YAML.replace(old, old.splitlines(keepends=True)[0])
     [problem] = problems_of(text, tmp_path)
-    assert problem.item == "preparation > line 6 > sources"
+    assert problem.item == "preparation > line 5 > sources"
     assert problem.message == "required field 'sources' is missing"
 
 
@@ -67,7 +67,7 @@ def test_a_source_key_the_facts_sheet_does_not_list_is_refused(tmp_path, key, me
     text = PLAN_YAML.replace(old, f"sources: [R8, {key}]")
     [problem] = problems_of(text, tmp_path)
     assert problem.line == line_of(text, f"sources: [R8, {key}]")
-    assert problem.item == "preparation > line 6 > sources > item 2"
+    assert problem.item == "preparation > line 5 > sources > item 2"
     assert problem.message == message
 
 
