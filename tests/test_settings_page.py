@@ -9,7 +9,7 @@ import re
 import pytest
 
 from kiosk.extensions import db
-from kiosk.models import AuditEvent
+from kiosk.models import AuditEvent, ClinicSettings
 from kiosk.settings import SETTINGS
 
 from .conftest import another_process
@@ -343,3 +343,13 @@ def test_a_bad_closed_day_is_named_and_what_was_typed_is_kept(app, admin, name, 
     assert f'href="#{name}"' in html
     assert value in html  # what was typed is still there
     assert app.config[name] == SETTINGS[name].default
+
+
+def test_a_stored_same_day_setting_is_ignored_and_dropped_at_the_next_save(app, admin):
+    with app.app_context():
+        db.session.add(ClinicSettings(id=1, values={"POLICY_SAME_DAY_TREATMENT": True}, revision=1))
+        db.session.commit()
+    assert admin.get(URL).status_code == 200  # applied without it
+    assert save(admin, app, CLINIC_PHONE="020 7946 0000").status_code == 303
+    with app.app_context():
+        assert db.session.get(ClinicSettings, 1).values == {"CLINIC_PHONE": "020 7946 0000"}
