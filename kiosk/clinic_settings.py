@@ -19,6 +19,7 @@ clinic's settings look each time they start their work (:func:`refresh`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import threading
@@ -37,7 +38,7 @@ from .extensions import db
 from .flow import Flow
 from .models import ClinicSettings
 from .plan import PlanEngine
-from .settings import SETTINGS, Setting, SettingError, in_group, policy
+from .settings import RETIRED, SETTINGS, Setting, SettingError, in_group, policy
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,13 @@ def engines(content: Content, config: Mapping[str, Any]) -> tuple[Flow, PlanEngi
     questionnaire = content.questionnaire.with_policy(clinic_policy.as_dict())
     return (
         Flow(questionnaire.as_offered(clinic_policy.treatments)),
-        PlanEngine(content.questionnaire, content.rules, clinic_policy),  # fills it in itself
+        PlanEngine(  # fills the questionnaire in itself
+            content.questionnaire,
+            content.rules,
+            clinic_policy,
+            holidays_region=config["HOLIDAYS_REGION"],
+            closed_dates=config["CLOSED_DATES"],
+        ),
     )
 
 
@@ -145,7 +152,8 @@ def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     Commits."""
     state: Applied = app.extensions["kiosk.clinic_settings"]
     row = stored() or ClinicSettings(id=ROW_ID, values={}, revision=0)
-    values = dict(row.values or {})
+    # A setting the kiosk no longer has is ignored when applied, and dropped here.
+    values = {k: v for k, v in (row.values or {}).items() if k not in RETIRED}
     changed: dict[str, tuple[Any, Any]] = {}
     for name, new in changes.items():
         if name in state.locked:
@@ -172,13 +180,15 @@ def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
 
 
 def stored_form(value: Any) -> Any:
-    """A typed value as JSON keeps it (a tuple becomes a list)."""
-    return list(value) if isinstance(value, tuple) else value
+    """A typed value as JSON keeps it (a tuple becomes a list, a date its ISO form)."""
+    if isinstance(value, tuple):
+        return [v.isoformat() if isinstance(v, dt.date) else v for v in value]
+    return value
 
 
 def _shown(value: Any, setting: Setting) -> str:
     if isinstance(value, tuple | list):
-        return ", ".join(value) or "(none)"
+        return ", ".join(v.isoformat() if isinstance(v, dt.date) else v for v in value) or "(none)"
     if value is None or value == "":
         return "(empty)"
     if setting.file:

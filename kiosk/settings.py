@@ -22,7 +22,9 @@ through untouched.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
+import logging
 import os
 import secrets
 import typing
@@ -44,6 +46,8 @@ from .private import create_private_file, private_folder
 
 Group = Literal["clinic", "deployment"]
 
+log = logging.getLogger(__name__)
+
 
 class SettingError(click.ClickException):
     """A setting with a value the kiosk cannot use: the app does not start.
@@ -57,8 +61,10 @@ class SettingError(click.ClickException):
 class Setting:
     """One setting: its type, default, bounds, what it is for and its group.
 
-    ``type`` is ``str``, ``int``, ``float``, ``bool``, ``dict`` or ``tuple`` (a
-    list of ``choices``, given as text separated by commas or spaces). Text
+    ``type`` is ``str``, ``int``, ``float``, ``bool``, ``dict``, ``tuple`` (a
+    list of ``choices``, given as text separated by commas or spaces) or
+    ``dt.date`` (a list of days, written 25/12/2026 or 2026-12-25, separated
+    by commas, spaces or lines; kept sorted, each once). Text
     with ``choices`` is one of them, matched regardless of case. ``minimum``
     and ``maximum`` bound numbers; with ``raise_to_minimum`` a smaller number is
     raised to the minimum instead of refused. ``empty``: the setting may be left
@@ -100,6 +106,8 @@ class Setting:
             words = self.must_be
         elif self.type is bool:
             words = "true or false"
+        elif self.type is dt.date:
+            words = "dates written day/month/year (25/12/2026), separated by commas"
         elif self.type is tuple:
             words = f"one or more of {', '.join(self.options())}"
         elif self.choices:
@@ -142,6 +150,8 @@ class Setting:
                 kind = Annotated[kind, AfterValidator(lambda number: max(number, self.minimum))]
         elif self.type is bool:
             kind = Annotated[bool, BeforeValidator(_stripped)]
+        elif self.type is dt.date:
+            kind = Annotated[tuple[dt.date, ...], BeforeValidator(_day_list)]
         elif self.type is tuple:
             kind = Annotated[
                 tuple[str, ...],
@@ -154,7 +164,7 @@ class Setting:
             kind = Annotated[str, AfterValidator(self._one_of_choices)]
         else:
             kind = Annotated[str, BeforeValidator(self._text), AfterValidator(self._filled)]
-        if self.empty and self.type is not str:
+        if self.empty and self.type not in (str, dt.date):
             kind = Annotated[kind | None, BeforeValidator(_blank_is_none)]
         if self.check:
             kind = Annotated[kind, AfterValidator(self.check)]
@@ -188,6 +198,8 @@ def _why(exc: ValidationError) -> str:
         said = error.get("ctx", {}).get("error")
         if isinstance(said, CheckFailed):
             return f": {said}"
+        if isinstance(said, ValueError) and isinstance(said.__cause__, CheckFailed):
+            return f": {said.__cause__}"
     return ""
 
 
@@ -230,6 +242,54 @@ def _days(value: Any) -> Any:
     """Weekdays by their short names: "Monday" is "mon"."""
     items = _items(value)
     return tuple(item[:3] for item in items) if isinstance(items, tuple) else items
+
+
+def day_list(value: Any) -> tuple[dt.date, ...]:
+    """Days from text ("25/12/2026, 2026-12-24" or one a line) or a list of
+    dates or such text, sorted, each once. Raises :class:`CheckFailed`
+    naming the first entry that is no date."""
+    parts = value.replace(",", " ").split() if isinstance(value, str) else value
+    if not isinstance(parts, list | tuple | set | frozenset):
+        raise CheckFailed("not a list of dates")
+    days = set()
+    for part in parts:
+        if isinstance(part, dt.datetime):
+            part = part.date()
+        if not isinstance(part, dt.date):
+            part = parse_day(str(part))
+        days.add(part)
+    return tuple(sorted(days))
+
+
+def parse_day(text: str) -> dt.date:
+    """A day written 25/12/2026 (day/month/year) or 2026-12-25; raises
+    :class:`CheckFailed` naming it otherwise."""
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise CheckFailed(f"'{text}' is not a date written like 25/12/2026")
+
+
+def _day_list(value: Any) -> Any:
+    if value is None:
+        return ()
+    try:
+        return day_list(value)
+    except CheckFailed as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _holidays_region(region: str) -> str:
+    from .plan.dates import EXAMPLE_REGIONS, RegionError, normal_region
+
+    try:
+        return normal_region(region)
+    except RegionError as exc:
+        raise CheckFailed(
+            f"{exc}; write a country code or country-region, e.g. {', '.join(EXAMPLE_REGIONS)}"
+        ) from None
 
 
 def _json_text(value: Any) -> Any:
@@ -411,6 +471,23 @@ _CLINIC = (
         minimum=20,
         maximum=HOUR,
         raise_to_minimum=True,
+    ),
+    _clinic(
+        "HOLIDAYS_REGION",
+        str,
+        "",
+        "Public holidays the clinic is closed on: a country, or country-region (GB-ENG, US-CA, "
+        "ES-MD, MX); empty: none",
+        empty=True,
+        check=_holidays_region,
+        must_be="empty, or a country or country-region the holidays package knows",
+    ),
+    _clinic(
+        "CLOSED_DATES",
+        dt.date,
+        (),
+        "Other days the clinic is closed (day/month/year, one a line): no session is dated on them",
+        empty=True,
     ),
     _clinic(
         "STAFF_IDLE_MINUTES",
@@ -598,6 +675,17 @@ _DEPLOYMENT = (
 )
 
 
+# Settings the kiosk no longer has, and why: a value given for one is ignored
+# with a warning rather than stopping the app (a clinic upgrading keeps running).
+# Values kept by the settings page were removed by a migration.
+RETIRED = {
+    "POLICY_SAME_DAY_TREATMENT": (
+        "the first session is never the consultation day: it is the first day the clinic "
+        "is open after every preparation step and hold that applies"
+    ),
+}
+
+
 def policy_setting(field_name: str) -> str:
     """The setting of a :class:`Policy` field: ``isotretinoin_months`` is
     ``POLICY_ISOTRETINOIN_MONTHS``."""
@@ -631,7 +719,9 @@ def check(values: Mapping[str, Any]) -> dict[str, Any]:
         except SettingError as exc:
             problems.append(exc.message)
     for name in sorted(values):
-        if name.startswith("POLICY_") and name not in SETTINGS:
+        if name in RETIRED:
+            log.warning("setting %s is no longer used (%s): ignored", name, RETIRED[name])
+        elif name.startswith("POLICY_") and name not in SETTINGS:
             problems.append(
                 f"unknown setting {name} (KIOSK_{name}): no policy setting has that name"
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -91,6 +92,8 @@ def settings_form_data(app, **changes) -> dict:
                 data[setting.name] = "y"
         elif setting.type is tuple:
             data[setting.name] = list(value)
+        elif setting.type is dt.date:  # days typed one a line, day/month/year
+            data[setting.name] = "\n".join(day.strftime("%d/%m/%Y") for day in value)
         else:
             data[setting.name] = "" if value is None else str(value)
     return data

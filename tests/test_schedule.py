@@ -49,24 +49,19 @@ def test_no_flags_means_dated_from_the_next_opening_day():
     ("policy", "expected"),
     [
         (Policy(), MONDAY),
-        # Same-day allowed, but the sun window (24 h before) applies to everyone.
-        (Policy(same_day_treatment=True), MONDAY),
-        (Policy(same_day_treatment=True, sun_before_hours=0), TODAY),
-        (Policy(same_day_treatment=False, sun_before_hours=0), MONDAY),
+        # Never the consultation day, even with no window at all: the
+        # clinician goes through the summary with the patient first.
+        (Policy(sun_before_hours=0), MONDAY),
         # 48 hours of no sun: Monday 23rd is still the first opening day after it.
         (Policy(sun_before_hours=48), MONDAY),
         (Policy(sun_before_hours=72), dt.date(2026, 11, 24)),
     ],
 )
-def test_same_day_treatment_and_the_sun_window(policy, expected):
+def test_the_first_session_follows_the_sun_window_and_is_never_the_consultation_day(
+    policy, expected
+):
     assert earliest(policy=policy) == expected
-
-
-def test_same_day_is_never_a_closed_day():
-    closed_saturday = Policy(
-        same_day_treatment=True, sun_before_hours=0, opening_days=("mon", "tue", "wed")
-    )
-    assert earliest(policy=closed_saturday) == MONDAY
+    assert earliest(policy=policy, today=MONDAY) > MONDAY
 
 
 @pytest.mark.parametrize(
@@ -317,7 +312,10 @@ def test_event_one_day_inside_the_deadline_is_too_close():
     assert event.status == "too_close"
     assert event.session_dates == ()
     assert event.last_session_by is None
-    assert "You could start your sessions from Monday 7 December 2026." in event.lines
+    assert event.lines[-1] == (
+        "No session fits before your event on 6 December 2026: your first session could be on "
+        "Monday 7 December 2026 or later."
+    )
 
 
 @pytest.mark.parametrize("event_date", [TODAY, days(1)])
@@ -325,7 +323,10 @@ def test_event_today_or_tomorrow_is_too_close_and_starts_after_it(event_date):
     event = event_of(event_date)
     assert event.status == "too_close"
     assert "waiting until after your event" in event.lines[0]
-    assert "You could start your sessions from Monday 23 November 2026." in event.lines
+    assert event.lines[-1] == (
+        f"No session fits before your event on {event_date.day} November 2026: your first "
+        "session could be on Monday 23 November 2026 or later."
+    )
 
 
 def test_a_hold_counts_against_the_event_deadline():

@@ -3,6 +3,8 @@ the app with a message naming the setting, never a traceback."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import re
 from pathlib import Path
 
@@ -70,11 +72,9 @@ def test_text_settings_stay_text_in_the_environment(tmp_path, monkeypatch):
 def test_the_policy_is_built_from_the_checked_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("KIOSK_POLICY_OPENING_DAYS", "Monday, wed fri")
     monkeypatch.setenv("KIOSK_POLICY_OFFERS_RF", "no")
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "POLICY_SAME_DAY_TREATMENT": "yes"})
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "POLICY_TANNING_WEEKS": "3"})
     policy = app.extensions["kiosk.plan"].policy
-    assert policy == Policy(
-        opening_days=("mon", "wed", "fri"), offers_rf=False, same_day_treatment=True
-    )
+    assert policy == Policy(opening_days=("mon", "wed", "fri"), offers_rf=False, tanning_weeks=3)
 
 
 def test_defaults_are_the_policy_s_own(tmp_path):
@@ -263,3 +263,45 @@ def test_the_readme_lists_every_setting_in_its_group():
         s.name for s in SETTINGS.values() if s.name.startswith("POLICY_")
     }
     assert tables["Deployment"] == {s.name for s in in_group("deployment")}
+
+
+# Closed days ---------------------------------------------------------------------------
+
+
+def test_holidays_region_and_closed_dates_reach_the_plan(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_HOLIDAYS_REGION", "gb-eng")
+    monkeypatch.setenv("KIOSK_CLOSED_DATES", "31/12/2026, 2026-12-24\n24/12/2026")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["HOLIDAYS_REGION"] == "GB-ENG"
+    assert app.config["CLOSED_DATES"] == (dt.date(2026, 12, 24), dt.date(2026, 12, 31))
+    open_days = app.extensions["kiosk.plan"].open_days
+    assert open_days.region == "GB-ENG"
+    assert not open_days.is_open(dt.date(2026, 12, 24))  # closed date
+    assert not open_days.is_open(dt.date(2026, 12, 25))  # Christmas Day
+    assert open_days.is_open(dt.date(2026, 12, 23))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("HOLIDAYS_REGION", "GB-XYZ", "'GB-XYZ' is not a region the holidays package knows"),
+        ("HOLIDAYS_REGION", "Atlantis", "'Atlantis' is not a country the holidays package knows"),
+        ("CLOSED_DATES", "24/12/2026, 31/02/2027", "'31/02/2027' is not a date written like"),
+    ],
+)
+def test_a_closed_day_setting_that_does_not_fit_stops_the_app_naming_it(
+    tmp_path, name, value, words
+):
+    result = flask_command("purge", "--dry-run", instance=tmp_path, **{f"KIOSK_{name}": value})
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: setting {name} (KIOSK_{name}) must be ")
+    assert words in result.output
+
+
+def test_the_retired_same_day_setting_is_ignored_with_a_warning(tmp_path, caplog, monkeypatch):
+    # Alembic's logging set-up (migrations/env.py, run in-process by other
+    # tests) disables the loggers that exist by then: this one must speak.
+    monkeypatch.setattr(logging.getLogger("kiosk.settings"), "disabled", False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "POLICY_SAME_DAY_TREATMENT": "yes"})
+    assert app.extensions["kiosk.plan"].policy == Policy()
+    assert "POLICY_SAME_DAY_TREATMENT is no longer used" in caplog.text

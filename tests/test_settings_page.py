@@ -3,12 +3,13 @@ where the change shows, and the settings the server locks."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
 from kiosk.extensions import db
-from kiosk.models import AuditEvent
+from kiosk.models import AuditEvent, ClinicSettings
 from kiosk.settings import SETTINGS
 
 from .conftest import another_process
@@ -293,3 +294,62 @@ def test_the_languages_offered_and_the_one_welcome_starts_in(app, admin):
         "/language", data={"language": "en", "csrf_token": csrf_token(patient.last_html)}
     )
     assert '<html lang="es">' in patient.get("/").get_data(as_text=True)
+
+
+# Closed days ---------------------------------------------------------------------------
+
+
+def test_closed_dates_are_typed_one_a_line_and_used_by_the_plan_at_once(app, admin):
+    response = save(admin, app, HOLIDAYS_REGION="es-md")
+    assert response.status_code == 303
+    data = settings_form_data(app) | {"CLOSED_DATES": "31/12/2026\r\n24/12/2026, 7/1/2027"}
+    assert admin.post(URL, data, token_from=URL).status_code == 303
+    assert app.config["HOLIDAYS_REGION"] == "ES-MD"
+    assert app.config["CLOSED_DATES"] == (
+        dt.date(2026, 12, 24),
+        dt.date(2026, 12, 31),
+        dt.date(2027, 1, 7),
+    )
+    open_days = app.extensions["kiosk.plan"].open_days
+    assert not open_days.is_open(dt.date(2027, 1, 7))
+    assert not open_days.is_open(dt.date(2027, 1, 6))  # Epiphany, a holiday in Madrid
+    html = admin.get(URL).get_data(as_text=True)
+    assert re.search(r"<textarea[^>]*>\s*24/12/2026\n31/12/2026\n07/01/2027</textarea>", html)
+    assert "CLOSED_DATES: (none) → 2026-12-24, 2026-12-31, 2027-01-07" in audit_details(app)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "CLOSED_DATES",
+            "24/12/2026\n31/02/2027",
+            "“31/02/2027” is not a date. Type each date as day/month/year, such as 24/12/2026.",
+        ),
+        (
+            "HOLIDAYS_REGION",
+            "England",
+            "Enter a country or country-region code that the holidays list has, such as "
+            "GB-ENG, US-CA, ES-MD or MX, or leave it empty.",
+        ),
+    ],
+)
+def test_a_bad_closed_day_is_named_and_what_was_typed_is_kept(app, admin, name, value, message):
+    data = settings_form_data(app) | {name: value}
+    response = admin.post(URL, data, token_from=URL)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert f'href="#{name}"' in html
+    assert value in html  # what was typed is still there
+    assert app.config[name] == SETTINGS[name].default
+
+
+def test_a_stored_same_day_setting_is_ignored_and_dropped_at_the_next_save(app, admin):
+    with app.app_context():
+        db.session.add(ClinicSettings(id=1, values={"POLICY_SAME_DAY_TREATMENT": True}, revision=1))
+        db.session.commit()
+    assert admin.get(URL).status_code == 200  # applied without it
+    assert save(admin, app, CLINIC_PHONE="020 7946 0000").status_code == 303
+    with app.app_context():
+        assert db.session.get(ClinicSettings, 1).values == {"CLINIC_PHONE": "020 7946 0000"}

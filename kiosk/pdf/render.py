@@ -246,7 +246,7 @@ def strip_rows(bars: Iterable[DayBar]) -> list[list[tuple[int, DayBar | None]]]:
 @dataclass(frozen=True)
 class CalendarDay:
     day: dt.date | None  # None: a blank square before the 1st or after the month's end
-    marks: tuple[str, ...] = ()  # "session", "last_by", "event"
+    marks: tuple[str, ...] = ()  # of MARKS
 
 
 @dataclass(frozen=True)
@@ -256,18 +256,22 @@ class CalendarMonth:
     after_gap: bool = False  # months without a date were left out before this one
 
 
-MARKS = ("session", "last_by", "event")
+# A possible session, the day to book the last one by, the event; and the
+# days the clinic is closed beyond its weekly closed days.
+MARKS = ("session", "last_by", "event", "holiday", "closed")
 CALENDAR_MONTHS = 8  # at most: months without a date are left out beyond this
 
 
 def event_calendar(event: EventPlan, code: str | None = None) -> list[CalendarMonth]:
     """The months of an event plan as calendar grids with its dates marked:
-    the possible session dates, the day to book the last session by and the
-    event. The weeks start on the language's first weekday. Months between
-    two marked ones are shown while the whole stays within CALENDAR_MONTHS;
-    beyond that only the months with a date are."""
+    the possible session dates (or, when none fits before the event, the
+    first date after it), the day to book the last session by and the event;
+    in the months shown, the clinic's public holidays and closed dates. The
+    weeks start on the language's first weekday. Months between two marked
+    ones are shown while the whole stays within CALENDAR_MONTHS; beyond that
+    only the months with a date are."""
     marked: dict[dt.date, list[str]] = {}
-    for day in event.session_dates:
+    for day in (*event.session_dates, *filter(None, [event.first_after])):
         marked.setdefault(day, []).append("session")
     if event.last_session_by is not None:
         marked.setdefault(event.last_session_by, []).append("last_by")
@@ -288,7 +292,11 @@ def event_calendar(event: EventPlan, code: str | None = None) -> list[CalendarMo
         cells = [CalendarDay(None)] * order.index(first.weekday())
         for number in range(days):
             day = first + dt.timedelta(days=number)
-            marks = marked.get(day, ())
+            marks = [*marked.get(day, ())]
+            if event.open_days.public_holiday(day):
+                marks.append("holiday")
+            elif event.open_days.closed_date(day):
+                marks.append("closed")
             cells.append(CalendarDay(day, tuple(m for m in MARKS if m in marks)))
         cells += [CalendarDay(None)] * (-len(cells) % 7)
         weeks = tuple(tuple(cells[start : start + 7]) for start in range(0, len(cells), 7))
@@ -341,7 +349,10 @@ def _patient_context(document: PdfDocument) -> dict:
         "discuss": _discussion_points(plan),
         "before": [line for line in plan.preparation if line.glance][:GLANCE_POINTS],
         "after": [line for line in plan.aftercare if line.glance][:GLANCE_POINTS],
-        "calendar": _calendar(plan.event),
+        "calendar": (months := _calendar(plan.event)),
+        "calendar_marks": {
+            mark for month in months for week in month.weeks for day in week for mark in day.marks
+        },
         "week_days": week_days(),
         "qr": qr,
         "booking_link": _web_link(clinic.booking_url),
@@ -350,9 +361,10 @@ def _patient_context(document: PdfDocument) -> dict:
 
 def _calendar(event: EventPlan | None) -> list[CalendarMonth]:
     """The event plan's calendar, when it has dates to plan by: a last
-    session date (and the sessions that fit). Empty for an event that has
-    passed, is too close, or whose dates the clinician plans."""
-    if event is None or event.last_session_by is None:
+    session date (and the sessions that fit), or the first date after an
+    event too close for any. Empty for an event that has passed, or whose
+    dates the clinician plans."""
+    if event is None or (event.last_session_by is None and event.first_after is None):
         return []
     return event_calendar(event)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..content import Questionnaire
@@ -14,6 +14,7 @@ from ..display import display_answer, long_date
 from ..flow import Flow, condition_holds
 from ..i18n import day_date, local, ngettext
 from ..i18n import language as language_in_force
+from .dates import Course, EventDates, OpenDays, SessionDates, session_dates
 from .model import (
     SEVERITIES,
     STRIP_DAYS,
@@ -43,11 +44,22 @@ from .rules import (
 
 
 class PlanEngine:
-    def __init__(self, questionnaire: Questionnaire, rules: PlanRules, policy: Policy):
+    def __init__(
+        self,
+        questionnaire: Questionnaire,
+        rules: PlanRules,
+        policy: Policy,
+        *,
+        holidays_region: str = "",
+        closed_dates: Iterable[dt.date] = (),
+    ):
+        """``holidays_region``: the clinic's public holidays ("GB-ENG"; empty:
+        none); ``closed_dates``: its own closed days. No session falls on either."""
         # Its texts as the clinic's policy fills them in (flags quote question labels).
         self.flow = Flow(questionnaire.with_policy(policy.as_dict()))
         self.rules = rules
         self.policy = policy
+        self.open_days = OpenDays(policy.opening_weekdays, holidays_region, frozenset(closed_dates))
 
     def build(
         self, answers: Mapping[str, Any], *, language: str, today: dt.date | None = None
@@ -72,19 +84,22 @@ class PlanEngine:
         ]
         fired = self._fired(answers, devices)
         sessions = self._sessions(concern_ids, text)
-        schedule = self._schedule(answers, devices, fired, today, text)
+        event_date = dt.date.fromisoformat(answers[EVENT_DATE]) if answers.get(EVENT_DATE) else None
+        dates, waits_for = self._dates(answers, devices, fired, today, sessions, event_date)
         event = None
-        if answers.get(EVENT_DATE):
+        if dates.event is not None:
             event = plan_event(
-                dt.date.fromisoformat(answers[EVENT_DATE]),
+                dates.event,
                 today,
                 sessions,
-                schedule,
                 [self.rules.concerns[c] for c in concern_ids],
                 self.policy,
                 self.rules,
                 text,
+                provisional=any(rule.severity == "review" for rule, _ in fired),
+                open_days=self.open_days,
             )
+        schedule = self._schedule(dates, waits_for, fired, event, text)
 
         def lines(section: list[Line]) -> tuple[Line, ...]:
             return tuple(line for line in section if self._applies(line, answers, devices))
@@ -207,45 +222,66 @@ class PlanEngine:
 
     # Dates ----------------------------------------------------------------
 
-    def _schedule(
+    def _dates(
         self,
         answers: dict[str, Any],
         devices: frozenset[str],
         fired: list[tuple[FlagRule, list[Condition]]],
         today: dt.date,
-        text: _Texts,
-    ) -> Schedule:
-        """The earliest first session: the day after the consultation (or the
-        day itself where the clinic allows it), moved past every preparation
-        window and every hold that applies, onto an opening day."""
-        texts = self.rules.schedule
-        severities = {rule.severity for rule, _ in fired}
-        if "do_not_treat" in severities:
-            return Schedule("clinician", None, (), (text(texts.clinician_plans.text),))
-
-        start = today if self.policy.same_day_treatment else today + dt.timedelta(days=1)
+        sessions: SessionPlan | None,
+        event_date: dt.date | None,
+    ) -> tuple[SessionDates, list[Window]]:
+        """The dates (see :mod:`kiosk.plan.dates`), with the windows that keep
+        the first session later than the day after the consultation."""
         windows = [
             line.lead
             for line in self.rules.preparation
             if line.lead is not None and self._applies(line, answers, devices)
         ]
         windows += [rule.hold for rule, _ in fired if rule.hold is not None]
-        earliest, waits_for = start, []
-        for window in windows:
-            end = window_end(window, answers, today, self.policy)
-            if end > start:
-                waits_for.append(text(window.reason))
-            earliest = max(earliest, end)
-        earliest = next_opening_day(earliest, self.policy)
+        ends = [window_end(window, answers, today, self.policy) for window in windows]
+        tomorrow = today + dt.timedelta(days=1)
+        waits_for = [w for w, end in zip(windows, ends, strict=True) if end > tomorrow]
+        course = None
+        if sessions is not None:
+            course = Course(sessions.min_sessions, sessions.max_sessions, sessions.spacing_weeks)
+        dates = session_dates(
+            today,
+            ends,
+            self.open_days,
+            dated=not any(rule.severity == "do_not_treat" for rule, _ in fired),
+            event_date=event_date,
+            course=course,
+            weeks_before_event=self.policy.last_session_weeks_before_event,
+        )
+        return dates, waits_for
 
-        status = "provisional" if "review" in severities else "dated"
-        lines = [text(texts.earliest.text, date=day_date(earliest))]
+    def _schedule(
+        self,
+        dates: SessionDates,
+        waits_for: list[Window],
+        fired: list[tuple[FlagRule, list[Condition]]],
+        event: EventPlan | None,
+        text: _Texts,
+    ) -> Schedule:
+        """The first session in words: the first date offered (after every
+        preparation window and hold that applies, on an open day, and after
+        the event when no session fits before it)."""
+        texts = self.rules.schedule
+        if dates.first is None:
+            return Schedule("clinician", None, (), (text(texts.clinician_plans.text),))
+        status = "provisional" if any(r.severity == "review" for r, _ in fired) else "dated"
+        if event is not None and event.status == "too_close":
+            first_line = event.none_fits
+        else:
+            first_line = text(texts.earliest.text, date=day_date(dates.first))
+        lines = [first_line]
         if status == "provisional":
             lines.append(text(texts.provisional.text))
         return Schedule(
             status,
-            earliest,
-            tuple(dict.fromkeys(waits_for)),
+            dates.first,
+            tuple(dict.fromkeys(text(w.reason) for w in waits_for)),
             tuple(lines),
             waits_heading=text(texts.waits_for.text),
         )
@@ -321,9 +357,10 @@ def day_bar(span: DaySpan, policy: Policy, text: _Texts) -> DayBar | None:
 
 
 def window_end(window: Window, answers: Mapping[str, Any], today: dt.date, policy: Policy):
-    """The first day after ``window``: the policy setting counted from today,
-    less the time since the answer to ``window.since`` (never before today)."""
-    amount = getattr(policy, window.setting)
+    """The first day after ``window``: its length (a policy setting, or a
+    fixed ``amount``) counted from today, less the time since the answer to
+    ``window.since`` (never before today)."""
+    amount = window.amount if window.setting is None else getattr(policy, window.setting)
     if window.since is not None:
         since = answers.get(window.since)
         amount -= since if isinstance(since, int) and not isinstance(since, bool) else 0
@@ -334,51 +371,22 @@ def window_end(window: Window, answers: Mapping[str, Any], today: dt.date, polic
     return today + dt.timedelta(days=days[window.unit])
 
 
-def next_opening_day(day: dt.date, policy: Policy) -> dt.date:
-    """``day`` itself if the clinic treats patients that day, else the next day it does."""
-    open_days = policy.opening_weekdays
-    while day.weekday() not in open_days:
-        day += dt.timedelta(days=1)
-    return day
-
-
 def plan_event(
-    event_date: dt.date,
+    dates: EventDates,
     today: dt.date,
     sessions: SessionPlan | None,
-    schedule: Schedule,
     concerns: list[ConcernText],
     policy: Policy,
     rules: PlanRules,
     text: _Texts,
+    *,
+    provisional: bool = False,
+    open_days: OpenDays | None = None,
 ) -> EventPlan:
-    """What fits before the event: sessions from the earliest first session,
-    ``spacing`` weeks apart on opening days, the last one at least
-    ``last_session_weeks_before_event`` weeks before the event."""
-    spacing = dt.timedelta(weeks=policy.session_spacing_weeks)
+    """The event plan in words, from its dates (:func:`kiosk.plan.dates.session_dates`)."""
+    event_date, status = dates.event_date, dates.status
     weeks_before = policy.last_session_weeks_before_event
-    last_by = event_date - dt.timedelta(weeks=weeks_before)
-    earliest = schedule.earliest
-    first_after = None
-    if earliest is not None:
-        first_after = next_opening_day(max(event_date + dt.timedelta(days=1), earliest), policy)
-
-    dates: list[dt.date] = []
-    if event_date < today:
-        status = "past"
-    elif earliest is None:
-        status = "clinician_plans"
-    elif last_by < earliest:
-        status = "too_close"
-    elif sessions is None:
-        status = "no_course"
-    else:
-        day = earliest
-        while day <= last_by and len(dates) < sessions.max_sessions:
-            dates.append(day)
-            day = next_opening_day(day + spacing, policy)
-        status = "fits" if len(dates) >= (sessions.min_sessions or 1) else "partial"
-
+    last_by = dates.last_by or event_date - dt.timedelta(weeks=weeks_before)
     values = {
         "event_date": long_date(event_date),
         "last_by": long_date(last_by),
@@ -387,21 +395,28 @@ def plan_event(
         "spacing": policy.session_spacing_weeks,
         "weeks_before": weeks_before,
         "days_left": ngettext("%(num)d day", "%(num)d days", (event_date - today).days),
-        "first_after": day_date(first_after) if first_after else "",
-        "count": len(dates),
+        "first_after": day_date(dates.first_after) if dates.first_after else "",
+        "count": len(dates.session_dates),
     }
     lines = [text(line.text, **values) for line in getattr(rules.event, status)]
-    if dates and _results_after(event_date, dates, concerns):
+    none_fits = ""
+    if status == "too_close":
+        none_fits = text(rules.event.none_fits.text, **values)
+        lines.append(none_fits)
+    if dates.session_dates and _results_after(event_date, list(dates.session_dates), concerns):
         lines.append(text(rules.event.results_after_event.text))
-    dated = status in ("fits", "partial", "no_course")
+    dated = status in ("fits", "partial", "no_course", "too_close")
     return EventPlan(
         event_date=event_date,
         status=status,
-        last_session_by=last_by if dated else None,
-        sessions_that_fit=len(dates),
-        session_dates=tuple(dates),
+        last_session_by=dates.last_by,
+        sessions_that_fit=len(dates.session_dates),
+        session_dates=dates.session_dates,
         lines=tuple(lines),
-        provisional=dated and schedule.provisional,
+        provisional=dated and provisional,
+        first_after=dates.first_after,
+        none_fits=none_fits,
+        open_days=open_days or OpenDays(policy.opening_weekdays),
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .dates import OpenDays
+
 SEVERITIES = ("do_not_treat", "review", "note")
 
 
@@ -89,7 +91,10 @@ SCHEDULE_STATUSES = ("dated", "provisional", "clinician")
 @dataclass(frozen=True)
 class Schedule:
     status: str  # one of SCHEDULE_STATUSES
-    earliest: dt.date | None  # the earliest first session, on an opening day
+    # The first session date the copy offers (page 1, "Your sessions", the
+    # event plan): on an open day, after every window and hold, and after the
+    # event when no session fits before it (kiosk/plan/dates.py).
+    earliest: dt.date | None
     waits_for: tuple[str, ...]  # why it is not sooner, in the patient's words
     lines: tuple[str, ...]
     waits_heading: str = ""  # "This date leaves time for:"
@@ -112,6 +117,12 @@ class EventPlan:
     session_dates: tuple[dt.date, ...]
     lines: tuple[str, ...]
     provisional: bool = False  # the dates hold if the clinician agrees
+    # too_close: the first open day after the event (the schedule's earliest),
+    # and the one sentence saying so, the same wherever the copy says it.
+    first_after: dt.date | None = None
+    none_fits: str = ""
+    # The days the clinic is open, for the calendar to mark its closed days.
+    open_days: OpenDays = field(default_factory=OpenDays)
 
 
 @dataclass(frozen=True)

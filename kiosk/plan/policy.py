@@ -70,10 +70,6 @@ class Policy:
     last_session_weeks_before_event: int = _window(
         2, "weeks", "The last session ends at least this many weeks before an event"
     )
-    # Off: the earliest is the next opening day.
-    same_day_treatment: bool = _setting(
-        False, "Whether the first session may be on the consultation day itself"
-    )
     opening_days: tuple[str, ...] = _setting(
         ("mon", "tue", "wed", "thu", "fri", "sat"),
         "The days the clinic treats patients: session dates fall on these",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from ..content.contract import CONCERNS
 from ..content.loader import (
@@ -35,7 +35,7 @@ from ..content.schema import (
     Questionnaire,
     Strict,
 )
-from .policy import Policy
+from .policy import LONGEST, Policy
 
 PLAN_FILE = "plan.yaml"
 SOURCES_FILE = "sources.yaml"
@@ -112,11 +112,20 @@ class Window(Strict):
     """A stretch of time counted from the consultation day: a policy setting
     in ``unit``s, less the answer to ``since`` (how long ago it happened)."""
 
-    setting: PolicyName
+    # Its length: a policy setting (where sources disagree), or a fixed
+    # ``amount`` (a step the sources agree on, e.g. about 1 week).
+    setting: PolicyName | None = None
+    amount: Annotated[int, Field(ge=0, le=LONGEST["days"])] | None = None
     unit: Literal["hours", "days", "weeks", "months"]
     since: Identifier | None = None
     # Why the first session waits, for the patient ("the 3-day pause ...").
     reason: LocalText
+
+    @model_validator(mode="after")
+    def _one_length(self) -> Window:
+        if (self.setting is None) == (self.amount is None):
+            raise ValueError("give a window either a setting or an amount")
+        return self
 
 
 class DayBound(Strict):
@@ -203,6 +212,9 @@ class EventTexts(Strict):
     past: list[Sourced]
     clinician_plans: list[Sourced]  # a do-not-treat flag fired: no dates
     no_course: list[Sourced]  # no concern with a known course: only the deadline
+    # No session fits before the event: the one sentence with the first date
+    # after it ({first_after}), the same on page 1, in "Your sessions" and here.
+    none_fits: Sourced
     # The usual timing puts the results after the event.
     results_after_event: Sourced
 
@@ -321,6 +333,7 @@ def cited(rules: PlanRules) -> Iterator[tuple[tuple, list[str]]]:
     for kind in EVENT_CASES:
         for n, text in enumerate(getattr(rules.event, kind)):
             yield ("event", kind, n, "sources"), text.sources
+    yield ("event", "none_fits", "sources"), rules.event.none_fits.sources
     yield ("event", "results_after_event", "sources"), rules.event.results_after_event.sources
     for section in SECTIONS:
         for n, line in enumerate(getattr(rules, section)):
@@ -373,6 +386,8 @@ def _cross_check(
         for n, text in enumerate(getattr(rules.event, kind)):
             loc = ("event", kind, n, "text")
             yield from _text_ok(loc, text.text, languages, _PLACEHOLDERS["event"])
+    loc = ("event", "none_fits", "text")
+    yield from _text_ok(loc, rules.event.none_fits.text, languages, _PLACEHOLDERS["event"])
     loc = ("event", "results_after_event", "text")
     yield from _text_ok(loc, rules.event.results_after_event.text, languages)
 

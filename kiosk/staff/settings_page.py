@@ -8,6 +8,7 @@ changes is kept and applied by ``kiosk/clinic_settings.py``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 
@@ -41,7 +43,7 @@ from ..forms import EmptyForm
 from ..i18n import LazyString, current_language, lazy_gettext, ngettext
 from ..i18n import gettext as _
 from ..plan.policy import WEEKDAYS
-from ..settings import SETTINGS, Setting, SettingError
+from ..settings import SETTINGS, CheckFailed, Setting, SettingError, parse_day
 from . import bp
 
 # The page's sections, in order: (heading, settings). A clinic setting left
@@ -65,7 +67,8 @@ SECTIONS: tuple[tuple[LazyString, tuple[str, ...]], ...] = (
         lazy_gettext("Planning sessions"),
         (
             "POLICY_OPENING_DAYS",
-            "POLICY_SAME_DAY_TREATMENT",
+            "HOLIDAYS_REGION",
+            "CLOSED_DATES",
             "POLICY_SESSION_SPACING_WEEKS",
             "POLICY_LAST_SESSION_WEEKS_BEFORE_EVENT",
         ),
@@ -79,6 +82,13 @@ SECTIONS: tuple[tuple[LazyString, tuple[str, ...]], ...] = (
         ("RETENTION_DAYS", "DRAFT_RETENTION_HOURS", "STAFF_IDLE_MINUTES", "STAFF_SESSION_HOURS"),
     ),
 )
+# What to type, under a field's label.
+HINTS = {
+    "HOLIDAYS_REGION": lazy_gettext(
+        "For example GB-ENG, US-CA, ES-MD or MX. Leave it empty for no public holidays."
+    ),
+    "CLOSED_DATES": lazy_gettext("One date a line, day/month/year, such as 24/12/2026."),
+}
 # Every other POLICY_ setting: the screening, preparation and aftercare windows.
 WINDOWS_HEADING = lazy_gettext("Screening, preparation and aftercare windows")
 OTHER_HEADING = lazy_gettext("Other settings")
@@ -126,6 +136,8 @@ def _field(setting: Setting) -> Field:
         return FileField(label)
     if setting.type is bool:
         return BooleanField(label)
+    if setting.type is dt.date:
+        return TextAreaField(label)
     if setting.type is tuple:
         # The schema checks the choice, with the page's own message.
         return MultiCheckboxField(label, choices=_choices(setting), validate_choice=False)
@@ -148,6 +160,8 @@ def settings_form(values: dict[str, Any]) -> FlaskForm:
 
 
 def _shown(setting: Setting, value: Any) -> Any:
+    if setting.type is dt.date:
+        return "\n".join(day.strftime("%d/%m/%Y") for day in value)
     if setting.type is tuple:
         return list(value)
     if setting.type in (int, float):
@@ -164,6 +178,11 @@ def problem(setting: Setting) -> str:
         if low is not None:
             return _("Enter a whole number, %(low)d or more.", low=low)
         return _("Enter a whole number.")
+    if setting.name == "HOLIDAYS_REGION":
+        return _(
+            "Enter a country or country-region code that the holidays list has, such as "
+            "GB-ENG, US-CA, ES-MD or MX, or leave it empty."
+        )
     if setting.type is tuple:
         return _("Choose at least one of the options.")
     if setting.choices:
@@ -189,6 +208,9 @@ def read_form(form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
             except branding.ColourError as exc:
                 field.errors = [exc.message]
             continue
+        if setting.type is dt.date:
+            _read_days(field, values)
+            continue
         if setting.raise_to_minimum and not _at_least(raw, setting.minimum):
             # The page refuses what the start-up settings would raise.
             field.errors = [problem(setting)]
@@ -198,6 +220,25 @@ def read_form(form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
         except SettingError:
             field.errors = [problem(setting)]
     return values
+
+
+def _read_days(field: Field, values: dict[str, Any]) -> None:
+    """Dates typed one a line (or separated by commas); the first that is no
+    date is named in the field's error."""
+    entries = (field.data or "").replace(",", "\n").split()
+    for entry in entries:
+        try:
+            parse_day(entry)
+        except CheckFailed:
+            field.errors = [
+                _(
+                    "“%(entry)s” is not a date. Type each date as day/month/year, such as "
+                    "24/12/2026.",
+                    entry=entry,
+                )
+            ]
+            return
+    values[field.name] = SETTINGS[field.name].parse(entries)
 
 
 def _at_least(raw: Any, minimum: float) -> bool:
@@ -271,6 +312,7 @@ def settings():
         "staff/settings.html",
         form=form,
         sections=sections(),
+        hints=HINTS,
         locked=locked,
         errors=list(_errors(form)),
         expired=bool(form.csrf_token.errors),
