@@ -276,6 +276,7 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
 
     from . import create_app, jobs
     from .content import ContentError
+    from .proxies import waitress_settings
     from .stored_pdfs import clinic_profile
 
     try:
@@ -308,6 +309,7 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
             threads=threads,
             ident="kiosk",
             max_request_body_size=body_limit,
+            **waitress_settings(app.config),
         )
     except KeyboardInterrupt:
         pass

@@ -252,6 +252,12 @@ def _rate_limit(text: str) -> str:
     return text
 
 
+def _ip_address(text: str) -> str:
+    import ipaddress
+
+    return str(ipaddress.ip_address(text.strip()))  # ValueError when it is not one
+
+
 def _database_url(url: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -511,12 +517,18 @@ _DEPLOYMENT = (
     ),
     _deployment("MAX_FORM_PARTS", int, 100, "Most fields in a multipart body", minimum=1),
     _deployment(
-        "SIGN_IN_LIMIT_PER_ACCOUNT",
-        str,
-        "5 per 15 minutes",
-        "Failed sign-ins allowed per typed username (Flask-Limiter notation)",
-        check=_rate_limit,
-        must_be="a rate limit such as '5 per 15 minutes'",
+        "SIGN_IN_FAILURES",
+        int,
+        5,
+        "Failed sign-ins for one username from one address before each next one must wait",
+        minimum=1,
+    ),
+    _deployment(
+        "SIGN_IN_LONGEST_WAIT_MINUTES",
+        int,
+        60,
+        "Longest wait after failed sign-ins (1 minute at first, doubling with each failure)",
+        minimum=1,
     ),
     _deployment(
         "SIGN_IN_LIMIT_PER_ADDRESS",
@@ -540,6 +552,14 @@ _DEPLOYMENT = (
         0,
         "Reverse proxies whose X-Forwarded-For/-Proto are believed (0: none)",
         minimum=0,
+    ),
+    _deployment(
+        "TRUSTED_PROXY_ADDRESS",
+        str,
+        "127.0.0.1",
+        "Address the nearest reverse proxy connects from; nobody else's X-Forwarded-* counts",
+        check=_ip_address,
+        must_be="an IP address such as 127.0.0.1",
     ),
     _deployment(
         "PDF_DIR",
