@@ -601,6 +601,13 @@ _DEPLOYMENT = (
     _deployment("RENDER_TIMEOUT", int, 120, "Seconds before a render job is stopped", minimum=1),
     _deployment("WORKER_PROCESSES", int, 0, "Render worker processes (0: one per core)", minimum=0),
     _deployment(
+        "WORKER_RESTARTS",
+        int,
+        5,
+        "Times serve starts a dead render worker again within 10 minutes before it gives up",
+        minimum=0,
+    ),
+    _deployment(
         "WORKER_NICE",
         int,
         10,
