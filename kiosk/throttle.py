@@ -123,7 +123,7 @@ def client_address() -> str:
 def account_name(typed: str | None) -> str:
     """The name as the sign-in form reads it, so "sam" and "sam\x00" (and
     "Sam") count together."""
-    return (clean_text(typed) or "").strip()[:60].casefold()
+    return (clean_text(typed) or "").strip().casefold()[:60]
 
 
 def sign_in_failed(_response) -> bool:
