@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app kiosk
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test test-fast install db lint bench clean system-deps system-test-deps translations \
+.PHONY: run test test-fast install db lint bench clean system-deps system-test-deps nginx translations \
 	extract-messages
 
 run: system-deps install db
@@ -18,7 +18,7 @@ test: system-deps system-test-deps $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # While working: no browser, SQLite only (a couple of minutes). `make test` runs everything.
-test-fast: system-deps $(VENV)/.installed-test translations
+test-fast: system-deps nginx $(VENV)/.installed-test translations
 	KIOSK_TEST_DATABASES=sqlite $(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 
 install: $(VENV)/.installed translations
@@ -86,6 +86,22 @@ system-test-deps:
 	@if [ ! -x /usr/bin/WebKitWebDriver ] || ! command -v xvfb-run >/dev/null \
 	    || ! command -v Xvfb >/dev/null; then \
 	  $(APT) update -q && $(APT) install -y -q webkit2gtk-driver xvfb xauth; fi
+	@$(MAKE) --no-print-directory nginx
+
+# tests/test_reverse_proxy.py runs Debian's nginx (its own config, ports and
+# files under the test's folder) in front of `serve`. Installing the package
+# must not leave the system's nginx running on port 80: its start is refused
+# while it installs (policy-rc.d, unless the machine has one already), and it
+# is stopped and disabled after, where systemd runs.
+nginx:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+	  policy=; if [ ! -e /usr/sbin/policy-rc.d ]; then policy=1; \
+	    printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null && \
+	    $(SUDO) chmod 755 /usr/sbin/policy-rc.d; fi; \
+	  $(APT) update -q && $(APT) install -y -q nginx-light; status=$$?; \
+	  if [ -n "$$policy" ]; then $(SUDO) rm -f /usr/sbin/policy-rc.d; fi; \
+	  if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now nginx >/dev/null 2>&1; fi; \
+	  exit $$status; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

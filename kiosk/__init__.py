@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .paths import STATIC_DIR, TEMPLATES_DIR
+from .proxies import TrustedProxyFix
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -48,11 +48,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(STATIC_DIR),
     )
     settings.configure(app, config)
-    if app.config["TRUSTED_PROXIES"]:
-        # Behind that many reverse proxies, the client's own address and scheme
-        # come from their X-Forwarded-For and X-Forwarded-Proto headers.
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    # The client's own address and scheme: from X-Forwarded-For/-Proto only
+    # on connections from the trusted proxy (kiosk/proxies.py).
+    app.wsgi_app = TrustedProxyFix(
+        app.wsgi_app, app.config["TRUSTED_PROXIES"], app.config["TRUSTED_PROXY_ADDRESS"]
+    )
     extensions.init_app(app)
     auth.init_app(app)
     # First of the before_request hooks: the clinic's settings as last changed

@@ -13,6 +13,7 @@ ACTIONS = {
     "login": lazy_gettext("Signed in"),
     "login_failed": lazy_gettext("Failed sign-in"),
     "login_throttled": lazy_gettext("Sign-in refused: too many failed attempts"),
+    "limit_lifted": lazy_gettext("Sign-in limit lifted"),
     "logout": lazy_gettext("Signed out"),
     "timeout": lazy_gettext("Signed out after inactivity"),
     "session_lifetime": lazy_gettext("Signed out at the end of the session's lifetime"),

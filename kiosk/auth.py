@@ -22,7 +22,29 @@ from .extensions import db
 from .i18n import lazy_gettext
 from .models import StaffSession, StaffUser, utcnow
 
-login_manager = LoginManager()
+
+class KioskLoginManager(LoginManager):
+    """Flask-Login, its remember cookie deleted with the session cookie's
+    attributes.
+
+    The kiosk never sets that cookie ("remember me" does not exist), but
+    Flask-Login's "strong" protection deletes it whenever a session's address
+    or browser changes, and its own deletion is never ``Secure``.
+    """
+
+    def _clear_cookie(self, response):
+        config = current_app.config
+        response.delete_cookie(
+            config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+            path=config.get("REMEMBER_COOKIE_PATH", "/"),
+            domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+            secure=config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite=config["SESSION_COOKIE_SAMESITE"],
+        )
+
+
+login_manager = KioskLoginManager()
 login_manager.login_view = "staff.login"
 login_manager.login_message = lazy_gettext("Please sign in to see this page.")
 # Flask-Login flashes the message into the session cookie: as a plain string,

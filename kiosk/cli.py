@@ -276,6 +276,7 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
 
     from . import create_app, jobs
     from .content import ContentError
+    from .proxies import waitress_settings
 
     try:
         app = create_app()
@@ -298,7 +299,14 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
     # The render worker is a child process; SIGTERM (systemd, kill) ends the
     # server as Ctrl-C does, so that the worker is stopped with it.
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    render_worker = jobs.start_worker_process() if worker else None
+    render_worker = (
+        jobs.WorkerSupervisor(
+            restarts=app.config["WORKER_RESTARTS"],
+            say=lambda line: click.echo(line, err=True),
+        ).start()
+        if worker
+        else None
+    )
     try:
         serve(
             app,
@@ -307,12 +315,13 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
             threads=threads,
             ident="kiosk",
             max_request_body_size=body_limit,
+            **waitress_settings(app.config),
         )
     except KeyboardInterrupt:
         pass
     finally:
         if render_worker is not None:
-            jobs.stop_worker_process(render_worker)
+            render_worker.stop()
 
 
 def _exit_on_signal(signum, _frame) -> None:

@@ -31,6 +31,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -337,6 +339,75 @@ def stop_worker_process(process: subprocess.Popen, timeout: float = 15) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+class WorkerSupervisor:
+    """``serve``'s render worker, started again when it dies.
+
+    One thread starts the worker, watches it, and stops it: the worker is told
+    to stop when the thread that started it ends (``PR_SET_PDEATHSIG``), so it
+    must be the thread that lives as long as ``serve``. A worker that died
+    (killed, crashed) is started again with a line on ``serve``'s error
+    output, at most ``restarts`` times in ``window`` seconds; past that it is
+    left stopped, said so, and the web server goes on (the PDFs wait, and
+    ``pdfs retry`` or a restart of ``serve`` renders them).
+    """
+
+    def __init__(
+        self,
+        processes: int | None = None,
+        *,
+        restarts: int = 5,
+        window: float = 600,
+        say: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
+        poll: float = 1.0,
+    ):
+        self.processes, self.restarts, self.window = processes, restarts, window
+        self.say, self.poll = say, poll
+        self.process: subprocess.Popen | None = None
+        self.restarted_at: list[float] = []
+        self._stopping = threading.Event()
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="render-worker", daemon=True)
+
+    def start(self) -> WorkerSupervisor:
+        self._thread.start()
+        self._started.wait()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        self.process = start_worker_process(self.processes)
+        self._started.set()
+        while not self._stopping.wait(self.poll):
+            status = self.process.poll()
+            if status is None:
+                continue
+            stop_worker_process(self.process)  # whatever of its group is left
+            moment = time.monotonic()
+            self.restarted_at = [t for t in self.restarted_at if moment - t < self.window]
+            if len(self.restarted_at) >= self.restarts:
+                self.say(
+                    f"render worker (pid {self.process.pid}) exited with status {status}; "
+                    f"not started again: it died {self.restarts + 1} times within "
+                    f"{self.window / 60:g} minutes. PDFs wait until `serve` is restarted."
+                )
+                self.process = None
+                self._stopping.wait()
+                return
+            self.restarted_at.append(moment)
+            old = self.process.pid
+            self.process = start_worker_process(self.processes)
+            self.say(
+                f"render worker (pid {old}) exited with status {status}; started again "
+                f"as pid {self.process.pid} ({len(self.restarted_at)} of {self.restarts} "
+                f"restarts allowed within {self.window / 60:g} minutes)"
+            )
+        if self.process is not None:
+            stop_worker_process(self.process)
 
 
 def _stop_with_parent() -> None:

@@ -312,6 +312,12 @@ def _rate_limit(text: str) -> str:
     return text
 
 
+def _ip_address(text: str) -> str:
+    import ipaddress
+
+    return str(ipaddress.ip_address(text.strip()))  # ValueError when it is not one
+
+
 def _database_url(url: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -588,12 +594,18 @@ _DEPLOYMENT = (
     ),
     _deployment("MAX_FORM_PARTS", int, 100, "Most fields in a multipart body", minimum=1),
     _deployment(
-        "SIGN_IN_LIMIT_PER_ACCOUNT",
-        str,
-        "5 per 15 minutes",
-        "Failed sign-ins allowed per typed username (Flask-Limiter notation)",
-        check=_rate_limit,
-        must_be="a rate limit such as '5 per 15 minutes'",
+        "SIGN_IN_FAILURES",
+        int,
+        5,
+        "Failed sign-ins for one username from one address before each next one must wait",
+        minimum=1,
+    ),
+    _deployment(
+        "SIGN_IN_LONGEST_WAIT_MINUTES",
+        int,
+        60,
+        "Longest wait after failed sign-ins (1 minute at first, doubling with each failure)",
+        minimum=1,
     ),
     _deployment(
         "SIGN_IN_LIMIT_PER_ADDRESS",
@@ -617,6 +629,14 @@ _DEPLOYMENT = (
         0,
         "Reverse proxies whose X-Forwarded-For/-Proto are believed (0: none)",
         minimum=0,
+    ),
+    _deployment(
+        "TRUSTED_PROXY_ADDRESS",
+        str,
+        "127.0.0.1",
+        "Address the nearest reverse proxy connects from; nobody else's X-Forwarded-* counts",
+        check=_ip_address,
+        must_be="an IP address such as 127.0.0.1",
     ),
     _deployment(
         "PDF_DIR",
@@ -657,6 +677,13 @@ _DEPLOYMENT = (
     ),
     _deployment("RENDER_TIMEOUT", int, 120, "Seconds before a render job is stopped", minimum=1),
     _deployment("WORKER_PROCESSES", int, 0, "Render worker processes (0: one per core)", minimum=0),
+    _deployment(
+        "WORKER_RESTARTS",
+        int,
+        5,
+        "Times serve starts a dead render worker again within 10 minutes before it gives up",
+        minimum=0,
+    ),
     _deployment(
         "WORKER_NICE",
         int,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 from flask import url_for
 
+from kiosk import throttle
 from kiosk.extensions import db
 
 from .patient_client import PLAIN, PatientClient, csrf_token
@@ -74,6 +75,18 @@ def staff_case(url: str, data: dict | None = None, *, signed_in: bool = True):
     return build
 
 
+def a_refusal(app) -> dict:
+    """Five wrong passwords for "sam" from one address: the refusal to lift."""
+    for _ in range(5):
+        client = app.test_client()
+        environ = {"REMOTE_ADDR": "192.0.2.30"}
+        page = client.get("/staff/login", environ_overrides=environ).get_data(as_text=True)
+        data = {"username": "sam", "password": "wrong", "csrf_token": csrf_token(page)}
+        client.post("/staff/login", data=data, environ_overrides=environ)
+    with app.app_context():
+        return {"limit": throttle.refusals()[0].key}
+
+
 # endpoint -> (scenario, whether a genuine request changes something)
 SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "patient.choose_language": (patient_case("/language", {"language": "es"}), True),
@@ -111,6 +124,7 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
         ),
         True,
     ),
+    "staff.lift_sign_in_limit": (staff_case("/staff/accounts/limits/lift", a_refusal), True),
     "staff.settings": (
         staff_case(
             "staff.settings", lambda app: settings_form_data(app, CLINIC_PHONE="020 7946 0000")

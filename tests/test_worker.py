@@ -181,3 +181,65 @@ def test_a_worker_that_will_not_stop_in_time_is_killed_with_every_render_process
         assert not any(alive(pid) for pid in children)
     finally:
         stop_group(worker)
+
+
+def worker_child(server: subprocess.Popen) -> int | None:
+    """The render worker ``serve`` started: its child running ``flask ... worker``."""
+    for task in Path(f"/proc/{server.pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        for pid in map(int, children):
+            if command_line(pid).endswith(b"kiosk\x00worker\x00") and alive(pid):
+                return pid
+    return None
+
+
+def test_serve_starts_a_worker_that_died_again_up_to_its_limit(app, patient, tmp_path):
+    port = free_port()
+    log = tmp_path / "serve.log"
+    server = flask(
+        app, "serve", "--host", "127.0.0.1", "--port", str(port), log=log, KIOSK_WORKER_RESTARTS="1"
+    )
+    try:
+        first = wait_for(lambda: worker_child(server), "worker started", server, log)
+        os.kill(first, signal.SIGKILL)  # its main process, by its pid
+
+        said = re.compile(
+            rf"render worker \(pid {first}\) exited with status -9; started again as pid (\d+)"
+        )
+        second = int(wait_for(lambda: said.search(log.read_text()), "restart", server, log)[1])
+        assert second != first
+        assert wait_for(lambda: worker_child(server), "new worker", server, log) == second
+        assert "1 of 1 restarts allowed within 10 minutes" in log.read_text()
+
+        # The worker started again renders what is sent.
+        app.extensions["kiosk.jobs"].huey.immediate = False
+        patient.walk()
+        assert patient.submit().headers["Location"] == "/done"
+
+        def both_ready():
+            with app.app_context():
+                rows = db.session.scalars(db.select(ConsultationPdf)).all()
+                db.session.rollback()
+                return rows if rows and {s.status for s in rows} == {"ready"} else None
+
+        wait_for(both_ready, "both PDFs ready", server, log)
+
+        # Past the limit, it is left stopped, said so, and the web server goes on.
+        os.kill(second, signal.SIGKILL)
+        given_up = rf"render worker \(pid {second}\) exited with status -9; not started again"
+        wait_for(lambda: re.search(given_up, log.read_text()), "giving up", server, log)
+        time.sleep(1.5)  # a poll of the supervisor: nothing started meanwhile
+        assert worker_child(server) is None
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+        assert server.poll() is None
+
+        left = descendants(server.pid)  # Huey's helpers of the dead worker were stopped
+        assert not any(b"worker" in command_line(pid) for pid in left)
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=PROCESS_TIMEOUT)
+    finally:
+        stop_group(server)

@@ -1,13 +1,14 @@
 """Staff accounts in the browser (admins): make one (its password shown once,
 on the page that answers the request, never in a URL or a cookie), disable or
-enable it, give it a new password, change its role. The changes themselves
-are ``kiosk/accounts.py``'s, shared with the ``staff`` commands."""
+enable it, give it a new password, change its role, lift a sign-in limit.
+The changes themselves are ``kiosk/accounts.py``'s, shared with the ``staff``
+commands."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
-from .. import accounts
+from .. import accounts, audit, throttle
 from ..auth import admin_required
 from ..extensions import db
 from ..forms import EmptyForm
@@ -28,6 +29,7 @@ def _page(form: NewAccountForm, status: int = 200, *, shown: tuple[str, str] | N
         role_form=RoleForm,
         local_time=local_time,
         shown=shown,
+        refusals=throttle.refusals(),
     ), status
 
 
@@ -103,4 +105,22 @@ def change_account_role(user_id: int):
         done := _change(user_id, lambda user: accounts.change_role(user, form.role.data))
     ):
         flash(_("%(username)s's role is saved.", username=done[0].username))
+    return redirect(url_for("staff.accounts_page"), 303)
+
+
+@bp.route("/accounts/limits/lift", methods=["POST"])
+@admin_required
+def lift_sign_in_limit():
+    """Let a refused address try again at once (its count starts again)."""
+    if EmptyForm().validate_on_submit():
+        refusal = throttle.lift(str(request.form.get("limit", ""))[:400])
+        if refusal is None:
+            flash(_("That sign-in limit had already ended."))
+        else:
+            audit.add_entry(
+                "limit_lifted",
+                detail=f"{refusal.account or '*'} from {refusal.address}",
+            )
+            db.session.commit()
+            flash(_("Sign-in from %(address)s is allowed again.", address=refusal.address))
     return redirect(url_for("staff.accounts_page"), 303)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 
 from flask import (
     Response,
@@ -21,7 +23,7 @@ from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit, fhir, review, stored_pdfs
+from .. import audit, fhir, review, stored_pdfs, throttle
 from ..auth import (
     admin_required,
     authenticate,
@@ -33,9 +35,10 @@ from ..auth import (
 from ..extensions import db, htmx
 from ..forms import EmptyForm
 from ..i18n import gettext as _
+from ..i18n import ngettext, short_time
 from ..models import Consultation, local_time, utcnow
 from ..redirects import local_path
-from ..throttle import retry_minutes, throttled
+from ..throttle import throttled
 from ..vocabulary import PdfStatus
 from . import bp
 from .forms import AuditFilter, LoginForm, NoteForm, QueueFilter
@@ -92,13 +95,23 @@ def private(response: Response) -> Response:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data.strip(), form.password.data)
+        typed = form.username.data.strip()
+        account, address = throttle.account_name(typed), request.remote_addr or ""
+        if wait := throttle.wait_left(account, address):
+            return _refused(form, wait)
+        user = authenticate(typed, form.password.data)
         if user is None:
-            g.sign_in_failed = True  # counts against this account and address
-            audit.add_entry("login_failed", username=form.username.data.strip()[:60])
+            g.sign_in_failed = True  # counts against this address (throttled)
+            wait = throttle.record_failure(account, address)
+            audit.add_entry("login_failed", username=typed[:60])
             db.session.commit()
-            form.password.errors.append(_("Incorrect username or password"))
+            form.password.errors.append(
+                _("Incorrect username or password. %(try_again)s", try_again=_try_again(wait))
+                if wait
+                else _("Incorrect username or password")
+            )
         else:
+            throttle.forget(account, address)
             start_session(user)
             user.last_login_at = utcnow()
             audit.add_entry("login", user=user)
@@ -109,26 +122,34 @@ def login():
     return render_template("staff/login.html", form=form), status
 
 
-@bp.errorhandler(RateLimitExceeded)
-def sign_in_refused(error: RateLimitExceeded):
-    """Too many failed sign-ins for this username or address: the same words
-    whether or not the account exists, and an entry in the audit log."""
-    form = LoginForm()
-    form.validate()
+def _try_again(seconds: float) -> str:
+    """When the refused may try again, in words: minutes from now and the clock time."""
+    minutes = max(1, math.ceil(seconds / 60))
+    at = dt.datetime.now().astimezone() + dt.timedelta(seconds=seconds)
+    return _(
+        "Too many failed sign-in attempts. Try again in %(wait)s, at %(time)s.",
+        wait=ngettext("%(num)d minute", "%(num)d minutes", minutes),
+        time=short_time(at),
+    )
+
+
+def _refused(form: LoginForm, seconds: float):
+    """Sign-in refused for ``seconds`` more: the same words whether or not the
+    account exists, and an entry in the audit log."""
     username = (form.username.data or "").strip()[:60]
     audit.add_entry("login_throttled", username=username or None)
     db.session.commit()
-    form.username.errors, form.password.errors = (
-        [],
-        [
-            _(
-                "Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
-                minutes=retry_minutes(),
-            )
-        ],
-    )
+    form.username.errors, form.password.errors = [], [_try_again(seconds)]
     form.csrf_token.errors = []
     return render_template("staff/login.html", form=form), 429
+
+
+@bp.errorhandler(RateLimitExceeded)
+def sign_in_refused(error: RateLimitExceeded):
+    """Too many failed sign-ins from this address, whatever the usernames."""
+    form = LoginForm()
+    form.validate()
+    return _refused(form, throttle.retry_seconds())
 
 
 @bp.route("/logout", methods=["POST"])
