@@ -425,12 +425,12 @@ def test_no_page_is_left_largely_blank(name, paper, language):
 
 
 def test_a_copy_whose_last_page_would_hold_a_few_lines_is_set_a_little_denser():
-    """The fine-lines patient's A4 copy laid out as usual ends on a page with
+    """The RF pacemaker patient's A4 copy laid out as usual ends on a page with
     only its last lines; printed a little denser, it fits one page fewer."""
-    document = example_document("fine-lines-no-flags")
+    document = example_document("fitzpatrick-6-rf-pacemaker")
     usual = layout(document, "patient")
     assert last_page_filled(usual) < SHORT_LAST_PAGE
-    printed = pages_of(example_pdf("fine-lines-no-flags"))
+    printed = pages_of(example_pdf("fitzpatrick-6-rf-pacemaker"))
     assert len(printed) == len(usual.pages) - 1
     assert printed[-1].filled > 0.5
 

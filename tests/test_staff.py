@@ -215,6 +215,16 @@ def test_queue_lists_todays_consultations_newest_first_with_flags(app, staff):
     assert 'hx-include="#queue-filter"' in html
 
 
+def test_queue_and_consultation_page_label_an_rf_only_contraindication_no_rf(app, staff):
+    pacemaker = add_consultation(app, "fitzpatrick-6-rf-pacemaker")
+    staff.get("/staff/")
+    assert "No RF: 2" in staff.html
+    assert "Do not treat today: " not in staff.html
+    staff.get(f"/staff/c/{pacemaker.id}")
+    assert "No RF (2)" in staff.html
+    assert "Do not treat today" not in staff.html
+
+
 def test_queue_search_and_filters_are_posted_not_put_in_urls(app, staff):
     maya = add_consultation(app, "fine-lines-no-flags")
     sofia = add_consultation(app, "pregnant")

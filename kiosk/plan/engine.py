@@ -41,6 +41,8 @@ from .rules import (
     resolve,
 )
 
+_RF = frozenset({"rf"})
+
 
 class PlanEngine:
     def __init__(self, questionnaire: Questionnaire, rules: PlanRules, policy: Policy):
@@ -71,8 +73,19 @@ class PlanEngine:
             if o.value in chosen and o.value in self.rules.concerns
         ]
         fired = self._fired(answers, devices)
+        # RF contraindicated: the plan is of what remains (the pen); where RF
+        # was the only treatment chosen, nothing is planned until the
+        # clinician has talked it through.
+        severities = {rule.severity for rule, _ in fired}
+        rf_stopped = "rf" in devices and "no_rf" in severities
+        chosen_devices = devices
+        if rf_stopped:
+            devices = (devices - {"rf"}) or frozenset({"pen"})
+        on_hold = "do_not_treat" in severities or (rf_stopped and chosen_devices == {"rf"})
         sessions = self._sessions(concern_ids, text)
-        schedule = self._schedule(answers, devices, fired, today, text)
+        schedule = self._schedule(
+            answers, devices, fired, today, text, hold=on_hold, rf_stopped=rf_stopped
+        )
         event = None
         if answers.get(EVENT_DATE):
             event = plan_event(
@@ -126,6 +139,13 @@ class PlanEngine:
                 avoid=bars(self.rules.aftercare, "avoid"),
                 do=bars(self.rules.aftercare, "do"),
                 redness=tuple(text(line.text) for line in lines(self.rules.redness)),
+            ),
+            about=timed(self.rules.about),
+            on_hold=on_hold,
+            rf_not_now=tuple(
+                text(line.text)
+                for line in self.rules.device_notes
+                if rf_stopped and line.device == "rf" and self._applies(line, answers, _RF)
             ),
         )
 
@@ -214,13 +234,18 @@ class PlanEngine:
         fired: list[tuple[FlagRule, list[Condition]]],
         today: dt.date,
         text: _Texts,
+        *,
+        hold: bool = False,
+        rf_stopped: bool = False,
     ) -> Schedule:
         """The earliest first session: the day after the consultation (or the
         day itself where the clinic allows it), moved past every preparation
-        window and every hold that applies, onto an opening day."""
+        window and every hold that applies, onto an opening day. ``hold``:
+        no dates (the clinician plans them); ``rf_stopped``: RF is
+        contraindicated, so the dates hold only if the clinician agrees."""
         texts = self.rules.schedule
         severities = {rule.severity for rule, _ in fired}
-        if "do_not_treat" in severities:
+        if hold:
             return Schedule("clinician", None, (), (text(texts.clinician_plans.text),))
 
         start = today if self.policy.same_day_treatment else today + dt.timedelta(days=1)
@@ -238,7 +263,7 @@ class PlanEngine:
             earliest = max(earliest, end)
         earliest = next_opening_day(earliest, self.policy)
 
-        status = "provisional" if "review" in severities else "dated"
+        status = "provisional" if "review" in severities or rf_stopped else "dated"
         lines = [text(texts.earliest.text, date=day_date(earliest))]
         if status == "provisional":
             lines.append(text(texts.provisional.text))
@@ -377,7 +402,9 @@ def plan_event(
         while day <= last_by and len(dates) < sessions.max_sessions:
             dates.append(day)
             day = next_opening_day(day + spacing, policy)
-        status = "fits" if len(dates) >= (sessions.min_sessions or 1) else "partial"
+        # An "up to" course (no minimum) fits only whole.
+        enough = sessions.min_sessions or sessions.max_sessions
+        status = "fits" if len(dates) >= enough else "partial"
 
     values = {
         "event_date": long_date(event_date),

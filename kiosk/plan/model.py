@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-SEVERITIES = ("do_not_treat", "review", "note")
+# no_rf: RF microneedling is contraindicated (an implant, a gold allergy); a
+# treatment without RF may still be possible, as the clinician decides.
+SEVERITIES = ("do_not_treat", "no_rf", "review", "note")
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,16 @@ class Plan:
     device_notes: tuple[str, ...]
     flags: tuple[Flag, ...] = field(default=())
     recovery: Recovery = field(default_factory=Recovery)
+    # What microneedling is, can and cannot do, its common effects and rare
+    # risks: ``when`` is the point ("What it is"), ``text`` the words.
+    about: tuple[TimedLine, ...] = ()
+    # A do-not-treat flag fired, or RF (the only treatment chosen) is
+    # contraindicated: no dates, no session count, nothing that presumes a
+    # treatment until the clinician has talked it through.
+    on_hold: bool = False
+    # RF was chosen or considered but is contraindicated: what RF would have
+    # meant, shown only as "not for you now".
+    rf_not_now: tuple[str, ...] = ()
 
     def flags_of(self, severity: str) -> tuple[Flag, ...]:
         return tuple(f for f in self.flags if f.severity == severity)

@@ -35,7 +35,7 @@ from ..content.schema import (
     Questionnaire,
     Strict,
 )
-from .policy import Policy
+from .policy import Policy, setting_title
 
 PLAN_FILE = "plan.yaml"
 SOURCES_FILE = "sources.yaml"
@@ -169,7 +169,7 @@ class Line(Strict):
 
 class FlagRule(Strict):
     id: Identifier
-    severity: Literal["do_not_treat", "review", "note"]
+    severity: Literal["do_not_treat", "no_rf", "review", "note"]
     when: Annotated[list[Condition], Field(min_length=1)]
     behavior: Literal["all", "any"] = "all"
     device: Device = "any"
@@ -222,6 +222,9 @@ class PlanRules(Strict):
     device_notes: list[Line]
     # How long the redness usually lasts, in the overview on page 1.
     redness: list[Line] = []
+    # What microneedling is, can and cannot do, and its effects and risks:
+    # `when` names the point ("What it is").
+    about: list[Line] = []
     flags: list[FlagRule]
 
 
@@ -233,6 +236,7 @@ SECTIONS = (
     "call_clinic",
     "device_notes",
     "redness",
+    "about",
 )
 EVENT_CASES = ("fits", "partial", "too_close", "past", "clinician_plans", "no_course")
 
@@ -261,10 +265,11 @@ class Citations:
     keys: dict[str, str]
     sections: dict[str, str]
 
-    def title(self, key: str) -> str:
-        """What a cited key stands for, for the staff copy's legend."""
+    def title(self, key: str, policy: Policy | None = None) -> str:
+        """What a cited key stands for, for the staff copy's legend: a policy
+        setting by its human name and value (the clinic's, or the default)."""
         if key.startswith("policy:"):
-            return f"clinic policy setting POLICY_{key.removeprefix('policy:').upper()}"
+            return setting_title(key.removeprefix("policy:"), policy or Policy())
         if key in self.sections:
             return f"facts sheet {key}, {self.sections[key]}"
         return self.keys.get(key, key)
@@ -401,8 +406,8 @@ def _cross_check(
         yield from _text_ok((*loc, "patient"), flag.patient, languages)
         yield from _conditions_ok((*loc, "when"), flag.when, known)
         if flag.hold is not None:
-            if flag.severity == "do_not_treat":
-                yield (*loc, "hold"), "a do-not-treat flag gives no dates, so no hold"
+            if flag.severity in ("do_not_treat", "no_rf"):
+                yield (*loc, "hold"), "a do-not-treat or no-RF flag gives no dates, so no hold"
             yield from _window_ok((*loc, "hold"), flag.hold, known, languages)
 
     for loc, keys in cited(rules):

@@ -86,7 +86,7 @@ def idle_server(tmp_path, migrated_instance):
 
 
 def test_back_and_forward_after_start_over_show_nothing_of_the_patient(webkit, idle_server):
-    """"Start over" in the idle warning runs the idle reset at once."""
+    """ "Start over" in the idle warning runs the idle reset at once."""
     driver = webkit
     wj.start(driver, idle_server.url)
     wj.about(driver, "Tomasz")
@@ -121,9 +121,7 @@ def test_back_to_welcome_mid_way_asks_and_loses_nothing(webkit, server):
 
 
 def is_large(driver) -> bool:
-    return driver.execute_script(
-        "return document.documentElement.classList.contains('large-text')"
-    )
+    return driver.execute_script("return document.documentElement.classList.contains('large-text')")
 
 
 def test_larger_text_mid_way_keeps_the_screen_its_answers_and_lasts_to_done(webkit, server):
@@ -153,9 +151,7 @@ def test_larger_text_mid_way_keeps_the_screen_its_answers_and_lasts_to_done(webk
     assert not is_large(driver), "the next patient starts with the clinic's size"
 
 
-def test_a_dropped_connection_on_a_screen_start_and_send_keeps_answers_and_retries(
-    webkit, server
-):
+def test_a_dropped_connection_on_a_screen_start_and_send_keeps_answers_and_retries(webkit, server):
     """The server out of reach (as when the Wi-Fi drops): the screen stays with
     its answers, says so politely, and the same button sends once it is back."""
     driver = webkit
