@@ -215,7 +215,8 @@ def test_the_overview_speaks_the_patients_language():
         "Su plan de un vistazo",
         "SESIONES De 4 a 6 Separadas por unas 4 semanas",
         "CUÁNTO PUEDE DURAR EL ENROJECIMIENTO",
-        "Normalmente de 1 a 3 días después del pen, a veces hasta una semana.",
+        "Normalmente de 1 a 3 días después del microneedling sin radiofrecuencia, a veces hasta"
+        " una semana.",
         "ANTES DE SU SESIÓN",
         "DESPUÉS DE SU SESIÓN",
         "Primeras 24 horas: No use maquillaje.",

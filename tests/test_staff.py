@@ -508,6 +508,7 @@ def test_every_severity_and_status_has_one_label_in_each_language():
     assert set(STATUS_LABELS) == set(ConsultationStatus)
     assert [severity_label(s) for s in SEVERITIES] == [
         "Do not treat today",
+        "No RF",
         "Clinician review",
         "Note",
     ]
@@ -515,6 +516,7 @@ def test_every_severity_and_status_has_one_label_in_each_language():
     with language("es"):
         assert [severity_label(s) for s in SEVERITIES] == [
             "No tratar hoy",
+            "Sin RF",
             "Revisión clínica",
             "Nota",
         ]
