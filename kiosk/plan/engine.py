@@ -21,6 +21,7 @@ from .model import (
     DayBar,
     EventPlan,
     Flag,
+    HoldWords,
     Plan,
     Recovery,
     Schedule,
@@ -42,6 +43,7 @@ from .rules import (
 )
 
 _RF = frozenset({"rf"})
+HOLD_WORDS = ("lead", "sessions", "rf_not_now", "if_later")
 
 
 class PlanEngine:
@@ -142,6 +144,9 @@ class PlanEngine:
             ),
             about=timed(self.rules.about),
             on_hold=on_hold,
+            hold_words=HoldWords(
+                **{name: text(getattr(self.rules.hold, name).text) for name in HOLD_WORDS}
+            ),
             rf_not_now=tuple(
                 text(line.text)
                 for line in self.rules.device_notes

@@ -117,6 +117,16 @@ class EventPlan:
 
 
 @dataclass(frozen=True)
+class HoldWords:
+    """What a copy on hold says in place of a plan, in the patient's language."""
+
+    lead: str = ""
+    sessions: str = ""
+    rf_not_now: str = ""
+    if_later: str = ""
+
+
+@dataclass(frozen=True)
 class Plan:
     language: str
     first_name: str
@@ -146,6 +156,7 @@ class Plan:
     # RF was chosen or considered but is contraindicated: what RF would have
     # meant, shown only as "not for you now".
     rf_not_now: tuple[str, ...] = ()
+    hold_words: HoldWords = field(default_factory=HoldWords)
 
     def flags_of(self, severity: str) -> tuple[Flag, ...]:
         return tuple(f for f in self.flags if f.severity == severity)

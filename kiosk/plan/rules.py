@@ -196,6 +196,16 @@ class ScheduleTexts(Strict):
     clinician_plans: Sourced  # a do-not-treat flag fired: no dates at all
 
 
+class HoldTexts(Strict):
+    """A copy on hold (a do-not-treat flag, or RF the only choice and not
+    suitable): what page 1 says first, and what frames the rest."""
+
+    lead: Sourced  # the clinician talks it through before any treatment
+    sessions: Sourced  # in place of a session count
+    rf_not_now: Sourced  # introduces what RF would have meant
+    if_later: Sourced  # introduces what a treatment involves
+
+
 class EventTexts(Strict):
     fits: list[Sourced]
     partial: list[Sourced]
@@ -213,6 +223,7 @@ class PlanRules(Strict):
     concerns: dict[str, ConcernText]
     sessions: SessionTexts
     schedule: ScheduleTexts
+    hold: HoldTexts
     event: EventTexts
     preparation: list[Line]
     day_of: list[Line]
@@ -323,6 +334,8 @@ def cited(rules: PlanRules) -> Iterator[tuple[tuple, list[str]]]:
     yield ("sessions", "sources"), rules.sessions.sources
     for name in ScheduleTexts.model_fields:
         yield ("schedule", name, "sources"), getattr(rules.schedule, name).sources
+    for name in HoldTexts.model_fields:
+        yield ("hold", name, "sources"), getattr(rules.hold, name).sources
     for kind in EVENT_CASES:
         for n, text in enumerate(getattr(rules.event, kind)):
             yield ("event", kind, n, "sources"), text.sources
@@ -374,6 +387,8 @@ def _cross_check(
     for name in ScheduleTexts.model_fields:
         text = getattr(rules.schedule, name).text
         yield from _text_ok(("schedule", name, "text"), text, languages, _PLACEHOLDERS["schedule"])
+    for name in HoldTexts.model_fields:
+        yield from _text_ok(("hold", name, "text"), getattr(rules.hold, name).text, languages)
     for kind in EVENT_CASES:
         for n, text in enumerate(getattr(rules.event, kind)):
             loc = ("event", kind, n, "text")
