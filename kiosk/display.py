@@ -153,9 +153,13 @@ def at_a_glance(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[
     return tuple(rows)
 
 
-def first_session(schedule: Schedule) -> str:
-    """The earliest first session, as staff read it on the page and the staff copy."""
+def first_session(schedule: Schedule, *, rf_only_stop: bool = False) -> str:
+    """The earliest first session, as staff read it on the page and the staff
+    copy. ``rf_only_stop``: no dates because RF, the only treatment the patient
+    chose, is contraindicated (No RF), not because of a do-not-treat flag."""
     if schedule.status == "clinician" or schedule.earliest is None:
+        if rf_only_stop:
+            return _("Not dated: No RF, and RF was the only treatment chosen: the clinician plans")
         return _("Not dated: a do-not-treat flag fired, so the clinician plans the dates")
     day = day_date(schedule.earliest)
     if schedule.provisional:

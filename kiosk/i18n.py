@@ -245,3 +245,13 @@ class LazyString:
 
 def lazy_gettext(message: str, **params: object) -> LazyString:
     return LazyString(message, **params)
+
+
+# The clinic's name where the clinic has not set one: said in the language in
+# force, so that a Spanish page does not read "Our clinic".
+DEFAULT_CLINIC_NAME = "Our clinic"
+
+
+def clinic_name(name: str) -> str:
+    """``name``, or the default name in the language in force where ``name`` is it."""
+    return gettext("Our clinic") if name.strip() == DEFAULT_CLINIC_NAME else name

@@ -108,6 +108,7 @@ class Consultation(db.Model):
     # is sent (and when its PDFs are made again) so that the queue need not
     # run the plan for every row; None where they are not known.
     flags_do_not_treat: Mapped[int | None] = mapped_column(Integer)
+    flags_no_rf: Mapped[int | None] = mapped_column(Integer)
     flags_review: Mapped[int | None] = mapped_column(Integer)
     flags_note: Mapped[int | None] = mapped_column(Integer)
     # The Done page's one-time token, held by the session of the tablet that

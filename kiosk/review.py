@@ -165,7 +165,9 @@ def consultation_page(consultation: Consultation) -> ConsultationPage:
     return ConsultationPage(
         plan=plan,
         flag_groups=flag_groups(plan.flags),
-        first_session=first_session(plan.schedule),
+        first_session=first_session(
+            plan.schedule, rf_only_stop=plan.on_hold and plan.can_treat_today
+        ),
         glance=at_a_glance(flow, consultation.answers, language),
         groups=answer_lines(flow, consultation.answers, language, staff=True),
         submitted=local_time(consultation.submitted_at),

@@ -39,7 +39,7 @@ from flask import Config, Flask
 from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
 
 from .content.loader import DEFAULT_CONTENT_DIR
-from .i18n import available_catalogues
+from .i18n import DEFAULT_CLINIC_NAME, available_catalogues
 from .paths import PROJECT_DIR
 from .plan.policy import WEEKDAYS, Policy
 from .private import create_private_file, private_folder
@@ -383,7 +383,12 @@ RETENTION_LIMITS = {"RETENTION_DAYS": 36500, "DRAFT_RETENTION_HOURS": 36500 * 24
 HOUR = 3600
 
 _CLINIC = (
-    _clinic("CLINIC_NAME", str, "Our clinic", "The clinic's name, on every screen and both PDFs"),
+    _clinic(
+        "CLINIC_NAME",
+        str,
+        DEFAULT_CLINIC_NAME,
+        "The clinic's name, on every screen and both PDFs (unset: in each language's words)",
+    ),
     _clinic(
         "CLINIC_ADDRESS", str, "", "Address, in the contact block of the patient's copy", empty=True
     ),

@@ -27,6 +27,7 @@ from .models import Consultation, ConsultationPdf, local_time, utcnow
 from .pdf.document import Clinic, PdfDocument, PrintedNote
 from .plan import PlanEngine
 from .plan.model import Plan
+from .plan.policy import Policy
 from .plan.rules import Citations
 from .private import create_private_file, private_folder
 from .vocabulary import COPIES, ConsultationStatus, PdfStatus
@@ -93,13 +94,13 @@ def build_document(
         reviewer=reviewer,
         reviewed_at=reviewed_at,
         notes=notes,
-        sources=_cited(app.extensions["kiosk.content"].citations, staff_plan),
+        sources=_cited(app.extensions["kiosk.content"].citations, staff_plan, engine.policy),
     )
 
 
-def _cited(citations: Citations, plan: Plan) -> tuple[tuple[str, str], ...]:
+def _cited(citations: Citations, plan: Plan, policy: Policy) -> tuple[tuple[str, str], ...]:
     keys = dict.fromkeys(key for flag in plan.flags for key in flag.sources)
-    return tuple((key, citations.title(key)) for key in keys)
+    return tuple((key, citations.title(key, policy)) for key in keys)
 
 
 def consultation_document(consultation: Consultation) -> PdfDocument:

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_wtf.csrf import generate_csrf
 
 from .content import Question
-from .i18n import DATE_FILTERS, current_language, gettext, local, ngettext, own_name
+from .i18n import (
+    DATE_FILTERS,
+    clinic_name,
+    current_language,
+    gettext,
+    local,
+    ngettext,
+    own_name,
+)
 from .vocabulary import COPIES, FILE_MISSING, PdfStatus
 
 
@@ -42,6 +50,8 @@ def init_app(app: Flask) -> None:
         # "Español (es)": a language named in itself, with its code.
         language_name=lambda code: f"{own_name(code)} ({code})",
         local=local,
+        # The clinic's name, in the language in force where it is the default.
+        clinic_name=lambda: clinic_name(current_app.config["CLINIC_NAME"]),
         option_hints=option_hints,
         compact_options=compact_options,
         today=dt.date.today,

@@ -64,6 +64,8 @@ FILE_MISSING = "file_missing"
 # Most serious first, in the plan engine's order (plan/model.py).
 SEVERITY_LABELS: dict[str, LazyString] = {
     "do_not_treat": lazy_gettext("Do not treat today"),
+    # RF contraindicated; a treatment without RF may still be possible.
+    "no_rf": lazy_gettext("No RF"),
     "review": lazy_gettext("Clinician review"),
     "note": lazy_gettext("Note"),
 }

@@ -553,8 +553,8 @@ def test_content_check_accepts_a_good_folder(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"Content folder: {tmp_path}",
-        "OK: microneedling_consultation 2026.11: 11 steps, 48 questions, languages en, es",
-        "OK: plan.yaml: 36 screening flags, every text sourced",
+        "OK: microneedling_consultation 2026.11: 11 steps, 49 questions, languages en, es",
+        "OK: plan.yaml: 37 screening flags, every text sourced",
     ]
 
 
@@ -641,7 +641,7 @@ def test_content_check_reads_the_content_folder_the_app_is_configured_with(tmp_p
     line = plan.read_text(encoding="utf-8").splitlines().index("    severity: urgent") + 1
     message = (
         f"{plan}:{line}: flag 'infection_in_area' > severity: "
-        "Input should be 'do_not_treat', 'review' or 'note'"
+        "Input should be 'do_not_treat', 'no_rf', 'review' or 'note'"
     )
     assert message in result.output
     assert "1 problem(s) found." in result.output

@@ -100,8 +100,9 @@ FLAGS = {
     "changing_lesion": case(
         {"changing_lesion": True},
         "do_not_treat",
-        ("Skin cancer or changing mole in the area", "Yes"),
+        ("New or changing mole or mark in the area", "Yes"),
     ),
+    "skin_cancer": case({"skin_cancer": True}, "do_not_treat", ("Skin cancer in the area", "Yes")),
     "broken_skin": case(
         {"broken_skin_now": True},
         "do_not_treat",
@@ -119,17 +120,18 @@ FLAGS = {
         "do_not_treat",
         ("Allergies", "Numbing cream or local anaesthetic"),
     ),
+    # No RF: RF is contraindicated; a treatment without RF may still be possible.
     "rf_electronic_implant": case(
         {**RF, "implants": ["electronic_device"]},
-        "do_not_treat",
+        "no_rf",
         ("Implants and tattoos", "A pacemaker, defibrillator or other implanted electronic device"),
     ),
     "rf_metal_implant": case(
         {**RF, "implants": ["metal_in_area"]},
-        "do_not_treat",
+        "no_rf",
         ("Implants and tattoos", "Metal implants, plates or screws in the area to be treated"),
     ),
-    "rf_gold_allergy": case({**RF, "allergies": ["gold"]}, "do_not_treat", ("Allergies", "Gold")),
+    "rf_gold_allergy": case({**RF, "allergies": ["gold"]}, "no_rf", ("Allergies", "Gold")),
     "steel_allergy": case(
         {"allergies": ["stainless_steel"]}, "do_not_treat", ("Allergies", "Stainless steel")
     ),
@@ -235,6 +237,7 @@ FLAGS = {
 
 SEVERITY_LABELS = {
     "do_not_treat": "Do not treat today",
+    "no_rf": "No RF",
     "review": "Clinician review",
     "note": "Note",
 }
@@ -353,10 +356,11 @@ def test_example_answer_sets_raise_the_flags_their_description_promises(name, ex
 
 # 2. Device awareness -------------------------------------------------------
 
+# (A gold allergy is not among them: it shows for every patient, with its RF
+# relevance; see test_a_gold_allergy_shows_for_every_patient.)
 RF_ONLY_FLAGS = {
     "rf_electronic_implant": {"implants": ["electronic_device"]},
     "rf_metal_implant": {"implants": ["metal_in_area"]},
-    "rf_gold_allergy": {"allergies": ["gold"]},
     "rf_tattoo": {"implants": ["tattoo_in_area"]},
 }
 

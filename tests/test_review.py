@@ -94,8 +94,8 @@ def kept_flags(app, consultation_id: str) -> dict | None:
 def test_sending_keeps_how_many_flags_of_each_severity_fired(app):
     both = add_consultation(app, "pregnant", nsaids=True)
     none = add_consultation(app, "fine-lines-no-flags")
-    assert kept_flags(app, both.id) == {"do_not_treat": 1, "review": 1, "note": 0}
-    assert kept_flags(app, none.id) == {"do_not_treat": 0, "review": 0, "note": 0}
+    assert kept_flags(app, both.id) == {"do_not_treat": 1, "no_rf": 0, "review": 1, "note": 0}
+    assert kept_flags(app, none.id) == {"do_not_treat": 0, "no_rf": 0, "review": 0, "note": 0}
 
 
 class CountingEngine:
@@ -135,7 +135,7 @@ def test_flags_not_known_are_counted_from_the_plan_and_kept_again_with_new_pdfs(
     assert kept_flags(app, sent.id) is None  # reading the queue changes nothing
     url = f"/staff/c/{sent.id}"
     staff.post(f"{url}/regenerate", token_from=url)
-    assert kept_flags(app, sent.id) == {"do_not_treat": 1, "review": 0, "note": 0}
+    assert kept_flags(app, sent.id) == {"do_not_treat": 1, "no_rf": 0, "review": 0, "note": 0}
 
 
 BEFORE_FLAG_COUNTS = "557b686a1bac"
@@ -210,8 +210,8 @@ def test_the_migration_counts_the_flags_of_consultations_already_stored(app, mon
             highest = dict(connection.execute(query).all())
         flask_migrate.upgrade()
     assert counts == {
-        "AAA-AAA": {"do_not_treat": 1, "review": 1, "note": 0},
-        "BBB-BBB": {"do_not_treat": 0, "review": 0, "note": 0},
+        "AAA-AAA": {"do_not_treat": 1, "no_rf": 0, "review": 1, "note": 0},
+        "BBB-BBB": {"do_not_treat": 0, "no_rf": 0, "review": 0, "note": 0},
         "CCC-CCC": None,  # not known: the queue runs its plan
     }
     assert highest == {"AAA-AAA": "do_not_treat", "BBB-BBB": None, "CCC-CCC": None}

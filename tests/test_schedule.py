@@ -241,8 +241,8 @@ def test_pregnant_with_an_event_in_four_months_gets_no_dates_at_all():
     assert plan.schedule.status == "clinician"
     assert plan.schedule.earliest is None
     assert plan.schedule.lines == (
-        "Your clinician will plan the dates of your sessions with you, once they have gone "
-        "through the points below with you.",
+        "Your clinician will plan the dates of your sessions with you, once they have talked "
+        "your answers through with you.",
     )
     event = plan.event
     assert event.status == "clinician_plans"
@@ -262,12 +262,13 @@ def test_pregnant_with_an_event_in_four_months_gets_no_dates_at_all():
         {"allergies": ["stainless_steel"]},
         {"isotretinoin": "taking_now"},
         {"active_acne": True, "acne_severity": "severe"},
+        # No RF where RF is the only treatment chosen: on hold as well.
         {"device_interest": "rf", "implants": ["electronic_device"]},
     ],
 )
 def test_any_do_not_treat_flag_means_no_dates(changes):
     plan = build({**changes, "event_date": "2027-06-12"})
-    assert not plan.can_treat_today
+    assert plan.on_hold
     assert plan.schedule.earliest is None
     assert plan.event.session_dates == ()
     assert plan.event.last_session_by is None
@@ -418,15 +419,15 @@ CONDITIONAL = [
         {"allergies": ["numbing_cream"]},
         {"allergies": ["none"]},
         "day_of",
-        "Numbing cream is not used for you",
-        "no se usa crema anestésica",
+        "Numbing cream may not be suitable for you",
+        "la crema anestésica no sea adecuada",
     ),
     (
         {"pregnant": True},
         {"pregnant": False},
         "day_of",
-        "Numbing cream is not used for you",
-        "no se usa crema anestésica",
+        "Numbing cream may not be suitable for you",
+        "la crema anestésica no sea adecuada",
     ),
     (
         {"device_interest": "rf"},
@@ -440,7 +441,7 @@ CONDITIONAL = [
         {"device_interest": "rf"},
         "day_of",
         "Pen needles are usually",
-        "Las agujas del pen",
+        "Las agujas del dispositivo",
     ),
     (
         {"nsaids": True},

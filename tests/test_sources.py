@@ -99,7 +99,7 @@ def test_content_check_checks_the_plan_and_its_sources(tmp_path):
     content_copy(tmp_path)
     good = CliRunner().invoke(content_cli, ["check", str(DEFAULT_CONTENT_DIR)])
     assert good.exit_code == 0, good.output
-    assert "plan.yaml: 36 screening flags, every text sourced" in good.output
+    assert "plan.yaml: 37 screening flags, every text sourced" in good.output
     (tmp_path / "plan.yaml").write_text(
         PLAN_YAML.replace('sources: [R8, "policy:sun_before_hours"]', "sources: [R99]"),
         encoding="utf-8",

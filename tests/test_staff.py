@@ -215,6 +215,16 @@ def test_queue_lists_todays_consultations_newest_first_with_flags(app, staff):
     assert 'hx-include="#queue-filter"' in html
 
 
+def test_queue_and_consultation_page_label_an_rf_only_contraindication_no_rf(app, staff):
+    pacemaker = add_consultation(app, "fitzpatrick-6-rf-pacemaker")
+    staff.get("/staff/")
+    assert "No RF: 2" in staff.html
+    assert "Do not treat today: " not in staff.html
+    staff.get(f"/staff/c/{pacemaker.id}")
+    assert "No RF (2)" in staff.html
+    assert "Do not treat today" not in staff.html
+
+
 def test_queue_search_and_filters_are_posted_not_put_in_urls(app, staff):
     maya = add_consultation(app, "fine-lines-no-flags")
     sofia = add_consultation(app, "pregnant")
@@ -498,6 +508,7 @@ def test_every_severity_and_status_has_one_label_in_each_language():
     assert set(STATUS_LABELS) == set(ConsultationStatus)
     assert [severity_label(s) for s in SEVERITIES] == [
         "Do not treat today",
+        "No RF",
         "Clinician review",
         "Note",
     ]
@@ -505,6 +516,7 @@ def test_every_severity_and_status_has_one_label_in_each_language():
     with language("es"):
         assert [severity_label(s) for s in SEVERITIES] == [
             "No tratar hoy",
+            "Sin RF",
             "Revisión clínica",
             "Nota",
         ]

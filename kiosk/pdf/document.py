@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..display import AnswerGroup, AnswerLine
+from ..i18n import clinic_name
 from ..plan.model import Plan
 
 __all__ = ["AnswerGroup", "AnswerLine", "Clinic", "PdfDocument", "PrintedNote"]
@@ -20,6 +21,11 @@ class Clinic:
     booking_url: str = ""  # shown as a QR code on the patient copy
     logo: str = ""  # the path of a checked PNG or SVG file (kiosk/branding.py)
     colour: str = "#1d4f6e"  # the brand colour of the headings
+
+    @property
+    def shown_name(self) -> str:
+        """The name as a copy shows it, in the language in force."""
+        return clinic_name(self.name)
 
     def missing_details(self) -> list[str]:
         """The settings the patient's copy needs and that are not set: the

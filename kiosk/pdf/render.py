@@ -343,7 +343,7 @@ def _patient_context(document: PdfDocument) -> dict:
         "description": gettext(
             "Your personal microneedling summary from %(clinic)s: your goals, sessions, "
             "preparation, downtime, aftercare and when to call the clinic.",
-            clinic=clinic.name,
+            clinic=clinic.shown_name,
         ),
         "created": _iso(document.submitted_at),
         "discuss": _discussion_points(plan),
@@ -381,10 +381,13 @@ def _staff_context(document: PdfDocument) -> dict:
             reference=document.reference,
         ),
         "created": _iso(document.submitted_at),
-        "first_session": first_session(flags_plan.schedule),
+        "first_session": first_session(
+            flags_plan.schedule, rf_only_stop=flags_plan.on_hold and flags_plan.can_treat_today
+        ),
         "flag_groups": flag_groups(flags_plan.flags),
         "flagged_questions": _flagged_questions(flags_plan),
         "patient_language": language_name(document.plan.language),
+        "source_titles": dict(document.sources),
     }
 
 

@@ -160,7 +160,8 @@ def session_dates(
     With an event, the last session falls on an open day at least
     ``weeks_before_event`` weeks before it; sessions are ``spacing_weeks``
     apart, each on an open day; when none fits before the event the first
-    date offered is the first open day after it.
+    date offered is the first open day after it. The course fits when its
+    least number of sessions does (the whole of an "up to" course).
     """
     ready = None
     if dated:
@@ -188,6 +189,8 @@ def session_dates(
             while day <= last_by and len(dates) < course.max_sessions:
                 dates.append(day)
                 day = open_days.on_or_after(day + spacing)
-            status = "fits" if len(dates) >= (course.min_sessions or 1) else "partial"
+            # An "up to" course (no minimum) fits only whole.
+            enough = course.min_sessions or course.max_sessions
+            status = "fits" if len(dates) >= enough else "partial"
     event = EventDates(event_date, status, last_by, tuple(dates), first_after)
     return SessionDates(ready, first_after or ready, event)

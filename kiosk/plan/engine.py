@@ -22,6 +22,7 @@ from .model import (
     DayBar,
     EventPlan,
     Flag,
+    HoldWords,
     Plan,
     Recovery,
     Schedule,
@@ -41,6 +42,9 @@ from .rules import (
     Window,
     resolve,
 )
+
+_RF = frozenset({"rf"})
+HOLD_WORDS = ("lead", "sessions", "rf_not_now", "if_later")
 
 
 class PlanEngine:
@@ -83,9 +87,20 @@ class PlanEngine:
             if o.value in chosen and o.value in self.rules.concerns
         ]
         fired = self._fired(answers, devices)
+        # RF contraindicated: the plan is of what remains (the pen); where RF
+        # was the only treatment chosen, nothing is planned until the
+        # clinician has talked it through.
+        severities = {rule.severity for rule, _ in fired}
+        rf_stopped = "rf" in devices and "no_rf" in severities
+        chosen_devices = devices
+        if rf_stopped:
+            devices = (devices - {"rf"}) or frozenset({"pen"})
+        on_hold = "do_not_treat" in severities or (rf_stopped and chosen_devices == {"rf"})
         sessions = self._sessions(concern_ids, text)
         event_date = dt.date.fromisoformat(answers[EVENT_DATE]) if answers.get(EVENT_DATE) else None
-        dates, waits_for = self._dates(answers, devices, fired, today, sessions, event_date)
+        dates, waits_for = self._dates(
+            answers, devices, fired, today, sessions, event_date, hold=on_hold
+        )
         event = None
         if dates.event is not None:
             event = plan_event(
@@ -96,10 +111,10 @@ class PlanEngine:
                 self.policy,
                 self.rules,
                 text,
-                provisional=any(rule.severity == "review" for rule, _ in fired),
+                provisional="review" in severities or rf_stopped,
                 open_days=self.open_days,
             )
-        schedule = self._schedule(dates, waits_for, fired, event, text)
+        schedule = self._schedule(dates, waits_for, fired, event, text, rf_stopped=rf_stopped)
 
         def lines(section: list[Line]) -> tuple[Line, ...]:
             return tuple(line for line in section if self._applies(line, answers, devices))
@@ -141,6 +156,16 @@ class PlanEngine:
                 avoid=bars(self.rules.aftercare, "avoid"),
                 do=bars(self.rules.aftercare, "do"),
                 redness=tuple(text(line.text) for line in lines(self.rules.redness)),
+            ),
+            about=timed(self.rules.about),
+            on_hold=on_hold,
+            hold_words=HoldWords(
+                **{name: text(getattr(self.rules.hold, name).text) for name in HOLD_WORDS}
+            ),
+            rf_not_now=tuple(
+                text(line.text)
+                for line in self.rules.device_notes
+                if rf_stopped and line.device == "rf" and self._applies(line, answers, _RF)
             ),
         )
 
@@ -230,9 +255,12 @@ class PlanEngine:
         today: dt.date,
         sessions: SessionPlan | None,
         event_date: dt.date | None,
+        *,
+        hold: bool = False,
     ) -> tuple[SessionDates, list[Window]]:
         """The dates (see :mod:`kiosk.plan.dates`), with the windows that keep
-        the first session later than the day after the consultation."""
+        the first session later than the day after the consultation. ``hold``:
+        no dates, the clinician plans them."""
         windows = [
             line.lead
             for line in self.rules.preparation
@@ -249,7 +277,7 @@ class PlanEngine:
             today,
             ends,
             self.open_days,
-            dated=not any(rule.severity == "do_not_treat" for rule, _ in fired),
+            dated=not hold,
             event_date=event_date,
             course=course,
             weeks_before_event=self.policy.last_session_weeks_before_event,
@@ -263,14 +291,18 @@ class PlanEngine:
         fired: list[tuple[FlagRule, list[Condition]]],
         event: EventPlan | None,
         text: _Texts,
+        *,
+        rf_stopped: bool = False,
     ) -> Schedule:
         """The first session in words: the first date offered (after every
         preparation window and hold that applies, on an open day, and after
-        the event when no session fits before it)."""
+        the event when no session fits before it). ``rf_stopped``: RF is
+        contraindicated, so the dates hold only if the clinician agrees."""
         texts = self.rules.schedule
         if dates.first is None:
             return Schedule("clinician", None, (), (text(texts.clinician_plans.text),))
-        status = "provisional" if any(r.severity == "review" for r, _ in fired) else "dated"
+        review = any(r.severity == "review" for r, _ in fired)
+        status = "provisional" if review or rf_stopped else "dated"
         if event is not None and event.status == "too_close":
             first_line = event.none_fits
         else:

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 from .dates import OpenDays
 
-SEVERITIES = ("do_not_treat", "review", "note")
+# no_rf: RF microneedling is contraindicated (an implant, a gold allergy); a
+# treatment without RF may still be possible, as the clinician decides.
+SEVERITIES = ("do_not_treat", "no_rf", "review", "note")
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,16 @@ class EventPlan:
 
 
 @dataclass(frozen=True)
+class HoldWords:
+    """What a copy on hold says in place of a plan, in the patient's language."""
+
+    lead: str = ""
+    sessions: str = ""
+    rf_not_now: str = ""
+    if_later: str = ""
+
+
+@dataclass(frozen=True)
 class Plan:
     language: str
     first_name: str
@@ -145,6 +157,17 @@ class Plan:
     device_notes: tuple[str, ...]
     flags: tuple[Flag, ...] = field(default=())
     recovery: Recovery = field(default_factory=Recovery)
+    # What microneedling is, can and cannot do, its common effects and rare
+    # risks: ``when`` is the point ("What it is"), ``text`` the words.
+    about: tuple[TimedLine, ...] = ()
+    # A do-not-treat flag fired, or RF (the only treatment chosen) is
+    # contraindicated: no dates, no session count, nothing that presumes a
+    # treatment until the clinician has talked it through.
+    on_hold: bool = False
+    # RF was chosen or considered but is contraindicated: what RF would have
+    # meant, shown only as "not for you now".
+    rf_not_now: tuple[str, ...] = ()
+    hold_words: HoldWords = field(default_factory=HoldWords)
 
     def flags_of(self, severity: str) -> tuple[Flag, ...]:
         return tuple(f for f in self.flags if f.severity == severity)

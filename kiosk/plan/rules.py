@@ -35,7 +35,7 @@ from ..content.schema import (
     Questionnaire,
     Strict,
 )
-from .policy import LONGEST, Policy
+from .policy import LONGEST, Policy, setting_title
 
 PLAN_FILE = "plan.yaml"
 SOURCES_FILE = "sources.yaml"
@@ -178,7 +178,7 @@ class Line(Strict):
 
 class FlagRule(Strict):
     id: Identifier
-    severity: Literal["do_not_treat", "review", "note"]
+    severity: Literal["do_not_treat", "no_rf", "review", "note"]
     when: Annotated[list[Condition], Field(min_length=1)]
     behavior: Literal["all", "any"] = "all"
     device: Device = "any"
@@ -205,6 +205,16 @@ class ScheduleTexts(Strict):
     clinician_plans: Sourced  # a do-not-treat flag fired: no dates at all
 
 
+class HoldTexts(Strict):
+    """A copy on hold (a do-not-treat flag, or RF the only choice and not
+    suitable): what page 1 says first, and what frames the rest."""
+
+    lead: Sourced  # the clinician talks it through before any treatment
+    sessions: Sourced  # in place of a session count
+    rf_not_now: Sourced  # introduces what RF would have meant
+    if_later: Sourced  # introduces what a treatment involves
+
+
 class EventTexts(Strict):
     fits: list[Sourced]
     partial: list[Sourced]
@@ -225,6 +235,7 @@ class PlanRules(Strict):
     concerns: dict[str, ConcernText]
     sessions: SessionTexts
     schedule: ScheduleTexts
+    hold: HoldTexts
     event: EventTexts
     preparation: list[Line]
     day_of: list[Line]
@@ -234,6 +245,9 @@ class PlanRules(Strict):
     device_notes: list[Line]
     # How long the redness usually lasts, in the overview on page 1.
     redness: list[Line] = []
+    # What microneedling is, can and cannot do, and its effects and risks:
+    # `when` names the point ("What it is").
+    about: list[Line] = []
     flags: list[FlagRule]
 
 
@@ -245,6 +259,7 @@ SECTIONS = (
     "call_clinic",
     "device_notes",
     "redness",
+    "about",
 )
 EVENT_CASES = ("fits", "partial", "too_close", "past", "clinician_plans", "no_course")
 
@@ -273,10 +288,11 @@ class Citations:
     keys: dict[str, str]
     sections: dict[str, str]
 
-    def title(self, key: str) -> str:
-        """What a cited key stands for, for the staff copy's legend."""
+    def title(self, key: str, policy: Policy | None = None) -> str:
+        """What a cited key stands for, for the staff copy's legend: a policy
+        setting by its human name and value (the clinic's, or the default)."""
         if key.startswith("policy:"):
-            return f"clinic policy setting POLICY_{key.removeprefix('policy:').upper()}"
+            return setting_title(key.removeprefix("policy:"), policy or Policy())
         if key in self.sections:
             return f"facts sheet {key}, {self.sections[key]}"
         return self.keys.get(key, key)
@@ -330,6 +346,8 @@ def cited(rules: PlanRules) -> Iterator[tuple[tuple, list[str]]]:
     yield ("sessions", "sources"), rules.sessions.sources
     for name in ScheduleTexts.model_fields:
         yield ("schedule", name, "sources"), getattr(rules.schedule, name).sources
+    for name in HoldTexts.model_fields:
+        yield ("hold", name, "sources"), getattr(rules.hold, name).sources
     for kind in EVENT_CASES:
         for n, text in enumerate(getattr(rules.event, kind)):
             yield ("event", kind, n, "sources"), text.sources
@@ -382,6 +400,8 @@ def _cross_check(
     for name in ScheduleTexts.model_fields:
         text = getattr(rules.schedule, name).text
         yield from _text_ok(("schedule", name, "text"), text, languages, _PLACEHOLDERS["schedule"])
+    for name in HoldTexts.model_fields:
+        yield from _text_ok(("hold", name, "text"), getattr(rules.hold, name).text, languages)
     for kind in EVENT_CASES:
         for n, text in enumerate(getattr(rules.event, kind)):
             loc = ("event", kind, n, "text")
@@ -416,8 +436,8 @@ def _cross_check(
         yield from _text_ok((*loc, "patient"), flag.patient, languages)
         yield from _conditions_ok((*loc, "when"), flag.when, known)
         if flag.hold is not None:
-            if flag.severity == "do_not_treat":
-                yield (*loc, "hold"), "a do-not-treat flag gives no dates, so no hold"
+            if flag.severity in ("do_not_treat", "no_rf"):
+                yield (*loc, "hold"), "a do-not-treat or no-RF flag gives no dates, so no hold"
             yield from _window_ok((*loc, "hold"), flag.hold, known, languages)
 
     for loc, keys in cited(rules):
