@@ -5,7 +5,7 @@ shown: the tablet's session holds the same token, and showing the page clears
 it, so a copy of the session cookie shows nothing.
 
 Revision ID: e1f2a3b4c5d6
-Revises: c3e5a7b9d1f0
+Revises: e1a4c7f2b9d3
 Create Date: 2026-12-07 03:15:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e1f2a3b4c5d6'
-down_revision = 'c3e5a7b9d1f0'
+down_revision = 'e1a4c7f2b9d3'
 branch_labels = None
 depends_on = None
 
