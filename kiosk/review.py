@@ -99,7 +99,8 @@ def queue(
         query = query.where(
             or_(
                 Consultation.reference == normalise(text),
-                Consultation.first_name.ilike(f"%{text}%"),
+                # % and _ typed in the search are matched as themselves.
+                Consultation.first_name.icontains(text, autoescape=True),
             )
         )
     query = query.options(
