@@ -283,7 +283,11 @@ def _pdf_not_ready(consultation: Consultation, copy: str):
 
 
 def _pdf_context(consultation: Consultation) -> dict:
-    return {"pdf_states": review.pdf_states(consultation), "action_form": EmptyForm()}
+    return {
+        "pdf_states": review.pdf_states(consultation),
+        "next_try": review.next_try(consultation),
+        "action_form": EmptyForm(),
+    }
 
 
 @bp.route("/c/<consultation_id>/pdfs")
