@@ -31,7 +31,14 @@ def _page(form: NewAccountForm, status: int = 200, *, shown: tuple[str, str] | N
     ), status
 
 
+# Account ids are 64-bit integers in every database; a larger number in an
+# address names no account (and SQLite cannot even be asked about it).
+LARGEST_ID = 2**63 - 1
+
+
 def _user(user_id: int) -> StaffUser:
+    if not 0 < user_id <= LARGEST_ID:
+        abort(404)
     user = db.session.get(StaffUser, user_id)
     if user is None:
         abort(404)
