@@ -441,7 +441,7 @@ def test_a_render_that_failed_for_a_full_disk_is_tried_again_later_and_heals(
 
     # The queue and the consultation page say when.
     row = staff.client.post("/staff/queue/rows").get_data(as_text=True)
-    assert "Tried again at" in row
+    assert "Next try at" in row
     page = staff.get(f"/staff/c/{stored.id}").get_data(as_text=True)
     assert "They are tried again by themselves at" in page
 
@@ -463,7 +463,7 @@ def test_a_render_that_failed_for_a_full_disk_is_tried_again_later_and_heals(
     with app.app_context():
         jobs.sweep()
     assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]
-    assert "Tried again at" not in staff.client.post("/staff/queue/rows").get_data(as_text=True)
+    assert "Next try at" not in staff.client.post("/staff/queue/rows").get_data(as_text=True)
 
 
 def test_the_sweep_queues_a_failed_render_as_one_attempt(app, monkeypatch):
