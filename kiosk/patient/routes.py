@@ -453,7 +453,8 @@ def patient_busy(error: errors.DatabaseBusy) -> Response:
     try:
         db.session.rollback()
         draft = current_draft()
-        screen = flow().step(request.view_args.get("step_id", "")) if draft else None
+        step_id = (request.view_args or {}).get("step_id", "")
+        screen = flow().step(step_id) if draft else None
     except SQLAlchemyError:
         draft = screen = None
     if draft is None or screen is None or request.method != "POST":
