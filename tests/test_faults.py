@@ -107,6 +107,15 @@ def test_an_unhandled_error_logs_no_message_and_no_values(app, client, caplog, m
     assert "Juniper" not in caplog.text
 
 
+@pytest.mark.parametrize("user_id", [0, 2**31, 2**63, 10**30])
+@pytest.mark.parametrize("action", ["disable", "enable", "password", "role"])
+def test_an_account_id_no_column_can_hold_is_no_account(admin, user_id, action):
+    data = {"role": "staff"} if action == "role" else {}
+    url = f"/staff/accounts/{user_id}/{action}"
+    response = admin.post(url, data, token_from="/staff/accounts")
+    assert response.status_code == 404
+
+
 # A database busy past its timeout ------------------------------------------------
 
 BUSY_MS = 200

@@ -31,9 +31,10 @@ def _page(form: NewAccountForm, status: int = 200, *, shown: tuple[str, str] | N
     ), status
 
 
-# Account ids are 64-bit integers in every database; a larger number in an
-# address names no account (and SQLite cannot even be asked about it).
-LARGEST_ID = 2**63 - 1
+# Account ids are INTEGER columns: 32-bit on PostgreSQL. A larger number in an
+# address names no account (and neither PostgreSQL nor, past 64 bits, SQLite
+# can even be asked about it).
+LARGEST_ID = 2**31 - 1
 
 
 def _user(user_id: int) -> StaffUser:
