@@ -150,8 +150,10 @@ def _date_from_parts(parts: DateParts) -> str | None:
     if len(boxes.year) != 4:
         raise AnswerProblem(Problem("year_digits", {"parts": ("year",)}))
     try:
+        # A day or month of many digits is too large for a date (OverflowError),
+        # or for int() itself past 4300 digits (ValueError): not a date either way.
         return dt.date(int(boxes.year), int(boxes.month), int(boxes.day)).isoformat()
-    except ValueError:
+    except (ValueError, OverflowError):
         raise AnswerProblem(Problem("invalid")) from None
 
 

@@ -2,18 +2,24 @@
 
 A backup is a new folder (0700, files 0600) holding ``kiosk.sqlite3``, a copy
 made with SQLite's online backup API (consistent while the app writes, in WAL
-mode), ``pdfs/`` with every PDF that copy names, and ``manifest.json``: when
-it was made, the app's version, the database's Alembic revision and each
-file's size and SHA-256.
+mode), ``pdfs/`` with every PDF that copy names, the clinic's own files from
+the instance folder (``branding/``, its uploaded logos, and ``wording.yaml``),
+and ``manifest.json``: when it was made, the app's version, the database's
+Alembic revision and each file's size and SHA-256.
 
 With PostgreSQL (``DATABASE_URL``) the folder holds the PDFs and the manifest
 only: the database is dumped by ``pg_dump``, whose command (without the
 password) ``pg_dump_command`` gives, and restored by ``pg_restore``.
 
 Restoring checks every file against the manifest before anything is written,
-refuses a database that holds data unless forced, copies the PDFs into
-``PDF_DIR``, replaces the database and migrates it to the current revision, so
-a backup made by an older version works. The app should be stopped meanwhile.
+refuses a database that is not this application's (a migration revision it
+does not know, or tables missing for that revision) even when forced, and one
+that holds data unless forced. Before it replaces anything it makes a backup
+of what is there (the "undo" backup, under ``instance/backups/``) and says
+where. It then copies the PDFs into ``PDF_DIR`` and the clinic's files into
+the instance folder, replaces the database and migrates it to the current
+revision, so a backup made by an older version works. The app should be
+stopped meanwhile.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shlex
 import sqlite3
 from contextlib import closing
@@ -31,13 +38,16 @@ from typing import Any
 
 import flask_migrate
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.engine import URL
 
 from . import audit
+from .content.wording import WORDING_FILE
 from .extensions import db
 from .models import ConsultationPdf, utcnow
+from .paths import MIGRATIONS_DIR
 from .private import FILE_MODE, FOLDER_MODE, create_private_file, private_folder, restrict
 from .stored_pdfs import PDF_NAME
 
@@ -45,6 +55,9 @@ MANIFEST = "manifest.json"
 DATABASE_FILE = "kiosk.sqlite3"
 PDF_FOLDER = "pdfs"
 DUMP_FILE = "database.dump"
+BRANDING_FOLDER = "branding"
+# Where restore keeps what it replaced, in the instance folder.
+UNDO_FOLDER = "backups"
 FORMAT = 1
 
 
@@ -69,6 +82,10 @@ class Restored:
     revision: str | None
     # PostgreSQL: the command that restores the database from its dump.
     pg_restore: str | None = None
+    # The backup of what was there before, made before anything was replaced.
+    undo: Backup | None = None
+    # The clinic's own files restored into the instance folder (logo, wording).
+    instance_files: int = 0
 
 
 def is_sqlite() -> bool:
@@ -78,10 +95,16 @@ def is_sqlite() -> bool:
 # Making a backup -----------------------------------------------------------------
 
 
-def create_backup(parent: Path, now: dt.datetime | None = None) -> Backup:
-    """Back up the database (SQLite) and the PDFs into a new folder under ``parent``."""
+def create_backup(
+    parent: Path, now: dt.datetime | None = None, *, suffix: str = "", record: bool = True
+) -> Backup:
+    """Back up the database (SQLite), the PDFs and the clinic's own files
+    into a new folder under ``parent``. ``record``: with an entry in the
+    audit log (not for the undo backup of a restore, whose database may have
+    no tables)."""
     now = now or utcnow()
-    folder = _new_folder(private_folder(parent), f"kiosk-backup-{now:%Y%m%dT%H%M%SZ}")
+    name = f"kiosk-backup-{now:%Y%m%dT%H%M%SZ}{suffix}"
+    folder = _new_folder(private_folder(parent), name)
     entries: list[dict[str, Any]] = []
     if is_sqlite():
         copy = folder / DATABASE_FILE
@@ -104,6 +127,12 @@ def create_backup(parent: Path, now: dt.datetime | None = None) -> Backup:
         create_private_file(pdfs / name, data)
         entries.append(_entry(folder, pdfs / name))
         copied += 1
+    for path in instance_files(Path(current_app.instance_path)):
+        relative = path.relative_to(current_app.instance_path)
+        copy = folder / relative
+        private_folder(copy.parent)
+        create_private_file(copy, path.read_bytes())
+        entries.append(_entry(folder, copy))
     manifest = {
         "format": FORMAT,
         "created": now.replace(microsecond=0).isoformat() + "Z",
@@ -115,10 +144,25 @@ def create_backup(parent: Path, now: dt.datetime | None = None) -> Backup:
     }
     create_private_file(folder / MANIFEST, json.dumps(manifest, indent=2).encode())
     what = "database and " if is_sqlite() else ""
-    audit.add_entry("backup", detail=f"{folder.name}: {what}{copied} PDF(s)")
-    db.session.commit()
+    if record:
+        audit.add_entry("backup", detail=f"{folder.name}: {what}{copied} PDF(s)")
+        db.session.commit()
     command = None if is_sqlite() else pg_dump_command(db.engine.url, folder / DUMP_FILE)
     return Backup(folder, manifest, missing, command)
+
+
+def instance_files(instance: Path) -> list[Path]:
+    """The clinic's own files in the instance folder that a backup keeps: its
+    uploaded logos (``branding/``) and its wording file."""
+    files = sorted(p for p in (instance / BRANDING_FOLDER).glob("*") if _is_branding(p.name))
+    wording = instance / WORDING_FILE
+    return [p for p in [*files, wording] if p.is_file()]
+
+
+def _is_branding(name: str) -> bool:
+    from .branding import KEPT_LOGO
+
+    return bool(KEPT_LOGO.fullmatch(name))
 
 
 def _new_folder(parent: Path, name: str) -> Path:
@@ -218,6 +262,14 @@ def restore_backup(folder: Path, *, force: bool = False) -> Restored:
             f"this backup holds no database (it was made from {manifest.get('database')}); "
             "nothing was restored"
         )
+    # Not this application's database: refused, --force or not.
+    if has_database:
+        check_is_ours(folder / DATABASE_FILE)
+    elif manifest.get("alembic_revision") not in known_revisions():
+        raise BackupError(
+            f"this backup was made at migration revision {manifest.get('alembic_revision')!r}, "
+            "which this application does not know; nothing was restored"
+        )
     if is_sqlite() and not force:
         held = _rows_held()
         if held:
@@ -240,15 +292,20 @@ def restore_backup(folder: Path, *, force: bool = False) -> Restored:
                 f"{len(clashes)} PDF(s) of the backup would replace different files in "
                 f"{target}; use --force to replace them. Nothing was restored"
             )
+    # What is there now is kept before anything is replaced.
+    undo = _undo_backup()
     for path in pdfs:
-        name = Path(path).name
-        partial = target / f".{name}.part"
-        partial.unlink(missing_ok=True)
-        create_private_file(partial, (folder / path).read_bytes())
-        partial.replace(target / name)
+        _replace_file(target / Path(path).name, folder / path)
+    instance = Path(current_app.instance_path)
+    own = [p for p in paths if p == WORDING_FILE or p.startswith(f"{BRANDING_FOLDER}/")]
+    for path in own:
+        private_folder((instance / path).parent)
+        _replace_file(instance / path, folder / path)
     if not is_sqlite():
         command = pg_restore_command(db.engine.url, folder / DUMP_FILE)
-        return Restored(manifest, len(pdfs), manifest.get("alembic_revision"), command)
+        return Restored(
+            manifest, len(pdfs), manifest.get("alembic_revision"), command, undo, len(own)
+        )
 
     _sqlite_replace(folder / DATABASE_FILE)
     flask_migrate.upgrade()
@@ -260,7 +317,79 @@ def restore_backup(folder: Path, *, force: bool = False) -> Restored:
         f" at revision {manifest.get('alembic_revision')}; now at {revision}",
     )
     db.session.commit()
-    return Restored(manifest, len(pdfs), revision)
+    return Restored(manifest, len(pdfs), revision, None, undo, len(own))
+
+
+def _replace_file(target: Path, source: Path) -> None:
+    """``target`` becomes a private copy of ``source``, whole or not at all."""
+    partial = target.with_name(f".{target.name}.part")
+    partial.unlink(missing_ok=True)
+    create_private_file(partial, source.read_bytes())
+    partial.replace(target)
+
+
+def _undo_backup() -> Backup | None:
+    """A backup of the database, PDFs and clinic files there now, under the
+    instance folder's ``backups/``, made before a restore replaces them; None
+    when there is nothing to keep (a new instance)."""
+    instance = Path(current_app.instance_path)
+    pdf_dir = Path(current_app.config["PDF_DIR"])
+    has_pdfs = pdf_dir.is_dir() and any(pdf_dir.iterdir())
+    if not (_rows_held() or has_pdfs or instance_files(instance)):
+        return None
+    return create_backup(instance / UNDO_FOLDER, suffix="-before-restore", record=False)
+
+
+def known_revisions() -> dict[str, set[str]]:
+    """Every migration revision of this application, with the tables the
+    database has at it (created by the migrations up to it, less those dropped)."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    order = list(reversed(list(script.walk_revisions())))  # base first
+    tables: set[str] = set()
+    known: dict[str, set[str]] = {}
+    for revision in order:
+        upgrade = Path(revision.path).read_text(encoding="utf-8").split("def downgrade", 1)[0]
+        tables |= set(_CREATED.findall(upgrade))
+        tables -= set(_DROPPED.findall(upgrade))
+        known[revision.revision] = set(tables)
+    return known
+
+
+_CREATED = re.compile(r"op\.create_table\(\s*['\"](\w+)['\"]")
+_DROPPED = re.compile(r"op\.drop_table\(\s*['\"](\w+)['\"]")
+
+
+def check_is_ours(path: Path) -> None:
+    """The SQLite file at ``path`` is this application's database: a known
+    migration revision, and every table the migrations made by then."""
+    try:
+        with closing(sqlite3.connect(path.as_uri() + "?mode=ro", uri=True)) as copy:
+            tables = {
+                row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            revision = None
+            if "alembic_version" in tables:
+                row = copy.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(
+            f"the backup's {DATABASE_FILE} cannot be read as a database ({exc}); "
+            "nothing was restored"
+        ) from None
+    known = known_revisions()
+    if revision not in known:
+        said = "has no migration revision" if revision is None else f"is at revision {revision!r}"
+        raise BackupError(
+            f"the backup's database {said}, which this application does not know: it is not "
+            "this application's database. Nothing was restored (--force does not change this)"
+        )
+    missing = sorted(known[revision] - tables)
+    if missing:
+        raise BackupError(
+            f"the backup's database lacks tables this application has at revision {revision} "
+            f"({', '.join(missing)}): it is not this application's database. Nothing was "
+            "restored (--force does not change this)"
+        )
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -300,8 +429,10 @@ def verify(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def _allowed(path: Any) -> bool:
-    if path == DATABASE_FILE:
+    if path in (DATABASE_FILE, WORDING_FILE):
         return True
+    if isinstance(path, str) and path.startswith(f"{BRANDING_FOLDER}/"):
+        return _is_branding(path.removeprefix(f"{BRANDING_FOLDER}/"))
     if not isinstance(path, str) or not path.startswith(f"{PDF_FOLDER}/"):
         return False
     return bool(PDF_NAME.fullmatch(path.removeprefix(f"{PDF_FOLDER}/")))

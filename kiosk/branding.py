@@ -271,9 +271,13 @@ def store_logo(instance_path: str | Path, data: bytes, filename: str | None = No
     return path
 
 
+# The name store_logo gives a logo it keeps.
+KEPT_LOGO = re.compile(r"logo-[0-9a-f]{16}\.(png|svg)")
+
+
 def kept_logo(instance_path: str | Path, name: str | None) -> Path | None:
     """A logo :func:`store_logo` kept, by its file name (from a form), if it is one."""
-    if not name or not re.fullmatch(r"logo-[0-9a-f]{16}\.(png|svg)", name):
+    if not name or not KEPT_LOGO.fullmatch(name):
         return None
     path = Path(instance_path) / "branding" / name
     return path if path.is_file() else None

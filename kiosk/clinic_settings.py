@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from flask import Flask, current_app
@@ -131,6 +131,8 @@ def with_changes(app: Flask, values: Mapping[str, Any]) -> dict[str, Any]:
     config = dict(state.base)
     for name, value in values.items():
         if name in state.base and name not in state.locked:
+            if name == "CLINIC_LOGO":
+                value = logo_on_disk(app.instance_path, value)
             try:
                 config[name] = SETTINGS[name].parse(value)
             except SettingError as exc:  # the schema changed since it was stored
@@ -163,6 +165,8 @@ def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
             continue
         changed[name] = (old, new)
         values[name] = stored_form(new)
+        if name == "CLINIC_LOGO":
+            values[name] = logo_as_stored(app.instance_path, new)
         setting = SETTINGS[name]
         audit.add_entry(
             "setting_changed",
@@ -177,6 +181,35 @@ def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     with state.lock:
         _apply(app, row.values, row.revision)
     return changed
+
+
+def logo_as_stored(instance_path: str | Path, path: str) -> str:
+    """The logo's path as it is kept: relative to the instance folder when it
+    is inside it (an uploaded logo, ``branding/logo-….png``), so that a backup
+    restored into another instance folder finds its logo; else as it is."""
+    if not path:
+        return path
+    try:
+        return Path(path).resolve().relative_to(Path(instance_path).resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+def logo_on_disk(instance_path: str | Path, value: Any) -> Any:
+    """A kept logo path as a file's path: a relative one is in the instance
+    folder. An absolute one kept by an older version names an uploaded logo
+    (``…/branding/logo-<hash>.png``) in whatever folder the instance had then:
+    when that file is gone, this instance's own copy of it is used."""
+    if not isinstance(value, str) or not value:
+        return value
+    path = Path(value)
+    if not path.is_absolute():
+        return str(Path(instance_path) / path)
+    if not path.is_file() and path.parent.name == "branding":
+        own = Path(instance_path) / "branding" / path.name
+        if own.is_file():
+            return str(own)
+    return value
 
 
 def stored_form(value: Any) -> Any:

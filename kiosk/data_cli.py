@@ -75,8 +75,19 @@ def restore_command(folder: Path, force: bool) -> None:
         restored = restore_backup(folder, force=force)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    if restored.undo is not None:
+        click.echo(
+            f"What was here before is kept in {restored.undo.folder}: to undo this restore, "
+            f"restore that folder with --force"
+        )
+        if restored.undo.pg_dump:
+            click.echo(
+                "  The database is on PostgreSQL: dump what it holds now into that folder "
+                f"BEFORE running pg_restore below:\n  {restored.undo.pg_dump}"
+            )
     click.echo(
-        f"Restored {restored.pdfs} PDF(s) from the backup made {restored.manifest['created']}"
+        f"Restored {restored.pdfs} PDF(s) and {restored.instance_files} file(s) of the clinic's "
+        f"(logo, wording) from the backup made {restored.manifest['created']}"
     )
     if restored.pg_restore:
         click.echo(

@@ -1,5 +1,6 @@
 """Extensions, created here and bound to the app in ``init_app``."""
 
+from functools import partial
 from pathlib import Path
 
 from flask import Flask
@@ -12,7 +13,8 @@ from sqlalchemy.orm import DeclarativeBase
 from .paths import MIGRATIONS_DIR
 from .private import FILE_MODE, restrict
 
-# How long a SQLite connection waits for another's write lock before giving up.
+# How long a SQLite connection waits for another's write lock before giving up
+# (the SQLITE_BUSY_TIMEOUT_MS setting's default).
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -34,15 +36,20 @@ htmx = HTMX()
 
 
 def init_app(app: Flask) -> None:
+    # A failed statement's values (a patient's answers, a typed search) stay
+    # out of exception messages, and so out of the log.
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "hide_parameters": True}
     db.init_app(app)
+    timeout = app.config.get("SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_connection)
+            event.listen(db.engine, "connect", partial(_sqlite_connection, timeout=timeout))
     migrate.init_app(app, db)
     htmx.init_app(app)
 
 
-def _sqlite_connection(connection, _record) -> None:
+def _sqlite_connection(connection, _record, *, timeout: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     """Each new SQLite connection: the file closed to other users, WAL, a busy timeout.
 
     WAL lets the staff queue read while a patient's answers are written; the
@@ -52,5 +59,5 @@ def _sqlite_connection(connection, _record) -> None:
     for _seq, name, filename in connection.execute("PRAGMA database_list").fetchall():
         if name == "main" and filename:
             restrict(Path(filename), FILE_MODE)
-    connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    connection.execute(f"PRAGMA busy_timeout = {int(timeout)}")
     connection.execute("PRAGMA journal_mode = WAL").fetchall()

@@ -109,8 +109,13 @@ class Jobs:
         for schedule, function in PERIODIC_TASKS:
             self.huey.periodic_task(schedule, name=function.__name__)(self._in_app(function))
 
-    def enqueue_render(self, consultation_id: str) -> None:
+    def enqueue_render(self, consultation_id: str, *, retries: int | None = None) -> None:
+        """Queue the render; ``retries``: how many times the queue tries it
+        again (default RENDER_RETRIES; 0 for the sweep's later tries of a
+        failed PDF, each one attempt)."""
         task = self.render.s(consultation_id)
+        if retries is not None:
+            task.retries = retries
         if self.huey.immediate:
             # Retries run at once too, so that a failure is final by the time
             # the request that queued the job returns.
@@ -200,15 +205,15 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
 
 
-def enqueue_render(consultation_id: str) -> bool:
-    """Queue the render of a consultation's pending PDFs.
+def enqueue_render(consultation_id: str, *, retries: int | None = None) -> bool:
+    """Queue the render of a consultation's PDFs that are not ready.
 
     Never raises: when the queue cannot be reached the PDFs stay pending
     and the periodic sweep queues them again.
     """
     jobs: Jobs = current_app.extensions["kiosk.jobs"]
     try:
-        jobs.enqueue_render(consultation_id)
+        jobs.enqueue_render(consultation_id, retries=retries)
     except Exception:
         log.exception("could not queue the render of %s; the sweep will", consultation_id)
         return False
@@ -217,10 +222,11 @@ def enqueue_render(consultation_id: str) -> bool:
 
 @periodic(crontab())  # every minute
 def sweep() -> None:
-    """Queue again what a dead worker left pending; remove half-written and
-    orphaned files, and settings previews past their time."""
+    """Queue again what a dead worker left pending, and failed PDFs whose next
+    try has come (backing off up to a day: see stored_pdfs.next_try); remove
+    half-written and orphaned files, and settings previews past their time."""
     from . import settings_preview
-    from .stored_pdfs import remove_orphan_files, stale_pending
+    from .stored_pdfs import due_for_another_try, remove_orphan_files, stale_pending
 
     jobs: Jobs = current_app.extensions["kiosk.jobs"]
     seconds = current_app.config["STALE_SECONDS"]
@@ -228,6 +234,10 @@ def sweep() -> None:
     for consultation_id in stale_pending(seconds) - waiting:
         log.warning("PDFs of %s were left pending: queued again", consultation_id)
         enqueue_render(consultation_id)
+    due = due_for_another_try(current_app.config["RENDER_RETRIES"]) - waiting
+    for consultation_id in sorted(due):
+        log.info("failed PDFs of %s: tried again", consultation_id)
+        enqueue_render(consultation_id, retries=0)
     remove_orphan_files(seconds)
     settings_preview.remove_old(current_app._get_current_object())
 

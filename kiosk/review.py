@@ -68,6 +68,7 @@ class QueueRow:
     submitted: dt.datetime  # local time
     flags: tuple[FlagCount, ...]  # per severity, most serious first
     pdf_states: dict[str, str]  # copy -> state (see pdf_states)
+    next_try: dt.datetime | None = None  # local time: a failed PDF's next render
 
     @property
     def preparing(self) -> bool:
@@ -99,7 +100,8 @@ def queue(
         query = query.where(
             or_(
                 Consultation.reference == normalise(text),
-                Consultation.first_name.ilike(f"%{text}%"),
+                # % and _ typed in the search are matched as themselves.
+                Consultation.first_name.icontains(text, autoescape=True),
             )
         )
     query = query.options(
@@ -122,6 +124,7 @@ def _row(consultation: Consultation) -> QueueRow:
         submitted=local_time(consultation.submitted_at),
         flags=tuple(FlagCount(severity, count) for severity, count in counts.items()),
         pdf_states=pdf_states(consultation),
+        next_try=next_try(consultation),
     )
 
 
@@ -134,6 +137,13 @@ def pdf_states(consultation: Consultation) -> dict[str, str]:
         missing = pdf.status == PdfStatus.READY and (path is None or not path.exists())
         states[pdf.copy] = FILE_MISSING if missing else pdf.status
     return states
+
+
+def next_try(consultation: Consultation) -> dt.datetime | None:
+    """When the worker next tries to render its failed PDFs (local time), if any."""
+    retries = current_app.config["RENDER_RETRIES"]
+    tries = [t for pdf in consultation.pdfs if (t := stored_pdfs.next_try(pdf, retries))]
+    return local_time(min(tries)) if tries else None
 
 
 # One consultation ---------------------------------------------------------------------

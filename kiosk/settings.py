@@ -629,6 +629,15 @@ _DEPLOYMENT = (
         secret=True,
     ),
     _deployment(
+        "SQLITE_BUSY_TIMEOUT_MS",
+        int,
+        5000,
+        "How long a SQLite write waits for another's lock (ms) before it is tried once "
+        "more, then answered with a page saying to try again",
+        minimum=1,
+        maximum=60000,
+    ),
+    _deployment(
         "TRUSTED_PROXIES",
         int,
         0,

@@ -261,6 +261,34 @@ def retry_unfinished() -> list[ConsultationPdf]:
     return results
 
 
+# A PDF that failed for good (its queued retries spent) is tried again by the
+# sweep: FIRST_HEAL after its last attempt, then twice as long after each
+# further failure, never more than LONGEST_HEAL apart. A render that failed
+# because the disk was full, or a font was missing, heals itself once the
+# cause is gone.
+FIRST_HEAL = dt.timedelta(minutes=15)
+LONGEST_HEAL = dt.timedelta(days=1)
+
+
+def next_try(pdf: ConsultationPdf, retries: int) -> dt.datetime | None:
+    """When the sweep tries a failed PDF again (naive UTC), or None when it is
+    not failed. ``retries``: the queue's retries of one job (RENDER_RETRIES);
+    attempts past the first job's are the sweep's, each doubling the wait."""
+    if pdf.status != PdfStatus.FAILED:
+        return None
+    rounds = min(max(0, (pdf.attempts or 0) - (retries + 1)), 16)
+    return pdf.rendered_at + min(FIRST_HEAL * 2**rounds, LONGEST_HEAL)
+
+
+def due_for_another_try(retries: int, now: dt.datetime | None = None) -> set[str]:
+    """Consultations with a failed PDF whose next try (see :func:`next_try`) has come."""
+    now = now or utcnow()
+    failed = db.session.scalars(
+        db.select(ConsultationPdf).where(ConsultationPdf.status == PdfStatus.FAILED)
+    )
+    return {pdf.consultation_id for pdf in failed if next_try(pdf, retries) <= now}
+
+
 def stale_pending(seconds: int) -> set[str]:
     """Consultations with a PDF pending for ``seconds`` since its job was last
     queued or started."""

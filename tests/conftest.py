@@ -192,13 +192,15 @@ def postgres_database(cluster, template: str | None = None):
 
 
 @contextlib.contextmanager
-def app_on(tmp_path: Path, database_url: str | None):
-    """The test app on ``database_url`` (None: the SQLite file in its instance folder)."""
+def app_on(tmp_path: Path, database_url: str | None, **more):
+    """The test app on ``database_url`` (None: the SQLite file in its instance
+    folder), with the settings ``more``."""
     settings = {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "PDF_DIR": str(tmp_path / "pdfs"),
         "CLINIC_NAME": "Test Clinic",
+        **more,
     }
     if database_url:
         settings["SQLALCHEMY_DATABASE_URI"] = database_url

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
+import sqlite3
 import stat
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import flask_migrate
@@ -16,8 +19,10 @@ from sqlalchemy.engine import make_url
 from kiosk import create_app, stored_pdfs
 from kiosk.backup import pg_dump_command, pg_restore_command
 from kiosk.extensions import db
-from kiosk.models import AuditEvent, Consultation, Note, StaffUser
+from kiosk.models import AuditEvent, ClinicSettings, Consultation, Note, StaffUser
 
+from .conftest import another_process
+from .patient_client import PatientClient
 from .staff_helpers import StaffClient, add_consultation, create_account
 
 
@@ -67,7 +72,10 @@ def test_a_backup_restored_into_a_new_instance_has_everything(app, populated, tm
 
     result = restored.test_cli_runner().invoke(args=["restore", str(folder)])
     assert result.exit_code == 0, result.output
-    assert "Restored 2 PDF(s) from the backup made " in result.output
+    assert (
+        "Restored 2 PDF(s) and 0 file(s) of the clinic's (logo, wording) from the backup made "
+        in result.output
+    )
     assert f"migrated it to revision {revision(app)}" in result.output
 
     staff = StaffClient(restored.test_client())
@@ -294,3 +302,158 @@ def test_a_restored_pdf_whose_file_is_missing_says_so_and_can_be_regenerated(
     response = staff.client.get(f"/staff/c/{consultation_id}/patient.pdf")
     assert response.status_code == 200
     assert response.data.startswith(b"%PDF")
+
+
+# Restores that can be undone -------------------------------------------------------
+
+
+def rewrite_manifest(folder: Path) -> None:
+    """The manifest made to match the backup's files again after a test changed one."""
+    from kiosk.backup import _entry
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"] = [_entry(folder, folder / entry["path"]) for entry in manifest["files"]]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def another_applications_database(path: Path) -> None:
+    path.unlink()
+    with closing(sqlite3.connect(path)) as other:
+        other.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT)")
+        other.execute("INSERT INTO orders (item) VALUES ('lamp')")
+        other.commit()
+
+
+def made_up_revision(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as copy:
+        copy.execute("UPDATE alembic_version SET version_num = 'ab12cd34ef56'")
+        copy.commit()
+
+
+def notes_table_dropped(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as copy:
+        copy.execute("DROP TABLE notes")
+        copy.commit()
+
+
+@pytest.mark.database("sqlite")  # the database is in the backup
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (another_applications_database, "has no migration revision"),
+        (made_up_revision, "is at revision 'ab12cd34ef56', which this application does not know"),
+        (notes_table_dropped, "lacks tables this application has at revision"),
+    ],
+)
+def test_a_database_that_is_not_this_applications_is_refused_even_with_force(
+    app, populated, tmp_path, migrated_instance, change, said
+):
+    folder = back_up(app, tmp_path / "backups")
+    change(folder / "kiosk.sqlite3")
+    rewrite_manifest(folder)
+    migrated_instance(tmp_path / "kept-instance")
+    target = fresh_instance(tmp_path, "kept")
+    create_account(target, "other", "admin")
+
+    result = target.test_cli_runner().invoke(args=["restore", "--force", str(folder)])
+    assert result.exit_code == 1
+    assert said in result.output
+    assert "Nothing was restored (--force does not change this)" in result.output
+    with target.app_context():
+        assert db.session.scalars(db.select(StaffUser.username)).all() == ["other"]
+    assert not (tmp_path / "kept-instance" / "backups").exists()  # nothing even begun
+    assert not any((tmp_path / "kept-pdfs").glob("*.pdf"))
+
+
+@pytest.mark.database("sqlite")  # the database is in the backup
+def test_a_forced_restore_keeps_what_was_there_and_can_be_undone(
+    app, populated, tmp_path, migrated_instance
+):
+    folder = back_up(app, tmp_path / "backups")
+    migrated_instance(tmp_path / "kept-instance")
+    target = fresh_instance(tmp_path, "kept")
+    create_account(target, "other", "admin")
+    (tmp_path / "kept-instance" / "wording.yaml").write_text(WORDING, encoding="utf-8")
+
+    result = target.test_cli_runner().invoke(args=["restore", "--force", str(folder)])
+    assert result.exit_code == 0, result.output
+    [undo] = (tmp_path / "kept-instance" / "backups").iterdir()
+    assert f"What was here before is kept in {undo}" in result.output
+    assert undo.name.endswith("-before-restore")
+    assert stat.S_IMODE(undo.stat().st_mode) == 0o700
+    with target.app_context():
+        assert db.session.scalars(db.select(StaffUser.username)).all() == ["sam"]
+        # The undo backup is no event of the database it replaced, nor of this one.
+        assert not db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.action == "backup")
+        ).all()
+    assert (undo / "wording.yaml").read_text() == WORDING
+
+    # Undone: the account that was there, and nothing of the backup's.
+    result = target.test_cli_runner().invoke(args=["restore", "--force", str(undo)])
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        assert db.session.scalars(db.select(StaffUser.username)).all() == ["other"]
+        assert db.session.get(Consultation, populated["consultation"].id) is None
+
+
+WORDING = """\
+steps:
+  about: {title: {en: "A little about you"}}
+"""
+
+
+@pytest.mark.database("sqlite")  # the database is in the backup
+def test_the_logo_and_wording_come_back_in_another_instance_folder(app, admin, tmp_path):
+    from .logos import png_logo
+    from .test_branding import upload
+
+    assert upload(admin, app, png_logo(), "logo.png").status_code == 303
+    (Path(app.instance_path) / "wording.yaml").write_text(WORDING, encoding="utf-8")
+    with app.app_context():
+        stored = db.session.get(ClinicSettings, 1).values["CLINIC_LOGO"]
+    # Kept relative to the instance folder, wherever that is.
+    assert re.fullmatch(r"branding/logo-[0-9a-f]{16}\.png", stored), stored
+
+    folder = back_up(app, tmp_path / "backups")
+    paths = [e["path"] for e in json.loads((folder / "manifest.json").read_text())["files"]]
+    assert stored in paths
+    assert "wording.yaml" in paths
+
+    restored = fresh_instance(tmp_path, "elsewhere")
+    result = restored.test_cli_runner().invoke(args=["restore", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "Restored 0 PDF(s) and 2 file(s) of the clinic's (logo, wording)" in result.output
+    assert "What was here before" not in result.output  # a new instance: nothing to keep
+
+    # The restored kiosk, started again as after a restore.
+    again = fresh_instance(tmp_path, "elsewhere")
+    welcome = again.test_client().get("/").get_data(as_text=True)
+    logo = Path(again.config["CLINIC_LOGO"])  # the stored settings, applied on a request
+    assert logo == tmp_path / "elsewhere-instance" / stored
+    assert logo.read_bytes() == png_logo()
+    served = re.search(r'<img class="welcome__logo" src="([^"]+)"', welcome).group(1)
+    assert again.test_client().get(served).get_data() == png_logo()
+    patient = PatientClient(again.test_client())
+    patient.start()
+    assert "A little about you" in patient.get("/step/about").get_data(as_text=True)
+
+
+@pytest.mark.database("sqlite")
+def test_a_logo_kept_as_an_absolute_path_by_an_older_version_is_found_after_a_move(
+    app, admin, tmp_path
+):
+    """Older versions kept the logo's absolute path: read, it is this
+    instance's copy of the file when the old path is gone."""
+    from .logos import png_logo
+    from .test_branding import upload
+
+    assert upload(admin, app, png_logo(), "logo.png").status_code == 303
+    with app.app_context():
+        row = db.session.get(ClinicSettings, 1)
+        name = Path(row.values["CLINIC_LOGO"]).name
+        row.values = {**row.values, "CLINIC_LOGO": f"/srv/old-kiosk/instance/branding/{name}"}
+        db.session.commit()
+    again = another_process(app)
+    assert again.test_client().get("/").status_code == 200
+    assert Path(again.config["CLINIC_LOGO"]) == Path(app.instance_path) / "branding" / name

@@ -401,3 +401,98 @@ def test_servers_and_workers_starting_together_share_one_queue(app, postgres, tm
     finally:
         postgres.drop_database(empty)
     assert [process.returncode for process in starts] == [0] * len(starts), errors
+
+
+# Failed renders heal themselves --------------------------------------------------------
+
+
+def _age_by(app, consultation_id: str, delta: dt.timedelta) -> None:
+    with app.app_context():
+        for pdf in db.session.get(Consultation, consultation_id).pdfs:
+            pdf.rendered_at -= delta
+        db.session.commit()
+
+
+def _next_try_in(app, consultation_id: str) -> dt.timedelta:
+    """How long after its last attempt the sweep tries the failed PDFs again."""
+    retries = app.config["RENDER_RETRIES"]
+    with app.app_context():
+        pdfs = db.session.get(Consultation, consultation_id).pdfs
+        [delay] = {stored_pdfs.next_try(pdf, retries) - pdf.rendered_at for pdf in pdfs}
+        return delay
+
+
+def test_a_render_that_failed_for_a_full_disk_is_tried_again_later_and_heals(
+    app, staff, monkeypatch
+):
+    import errno
+
+    write_part = stored_pdfs._write_part
+
+    def disk_full(folder, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(stored_pdfs, "_write_part", disk_full)
+    stored = add_consultation(app)
+    with app.app_context():
+        jobs.enqueue_render(stored.id)  # immediate mode: every retry spent at once
+    assert pdf_states(app) == [("patient", "failed"), ("staff", "failed")]
+    assert _next_try_in(app, stored.id) == dt.timedelta(minutes=15)
+
+    # The queue and the consultation page say when.
+    row = staff.client.post("/staff/queue/rows").get_data(as_text=True)
+    assert "Next try at" in row
+    page = staff.get(f"/staff/c/{stored.id}").get_data(as_text=True)
+    assert "They are tried again by themselves at" in page
+
+    # Not yet due: the sweep leaves it.
+    with app.app_context():
+        jobs.sweep()
+    assert pdf_states(app) == [("patient", "failed"), ("staff", "failed")]
+
+    # Due, the disk still full: one attempt, and the wait doubles.
+    _age_by(app, stored.id, dt.timedelta(minutes=15))
+    with app.app_context():
+        jobs.sweep()
+    assert pdf_states(app) == [("patient", "failed"), ("staff", "failed")]
+    assert _next_try_in(app, stored.id) == dt.timedelta(minutes=30)
+
+    # Space again: the next try renders both, with nobody pressing anything.
+    monkeypatch.setattr(stored_pdfs, "_write_part", write_part)
+    _age_by(app, stored.id, dt.timedelta(minutes=30))
+    with app.app_context():
+        jobs.sweep()
+    assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]
+    assert "Next try at" not in staff.client.post("/staff/queue/rows").get_data(as_text=True)
+
+
+def test_the_sweep_queues_a_failed_render_as_one_attempt(app, monkeypatch):
+    huey = real_queue(app)
+    stored = add_consultation(app)
+    broken_renderer(monkeypatch)
+    with app.app_context():
+        stored_pdfs.generate(db.session.get(Consultation, stored.id))
+    _age_by(app, stored.id, dt.timedelta(minutes=15))
+    with app.app_context():
+        jobs.sweep()
+        jobs.sweep()  # queued once, not again while it waits
+    [task] = huey.pending()
+    assert task.args == (stored.id,)
+    assert task.retries == 0
+
+
+def test_failed_renders_are_tried_again_less_often_up_to_once_a_day(app):
+    retries = app.config["RENDER_RETRIES"]
+    first_job = retries + 1
+    failed = ConsultationPdf(status="failed", rendered_at=dt.datetime(2026, 1, 1))
+    waits = []
+    for attempts in range(first_job, first_job + 12):
+        failed.attempts = attempts
+        waits.append(stored_pdfs.next_try(failed, retries) - failed.rendered_at)
+    minutes = [wait / dt.timedelta(minutes=1) for wait in waits]
+    assert minutes[:7] == [15, 30, 60, 120, 240, 480, 960]
+    assert set(minutes[7:]) == {24 * 60}
+    failed.attempts = 10_000
+    assert stored_pdfs.next_try(failed, retries) - failed.rendered_at == dt.timedelta(days=1)
+    failed.status = "ready"
+    assert stored_pdfs.next_try(failed, retries) is None

@@ -333,7 +333,15 @@ def show_step(draft: Draft, screen: Step, change: str | None) -> Response:
     return render_step(draft, screen, form, questions, change)
 
 
-def render_step(draft: Draft, screen: Step, form: StepForm, questions, change: str | None):
+def render_step(
+    draft: Draft,
+    screen: Step,
+    form: StepForm,
+    questions,
+    change: str | None,
+    *,
+    busy: bool = False,
+):
     """A screen; during a change (``change``, the question whose Change was
     pressed) its Back and Continue lead back to Check your answers, and the
     question to answer has the focus unless the screen shows problems."""
@@ -357,6 +365,7 @@ def render_step(draft: Draft, screen: Step, form: StepForm, questions, change: s
         back=back,
         back_leaves_steps=previous is None and not change,
         focus=focus,
+        busy=busy,
     )
 
 
@@ -448,6 +457,30 @@ def done():
     consultation.done_token = None
     db.session.commit()
     return page
+
+
+@bp.errorhandler(errors.DatabaseBusy)
+def patient_busy(error: errors.DatabaseBusy) -> Response:
+    """The database was busy past its timeout, twice: nothing of this press
+    was saved. A screen comes back as it was sent, its answers filled in, and
+    says to press Continue again; elsewhere the error page says to try again
+    (a patient's earlier answers are saved in their draft)."""
+    try:
+        db.session.rollback()
+        draft = current_draft()
+        step_id = (request.view_args or {}).get("step_id", "")
+        screen = flow().step(step_id) if draft else None
+    except SQLAlchemyError:
+        draft = screen = None
+    if draft is None or screen is None or request.method != "POST":
+        return errors.error_page(error, back=screen_to_return_to(error))
+    questions = flow().enabled_questions(screen, draft.answers)
+    form = step_form(questions, draft.language, checklist=screen.checklist)
+    form.validate()  # reads what was sent into the fields; its problems are shown too
+    response = render_step(draft, screen, form, questions, changing_question(), busy=True)
+    response.status_code = error.code
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.errorhandler(HTTPException)

@@ -33,7 +33,15 @@ def _page(form: NewAccountForm, status: int = 200, *, shown: tuple[str, str] | N
     ), status
 
 
+# Account ids are INTEGER columns: 32-bit on PostgreSQL. A larger number in an
+# address names no account (and neither PostgreSQL nor, past 64 bits, SQLite
+# can even be asked about it).
+LARGEST_ID = 2**31 - 1
+
+
 def _user(user_id: int) -> StaffUser:
+    if not 0 < user_id <= LARGEST_ID:
+        abort(404)
     user = db.session.get(StaffUser, user_id)
     if user is None:
         abort(404)

@@ -71,7 +71,10 @@ class QueueFilter(FlaskForm):
     q = StringField(
         lazy_gettext("Reference or first name"),
         filters=[clean_text],
-        validators=[Optional(), Length(max=60)],
+        validators=[
+            Optional(),
+            Length(max=60, message=lazy_gettext("Search for 60 characters or fewer")),
+        ],
     )
     date_from = DayField(lazy_gettext("From"), validators=[Optional()])
     date_to = DayField(lazy_gettext("To"), validators=[Optional()])

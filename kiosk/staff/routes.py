@@ -167,11 +167,16 @@ def logout():
 def _queue_context():
     form = QueueFilter(request.form if request.method == "POST" else None)
     form.validate()
+    # A filter the form refused (a search past 60 characters, a malformed
+    # date, an unknown status) filters nothing; the form says why.
+    accepted = {field.name: None if field.errors else field.data for field in form}
+    if form.q.errors:
+        form.q.data = form.q.data[:60]  # shown again cut short, not 60 KB of it
     rows = review.queue(
-        text=form.q.data,
-        date_from=form.date_from.data,
-        date_to=form.date_to.data,
-        status=form.status.data,
+        text=accepted["q"],
+        date_from=accepted["date_from"],
+        date_to=accepted["date_to"],
+        status=accepted["status"],
     )
     # The rows refresh faster while a PDF is being prepared.
     return {"filter": form, "rows": rows, "preparing": any(row.preparing for row in rows)}
@@ -299,7 +304,11 @@ def _pdf_not_ready(consultation: Consultation, copy: str):
 
 
 def _pdf_context(consultation: Consultation) -> dict:
-    return {"pdf_states": review.pdf_states(consultation), "action_form": EmptyForm()}
+    return {
+        "pdf_states": review.pdf_states(consultation),
+        "next_try": review.next_try(consultation),
+        "action_form": EmptyForm(),
+    }
 
 
 @bp.route("/c/<consultation_id>/pdfs")

@@ -110,7 +110,8 @@
     connectionProblem("offline", event.detail.elt);
   });
   document.addEventListener("htmx:responseError", function (event) {
-    connectionProblem("failed", event.detail.elt);
+    var busy = event.detail.xhr && event.detail.xhr.status === 503;
+    connectionProblem(busy ? "busy" : "failed", event.detail.elt);
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail && event.detail.successful) connectionProblem(null);
