@@ -25,7 +25,7 @@ PLAIN = {
         "allergies": ["gold"],
         "implants": ["tattoo_in_area"],
     },
-    "health_details": {"isotretinoin_months": "8", "toxin_filler_weeks": "20"},
+    "medicine_details": {"isotretinoin_months": "8", "toxin_filler_weeks": "20"},
     "goals": {"downtime": "few_days", "device_interest": "pen", "home_roller": "no"},
     "event": {"event_date-day": "", "event_date-month": "", "event_date-year": "", "notes": ""},
 }

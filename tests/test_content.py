@@ -553,7 +553,7 @@ def test_content_check_accepts_a_good_folder(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"Content folder: {tmp_path}",
-        "OK: microneedling_consultation 2026.11: 11 steps, 48 questions, languages en, es",
+        "OK: microneedling_consultation 2026.11: 13 steps, 48 questions, languages en, es",
         "OK: plan.yaml: 36 screening flags, every text sourced",
     ]
 

@@ -134,14 +134,14 @@ INVALID = [
         },
     ),
     (
-        "health_details",
+        "medicine_details",
         {"isotretinoin_months": "eight"},
         {
             "isotretinoin_months": "Enter a whole number of months, for example 8",
         },
     ),
     (
-        "health_details",
+        "medicine_details",
         {"isotretinoin_months": "700"},
         {
             "isotretinoin_months": "Enter a whole number from 0 to 600",

@@ -50,7 +50,9 @@ COMPLEX = {
     "concerns": {"concerns": ["acne_scars", "fine_lines"], "areas": ["face", "neck"]},
     "skin_type": {"fitzpatrick": "type_5"},
     "skin_today": plain("skin_today", active_acne="yes", recent_tan="yes", skin_actives="yes"),
+    "skin_details": {"acne_severity": "mild"},
     "health_history": plain("health_history", diabetes="yes"),
+    "health_details": {"diabetes_control": "well"},
     "medicines": plain(
         "medicines",
         blood_thinners="yes",
@@ -62,11 +64,9 @@ COMPLEX = {
         "recent_procedures": ["toxin_filler"],
         "allergies": ["numbing_cream"],
     },
-    "health_details": {
-        "isotretinoin_months": "8",
-        "acne_severity": "mild",
-        "diabetes_control": "well",
+    "medicine_details": {
         "blood_thinner_names": "apixaban",
+        "isotretinoin_months": "8",
         "toxin_filler_weeks": "3",
     },
     "goals": PLAIN["goals"],
