@@ -145,3 +145,23 @@ def field_error(html: str, question_id: str) -> str | None:
         rf'<p class="error-message" id="{question_id}-error">.*?</span>\s*(.*?)</p>', html, re.S
     )
     return unescape(match.group(1).strip()) if match else None
+
+
+PROGRESS_ITEM = re.compile(
+    r'<li class="progress__item progress__item--(\w+)"( aria-current="step")?>'
+    r'.*?<span class="progress__name">(.*?)</span>(.*?)</li>',
+    re.S,
+)
+
+
+def progress(html: str) -> list[tuple[str, str]]:
+    """The progress list at the top of a screen, as (name, state): "done"
+    (said to a screen reader too), "current" (aria-current="step") or "later"."""
+    listed = re.search(r'<ol class="progress" aria-label="[^"]+">(.*?)</ol>', html, re.S)
+    assert listed, "the screen has no progress list"
+    items = []
+    for state, current, name, after in PROGRESS_ITEM.findall(listed.group(1)):
+        assert bool(current) == (state == "current"), (name, state)
+        assert ('class="visually-hidden"' in after) == (state == "done"), (name, state)
+        items.append((unescape(name), state))
+    return items

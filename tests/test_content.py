@@ -111,6 +111,7 @@ def _texts(questionnaire):
     yield "title", questionnaire.title
     for topic in questionnaire.topics:
         yield f"topic {topic.id}", topic.title
+        yield f"topic {topic.id} short title", topic.short_title
     for step in questionnaire.steps:
         yield f"step {step.id} title", step.title
         yield f"step {step.id} intro", step.intro
@@ -347,6 +348,15 @@ BROKEN = {
         ("{en: Never, es: Nunca}", "{en: Never}"),
         "{en: Never}",
         "step 'about' > question 'isotretinoin' > option 'never' > label",
+        "missing text for language es",
+    ),
+    "short title of a topic only in one of the languages": (
+        (
+            "    title: {en: Your health, es: Su salud}\n",
+            "    title: {en: Your health, es: Su salud}\n    short_title: {en: Health}\n",
+        ),
+        "short_title: {en: Health}",
+        "topic 'health' > short_title",
         "missing text for language es",
     ),
     "text in a language that is not offered": (

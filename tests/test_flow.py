@@ -10,6 +10,7 @@ import pytest
 
 from kiosk.content import EnableWhen, Question, parse_questionnaire
 from kiosk.flow import Flow, condition_holds, is_enabled
+from kiosk.i18n import local
 
 from .patient_client import GATES, PLAIN, with_gates
 
@@ -696,19 +697,71 @@ def test_the_walk_agrees_with_the_branching(flow):
     assert all(i.step.topic == i.topic.id for i in walked)
 
 
-# Progress: "Step 3 of 9" -----------------------------------------------------
+# Progress: the patient's topics, then Check your answers --------------------
 
 
-def test_the_plain_patient_counts_nine_screens_and_moves_on_every_one(flow):
-    answers = plain(flow)
-    positions = [flow.position(flow.step(s), answers) for s in PLAIN_PATH]
-    assert positions == [(n, 9) for n in range(1, 9)]
-    assert flow.position(None, answers) == (9, 9)
+def names(flow: Flow, language: str = "en") -> list[str]:
+    return [local(t.short_title or t.title, language) for t in flow.progress_topics]
 
 
-def test_a_follow_up_called_for_adds_its_screen_to_the_count(flow):
-    answers = plain(flow, contact_consent=True, diabetes=True)
-    assert flow.position(flow.step("contact"), answers) == (2, 11)
-    assert flow.position(flow.step("health_details"), answers) == (7, 11)
-    assert flow.position(flow.step("event"), answers) == (10, 11)
-    assert flow.position(None, answers) == (11, 11)
+def test_the_progress_names_the_topics_of_the_content(flow):
+    assert names(flow) == ["About you", "Your skin", "Health", "Goals"]
+    assert names(flow, "es") == ["Sobre usted", "Su piel", "Salud", "Objetivos"]
+    assert flow.progress(flow.step("about")) == (flow.progress_topics, 0)
+    assert flow.progress(flow.step("skin_type")).current == 1
+    assert flow.progress(flow.step("medicine_details")).current == 2
+    assert flow.progress(flow.step("event")).current == 3
+    check = flow.progress(None)
+    assert check.current == 4
+    assert check.on_check
+    assert not flow.progress(flow.step("event")).on_check
+
+
+def every_branch_taken(flow: Flow) -> list[dict]:
+    """The plain answers, and each set of answers that calls for a screen or
+    question that plain answers do not."""
+    return [plain(flow)] + [
+        plain(flow, **changes) for enabling, _ in BRANCHES.values() for changes in enabling
+    ]
+
+
+def test_the_progress_moves_only_forward_and_never_grows(flow):
+    for answers in every_branch_taken(flow):
+        path = walk(flow, answers)
+        shown = [flow.progress(flow.step(s)) for s in path] + [flow.progress(None)]
+        # The same list on every screen, whatever the answers call for...
+        assert all(p.topics == flow.progress_topics for p in shown)
+        # ...its marker never going back, on each topic in turn, Check last.
+        current = [p.current for p in shown]
+        assert current == sorted(current), path
+        assert sorted(set(current)) == list(range(len(flow.progress_topics) + 1)), path
+
+
+OFFERED = """\
+id: offered
+version: "1"
+languages: [en]
+title: {en: Offered}
+topics:
+  - {id: you, title: {en: You}}
+  - {id: devices, title: {en: Devices}}
+steps:
+  - id: one
+    topic: you
+    title: {en: One}
+    questions:
+      - {id: smoker, type: yesno, label: {en: "Do you smoke?"}}
+  - id: two
+    topic: devices
+    title: {en: Two}
+    questions:
+      - {id: rf_before, type: yesno, offered_with: rf, label: {en: "Had RF before?"}}
+"""
+
+
+def test_the_progress_leaves_out_a_topic_the_clinic_asks_nothing_of():
+    questionnaire = parse_questionnaire(OFFERED, Path("offered.yaml"))
+    assert [t.id for t in Flow(questionnaire).progress_topics] == ["you", "devices"]
+    without_rf = Flow(questionnaire.as_offered(frozenset()))
+    assert [t.id for t in without_rf.progress_topics] == ["you"]
+    assert without_rf.progress(None) == (without_rf.progress_topics, 1)

@@ -250,6 +250,7 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
         if topic_ids.index(topic.id) != i:
             yield ("topics", i, "id"), f"topic id '{topic.id}' is used twice"
         yield from _texts_complete(("topics", i, "title"), topic.title, languages)
+        yield from _texts_complete(("topics", i, "short_title"), topic.short_title, languages)
 
     step_ids: set[str] = set()
     earlier: dict[str, Question] = {}
@@ -297,8 +298,9 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
     for i, topic in enumerate(q.topics):
         if topic.id not in topics_used:
             yield ("topics", i, "id"), f"topic '{topic.id}' has no steps"
-    # "Step 3 of 6" numbers the topics as listed, and the answers are read back
-    # topic by topic in the order they were asked: the two orders must agree.
+    # The progress list names the topics as listed, marking the current one,
+    # and the answers are read back topic by topic in the order they were
+    # asked: the two orders must agree, or the progress would go backwards.
     for r, row in enumerate(q.at_a_glance):
         yield from _texts_complete(("at_a_glance", r, "label"), row.label, languages)
         for n, question_id in enumerate(row.questions):

@@ -95,8 +95,15 @@ class Question(Strict):
 
 
 class Topic(Strict):
+    """A part of the questionnaire, its screens one after another: the
+    progress list at the top of each screen names the topics, and Check your
+    answers reads the answers back under their titles."""
+
     id: Identifier
     title: LocalText
+    # Its name in the progress list, where the title is too long for it
+    # ("Health" for "Your health"); the title when not given.
+    short_title: LocalText | None = None
 
 
 class Checklist(Strict):

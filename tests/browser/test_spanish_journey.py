@@ -130,7 +130,12 @@ def test_whole_journey_in_spanish_with_a_spanish_summary(browser, server):
     expect(page.locator(".summary-list__row").filter(has_text="Fecha del evento")).to_contain_text(
         f"{event.day} de {SPANISH_MONTHS[event.month - 1]} de {event.year}"
     )
-    expect(page).to_have_title(re.compile(ui("Step %(number)d of %(total)d", number=9, total=9)))
+    expect(page).to_have_title(f"{ui('Check your answers')} – Test Clinic")
+    progress = page.get_by_role("list", name=ui("Your progress"))
+    expect(progress.locator("[aria-current=step]")).to_have_text(ui("Check"))
+    expect(progress.locator(".progress__name")).to_have_text(
+        ["Sobre usted", "Su piel", "Salud", "Objetivos", "Revisar"]
+    )
     screenshot(page, "spanish", "20-check")
     page.get_by_role("button", name=ui("Send my answers")).click()
     expect(page).to_have_url(re.compile(r"/done$"))
