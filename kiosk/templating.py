@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .content import Question
 from .i18n import DATE_FILTERS, current_language, gettext, local, ngettext, own_name
+from .patient import time_needed
 from .vocabulary import COPIES, FILE_MISSING, PdfStatus
 
 
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
         local=local,
         option_hints=option_hints,
         compact_options=compact_options,
+        minutes_needed=time_needed.for_welcome,
         today=dt.date.today,
         csrf_token=generate_csrf,
         COPIES=COPIES,

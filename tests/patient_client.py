@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from html import unescape
 
+from kiosk.answers import to_form_value
+
 CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 # Answers that walk the shortest path: no follow-up questions. The answers
@@ -49,6 +51,29 @@ GATES["implants"] = "has_implants"
 def with_gates(answers: dict) -> dict:
     """Stored ``answers`` with the checklist lines ticked whose list has an answer."""
     return {**answers, **{gate: True for key, gate in GATES.items() if answers.get(key)}}
+
+
+def form_data(flow, answers: dict) -> dict[str, dict]:
+    """Stored ``answers`` as the screens they lead to send them, screen by
+    screen in order: a checklist's lines answered yes ticked (else "None of
+    these apply to me"), a date in its three boxes, nothing where there is no
+    answer."""
+    screens = {}
+    for step in flow.applicable_steps(answers):
+        items = [q.id for q in step.checklist_items]
+        data: dict = {item: "yes" for item in items if answers.get(item) is True}
+        if items and not data:
+            data["none_apply"] = "yes"
+        for question in flow.enabled_questions(step, answers):
+            if question.id in items:
+                continue
+            value = to_form_value(question, answers.get(question.id))
+            if question.type == "date":
+                data |= date_boxes(question.id, *value)
+            else:
+                data[question.id] = "" if value is None else value
+        screens[step.id] = data
+    return screens
 
 
 # English month names, whatever the machine's own locale.

@@ -155,6 +155,17 @@ class Questionnaire(Strict):
     steps: Annotated[list[Step], Field(min_length=1)]
     # On top of the staff page and copy: what a clinician needs in 30 seconds.
     at_a_glance: list[GlanceRow] = []
+    # The answers of a typical patient, as stored (yes/no true or false, a
+    # number a whole number, several choices a list); a checklist's lines left
+    # out are not ticked. Welcome's "It takes about N minutes" is their time
+    # (kiosk/journey.py).
+    typical_patient: dict[Identifier, bool | int | str | list[str]] = {}
+
+    def typical_answers(self) -> dict[str, Any]:
+        """``typical_patient``'s answers as the kiosk stores them: a checklist's
+        lines not given are a no."""
+        unticked = {q.id: False for step in self.steps for q in step.checklist_items}
+        return {**unticked, **self.typical_patient}
 
     def as_offered(self, treatments: frozenset[str]) -> Questionnaire:
         """The questionnaire a clinic offering ``treatments`` asks: questions
