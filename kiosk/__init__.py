@@ -68,8 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     if content.wording:
         app.extensions[OWN_WORDING] = interface_texts(content.wording)
-    flow, engine = clinic_settings.engines(content, app.config)
-    app.extensions["kiosk.flow"], app.extensions["kiosk.plan"] = flow, engine
+    clinic_settings.use_engines(app)
 
     app.register_blueprint(patient_bp)
     app.register_blueprint(staff_bp)

@@ -140,10 +140,20 @@ def with_changes(app: Flask, values: Mapping[str, Any]) -> dict[str, Any]:
     return config
 
 
-def _apply(app: Flask, values: Mapping[str, Any], revision: int) -> None:
-    app.config.update(with_changes(app, values))
+def use_engines(app: Flask) -> None:
+    """The flow and plan engine of the clinic's settings in force, and the
+    minutes Welcome says the questionnaire takes with them."""
+    # Imported here: the patient blueprint's modules import this one.
+    from .patient import time_needed
+
     flow, engine = engines(app.extensions["kiosk.content"], app.config)
     app.extensions["kiosk.flow"], app.extensions["kiosk.plan"] = flow, engine
+    app.extensions[time_needed.EXTENSION] = time_needed.minutes_needed(flow, engine, app.config)
+
+
+def _apply(app: Flask, values: Mapping[str, Any], revision: int) -> None:
+    app.config.update(with_changes(app, values))
+    use_engines(app)
     app.extensions["kiosk.clinic_settings"].revision = revision
 
 

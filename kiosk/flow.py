@@ -74,6 +74,19 @@ class Applicable(NamedTuple):
     value: Any
 
 
+class Progress(NamedTuple):
+    """The patient's topics and where they are: ``topics[current]``, or Check
+    your answers after them all when ``current`` is ``len(topics)``. Those
+    before ``current`` are done."""
+
+    topics: tuple[Topic, ...]
+    current: int
+
+    @property
+    def on_check(self) -> bool:
+        return self.current == len(self.topics)
+
+
 class Flow:
     """The order of the steps for one set of answers."""
 
@@ -85,6 +98,10 @@ class Flow:
         self._position = {s.id: n for n, s in enumerate(self.steps)}
         self._questions = {q.id: q for s in self.steps for q in s.questions}
         self._topics = {t.id: t for t in self.topics}
+        # The topics the patient may meet: those with a screen of this clinic's.
+        self.progress_topics = tuple(
+            t for t in self.topics if any(s.topic == t.id for s in self.steps)
+        )
 
     # Look-ups -----------------------------------------------------------
 
@@ -213,13 +230,15 @@ class Flow:
             for q in self._enabled(step, effective)
         )
 
-    def position(self, step: Step | None, answers: Mapping[str, Any]) -> tuple[int, int]:
-        """Where ``step`` is in the patient's walk, for "Step 3 of 9": its number
-        among the screens their answers call for so far, Check your answers
-        (``step`` None) the last. A follow-up screen adds one when an answer
-        calls for it, so the count moves on every screen."""
-        screens = [s.id for s in self.applicable_steps(answers)]
-        total = len(screens) + 1
-        if step is None or step.id not in screens:
-            return total, total
-        return screens.index(step.id) + 1, total
+    def progress(self, step: Step | None) -> Progress:
+        """Where ``step`` is in the patient's topics, for the progress list at
+        the top of each screen; Check your answers (``step`` None) after the
+        last topic. The list is the questionnaire's, whatever the answers: a
+        follow-up screen an answer calls for belongs to a topic already in it,
+        so the list never grows, and (topics being listed in the order of
+        their screens, which the content check makes sure of) the marker
+        moves only forward as the patient does."""
+        current = len(self.progress_topics)
+        if step is not None:
+            current = next(n for n, t in enumerate(self.progress_topics) if t.id == step.topic)
+        return Progress(self.progress_topics, current)

@@ -17,6 +17,7 @@ from .i18n import (
     ngettext,
     own_name,
 )
+from .patient import time_needed
 from .vocabulary import COPIES, FILE_MISSING, PdfStatus
 
 
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> None:
         clinic_name=lambda: clinic_name(current_app.config["CLINIC_NAME"]),
         option_hints=option_hints,
         compact_options=compact_options,
+        minutes_needed=time_needed.for_welcome,
         today=dt.date.today,
         csrf_token=generate_csrf,
         COPIES=COPIES,

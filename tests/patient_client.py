@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from html import unescape
 
+from kiosk.answers import to_form_value
+
 CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 # Answers that walk the shortest path: no follow-up questions. The answers
@@ -25,7 +27,7 @@ PLAIN = {
         "allergies": ["gold"],
         "implants": ["tattoo_in_area"],
     },
-    "health_details": {"isotretinoin_months": "8", "toxin_filler_weeks": "20"},
+    "medicine_details": {"isotretinoin_months": "8", "toxin_filler_weeks": "20"},
     "goals": {"downtime": "few_days", "device_interest": "pen", "home_roller": "no"},
     "event": {"event_date-day": "", "event_date-month": "", "event_date-year": "", "notes": ""},
 }
@@ -49,6 +51,29 @@ GATES["implants"] = "has_implants"
 def with_gates(answers: dict) -> dict:
     """Stored ``answers`` with the checklist lines ticked whose list has an answer."""
     return {**answers, **{gate: True for key, gate in GATES.items() if answers.get(key)}}
+
+
+def form_data(flow, answers: dict) -> dict[str, dict]:
+    """Stored ``answers`` as the screens they lead to send them, screen by
+    screen in order: a checklist's lines answered yes ticked (else "None of
+    these apply to me"), a date in its three boxes, nothing where there is no
+    answer."""
+    screens = {}
+    for step in flow.applicable_steps(answers):
+        items = [q.id for q in step.checklist_items]
+        data: dict = {item: "yes" for item in items if answers.get(item) is True}
+        if items and not data:
+            data["none_apply"] = "yes"
+        for question in flow.enabled_questions(step, answers):
+            if question.id in items:
+                continue
+            value = to_form_value(question, answers.get(question.id))
+            if question.type == "date":
+                data |= date_boxes(question.id, *value)
+            else:
+                data[question.id] = "" if value is None else value
+        screens[step.id] = data
+    return screens
 
 
 # English month names, whatever the machine's own locale.
@@ -145,3 +170,23 @@ def field_error(html: str, question_id: str) -> str | None:
         rf'<p class="error-message" id="{question_id}-error">.*?</span>\s*(.*?)</p>', html, re.S
     )
     return unescape(match.group(1).strip()) if match else None
+
+
+PROGRESS_ITEM = re.compile(
+    r'<li class="progress__item progress__item--(\w+)"( aria-current="step")?>'
+    r'.*?<span class="progress__name">(.*?)</span>(.*?)</li>',
+    re.S,
+)
+
+
+def progress(html: str) -> list[tuple[str, str]]:
+    """The progress list at the top of a screen, as (name, state): "done"
+    (said to a screen reader too), "current" (aria-current="step") or "later"."""
+    listed = re.search(r'<ol class="progress" aria-label="[^"]+">(.*?)</ol>', html, re.S)
+    assert listed, "the screen has no progress list"
+    items = []
+    for state, current, name, after in PROGRESS_ITEM.findall(listed.group(1)):
+        assert bool(current) == (state == "current"), (name, state)
+        assert ('class="visually-hidden"' in after) == (state == "done"), (name, state)
+        items.append((unescape(name), state))
+    return items

@@ -3,6 +3,8 @@ rejected with a message that names the file, the line, the item and the problem.
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import flask.cli
@@ -111,6 +113,7 @@ def _texts(questionnaire):
     yield "title", questionnaire.title
     for topic in questionnaire.topics:
         yield f"topic {topic.id}", topic.title
+        yield f"topic {topic.id} short title", topic.short_title
     for step in questionnaire.steps:
         yield f"step {step.id} title", step.title
         yield f"step {step.id} intro", step.intro
@@ -349,6 +352,15 @@ BROKEN = {
         "step 'about' > question 'isotretinoin' > option 'never' > label",
         "missing text for language es",
     ),
+    "short title of a topic only in one of the languages": (
+        (
+            "    title: {en: Your health, es: Su salud}\n",
+            "    title: {en: Your health, es: Su salud}\n    short_title: {en: Health}\n",
+        ),
+        "short_title: {en: Health}",
+        "topic 'health' > short_title",
+        "missing text for language es",
+    ),
     "text in a language that is not offered": (
         ("{en: Your age, es: Su edad}", "{en: Your age, es: Su edad, fr: Votre âge}"),
         "Votre âge",
@@ -551,11 +563,14 @@ def test_content_check_accepts_a_good_folder(tmp_path):
     content_copy(tmp_path)
     result = CliRunner().invoke(content_cli, ["check", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [
-        f"Content folder: {tmp_path}",
-        "OK: microneedling_consultation 2026.11: 11 steps, 49 questions, languages en, es",
-        "OK: plan.yaml: 37 screening flags, every text sourced",
-    ]
+    # What it checked, by shape: the counts grow with the content.
+    folder, questionnaire, plan = result.output.splitlines()
+    assert folder == f"Content folder: {tmp_path}"
+    assert re.fullmatch(
+        r"OK: microneedling_consultation \S+: \d+ steps, \d+ questions, languages en, es",
+        questionnaire,
+    )
+    assert re.fullmatch(r"OK: plan\.yaml: \d+ screening flags, every text sourced", plan)
 
 
 def test_content_check_refuses_a_folder_the_app_could_not_start_on(tmp_path):
@@ -583,9 +598,66 @@ def test_content_check_names_a_question_the_app_needs_that_is_missing(tmp_path):
         f"{tmp_path / 'questionnaire.yaml'}:1: file: the questionnaire has no question "
         "'concerns' (multichoice), which the app needs"
     ) in result.output
-    # ... and the staff's at-a-glance row that gathers it.
+    # ... and the staff's at-a-glance row that gathers it, and the typical
+    # patient's answer to it.
     assert "at_a_glance > item 1 > question 1: unknown question 'concerns'" in result.output
-    assert "2 problem(s) found." in result.output
+    assert "typical_patient > concerns: unknown question 'concerns'" in result.output
+    assert "3 problem(s) found." in result.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "item", "message"),
+    [
+        pytest.param(
+            "  fitzpatrick: type_3\n  isotretinoin",
+            "  fitzpatrick: type_9\n  isotretinoin",
+            "typical_patient > fitzpatrick",
+            "'type_9' is no answer to this choice question (not_an_option)",
+            id="not an option",
+        ),
+        pytest.param(
+            "  age_band: age_30_39\n  contact_consent",
+            "  age_band: age_30_39\n  age: 34\n  contact_consent",
+            "typical_patient > age",
+            "unknown question 'age'",
+            id="unknown question",
+        ),
+        pytest.param(
+            "  downtime: few_days\n  device_interest",
+            "  device_interest",
+            "typical_patient",
+            "no answer to 'downtime', which these answers lead to",
+            id="a question left out",
+        ),
+        pytest.param(
+            "  contact_consent: false\n  concerns",
+            "  contact_consent: true\n  concerns",
+            "typical_patient",
+            "no answer to 'phone', which these answers lead to",
+            id="a follow-up left out",
+        ),
+    ],
+)
+def test_the_typical_patient_answers_what_their_answers_lead_to(tmp_path, old, new, item, message):
+    # Welcome's "It takes about N minutes" is their time: answers that do not
+    # fit the questions are a content problem, not a wrong figure.
+    content_copy(tmp_path, questionnaire=(old, new))
+    with pytest.raises(ContentError) as caught:
+        load_questionnaire(tmp_path)
+    [problem] = caught.value.problems
+    assert (problem.item, problem.message) == (item, message)
+
+
+def test_the_apps_questionnaire_needs_a_typical_patient(tmp_path):
+    text = (DEFAULT_CONTENT_DIR / "questionnaire.yaml").read_text(encoding="utf-8")
+    typical = text[text.index("# A typical patient") :]
+    content_copy(tmp_path, questionnaire=(typical, ""))
+    with pytest.raises(ContentError) as caught:
+        load_questionnaire(tmp_path)
+    [problem] = caught.value.problems
+    assert problem.message.startswith("the questionnaire has no typical_patient: Welcome's")
+    # A questionnaire on its own (a test's, an example's) may go without one.
+    assert parse_questionnaire(text.replace(typical, ""), tmp_path / "q.yaml").typical_patient == {}
 
 
 def test_content_check_points_at_a_needed_question_given_another_type(tmp_path):

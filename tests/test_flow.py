@@ -10,6 +10,7 @@ import pytest
 
 from kiosk.content import EnableWhen, Question, parse_questionnaire
 from kiosk.flow import Flow, condition_holds, is_enabled
+from kiosk.i18n import local
 
 from .patient_client import GATES, PLAIN, with_gates
 
@@ -292,17 +293,62 @@ def test_each_health_follow_up_is_asked_only_when_its_answer_calls_for_it(
     flow, changes, follow_ups
 ):
     answers = plain(flow, **changes)
-    assert enabled_ids(flow, "health_details", answers) == follow_ups
-    steps = [s.id for s in flow.applicable_steps(answers)]
-    assert ("health_details" in steps) is bool(follow_ups)
-    if follow_ups:
-        lists = ["treatments_allergies"] if any(k in GATES for k in changes) else []
-        assert walk(flow, answers) == [
-            *PLAIN_PATH[:6],
-            *lists,
-            "health_details",
-            *PLAIN_PATH[6:],
-        ]
+    asked = {q for screen in FOLLOW_UP_SCREENS for q in enabled_ids(flow, screen, answers)}
+    assert asked == follow_ups
+    # A follow-up screen comes only when one of its questions is asked.
+    lists = any(k in GATES for k in changes)
+    shown = {screen for screen in FOLLOW_UP_SCREENS if enabled_ids(flow, screen, answers)}
+    expected = PLAIN_PATH + ["treatments_allergies"] * lists + sorted(shown)
+    in_order = [s.id for s in flow.steps if s.id in expected]
+    assert walk(flow, answers) == in_order
+
+
+# The follow-up screens, by topic: their questions ask more about the answers
+# of the screen before them.
+FOLLOW_UP_SCREENS = {
+    "skin_details": {"acne_severity", "skin_condition_types"},
+    "health_details": {"immune_details", "diabetes_control"},
+    "medicine_details": {
+        "blood_thinner_names",
+        "isotretinoin_months",
+        "toxin_filler_weeks",
+        "laser_light_weeks",
+        "resurfacing_weeks",
+        "deep_peel_weeks",
+        "surgery_weeks",
+        "allergy_details",
+    },
+}
+
+
+def test_the_follow_ups_come_on_screens_by_topic_right_after_what_calls_for_them(flow):
+    assert {s: {q.id for q in flow.step(s).questions} for s in FOLLOW_UP_SCREENS} == (
+        FOLLOW_UP_SCREENS
+    )
+    answers = plain(
+        flow,
+        active_acne=True,
+        diabetes=True,
+        isotretinoin="stopped",
+        recent_procedures=["toxin_filler"],
+    )
+    assert walk(flow, answers) == [
+        *PLAIN_PATH[:4],
+        "skin_details",
+        "health_history",
+        "health_details",
+        "medicines",
+        "treatments_allergies",
+        "medicine_details",
+        "goals",
+        "event",
+    ]
+    assert enabled_ids(flow, "skin_details", answers) == {"acne_severity"}
+    assert enabled_ids(flow, "health_details", answers) == {"diabetes_control"}
+    assert enabled_ids(flow, "medicine_details", answers) == {
+        "isotretinoin_months",
+        "toxin_filler_weeks",
+    }
 
 
 # Every branch in the content is reached --------------------------------------
@@ -433,9 +479,11 @@ def test_next_and_previous_skip_steps_that_do_not_apply(flow):
     assert flow.next_step("medicines", answers).id == "goals"
     assert flow.previous_step("goals", answers).id == "medicines"
     assert flow.previous_step("concerns", answers).id == "about"
-    with_follow_up = plain(flow, diabetes=True)
-    assert flow.next_step("medicines", with_follow_up).id == "health_details"
-    assert flow.previous_step("goals", with_follow_up).id == "health_details"
+    with_follow_up = plain(flow, diabetes=True, isotretinoin="stopped")
+    assert flow.next_step("health_history", with_follow_up).id == "health_details"
+    assert flow.previous_step("medicines", with_follow_up).id == "health_details"
+    assert flow.next_step("medicines", with_follow_up).id == "medicine_details"
+    assert flow.previous_step("goals", with_follow_up).id == "medicine_details"
     with_contact = plain(flow, contact_consent=True)
     assert flow.previous_step("concerns", with_contact).id == "contact"
 
@@ -472,19 +520,19 @@ def test_a_step_that_does_not_apply_may_not_be_visited(flow):
     answers = plain(flow)
     asked = asked_all(flow, answers)
     assert not flow.may_visit(flow.step("contact"), answers, asked)
-    assert not flow.may_visit(flow.step("health_details"), answers, asked)
+    assert not flow.may_visit(flow.step("medicine_details"), answers, asked)
     assert flow.may_visit(flow.step("event"), answers, asked)
 
 
-def test_changing_an_answer_so_that_a_follow_up_is_needed_reopens_health_details(flow):
+def test_changing_an_answer_so_that_a_follow_up_is_needed_reopens_its_screen(flow):
     answers = plain(flow)
     asked = asked_all(flow, answers)
     assert flow.first_incomplete(answers, asked) is None
 
     answers["isotretinoin"] = "stopped"
-    assert flow.first_incomplete(answers, asked).id == "health_details"
+    assert flow.first_incomplete(answers, asked).id == "medicine_details"
     assert not flow.may_visit(flow.step("goals"), answers, asked)
-    assert flow.may_visit(flow.step("health_details"), answers, asked)
+    assert flow.may_visit(flow.step("medicine_details"), answers, asked)
 
     answers["isotretinoin_months"] = 8
     asked.add("isotretinoin_months")
@@ -649,19 +697,71 @@ def test_the_walk_agrees_with_the_branching(flow):
     assert all(i.step.topic == i.topic.id for i in walked)
 
 
-# Progress: "Step 3 of 9" -----------------------------------------------------
+# Progress: the patient's topics, then Check your answers --------------------
 
 
-def test_the_plain_patient_counts_nine_screens_and_moves_on_every_one(flow):
-    answers = plain(flow)
-    positions = [flow.position(flow.step(s), answers) for s in PLAIN_PATH]
-    assert positions == [(n, 9) for n in range(1, 9)]
-    assert flow.position(None, answers) == (9, 9)
+def names(flow: Flow, language: str = "en") -> list[str]:
+    return [local(t.short_title or t.title, language) for t in flow.progress_topics]
 
 
-def test_a_follow_up_called_for_adds_its_screen_to_the_count(flow):
-    answers = plain(flow, contact_consent=True, diabetes=True)
-    assert flow.position(flow.step("contact"), answers) == (2, 11)
-    assert flow.position(flow.step("health_details"), answers) == (8, 11)
-    assert flow.position(flow.step("event"), answers) == (10, 11)
-    assert flow.position(None, answers) == (11, 11)
+def test_the_progress_names_the_topics_of_the_content(flow):
+    assert names(flow) == ["About you", "Your skin", "Health", "Goals"]
+    assert names(flow, "es") == ["Sobre usted", "Su piel", "Salud", "Objetivos"]
+    assert flow.progress(flow.step("about")) == (flow.progress_topics, 0)
+    assert flow.progress(flow.step("skin_type")).current == 1
+    assert flow.progress(flow.step("medicine_details")).current == 2
+    assert flow.progress(flow.step("event")).current == 3
+    check = flow.progress(None)
+    assert check.current == 4
+    assert check.on_check
+    assert not flow.progress(flow.step("event")).on_check
+
+
+def every_branch_taken(flow: Flow) -> list[dict]:
+    """The plain answers, and each set of answers that calls for a screen or
+    question that plain answers do not."""
+    return [plain(flow)] + [
+        plain(flow, **changes) for enabling, _ in BRANCHES.values() for changes in enabling
+    ]
+
+
+def test_the_progress_moves_only_forward_and_never_grows(flow):
+    for answers in every_branch_taken(flow):
+        path = walk(flow, answers)
+        shown = [flow.progress(flow.step(s)) for s in path] + [flow.progress(None)]
+        # The same list on every screen, whatever the answers call for...
+        assert all(p.topics == flow.progress_topics for p in shown)
+        # ...its marker never going back, on each topic in turn, Check last.
+        current = [p.current for p in shown]
+        assert current == sorted(current), path
+        assert sorted(set(current)) == list(range(len(flow.progress_topics) + 1)), path
+
+
+OFFERED = """\
+id: offered
+version: "1"
+languages: [en]
+title: {en: Offered}
+topics:
+  - {id: you, title: {en: You}}
+  - {id: devices, title: {en: Devices}}
+steps:
+  - id: one
+    topic: you
+    title: {en: One}
+    questions:
+      - {id: smoker, type: yesno, label: {en: "Do you smoke?"}}
+  - id: two
+    topic: devices
+    title: {en: Two}
+    questions:
+      - {id: rf_before, type: yesno, offered_with: rf, label: {en: "Had RF before?"}}
+"""
+
+
+def test_the_progress_leaves_out_a_topic_the_clinic_asks_nothing_of():
+    questionnaire = parse_questionnaire(OFFERED, Path("offered.yaml"))
+    assert [t.id for t in Flow(questionnaire).progress_topics] == ["you", "devices"]
+    without_rf = Flow(questionnaire.as_offered(frozenset()))
+    assert [t.id for t in without_rf.progress_topics] == ["you"]
+    assert without_rf.progress(None) == (without_rf.progress_topics, 1)

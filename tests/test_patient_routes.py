@@ -23,6 +23,7 @@ from .patient_client import (
     field_error,
     in_days,
     plain,
+    progress,
 )
 
 FOLLOW_UPS = {
@@ -135,14 +136,14 @@ INVALID = [
         },
     ),
     (
-        "health_details",
+        "medicine_details",
         {"isotretinoin_months": "eight"},
         {
             "isotretinoin_months": "Enter a whole number of months, for example 8",
         },
     ),
     (
-        "health_details",
+        "medicine_details",
         {"isotretinoin_months": "700"},
         {
             "isotretinoin_months": "Enter a whole number from 0 to 600",
@@ -268,6 +269,59 @@ def test_valid_fields_of_a_rejected_screen_survive_a_reload(patient):
     assert 'name="contact_consent" value="no" checked' in patient.last_html
 
 
+def test_the_progress_names_the_topics_and_marks_the_screens_own(patient):
+    """Follow-up screens add no topic: every screen lists the same topics, the
+    marker moving forward only, those before it done."""
+    answers = {**PLAIN, **FOLLOW_UPS}
+    seen = []
+    location = patient.start().headers["Location"]
+    while location.startswith("/step/"):
+        step_id = location.removeprefix("/step/")
+        seen.append((step_id, progress(patient.get(location).get_data(as_text=True))))
+        location = patient.answer(step_id, answers[step_id]).headers["Location"]
+    seen.append(("check", progress(patient.get(location).get_data(as_text=True))))
+
+    names = ["About you", "Your skin", "Health", "Goals", "Check"]
+    assert all([name for name, _ in items] == names for _, items in seen)
+    current = [(step, [n for n, state in items if state == "current"]) for step, items in seen]
+    assert current == [
+        ("about", ["About you"]),
+        ("contact", ["About you"]),
+        ("concerns", ["Your skin"]),
+        ("skin_type", ["Your skin"]),
+        ("skin_today", ["Health"]),
+        ("health_history", ["Health"]),
+        ("medicines", ["Health"]),
+        ("treatments_allergies", ["Health"]),
+        ("medicine_details", ["Health"]),
+        ("goals", ["Goals"]),
+        ("event", ["Goals"]),
+        ("check", ["Check"]),
+    ]
+    for _, items in seen:
+        states = [state for _, state in items]
+        at = states.index("current")
+        assert states == ["done"] * at + ["current"] + ["later"] * (len(states) - at - 1)
+
+
+def test_the_progress_speaks_the_patients_language(patient):
+    patient.get("/")
+    patient.client.post(
+        "/language", data={"language": "es", "csrf_token": csrf_token(patient.last_html)}
+    )
+    patient.walk(until="skin_type")
+    page = patient.get("/step/skin_type").get_data(as_text=True)
+    assert progress(page) == [
+        ("Sobre usted", "done"),
+        ("Su piel", "current"),
+        ("Salud", "later"),
+        ("Objetivos", "later"),
+        ("Revisar", "later"),
+    ]
+    assert '<ol class="progress" aria-label="Su progreso">' in page
+    assert '<span class="visually-hidden"> (completado)</span>' in page
+
+
 def test_expired_form_keeps_answers_and_asks_to_press_again(patient):
     patient.start()
     patient.get("/step/about")
@@ -288,7 +342,13 @@ def test_whole_questionnaire_plain_posts(app, patient):
     page = patient.get("/check")
     assert page.status_code == 200
     assert "Check your answers" in patient.last_html
-    assert "Step 9 of 9" in patient.last_html
+    assert progress(patient.last_html) == [
+        ("About you", "done"),
+        ("Your skin", "done"),
+        ("Health", "done"),
+        ("Goals", "done"),
+        ("Check", "current"),
+    ]
 
     response = patient.submit()
     assert response.headers["Location"] == "/done"

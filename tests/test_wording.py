@@ -30,9 +30,13 @@ flags:
   home_roller:
     patient: {en: "Bring your roller to your appointment: we will look at it with you."}
 interface:
-  "Answer a few short questions about your skin and your health. It takes about 5 minutes.":
-    en: "A few short questions about your skin and health: about 5 minutes."
-"""
+  "WELCOME_LEAD":
+    en: "A few short questions about your skin and health: about %(minutes)d minutes."
+""".replace(
+    "WELCOME_LEAD",
+    "Answer a few short questions about your skin and your health. "
+    "It takes about %(minutes)d minutes.",
+)
 
 
 @pytest.fixture
@@ -57,7 +61,8 @@ def page(app, url: str, language: str = "en", until: str | None = None) -> str:
 
 
 def test_the_clinics_words_show_on_welcome_and_the_screens(reworded):
-    assert "A few short questions about your skin and health: about 5 minutes." in page(
+    minutes = reworded.extensions["kiosk.minutes_needed"]["en"]
+    assert f"A few short questions about your skin and health: about {minutes} minutes." in page(
         reworded, "/"
     )
     assert "A little about you" in page(reworded, "/step/about", until="about")

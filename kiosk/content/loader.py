@@ -128,6 +128,12 @@ def parse_questionnaire(text: str, path: Path) -> Questionnaire:
 def _the_apps_questionnaire(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
     yield from _cross_check(q)
     yield from contract_problems(q)
+    if not q.typical_patient:
+        yield (
+            (),
+            "the questionnaire has no typical_patient: Welcome's 'It takes about N minutes' "
+            "is worked out from a typical patient's answers",
+        )
 
 
 def parse_model(
@@ -250,6 +256,7 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
         if topic_ids.index(topic.id) != i:
             yield ("topics", i, "id"), f"topic id '{topic.id}' is used twice"
         yield from _texts_complete(("topics", i, "title"), topic.title, languages)
+        yield from _texts_complete(("topics", i, "short_title"), topic.short_title, languages)
 
     step_ids: set[str] = set()
     earlier: dict[str, Question] = {}
@@ -297,8 +304,9 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
     for i, topic in enumerate(q.topics):
         if topic.id not in topics_used:
             yield ("topics", i, "id"), f"topic '{topic.id}' has no steps"
-    # "Step 3 of 6" numbers the topics as listed, and the answers are read back
-    # topic by topic in the order they were asked: the two orders must agree.
+    # The progress list names the topics as listed, marking the current one,
+    # and the answers are read back topic by topic in the order they were
+    # asked: the two orders must agree, or the progress would go backwards.
     for r, row in enumerate(q.at_a_glance):
         yield from _texts_complete(("at_a_glance", r, "label"), row.label, languages)
         for n, question_id in enumerate(row.questions):
@@ -316,6 +324,40 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
                 f"topic '{first}' must be listed before '{listed}': its steps come first",
             )
             break
+    yield from _typical_patient_valid(q)
+
+
+def _typical_patient_valid(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
+    """The typical patient's answers are answers a patient could give, to every
+    question their answers lead them to."""
+    if not q.typical_patient:
+        return
+    # Imported here: both modules import this package.
+    from ..answers import AnswerProblem, check_stored
+    from ..flow import Flow, has_answer
+
+    questions = {question.id: question for step in q.steps for question in step.questions}
+    fine = True
+    for question_id, value in q.typical_patient.items():
+        loc = ("typical_patient", question_id)
+        question = questions.get(question_id)
+        if question is None:
+            fine = False
+            yield loc, f"unknown question '{question_id}'"
+            continue
+        try:
+            check_stored(question, value, dt.date.today())
+        except AnswerProblem as exc:
+            fine = False
+            yield loc, f"{value!r} is no answer to this {question.type} question ({exc})"
+    if not fine:
+        return
+    for item in Flow(q).walk(q.typical_answers()):
+        if item.question.required and not has_answer(item.value):
+            yield (
+                ("typical_patient",),
+                f"no answer to '{item.question.id}', which these answers lead to",
+            )
 
 
 def _checklist_valid(loc: tuple, step: Step, languages: set[str]):

@@ -95,8 +95,15 @@ class Question(Strict):
 
 
 class Topic(Strict):
+    """A part of the questionnaire, its screens one after another: the
+    progress list at the top of each screen names the topics, and Check your
+    answers reads the answers back under their titles."""
+
     id: Identifier
     title: LocalText
+    # Its name in the progress list, where the title is too long for it
+    # ("Health" for "Your health"); the title when not given.
+    short_title: LocalText | None = None
 
 
 class Checklist(Strict):
@@ -148,6 +155,17 @@ class Questionnaire(Strict):
     steps: Annotated[list[Step], Field(min_length=1)]
     # On top of the staff page and copy: what a clinician needs in 30 seconds.
     at_a_glance: list[GlanceRow] = []
+    # The answers of a typical patient, as stored (yes/no true or false, a
+    # number a whole number, several choices a list); a checklist's lines left
+    # out are not ticked. Welcome's "It takes about N minutes" is their time
+    # (kiosk/journey.py).
+    typical_patient: dict[Identifier, bool | int | str | list[str]] = {}
+
+    def typical_answers(self) -> dict[str, Any]:
+        """``typical_patient``'s answers as the kiosk stores them: a checklist's
+        lines not given are a no."""
+        unticked = {q.id: False for step in self.steps for q in step.checklist_items}
+        return {**unticked, **self.typical_patient}
 
     def as_offered(self, treatments: frozenset[str]) -> Questionnaire:
         """The questionnaire a clinic offering ``treatments`` asks: questions

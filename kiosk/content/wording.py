@@ -20,8 +20,8 @@ problem naming the file, line and item.
       home_roller:
         patient: {en: "Bring your roller to your appointment and we will look at it."}
     interface:
-      "Answer a few short questions about your skin and your health. It takes about 5 minutes.":
-        en: "A few questions about your skin and health: about 5 minutes."
+      "Please hand the tablet back at the front desk.":
+        en: "Please give the tablet back at reception."
 """
 
 from __future__ import annotations

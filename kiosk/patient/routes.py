@@ -359,7 +359,7 @@ def render_step(
         form=form,
         questions=questions,
         lang=draft.language,
-        position=flow().position(screen, draft.answers),
+        progress=flow().progress(screen),
         topic=next(t for t in flow().topics if t.id == screen.topic),
         action=step_url(screen, change),
         back=back,
@@ -416,7 +416,7 @@ def show_check(draft: Draft, form: EmptyForm | None = None) -> Response:
         form=form or EmptyForm(),
         groups=check_lines(flow(), draft.answers, draft.language),
         lang=draft.language,
-        position=flow().position(None, draft.answers),
+        progress=flow().progress(None),
         back=step_url(flow().last_step(draft.answers)),
     )
 

@@ -11,6 +11,7 @@ from kiosk import branding
 from ..logos import SVG_LOGO
 from . import journey
 from .conftest import LANDSCAPE, PORTRAIT, LiveServer, new_page, screenshot
+from .test_journey_figures import continue_out_of_view
 
 PLUM = "rgb(122, 31, 92)"  # #7a1f5c
 
@@ -59,3 +60,17 @@ def test_the_logo_and_colour_on_welcome_and_a_question_page(browser, branded, si
     )
     screenshot(page, "kiosk", f"42-branded-question-{size}", full_page=False)
     page.context.close()
+
+
+def test_a_typical_patient_reaches_continue_without_scrolling_with_the_logo_upright(
+    browser, branded
+):
+    """The logo in the header takes room from every question screen: as
+    without it (test_journey_figures), each screen of the typical patient
+    shows its Continue as it opens on a 768 × 1024 tablet held upright."""
+    page = new_page(browser, PORTRAIT)
+    try:
+        hidden = continue_out_of_view(page, branded.url, folder="fit-logo-portrait")
+    finally:
+        page.context.close()
+    assert hidden == {}

@@ -1,6 +1,7 @@
 """How long the questionnaire is, measured the way a patient meets it.
 
-A typical patient (no health issues) and a complex one walk the whole
+A typical patient (the content's own, ``typical_patient`` in
+questionnaire.yaml: no health issues) and a complex one walk the whole
 questionnaire on a portrait and a landscape tablet, answering by tapping the
 inputs the form data names. For each screen: the words on it, the taps and
 characters typed, and whether Continue was below the fold when it opened.
@@ -8,49 +9,54 @@ The figures go to tests/artifacts/journey-figures.json (and .md), for the
 README's "How long the questionnaire takes".
 
 Seconds at a reading pace, a model rather than a stopwatch: every word on a
-screen read at 238 words a minute (the average silent reading rate of adults
-for non-fiction, Brysbaert 2019, Journal of Memory and Language 109), one
-second per tap, 0.4 s per character typed.
+screen read at 200 words a minute, one second per tap, 0.4 s per character
+typed: the pace of kiosk/journey.py, from which Welcome says "It takes about
+N minutes". Welcome's figure is checked against what is measured here.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from ..conftest import ARTIFACTS
-from ..patient_client import PLAIN, event_in, plain
-from .conftest import LANDSCAPE, PORTRAIT, new_page
+from kiosk import journey
+from kiosk.content import load_questionnaire
+from kiosk.flow import Flow
+from kiosk.i18n import language
+from kiosk.patient import take_home
+from kiosk.plan import PlanEngine, Policy, load_rules
 
-WORDS_PER_MINUTE = 238
-SECONDS_PER_TAP = 1.0
-SECONDS_PER_CHARACTER = 0.4
+from ..conftest import ARTIFACTS
+from ..patient_client import PLAIN, event_in, form_data, plain
+from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
+
+WORDS_PER_MINUTE = journey.WORDS_PER_MINUTE
+SECONDS_PER_TAP = journey.SECONDS_PER_TAP
+SECONDS_PER_CHARACTER = journey.SECONDS_PER_CHARACTER
+
+# The questionnaire as the test server asks it (the default clinic settings).
+QUESTIONNAIRE = load_questionnaire().with_policy(Policy().as_dict())
+FLOW = Flow(QUESTIONNAIRE.as_offered(Policy().treatments))
 
 # Each patient's answers, screen by screen, as form data: exactly the screens
-# the questionnaire should lead them through, in order.
-TYPICAL = {
-    step: PLAIN[step]
-    for step in (
-        "about",
-        "concerns",
-        "skin_type",
-        "skin_today",
-        "health_history",
-        "medicines",
-        "goals",
-        "event",
-    )
-}
+# the questionnaire should lead them through, in order. The typical patient's
+# are the content's, which Welcome's figure is worked out from.
+TYPICAL_ANSWERS = QUESTIONNAIRE.typical_answers()
+TYPICAL = form_data(FLOW, TYPICAL_ANSWERS)
 COMPLEX = {
     "about": {**PLAIN["about"], "contact_consent": "yes"},
     "contact": {"phone": "07700 900123", "email": ""},
     "concerns": {"concerns": ["acne_scars", "fine_lines"], "areas": ["face", "neck"]},
     "skin_type": {"fitzpatrick": "type_5"},
     "skin_today": plain("skin_today", active_acne="yes", recent_tan="yes", skin_actives="yes"),
+    "skin_details": {"acne_severity": "mild"},
     "health_history": plain("health_history", diabetes="yes"),
+    "health_details": {"diabetes_control": "well"},
     "medicines": plain(
         "medicines",
         blood_thinners="yes",
@@ -62,11 +68,9 @@ COMPLEX = {
         "recent_procedures": ["toxin_filler"],
         "allergies": ["numbing_cream"],
     },
-    "health_details": {
-        "isotretinoin_months": "8",
-        "acne_severity": "mild",
-        "diabetes_control": "well",
+    "medicine_details": {
         "blood_thinner_names": "apixaban",
+        "isotretinoin_months": "8",
         "toxin_filler_weeks": "3",
     },
     "goals": PLAIN["goals"],
@@ -97,6 +101,11 @@ def screen_figures(page: Page, name: str) -> dict:
         and round(box["y"] + box["height"] - page.viewport_size["height"]),
         "taps": 1,  # its Continue, Start or Send
         "typed": 0,
+        # How tall the page is, in windows of the tablet.
+        "windows_tall": round(
+            page.evaluate("document.documentElement.scrollHeight") / page.viewport_size["height"],
+            2,
+        ),
     }
 
 
@@ -132,6 +141,8 @@ def seconds(screen: dict) -> float:
 def walk(page: Page, base_url: str, answers: dict[str, dict]) -> tuple[list[str], list[dict]]:
     page.goto(base_url + "/")
     screens = [screen_figures(page, "welcome")]
+    said = re.search(r"It takes about (\d+) minutes\.", page.locator("main").inner_text())
+    screens[0]["minutes_said"] = int(said.group(1)) if said else None
     page.get_by_role("button", name="Start").click()
     visited = []
     for _ in range(len(answers) + 2):
@@ -168,6 +179,8 @@ def test_journey_figures_typical_and_complex_patient(browser, server, orientatio
             page.context.close()
         # The patient saw exactly the screens their answers call for.
         assert visited == list(answers)
+        if patient == "typical":
+            welcome_agrees(screens)
         questions = [s for s in screens if s["screen"] in answers]
         results[f"{patient}, {orientation}"] = {
             "viewport": f"{viewport['width']}x{viewport['height']}",
@@ -183,11 +196,35 @@ def test_journey_figures_typical_and_complex_patient(browser, server, orientatio
             "question_screens_needing_a_scroll": sum(s["scroll_to_continue"] for s in questions),
             "question_screens": len(questions),
             "check_needs_a_scroll": screens[-2]["scroll_to_continue"],
+            "welcome_says_minutes": screens[0]["minutes_said"],
             "per_screen": screens,
         }
     FIGURES.parent.mkdir(parents=True, exist_ok=True)
     FIGURES.write_text(json.dumps(results, indent=2) + "\n")
     FIGURES.with_suffix(".md").write_text(table(results))
+
+
+def model_screens() -> list[journey.Screen]:
+    """The typical patient's journey as kiosk/journey.py models it, on the
+    test server's clinic (its name, and what Done says their summary covers)."""
+    engine = PlanEngine(load_questionnaire(), load_rules(load_questionnaire()), Policy())
+    with language("en"):
+        covers = take_home.covers(engine.build(TYPICAL_ANSWERS, language="en"))
+    return journey.journey(FLOW, TYPICAL_ANSWERS, "en", clinic="Test Clinic", covers=covers)
+
+
+def welcome_agrees(measured: list[dict]) -> None:
+    """Welcome's "It takes about N minutes" is the typical patient's time as
+    measured here, rounded up, give or take a minute; and the model it comes
+    from counts, screen by screen, the words, taps and typing measured here."""
+    model = model_screens()
+    assert [(s.name, s.words, s.taps, s.typed) for s in model] == [
+        (s["screen"], s["words"], s["taps"], s["typed"]) for s in measured
+    ]
+    said = measured[0]["minutes_said"]
+    assert said == journey.minutes(model)
+    seconds_measured = sum(seconds(s) for s in measured)
+    assert abs(said - math.ceil(seconds_measured / 60)) <= 1, (said, seconds_measured)
 
 
 def clock(seconds: int) -> str:
@@ -207,7 +244,46 @@ def table(results: dict) -> str:
             f"| {clock(r['seconds'])} | {clock(r['seconds_start_to_send'])} "
             f"| {r['question_screens_needing_a_scroll']} of {r['question_screens']} |"
         )
+    said = sorted({r["welcome_says_minutes"] for r in results.values()})
+    lines.append(f"\nWelcome says: It takes about {', '.join(map(str, said))} minutes.")
     return "\n".join(lines) + "\n"
+
+
+def continue_out_of_view(
+    page: Page,
+    base_url: str,
+    *,
+    language: str = "",
+    words: Callable[[str], str] = str,
+    folder: str = "",
+) -> dict[str, int]:
+    """Walk the typical patient on ``page`` (in ``language``, chosen on
+    Welcome by its name; ``words``: the interface in it): the question
+    screens whose Continue is not wholly in view as they open, at the top,
+    with how many pixels it ends below the window. ``folder``: a screenshot of
+    each screen as it opens there."""
+    page.goto(base_url + "/")
+    if language:
+        page.get_by_role("button", name=language).click()
+        expect(page.get_by_role("button", name=language)).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name=words("Start")).click()
+    hidden = {}
+    for n, (step, data) in enumerate(TYPICAL.items(), start=1):
+        expect(page).to_have_url(re.compile(rf"/step/{step}$"))
+        expect(page.locator("#step form")).to_have_attribute("action", f"/step/{step}")
+        page.wait_for_load_state("load")
+        page.wait_for_function("() => window.scrollY === 0")  # opened at the top
+        button = page.get_by_role("button", name=words("Continue"))
+        box = button.bounding_box()
+        below = round(box["y"] + box["height"] - page.viewport_size["height"])
+        if below > 0:
+            hidden[step] = below
+        if folder:
+            screenshot(page, folder, f"{n:02d}-{step}", full_page=False)
+        answer(page, data, {"taps": 0, "typed": 0})
+        button.click()
+    expect(page).to_have_url(re.compile(r"/check$"))
+    return hidden
 
 
 def test_a_typical_patient_reaches_continue_without_scrolling_on_a_portrait_tablet(browser, server):
@@ -215,16 +291,29 @@ def test_a_typical_patient_reaches_continue_without_scrolling_on_a_portrait_tabl
     opens, on a 768 × 1024 tablet held upright (Check your answers excepted)."""
     page = new_page(browser, PORTRAIT)
     try:
+        assert continue_out_of_view(page, server.url) == {}
+    finally:
+        page.context.close()
+
+
+def test_no_question_screen_of_the_complex_patient_needs_more_than_one_scroll(browser, server):
+    """On a 768 × 1024 tablet held upright, every question screen of the
+    complex patient is at most two windows tall: one scroll shows the rest."""
+    page = new_page(browser, PORTRAIT)
+    heights = {}
+    try:
         page.goto(server.url + "/")
         page.get_by_role("button", name="Start").click()
-        for step, data in TYPICAL.items():
+        for step, data in COMPLEX.items():
             expect(page).to_have_url(re.compile(rf"/step/{step}$"))
+            expect(page.locator("#step form")).to_have_attribute("action", f"/step/{step}")
             page.wait_for_load_state("load")
-            button = page.get_by_role("button", name="Continue")
-            expect(button).to_be_in_viewport(ratio=1)
-            page.wait_for_function("window.scrollY === 0")  # opened at the top
+            heights[step] = page.evaluate("document.documentElement.scrollHeight")
             answer(page, data, {"taps": 0, "typed": 0})
-            button.click()
+            page.get_by_role("button", name="Continue").click()
         expect(page).to_have_url(re.compile(r"/check$"))
     finally:
         page.context.close()
+    assert list(heights) == list(COMPLEX)
+    too_tall = {step: h for step, h in heights.items() if h > 2 * PORTRAIT["height"]}
+    assert too_tall == {}, heights

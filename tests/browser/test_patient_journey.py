@@ -88,9 +88,9 @@ def test_full_journey_by_labels_with_screenshots(browser, server, viewport):
     journey.go_to(page, "treatments_allergies")
     shoot("treatments-allergies")
     journey.treatments_allergies(page, **{"What are you allergic to?": "Gold"})
-    journey.go_to(page, "health_details")
-    expect(journey.heading(page)).to_have_text("A few more details")
-    shoot("health-details")
+    journey.go_to(page, "medicine_details")
+    expect(journey.heading(page)).to_have_text("More about your medicines and treatments")
+    shoot("medicine-details")
     page.get_by_label("how many months ago").fill("eight")
     journey.press_continue(page)
     expect(page.get_by_role("alert")).to_contain_text("Enter a whole number of months")
@@ -102,8 +102,9 @@ def test_full_journey_by_labels_with_screenshots(browser, server, viewport):
     journey.goals(page)
     shoot("event")
     journey.event(page)
-    expect(page).to_have_title(re.compile(r"^Check your answers – Step 11 of 11"))
-    expect(page.locator(".progress")).to_contain_text("Step 11 of 11")
+    expect(page).to_have_title("Check your answers – Test Clinic")
+    progress = page.get_by_role("list", name="Your progress")
+    expect(progress.locator("[aria-current=step]")).to_have_text("Check")
     shoot("check-answers")
     assert page.evaluate("window.sameDocument") is True
 
@@ -117,6 +118,90 @@ def test_full_journey_by_labels_with_screenshots(browser, server, viewport):
     [(stored_reference, first_name, answers)] = stored_consultations(server)
     assert (stored_reference, first_name) == (reference, "Maya")
     assert '"isotretinoin_months": 8' in answers
+    page.context.close()
+
+
+TOPICS = ["About you", "Your skin", "Health", "Goals", "Check"]
+
+
+def progress_states(page: Page) -> list[tuple[str, str]]:
+    """The progress list as the patient sees it: each item's name and how it
+    is drawn (weight, underline, its mark's shape), and which one is current
+    for a screen reader."""
+    progress = page.get_by_role("list", name="Your progress")
+    expect(progress.get_by_role("listitem")).to_have_count(len(TOPICS))
+    return progress.evaluate(
+        """list => [...list.children].map(item => {
+            const name = item.querySelector('.progress__name');
+            const mark = getComputedStyle(item.querySelector('.progress__mark'));
+            return [name.innerText, {
+                current: item.getAttribute('aria-current'),
+                bold: Number(getComputedStyle(item).fontWeight) >= 700,
+                underlined: getComputedStyle(name).textDecorationLine.includes('underline'),
+                tick: mark.transform !== 'none' && mark.borderRadius === '0px',
+                filled: mark.backgroundColor !== 'rgba(0, 0, 0, 0)',
+                hidden: item.querySelector('.visually-hidden')?.textContent.trim() ?? null,
+            }];
+        })"""
+    )
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_the_progress_shows_the_topics_current_one_marked_never_going_back(
+    browser, server, viewport
+):
+    page = new_page(browser, viewport)
+    journey.start(page, server.url)
+    journey.about(page)
+    journey.concerns(page)
+    journey.skin_type(page)
+    journey.skin_today(page)
+    journey.tick(page, "Diabetes")
+    journey.press_continue(page)
+    journey.go_to(page, "health_details")
+    # A follow-up screen an answer called for: the list is the same, its
+    # marker still on Health.
+    [about, skin, health, goals, check] = progress_states(page)
+    assert [name for name, _ in (about, skin, health, goals, check)] == TOPICS
+    done = {"current": None, "bold": False, "underlined": False, "tick": True}
+    done |= {"filled": False, "hidden": "(completed)"}
+    later = {"current": None, "bold": False, "underlined": False, "tick": False}
+    later |= {"filled": False, "hidden": None}
+    current = {"current": "step", "bold": True, "underlined": True, "tick": False}
+    current |= {"filled": True, "hidden": None}
+    assert [about[1], skin[1], health[1], goals[1], check[1]] == [done, done, current, later, later]
+    # On one line above the question, beside Back.
+    box = page.get_by_role("list", name="Your progress").bounding_box()
+    back = page.get_by_role("link", name="Back").bounding_box()
+    assert box["height"] < 2 * 24
+    assert abs((box["y"] + box["height"] / 2) - (back["y"] + back["height"] / 2)) < 4
+    assert_fits_tablet(page)
+    screenshot(
+        page,
+        "progress-" + ("portrait" if viewport is PORTRAIT else "landscape"),
+        "01-follow-up-screen",
+        full_page=False,
+    )
+
+    # Through every later screen to Check: the current item moves forward only.
+    currents = []
+
+    def note_current() -> None:
+        states = progress_states(page)
+        currents.append([n for n, (name, state) in enumerate(states) if state["current"]])
+
+    page.get_by_label("Well controlled", exact=True).check()
+    journey.press_continue(page)
+    journey.go_to(page, "medicines")
+    note_current()
+    journey.medicines(page)
+    journey.go_to(page, "goals")
+    note_current()
+    journey.goals(page)
+    note_current()
+    journey.event(page)
+    note_current()
+    assert currents == [[2], [3], [3], [4]]
     page.context.close()
 
 
@@ -284,7 +369,7 @@ def test_change_from_check_answers_asks_new_follow_up_then_returns(page, server)
     journey.press_continue(page)
 
     # The new follow-up comes first, then straight back to the check page.
-    journey.go_to(page, "health_details")
+    journey.go_to(page, "medicine_details")
     page.get_by_label("how many months ago").fill("3")
     journey.press_continue(page)
     expect(page).to_have_url(re.compile(r"/check#answer-isotretinoin$"))

@@ -18,7 +18,8 @@ from kiosk.content import load_questionnaire
 from kiosk.i18n import gettext, language, local
 from kiosk.plan import Policy
 
-from .conftest import new_page, screenshot
+from .conftest import PORTRAIT, new_page, screenshot
+from .test_journey_figures import continue_out_of_view
 
 # As the kiosk shows it: policy values filled in ("las últimas 2 semanas").
 QUESTIONNAIRE = load_questionnaire().with_policy(Policy().as_dict())
@@ -130,7 +131,12 @@ def test_whole_journey_in_spanish_with_a_spanish_summary(browser, server):
     expect(page.locator(".summary-list__row").filter(has_text="Fecha del evento")).to_contain_text(
         f"{event.day} de {SPANISH_MONTHS[event.month - 1]} de {event.year}"
     )
-    expect(page).to_have_title(re.compile(ui("Step %(number)d of %(total)d", number=9, total=9)))
+    expect(page).to_have_title(f"{ui('Check your answers')} – Test Clinic")
+    progress = page.get_by_role("list", name=ui("Your progress"))
+    expect(progress.locator("[aria-current=step]")).to_have_text(ui("Check"))
+    expect(progress.locator(".progress__name")).to_have_text(
+        ["Sobre usted", "Su piel", "Salud", "Objetivos", "Revisar"]
+    )
     screenshot(page, "spanish", "20-check")
     page.get_by_role("button", name=ui("Send my answers")).click()
     expect(page).to_have_url(re.compile(r"/done$"))
@@ -162,3 +168,19 @@ def test_whole_journey_in_spanish_with_a_spanish_summary(browser, server):
     assert "(es)" in staff_text
     assert staff_pdf.trailer["/Root"]["/Lang"] == "en"
     page.context.close()
+
+
+def test_a_typical_spanish_patient_reaches_continue_without_scrolling_on_a_portrait_tablet(
+    browser, server
+):
+    """As in English (test_journey_figures): every question screen of the
+    typical patient shows its Continuar as it opens, on a 768 × 1024 tablet
+    held upright."""
+    page = new_page(browser, PORTRAIT)
+    try:
+        hidden = continue_out_of_view(
+            page, server.url, language="Español", words=ui, folder="fit-spanish-portrait"
+        )
+    finally:
+        page.context.close()
+    assert hidden == {}
