@@ -4,7 +4,6 @@ rejected with a message that names the file, the line, the item and the problem.
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import flask.cli
