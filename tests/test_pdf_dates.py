@@ -82,7 +82,7 @@ def test_page_1_sessions_event_plan_and_calendar_give_one_date_and_one_sentence(
     assert plan.event.none_fits == sentence
     pages = pages_of(plan)
     text = " ".join(pages)
-    overview = between(pages[0], "Your plan at a glance", "What microneedling may do for you")
+    overview = between(pages[0], "Your plan at a glance", "About microneedling")
     sessions = between(text, "Your sessions", "Planning around your event")
     event = between(text, "Planning around your event", "Your dates on the calendar")
     calendar = between(text, "Your dates on the calendar", "Getting ready")
