@@ -186,8 +186,8 @@ def test_change_from_check_answers_returns_to_the_changed_row(webkit, server):
     wj.press_continue(driver)
 
     # The follow-up the new answer calls for comes first, then Check again.
-    wj.go_to(driver, "health_details")
-    wj.wait_for_heading(driver, "A few more details")
+    wj.go_to(driver, "medicine_details")
+    wj.wait_for_heading(driver, "More about your medicines and treatments")
     wj.fill(driver, "how many months ago", "3")
     wj.press_continue(driver)
     wj.wait_for_url(driver, r"/check#answer-isotretinoin$")

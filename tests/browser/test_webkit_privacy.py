@@ -70,6 +70,7 @@ def test_back_and_forward_after_done_show_nothing_of_the_patient(webkit, server)
     wj.whole_questionnaire(driver, server.url, name="Lucia")
     wj.send(driver, "Lucia")
     wj.link(driver, "Finish now").click()
+    wj.wait_for_url(driver, r"/$")  # a click does not wait for the page it opens
     lands_on_welcome(driver, "Lucia")
     back_and_forward_show_nothing_of(driver, "Lucia")
     # The next patient starts with nothing filled in.
