@@ -9,7 +9,14 @@ returned to be shown once; only its hash is kept.
 from __future__ import annotations
 
 from . import audit
-from .auth import check_password, end_all_sessions, hash_password, new_password, start_session
+from .auth import (
+    account_named,
+    check_password,
+    end_all_sessions,
+    hash_password,
+    new_password,
+    start_session,
+)
 from .extensions import db
 from .i18n import gettext as _
 from .models import StaffUser
@@ -36,13 +43,8 @@ class WrongPassword(AccountError):
 
 
 def find(username: str) -> StaffUser | None:
-    """The account of ``username``, whatever its case: "Rose" and "rose" are
-    one person, so one account."""
-    return db.session.scalar(
-        db.select(StaffUser)
-        .where(db.func.lower(StaffUser.username) == username.lower())
-        .order_by(StaffUser.id)
-    )
+    """The account of ``username``, whatever its case: one person, one account."""
+    return account_named(username)
 
 
 def everyone() -> list[StaffUser]:

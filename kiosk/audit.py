@@ -34,6 +34,7 @@ ACTIONS = {
     "account_enabled": lazy_gettext("Account enabled"),
     "password_reset": lazy_gettext("Password reset"),
     "password_changed": lazy_gettext("Own password changed"),
+    "password_change_refused": lazy_gettext("Own password change refused: wrong current password"),
     "role_changed": lazy_gettext("Role changed"),
     "setting_changed": lazy_gettext("Changed a clinic setting"),
 }

@@ -94,18 +94,28 @@ def new_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def account_named(username: str) -> StaffUser | None:
+    """The account of ``username`` whatever its case ("Rose" and "rose", "Óscar"
+    and "óscar" are one person): the one of exactly that name if there is one
+    (two accounts differing only in case, made before names were compared so,
+    each keep their own), else the one whose name matches when case-folded.
+    Compared in Python: SQLite's lower() folds only A to Z; a clinic has tens
+    of accounts, not thousands."""
+    exact = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
+    if exact is not None:
+        return exact
+    folded = username.casefold()
+    everyone = db.session.scalars(db.select(StaffUser).order_by(StaffUser.id))
+    return next((user for user in everyone if user.username.casefold() == folded), None)
+
+
 def authenticate(username: str, password: str) -> StaffUser | None:
     """The account, when the password is right and the account active.
 
     Every attempt costs one Argon2 verification, whether the account is
     unknown, disabled or real: the time taken tells nothing.
     """
-    # "Rose" and "rose" are one account (kiosk/accounts.py refuses the second).
-    user = db.session.scalar(
-        db.select(StaffUser)
-        .where(db.func.lower(StaffUser.username) == username.lower())
-        .order_by(StaffUser.id)
-    )
+    user = account_named(username)
     if user is None:
         passwords = _passwords()
         with contextlib.suppress(VerificationError):

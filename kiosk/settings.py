@@ -718,11 +718,15 @@ _DEPLOYMENT = (
 
 # Settings the kiosk no longer has, and why: a value given for one is ignored
 # with a warning rather than stopping the app (a clinic upgrading keeps running).
-# Values kept by the settings page were removed by a migration.
+# A value the settings page kept for one is ignored, and dropped at its next save.
 RETIRED = {
     "POLICY_SAME_DAY_TREATMENT": (
         "the first session is never the consultation day: it is the first day the clinic "
         "is open after every preparation step and hold that applies"
+    ),
+    "SIGN_IN_LIMIT_PER_ACCOUNT": (
+        "failed sign-ins are counted per username and address together "
+        "(SIGN_IN_FAILURES, SIGN_IN_LONGEST_WAIT_MINUTES), so a stranger cannot lock anyone out"
     ),
 }
 

@@ -7,10 +7,12 @@ import re
 
 import pytest
 
+from kiosk import accounts
+from kiosk.auth import check_password
 from kiosk.extensions import db
 from kiosk.models import AuditEvent, StaffSession, StaffUser
 
-from .staff_helpers import StaffClient
+from .staff_helpers import StaffClient, create_account
 
 URL = "/staff/accounts"
 
@@ -200,3 +202,40 @@ def test_a_password_that_cannot_be_used_is_named_beside_its_field(
 
 def test_signing_in_ignores_the_case_of_the_username(app, password):
     assert sign_in(app, "SAM", password).status_code == 302
+
+
+def test_a_username_with_an_accented_capital_signs_in_whatever_its_case(app):
+    """SQLite's lower() folds only A to Z: the names are compared in Python."""
+    password = create_account(app, "Óscar", "staff", "Óscar Ruiz")
+    assert sign_in(app, "óscar", password).status_code == 302
+    assert sign_in(app, "ÓSCAR", password).status_code == 302
+    with app.app_context(), pytest.raises(accounts.AccountError, match="already exists"):
+        accounts.create("óscar", "staff")
+
+
+def test_two_accounts_made_apart_by_case_before_each_keep_their_own(app):
+    """Made when names were still compared exactly: a name typed exactly finds
+    its own account, never the other's (a reset must not print Rose's)."""
+    create_account(app, "Rose", "admin", "Rose Admin")
+    with app.app_context():
+        db.session.add(
+            StaffUser(username="rose", display_name="rose", role="staff", password_hash="x")
+        )
+        db.session.commit()
+        assert accounts.find("rose").role == "staff"
+        assert accounts.find("Rose").role == "admin"
+
+
+def test_wrong_current_passwords_count_as_failed_sign_ins_and_are_logged(app, staff, password):
+    for _ in range(app.config["SIGN_IN_FAILURES"]):
+        response = change_own(staff, "not my password", "correct horse battery")
+        assert response.status_code == 422
+    assert "Try again in 1 minute" in response.get_data(as_text=True)
+    # Now refused, even with the right one, until the wait is over.
+    response = change_own(staff, password, "correct horse battery")
+    assert response.status_code == 429
+    # The same count as sign-in's, for this username from this address.
+    assert sign_in(app, "sam", password).status_code == 429
+    with app.app_context():
+        assert check_password(accounts.find("sam"), password)  # unchanged
+    assert audit(app, "password_change_refused") == ["sam"] * app.config["SIGN_IN_FAILURES"]

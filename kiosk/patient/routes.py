@@ -436,9 +436,9 @@ def done():
     finds the token used up), in the text size the patient chose; whoever
     comes next starts with the clinic's."""
     consultation = sent_consultation()
-    large_text = session.pop("large_text", False)
-    session.pop("done", None)
+    large_text = session.get("large_text", False)
     if consultation is None or utcnow() - consultation.submitted_at > DONE_SHOWN_FOR:
+        forget_done()
         return redirect(url_for("patient.welcome"), 303)
     page = render_template(
         "patient/done.html",
@@ -456,7 +456,14 @@ def done():
     )
     consultation.done_token = None
     db.session.commit()
+    # Only now: were the commit refused as busy, the view's retry finds the token.
+    forget_done()
     return page
+
+
+def forget_done() -> None:
+    session.pop("done", None)
+    session.pop("large_text", None)
 
 
 @bp.errorhandler(errors.DatabaseBusy)

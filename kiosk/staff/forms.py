@@ -129,8 +129,11 @@ class RoleForm(FlaskForm):
 class OwnPasswordForm(FlaskForm):
     """A member of staff changing their own password: the current one first."""
 
+    # Cleaned as at sign-in (control and bidirectional characters dropped):
+    # a password is kept as it will be typed there.
     current = PasswordField(
         lazy_gettext("Your current password"),
+        filters=[clean_text],
         validators=[DataRequired(lazy_gettext("Enter your current password"))],
     )
     new = PasswordField(
@@ -139,10 +142,12 @@ class OwnPasswordForm(FlaskForm):
             "At least %(length)d characters. A few unrelated words make a good one.",
             length=MIN_PASSWORD_LENGTH,
         ),
+        filters=[clean_text],
         validators=[DataRequired(lazy_gettext("Enter a new password"))],
     )
     confirm = PasswordField(
         lazy_gettext("New password again"),
+        filters=[clean_text],
         validators=[
             DataRequired(lazy_gettext("Enter the new password again")),
             EqualTo("new", lazy_gettext("The two new passwords are not the same")),
