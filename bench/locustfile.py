@@ -48,9 +48,13 @@ class Tablet(HttpUser):
             headers=htmx(self.host + "/"),
             name="step",
         )
+        # Start answers htmx with HX-Redirect: the browser then loads the first
+        # screen as a whole page.
+        if response.headers.get("HX-Redirect"):
+            response = self.client.get(response.headers["HX-Redirect"], name="step")
         for _ in range(20):
             # The next screen comes in the response to Continue, which names its
-            # address (HX-Push-Url); Start redirects.
+            # address (HX-Push-Url); Start redirected.
             path = response.headers.get("HX-Push-Url") or urlsplit(response.url).path
             if not path.startswith("/step/"):
                 break
@@ -66,12 +70,15 @@ class Tablet(HttpUser):
             response.failure = True
             return
         self.pause()
-        self.client.post(
+        sent = self.client.post(
             "/check",
             data={"csrf_token": csrf_token(response.text)},
             headers=htmx(self.host + path),
             name="send",
         )
+        # Then Done, loaded as a whole page (HX-Redirect), as the browser does.
+        if sent.headers.get("HX-Redirect"):
+            self.client.get(sent.headers["HX-Redirect"], name="done")
         self.pause()
 
 
