@@ -132,10 +132,30 @@ class LiveServer:
     def database(self) -> Path:
         return self.instance / "kiosk.sqlite3"
 
+    def drafts(self) -> int:
+        """How many drafts (answers not sent yet) the database holds."""
+        with sqlite3.connect(self.database) as db:
+            return db.execute("select count(*) from drafts").fetchone()[0]
+
 
 @pytest.fixture
 def server(tmp_path, migrated_instance):
     live = LiveServer(migrated_instance(tmp_path / "instance"))
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def idle_server(tmp_path, migrated_instance):
+    """A server whose idle warning comes after two seconds; the warning itself
+    never counts down from less than 20 seconds (WCAG 2.2 SC 2.2.1), whatever
+    is asked."""
+    live = LiveServer(
+        migrated_instance(tmp_path / "instance"),
+        KIOSK_IDLE_SECONDS="2",
+        KIOSK_IDLE_WARNING_SECONDS="5",
+    )
     live.start()
     yield live
     live.stop()

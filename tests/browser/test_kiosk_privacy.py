@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from . import journey
-from .conftest import LiveServer, new_page, screenshot
-
-
-@pytest.fixture
-def idle_server(tmp_path, migrated_instance):
-    # Two idle seconds before the warning; the warning itself never counts
-    # down from less than 20 seconds (WCAG 2.2 SC 2.2.1), whatever is asked.
-    live = LiveServer(
-        migrated_instance(tmp_path / "instance"),
-        KIOSK_IDLE_SECONDS="2",
-        KIOSK_IDLE_WARNING_SECONDS="5",
-    )
-    live.start()
-    yield live
-    live.stop()
-
-
-def drafts(server) -> int:
-    with sqlite3.connect(server.database) as db:
-        return db.execute("select count(*) from drafts").fetchone()[0]
+from .conftest import new_page, screenshot
 
 
 def no_trace_of(page: Page, name: str) -> None:
@@ -59,13 +38,13 @@ def test_idle_warning_more_time_and_reset_wipe_everything(browser, idle_server):
         more.click()
         expect(dialog).to_be_hidden()
         expect(dialog).to_be_visible(timeout=6_000)
-    assert drafts(idle_server) == 1
+    assert idle_server.drafts() == 1
 
     # Nobody answers: the countdown runs out and the kiosk resets itself.
     started = time.monotonic()
     expect(page).to_have_url(re.compile(r"/$"), timeout=30_000)
     assert time.monotonic() - started >= 15, "the patient had at least 20 seconds"
-    assert drafts(idle_server) == 0
+    assert idle_server.drafts() == 0
     no_trace_of(page, "Rosa")
 
     page.go_back()
@@ -107,7 +86,7 @@ def test_start_over_resets_at_once(browser, idle_server):
     expect(dialog).to_be_visible(timeout=6_000)
     dialog.get_by_role("button", name="Start over").click()
     no_trace_of(page, "Tomasz")
-    assert drafts(idle_server) == 0
+    assert idle_server.drafts() == 0
     page.go_back()
     no_trace_of(page, "Tomasz")
     page.go_forward()

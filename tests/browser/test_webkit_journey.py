@@ -16,7 +16,6 @@ import time
 import pytest
 
 from . import webkit_journey as wj
-from .conftest import LiveServer
 from .webkit import landscape, webkit_display_fixture, webkit_driver_fixture, webkit_fixture  # noqa: F401
 
 pytestmark = pytest.mark.webkit
@@ -46,11 +45,6 @@ SPANISH_ANSWERS = {
 def consultations(server) -> list[tuple[str, str, str]]:
     with sqlite3.connect(server.database) as db:
         return db.execute("select reference, first_name, language from consultations").fetchall()
-
-
-def drafts(server) -> int:
-    with sqlite3.connect(server.database) as db:
-        return db.execute("select count(*) from drafts").fetchone()[0]
 
 
 def assert_no_sideways_scroll(driver) -> None:
@@ -205,20 +199,6 @@ def test_change_from_check_answers_returns_to_the_changed_row(webkit, server):
     wj.screenshot(driver, "change", "check-at-the-changed-row", full_page=False)
 
 
-@pytest.fixture
-def idle_server(tmp_path, migrated_instance):
-    # Two idle seconds before the warning; the warning itself never counts
-    # down from less than 20 seconds (WCAG 2.2 SC 2.2.1), whatever is asked.
-    live = LiveServer(
-        migrated_instance(tmp_path / "instance"),
-        KIOSK_IDLE_SECONDS="2",
-        KIOSK_IDLE_WARNING_SECONDS="5",
-    )
-    live.start()
-    yield live
-    live.stop()
-
-
 def idle_dialog(driver):
     """The "Are you still there?" dialog if it is open and shown, else None."""
     dialog = driver.find_element("css selector", "[role=alertdialog]")
@@ -247,7 +227,7 @@ def test_idle_warning_more_time_and_reset(webkit, idle_server):
         dialog = wj.wait(driver, idle_dialog, "no idle warning again", timeout=6)
         more = wj.button(dialog, "I need more time")
     seen = time.monotonic()
-    assert drafts(idle_server) == 1
+    assert idle_server.drafts() == 1
 
     # Nobody answers: the countdown runs out and the kiosk resets itself.
     wj.wait_for_url(driver, r"/$", timeout=30)
@@ -256,4 +236,4 @@ def test_idle_warning_more_time_and_reset(webkit, idle_server):
     assert time.monotonic() - seen >= 18, "the patient had at least 20 seconds"
     wj.wait_for_heading(driver, "Welcome to Test Clinic")
     assert "Rosa" not in driver.page_source
-    assert drafts(idle_server) == 0
+    assert idle_server.drafts() == 0

@@ -13,18 +13,12 @@ import sqlite3
 import pytest
 
 from . import webkit_journey as wj
-from .conftest import LiveServer
 from .webkit import webkit_display_fixture, webkit_driver_fixture, webkit_fixture  # noqa: F401
 
 pytestmark = pytest.mark.webkit
 
 WELCOME = "Welcome to Test Clinic"
 CANNOT_REACH = "The tablet cannot reach the clinic’s system just now."
-
-
-def drafts(server) -> int:
-    with sqlite3.connect(server.database) as db:
-        return db.execute("select count(*) from drafts").fetchone()[0]
 
 
 def consultations(server) -> int:
@@ -78,14 +72,6 @@ def test_back_and_forward_after_done_show_nothing_of_the_patient(webkit, server)
     assert wj.field(driver, "Your first name").get_attribute("value") == ""
 
 
-@pytest.fixture
-def idle_server(tmp_path, migrated_instance):
-    live = LiveServer(migrated_instance(tmp_path / "instance"), KIOSK_IDLE_SECONDS="2")
-    live.start()
-    yield live
-    live.stop()
-
-
 def test_back_and_forward_after_start_over_show_nothing_of_the_patient(webkit, idle_server):
     """ "Start over" in the idle warning runs the idle reset at once."""
     driver = webkit
@@ -96,7 +82,7 @@ def test_back_and_forward_after_start_over_show_nothing_of_the_patient(webkit, i
     wj.wait(driver, lambda d: wj.find_all(d, "button", "Start over", exact=True), "no warning")
     wj.press(driver, "Start over")
     lands_on_welcome(driver, "Tomasz")
-    assert drafts(idle_server) == 0
+    assert idle_server.drafts() == 0
     back_and_forward_show_nothing_of(driver, "Tomasz")
 
 
@@ -118,7 +104,7 @@ def test_back_to_welcome_mid_way_asks_and_loses_nothing(webkit, server):
     wj.link(driver, "Back").click()
     wj.go_to(driver, "about")
     assert wj.field(driver, "Your first name").get_attribute("value") == "Ines"
-    assert drafts(server) == 1
+    assert server.drafts() == 1
 
 
 def is_large(driver) -> bool:
