@@ -22,13 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import flask_migrate
 
 from kiosk import create_app
-from kiosk.content import load_questionnaire
-from kiosk.extensions import db
-from kiosk.flow import Flow
-from kiosk.models import Draft
-from kiosk.pdf import render_pdf
-from kiosk.stored_pdfs import build_document
-from kiosk.submission import submit_draft
+from kiosk.core.content import load_questionnaire
+from kiosk.core.flow import Flow
+from kiosk.core.pdf import render_pdf
+from kiosk.data.database import db
+from kiosk.data.models import Draft
+from kiosk.records.stored_pdfs import build_document
+from kiosk.records.submission import submit_draft
 from tests.patient_client import PLAIN, PatientClient
 from tests.staff_helpers import EXAMPLES, StaffClient
 
@@ -75,7 +75,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"INSTANCE_PATH": folder, "PDF_DIR": str(Path(folder) / "pdfs")})
-        engine = app.extensions["kiosk.plan"]
+        engine = app.extensions["kiosk.core.plan"]
         example = json.loads((EXAMPLES / "fitzpatrick-6-rf-pacemaker.json").read_text())
         report(
             "plan engine: build one plan",
@@ -122,7 +122,7 @@ def main() -> None:
                 draft = Draft(answers=example["answers"], asked=[])
                 db.session.add(draft)
                 db.session.flush()
-                submit_draft(draft, app.extensions["kiosk.flow"])
+                submit_draft(draft, app.extensions["kiosk.core.flow"])
             runner = app.test_cli_runner()
             output = runner.invoke(args=["staff", "create", "bench"]).output
         password = output.rsplit(" ", 1)[-1].strip()

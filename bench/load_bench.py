@@ -46,9 +46,9 @@ sys.path.insert(0, str(ROOT))
 import flask_migrate  # noqa: E402
 
 from kiosk import create_app  # noqa: E402
-from kiosk.extensions import db  # noqa: E402
-from kiosk.models import Consultation, ConsultationPdf, Draft  # noqa: E402
-from kiosk.vocabulary import PdfStatus  # noqa: E402
+from kiosk.core.statuses import PdfStatus  # noqa: E402
+from kiosk.data.database import db  # noqa: E402
+from kiosk.data.models import Consultation, ConsultationPdf, Draft  # noqa: E402
 from tests.processes import descendants  # noqa: E402
 from tests.staff_helpers import example_answers  # noqa: E402
 
@@ -309,8 +309,8 @@ def burst(server: Server, app, patients: int = 5) -> dict:
 
 def enqueue(app, count: int) -> dt.datetime:
     """Store ``count`` consultations as the kiosk does and queue their renders."""
-    from kiosk import jobs
-    from kiosk.submission import submit_draft
+    from kiosk.records import jobs
+    from kiosk.records.submission import submit_draft
 
     since = utc_now()
     answers = example_answers(EXAMPLE)
@@ -320,7 +320,7 @@ def enqueue(app, count: int) -> dt.datetime:
             draft = Draft(answers=answers, asked=[])
             db.session.add(draft)
             db.session.flush()
-            ids.append(submit_draft(draft, app.extensions["kiosk.flow"]).id)
+            ids.append(submit_draft(draft, app.extensions["kiosk.core.flow"]).id)
         for consultation_id in ids:
             jobs.enqueue_render(consultation_id)
     return since
@@ -357,8 +357,8 @@ def _raw_init() -> None:
     global _document
     import tempfile as _tempfile
 
-    from kiosk.pdf import render_pdf
-    from kiosk.stored_pdfs import build_document
+    from kiosk.core.pdf import render_pdf
+    from kiosk.records.stored_pdfs import build_document
 
     folder = _tempfile.mkdtemp()
     app = create_app({"INSTANCE_PATH": folder, "PDF_DIR": folder, "QUEUE_IMMEDIATE": True})
@@ -374,7 +374,7 @@ def _raw_init() -> None:
 
 
 def _raw_render(index: int) -> int:
-    from kiosk.pdf import render_pdf
+    from kiosk.core.pdf import render_pdf
 
     return len(render_pdf(_document, ("patient", "staff")[index % 2]))
 

@@ -28,7 +28,7 @@ import flask_migrate
 from sqlalchemy import event
 
 from kiosk import create_app
-from kiosk.extensions import db
+from kiosk.data.database import db
 from tests.patient_client import PLAIN, csrf_token
 
 

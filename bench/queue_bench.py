@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import flask_migrate
 
 from kiosk import create_app
-from kiosk.extensions import db
-from kiosk.models import Draft
-from kiosk.submission import submit_draft
+from kiosk.data.database import db
+from kiosk.data.models import Draft
+from kiosk.records.submission import submit_draft
 from tests.staff_helpers import StaffClient, example_answers
 
 # A mix of flags: none, do-not-treat, review, and several at once.
@@ -55,7 +55,7 @@ def main() -> None:
                 draft = Draft(answers=example_answers(EXAMPLES[n % len(EXAMPLES)]), asked=[])
                 db.session.add(draft)
                 db.session.flush()
-                submit_draft(draft, app.extensions["kiosk.flow"])
+                submit_draft(draft, app.extensions["kiosk.core.flow"])
             output = app.test_cli_runner().invoke(args=["staff", "create", "bench"]).output
         staff = StaffClient(app.test_client())
         staff.login("bench", output.rsplit(" ", 1)[-1].strip())

@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Flask
 
-from .paths import STATIC_DIR, TEMPLATES_DIR
-from .proxies import TrustedProxyFix
+from kiosk.core.paths import STATIC_DIR, TEMPLATES_DIR
+from kiosk.web.proxies import TrustedProxyFix
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -20,25 +20,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     ``config`` overrides every other source of settings (tests use it).
     """
-    from . import (
-        auth,
-        branding,
-        cli,
-        clinic_settings,
-        errors,
-        extensions,
-        headers,
-        jobs,
-        request_language,
-        settings,
-        templating,
-        throttle,
-    )
-    from .content import load_content
-    from .content.wording import WORDING_FILE, interface_texts
-    from .i18n import OWN_WORDING
-    from .patient import bp as patient_bp
-    from .staff import bp as staff_bp
+    from kiosk import cli
+    from kiosk.clinic import branding, saved_settings, settings
+    from kiosk.core.content import load_content
+    from kiosk.core.content.wording import WORDING_FILE, interface_texts
+    from kiosk.data import database
+    from kiosk.records import jobs
+    from kiosk.web import auth, errors, headers, language, templating, throttle
+    from kiosk.web.patient import bp as patient_bp
+    from kiosk.web.staff import bp as staff_bp
 
     app = Flask(
         __name__,
@@ -49,26 +39,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     settings.configure(app, config)
     # The client's own address and scheme: from X-Forwarded-For/-Proto only
-    # on connections from the trusted proxy (kiosk/proxies.py).
+    # on connections from the trusted proxy (kiosk/web/proxies.py).
     app.wsgi_app = TrustedProxyFix(
         app.wsgi_app, app.config["TRUSTED_PROXIES"], app.config["TRUSTED_PROXY_ADDRESS"]
     )
-    extensions.init_app(app)
+    database.init_app(app)
     auth.init_app(app)
     # First of the before_request hooks: the clinic's settings as last changed
     # on the settings page (its default language included).
-    clinic_settings.init_app(app, settings.forced(config))
+    saved_settings.init_app(app, settings.forced(config))
     # Then every later hook, view and error page speaks the request's language.
-    request_language.init_app(app)
+    language.init_app(app)
 
     # The content is validated once, here, as `flask content check` does: a
     # broken file stops the app.
-    content = app.extensions["kiosk.content"] = load_content(
+    content = app.extensions["kiosk.core.content"] = load_content(
         app.config["CONTENT_DIR"], Path(app.instance_path) / WORDING_FILE
     )
     if content.wording:
-        app.extensions[OWN_WORDING] = interface_texts(content.wording)
-    clinic_settings.use_engines(app)
+        language.use_wording(app, interface_texts(content.wording))
+    saved_settings.use_engines(app)
 
     app.register_blueprint(patient_bp)
     app.register_blueprint(staff_bp)

@@ -27,9 +27,9 @@ import flask_migrate
 import pytest
 
 from kiosk import create_app
-from kiosk.content import load_questionnaire
-from kiosk.flow import Flow
-from kiosk.private import FILE_MODE, private_folder
+from kiosk.core.content import load_questionnaire
+from kiosk.core.files import FILE_MODE, private_folder
+from kiosk.core.flow import Flow
 
 from .patient_client import PatientClient
 from .staff_helpers import StaffClient, create_account
@@ -131,7 +131,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 def migrate(app) -> None:
     """Alembic's upgrade to the newest revision, leaving no connection open."""
-    from kiosk.extensions import db
+    from kiosk.data.database import db
 
     with app.app_context():
         flask_migrate.upgrade()
@@ -207,7 +207,7 @@ def app_on(tmp_path: Path, database_url: str | None, **more):
     app = create_app(settings)
     yield app
     with app.app_context():
-        from kiosk.extensions import db
+        from kiosk.data.database import db
 
         db.engine.dispose()
 
@@ -244,7 +244,7 @@ def assert_queue_is_private(app) -> None:
     database, or Huey's own tables in the app's PostgreSQL database."""
     from sqlalchemy import inspect
 
-    from kiosk.extensions import db
+    from kiosk.data.database import db
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -266,7 +266,7 @@ def patient(client):
 
 # Staff accounts and signed-in browsers -------------------------------------------------
 # Made with the CLI, as a clinic makes them. Under TESTING the app hashes
-# passwords with Argon2's cheapest parameters (see kiosk/auth.py), so an
+# passwords with Argon2's cheapest parameters (see kiosk/web/auth.py), so an
 # account costs milliseconds, not a tenth of a second per hash.
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from html import unescape
 
-from kiosk.answers import to_form_value
+from kiosk.core.answers import to_form_value
 
 CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -1,6 +1,6 @@
 """Hand-built summaries for the PDF tests (and for looking at the PDFs).
 
-Texts follow kiosk/content/plan.yaml, with the clinic's policy values filled in,
+Texts follow kiosk/core/content/plan.yaml, with the clinic's policy values filled in,
 so that the samples read like what the plan engine makes; they are written out
 here so that the PDF tests depend on nothing but the two data classes.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from kiosk.pdf.document import AnswerGroup, AnswerLine, Clinic, PdfDocument
-from kiosk.plan.model import (
+from kiosk.core.pdf.document import AnswerGroup, AnswerLine, Clinic, PdfDocument
+from kiosk.core.plan.model import (
     Benefit,
     DayBar,
     EventPlan,

@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk import clinic_settings
-from kiosk.extensions import db
-from kiosk.models import Consultation, Draft
-from kiosk.settings import in_group
-from kiosk.submission import submit_draft
+from kiosk.clinic import saved_settings
+from kiosk.clinic.settings import in_group
+from kiosk.data.database import db
+from kiosk.data.models import Consultation, Draft
+from kiosk.records.submission import submit_draft
 
 from .patient_client import csrf_token
 
@@ -46,7 +46,7 @@ def add_consultation(app, example: str = "fine-lines-no-flags", **changes) -> St
         draft = Draft(answers={**example_answers(example), **changes}, asked=[])
         db.session.add(draft)
         db.session.flush()
-        consultation: Consultation = submit_draft(draft, app.extensions["kiosk.flow"])
+        consultation: Consultation = submit_draft(draft, app.extensions["kiosk.core.flow"])
         return Stored(consultation.id, consultation.reference, consultation.first_name)
 
 
@@ -81,7 +81,7 @@ class StaffClient:
 
 def settings_form_data(app, **changes) -> dict:
     """What the clinic settings page sends with every setting as it stands, but ``changes``."""
-    locked = clinic_settings.locked(app)
+    locked = saved_settings.locked(app)
     data = {}
     for setting in in_group("clinic"):
         if setting.name in locked:

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from kiosk import accounts
-from kiosk.auth import check_password
-from kiosk.extensions import db
-from kiosk.models import AuditEvent, StaffSession, StaffUser
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent, StaffSession, StaffUser
+from kiosk.web import accounts
+from kiosk.web.auth import check_password
 
 from .staff_helpers import StaffClient, create_account
 

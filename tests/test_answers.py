@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.answers import (
+from kiosk.core.answers import (
     AnswerProblem,
     DateParts,
     Problem,
@@ -15,7 +15,7 @@ from kiosk.answers import (
     check_stored,
     to_form_value,
 )
-from kiosk.content import Question
+from kiosk.core.content import Question
 
 TODAY = dt.date(2026, 3, 10)
 

@@ -16,10 +16,11 @@ import pytest
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
-from kiosk import create_app, stored_pdfs
-from kiosk.backup import pg_dump_command, pg_restore_command
-from kiosk.extensions import db
-from kiosk.models import AuditEvent, ClinicSettings, Consultation, Note, StaffUser
+from kiosk import create_app
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent, ClinicSettings, Consultation, Note, StaffUser
+from kiosk.records import stored_pdfs
+from kiosk.records.backup import pg_dump_command, pg_restore_command
 
 from .conftest import another_process
 from .patient_client import PatientClient
@@ -309,7 +310,7 @@ def test_a_restored_pdf_whose_file_is_missing_says_so_and_can_be_regenerated(
 
 def rewrite_manifest(folder: Path) -> None:
     """The manifest made to match the backup's files again after a test changed one."""
-    from kiosk.backup import _entry
+    from kiosk.records.backup import _entry
 
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["files"] = [_entry(folder, folder / entry["path"]) for entry in manifest["files"]]

@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from kiosk import branding, create_app, stored_pdfs
-from kiosk.extensions import db
-from kiosk.models import AuditEvent, Consultation
-from kiosk.pdf.fetcher import FetchRefused, StaticFetcher
-from kiosk.settings import SETTINGS, SettingError
+from kiosk import create_app
+from kiosk.clinic import branding
+from kiosk.clinic.settings import SETTINGS, SettingError
+from kiosk.core.pdf.fetcher import FetchRefused, StaticFetcher
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent, Consultation
+from kiosk.records import stored_pdfs
 
 from .logos import SVG_LOGO, png_claiming, png_logo
 from .staff_helpers import add_consultation, settings_form_data

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from kiosk import create_app
 from kiosk.cli import content_cli
-from kiosk.content import ContentError, ContentProblem, load_questionnaire, parse_questionnaire
-from kiosk.content.loader import DEFAULT_CONTENT_DIR
+from kiosk.core.content import ContentError, ContentProblem, load_questionnaire, parse_questionnaire
+from kiosk.core.content.loader import DEFAULT_CONTENT_DIR
 
 BAD = Path("bad.yaml")
 

@@ -15,12 +15,12 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from kiosk.content.loader import DEFAULT_CONTENT_DIR
-from kiosk.i18n import language
-from kiosk.pdf import render_pdf
-from kiosk.pdf.document import Clinic
-from kiosk.plan import Policy
-from kiosk.vocabulary import severity_label
+from kiosk.core.content.loader import DEFAULT_CONTENT_DIR
+from kiosk.core.i18n import language
+from kiosk.core.pdf import render_pdf
+from kiosk.core.pdf.document import Clinic
+from kiosk.core.plan import Policy
+from kiosk.core.statuses import severity_label
 
 from .patient_client import PatientClient
 from .test_languages import spanish_patient

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pytest
 from flask import url_for
 
-from kiosk import throttle
-from kiosk.extensions import db
+from kiosk.data.database import db
+from kiosk.web import throttle
 
 from .patient_client import PLAIN, PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account, settings_form_data
@@ -186,7 +186,7 @@ def test_the_idle_reset_forgets_only_the_patient_who_sent_it(app):
     response = patient.client.post("/reset", headers={"HX-Request": "true"})
     assert response.status_code == 204
     with app.app_context():
-        from kiosk.models import Draft
+        from kiosk.data.models import Draft
 
         assert len(db.session.scalars(db.select(Draft)).all()) == 1
     assert bystander.get("/step/about").status_code == 200

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.extensions import db
-from kiosk.models import Consultation, Draft
+from kiosk.data.database import db
+from kiosk.data.models import Consultation, Draft
 
 from .conftest import app_on
 from .patient_client import PLAIN, PatientClient, csrf_token, date_boxes, errors
@@ -89,13 +89,13 @@ def test_an_unhandled_error_logs_no_message_and_no_values(app, client, caplog, m
     """What a patient or staff member typed can be in an exception's message
     (a value that did not fit, a statement's values): the log keeps where it
     was raised and its type, never its message."""
-    from kiosk import review
+    from kiosk.records import consultations
 
     def fails(**filters):
         raise ValueError(f"cannot search for {filters['text']!r}")
 
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    monkeypatch.setattr(review, "queue", fails)
+    monkeypatch.setattr(consultations, "queue", fails)
     password = create_account(app, "rose")
     staff = StaffClient(client)
     staff.login("rose", password)

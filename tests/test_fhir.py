@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from kiosk import fhir
+from kiosk.core import fhir
 
 from .staff_helpers import StaffClient, add_consultation, create_account, example_answers
 

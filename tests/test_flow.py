@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.content import EnableWhen, Question, parse_questionnaire
-from kiosk.flow import Flow, condition_holds, is_enabled
-from kiosk.i18n import local
+from kiosk.core.content import EnableWhen, Question, parse_questionnaire
+from kiosk.core.flow import Flow, condition_holds, is_enabled
+from kiosk.core.i18n import local
 
 from .patient_client import GATES, PLAIN, with_gates
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from kiosk.answers import DateParts, Problem
-from kiosk.content import parse_questionnaire
-from kiosk.forms import LanguageForm, step_form
+from kiosk.core.answers import DateParts, Problem
+from kiosk.core.content import parse_questionnaire
+from kiosk.web.forms import LanguageForm, step_form
 
 TODAY = dt.date(2026, 3, 10)
 

@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.routing import Rule
 
-from kiosk import clinic_settings
-from kiosk.forms import NONE_APPLY, EmptyForm, LanguageForm, TextSizeForm
-from kiosk.staff import forms as staff_forms
+from kiosk.clinic import saved_settings
+from kiosk.web.forms import NONE_APPLY, EmptyForm, LanguageForm, TextSizeForm
+from kiosk.web.staff import forms as staff_forms
 
 from .patient_client import PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account
@@ -103,7 +103,7 @@ def form_fields(app, questionnaire) -> list[str]:
     for form in (EmptyForm, LanguageForm, TextSizeForm, *_staff_forms()):
         names |= {name for name, value in vars(form).items() if _is_field(value)}
     with app.app_context():
-        names |= set(clinic_settings.names())
+        names |= set(saved_settings.names())
     for step_names in step_fields(questionnaire).values():
         names |= set(step_names)
     return sorted(names)
@@ -145,7 +145,7 @@ class World:
     def __init__(self, app, questionnaire):
         self.app = app
         # Renders and previews wait in the real queue: the fuzz is about requests.
-        app.extensions["kiosk.jobs"].huey.immediate = False
+        app.extensions["kiosk.records.jobs"].huey.immediate = False
         self.consultations = [add_consultation(app).id, add_consultation(app, "pregnant").id]
         create_account(app, "sam", "staff", "Sam Carter")
         self.admin, self.admins = "ada", 0

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import journey
-from kiosk.content import parse_questionnaire
-from kiosk.flow import Flow
-from kiosk.i18n import language
-from kiosk.patient import take_home, time_needed
+from kiosk.clinic import time_needed
+from kiosk.core import journey, take_home
+from kiosk.core.content import parse_questionnaire
+from kiosk.core.flow import Flow
+from kiosk.core.i18n import language
 
 from .patient_client import PatientClient, csrf_token
 from .test_settings_page import save
@@ -173,7 +173,7 @@ def test_the_typical_patient_of_the_content_meets_no_follow_up(flow):
 
 def model_minutes(app, code: str) -> int:
     """The typical patient's minutes, worked out here from the app's own flow."""
-    flow, engine = app.extensions["kiosk.flow"], app.extensions["kiosk.plan"]
+    flow, engine = app.extensions["kiosk.core.flow"], app.extensions["kiosk.core.plan"]
     answers = flow.questionnaire.typical_answers()
     with language(code):
         covers = take_home.covers(engine.build(answers, language=code))
@@ -206,7 +206,7 @@ def test_welcome_minutes_are_worked_out_again_when_the_clinic_changes_what_it_as
     monkeypatch.setattr(time_needed, "minutes_needed", minutes_needed)
     save(admin, app, POLICY_OFFERS_RF=False)
     [flow] = worked_out
-    assert flow is app.extensions["kiosk.flow"]
+    assert flow is app.extensions["kiosk.core.flow"]
     assert flow.question("device_interest") is None
     patient = PatientClient(app.test_client())
     patient.get("/")

@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.extensions import db
-from kiosk.i18n import (
+from kiosk.core.i18n import (
     DATE_FILTERS,
     current_language,
     day_date,
@@ -18,8 +17,9 @@ from kiosk.i18n import (
     short_datetime,
     short_time,
 )
-from kiosk.models import AuditEvent, Consultation, local_time
-from kiosk.pdf.render import environment as pdf_environment
+from kiosk.core.pdf.render import environment as pdf_environment
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent, Consultation, local_time
 
 from .patient_client import PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.extensions import db
-from kiosk.models import AuditEvent, Note
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent, Note
 
 from .staff_helpers import StaffClient, add_consultation, create_account
 

@@ -10,8 +10,8 @@ from html import unescape
 
 import pytest
 
-from kiosk.extensions import db
-from kiosk.models import Consultation, Draft
+from kiosk.data.database import db
+from kiosk.data.models import Consultation, Draft
 
 from .patient_client import (
     PLAIN,
@@ -558,7 +558,7 @@ def test_every_row_of_check_your_answers_changes_its_own_question(app, patient):
     assert len(rows) > 15
     assert {"infection_now", "pregnant", "blood_thinners"} <= {question for question, _ in rows}
     for question_id, link in rows:
-        step = app.extensions["kiosk.flow"].step_of(question_id)
+        step = app.extensions["kiosk.core.flow"].step_of(question_id)
         assert link == f"/step/{step.id}?change={question_id}"
 
 
@@ -714,7 +714,7 @@ def test_no_answer_ever_travels_in_a_url(app, patient):
     patient.get("/check")
     links = re.findall(r'(?:href|action|hx-get|hx-post)="([^"]*)"', patient.last_html)
     assert links
-    questions = {q.id for s in app.extensions["kiosk.flow"].steps for q in s.questions}
+    questions = {q.id for s in app.extensions["kiosk.core.flow"].steps for q in s.questions}
     for link in links:
         assert "Maya" not in link
         # The only thing a link carries is the question a Change is for.
@@ -971,8 +971,8 @@ def test_a_server_error_returns_the_patient_to_the_screen_they_were_on(
     def fail(*_args, **_kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr("kiosk.patient.routes.submit_draft", fail)
-    monkeypatch.setattr("kiosk.models.Draft.keep_answers", fail)
+    monkeypatch.setattr("kiosk.web.patient.routes.submit_draft", fail)
+    monkeypatch.setattr("kiosk.data.models.Draft.keep_answers", fail)
     response = patient.client.post(url, data={**PLAIN["concerns"], "csrf_token": csrf_token(html)})
     assert response.status_code == 500
     page = response.get_data(as_text=True)

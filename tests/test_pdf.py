@@ -18,12 +18,12 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from kiosk.paths import STATIC_DIR
-from kiosk.pdf import render_pdf
-from kiosk.pdf.document import AnswerGroup, AnswerLine
-from kiosk.pdf.fetcher import FetchRefused, StaticFetcher
-from kiosk.pdf.render import css_string, page_counter_content, render_html
-from kiosk.plan.model import Flag, Trigger
+from kiosk.core.paths import STATIC_DIR
+from kiosk.core.pdf import render_pdf
+from kiosk.core.pdf.document import AnswerGroup, AnswerLine
+from kiosk.core.pdf.fetcher import FetchRefused, StaticFetcher
+from kiosk.core.pdf.render import css_string, page_counter_content, render_html
+from kiosk.core.plan.model import Flag, Trigger
 
 from . import pdf_samples as samples
 

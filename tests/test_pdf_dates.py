@@ -14,10 +14,10 @@ import re
 
 import pytest
 
-from kiosk.pdf import render_pdf
-from kiosk.pdf.document import Clinic, PdfDocument
-from kiosk.pdf.render import render_html
-from kiosk.plan import Plan
+from kiosk.core.pdf import render_pdf
+from kiosk.core.pdf.document import Clinic, PdfDocument
+from kiosk.core.pdf.render import render_html
+from kiosk.core.plan import Plan
 
 from .test_pdf import read
 from .test_session_dates import TODAY, days, plan_of

@@ -24,10 +24,16 @@ from pathlib import Path
 import pytest
 
 from kiosk import create_app
-from kiosk.pdf import render_pdf
-from kiosk.pdf.render import SHORT_LAST_PAGE, event_calendar, last_page_filled, layout, strip_rows
-from kiosk.plan.model import DayBar
-from kiosk.stored_pdfs import build_document
+from kiosk.core.pdf import render_pdf
+from kiosk.core.pdf.render import (
+    SHORT_LAST_PAGE,
+    event_calendar,
+    last_page_filled,
+    layout,
+    strip_rows,
+)
+from kiosk.core.plan.model import DayBar
+from kiosk.records.stored_pdfs import build_document
 
 from . import pdf_samples as samples
 from .test_pdf import assert_has, read, squeezed, text_of

@@ -23,7 +23,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from kiosk.pdf import render_pdf
+from kiosk.core.pdf import render_pdf
 
 from .logos import png_logo
 from .test_pdf_layout import EXAMPLE_NAMES, EXAMPLES, example_document, example_pdf

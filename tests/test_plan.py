@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-from kiosk.content import ContentError, load_questionnaire
-from kiosk.content.loader import DEFAULT_CONTENT_DIR
-from kiosk.plan import Plan, PlanEngine, Policy, TimedLine, Trigger, load_rules
-from kiosk.vocabulary import severity_label
+from kiosk.core.content import ContentError, load_questionnaire
+from kiosk.core.content.loader import DEFAULT_CONTENT_DIR
+from kiosk.core.plan import Plan, PlanEngine, Policy, TimedLine, Trigger, load_rules
+from kiosk.core.statuses import severity_label
 
 from .patient_client import with_gates
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import jobs, stored_pdfs
-from kiosk.extensions import db
-from kiosk.models import Consultation, ConsultationPdf, Draft, utcnow
+from kiosk.data.database import db
+from kiosk.data.models import Consultation, ConsultationPdf, Draft, utcnow
+from kiosk.records import jobs, stored_pdfs
 
 from .conftest import assert_queue_is_private
 from .patient_client import PLAIN
@@ -28,14 +28,14 @@ from .staff_helpers import add_consultation
 
 def real_queue(app):
     """The app's queue in its real storage instead of immediate mode."""
-    huey = app.extensions["kiosk.jobs"].huey
+    huey = app.extensions["kiosk.records.jobs"].huey
     huey.immediate = False
     return huey
 
 
 def run_queued_jobs(app) -> int:
     """Execute every job waiting in the queue, as the worker does; returns how many."""
-    huey = app.extensions["kiosk.jobs"].huey
+    huey = app.extensions["kiosk.records.jobs"].huey
     count = 0
     while (task := huey.dequeue()) is not None:
         huey.execute(task)
@@ -53,12 +53,12 @@ def only_consultation(app) -> Consultation:
 
 
 def broken_renderer(monkeypatch, message="fonts missing"):
-    import kiosk.pdf
+    import kiosk.core.pdf
 
     def broken(document, copy):
         raise RuntimeError(message)
 
-    monkeypatch.setattr(kiosk.pdf, "render_pdf", broken)
+    monkeypatch.setattr(kiosk.core.pdf, "render_pdf", broken)
 
 
 # Submitting ----------------------------------------------------------------------
@@ -163,16 +163,16 @@ def test_a_failing_render_is_retried_with_back_off_then_marked_failed(app, patie
 
 
 def test_one_copy_failing_leaves_the_other_ready(app, patient, monkeypatch):
-    import kiosk.pdf
+    import kiosk.core.pdf
 
-    render = kiosk.pdf.render_pdf
+    render = kiosk.core.pdf.render_pdf
 
     def staff_copy_broken(document, copy):
         if copy == "staff":
             raise ValueError("staff template broken")
         return render(document, copy)
 
-    monkeypatch.setattr(kiosk.pdf, "render_pdf", staff_copy_broken)
+    monkeypatch.setattr(kiosk.core.pdf, "render_pdf", staff_copy_broken)
     patient.walk()
     patient.submit()
     assert pdf_states(app) == [("patient", "ready"), ("staff", "failed")]
@@ -205,7 +205,7 @@ def test_the_sweep_queues_again_what_a_dead_worker_left_pending(app, tmp_path):
         _age(app, stored.id, 120)
     with app.app_context():
         jobs.enqueue_render(waiting.id)  # still in the queue: not queued twice
-        assert app.extensions["kiosk.jobs"].queued_consultations() == {waiting.id}
+        assert app.extensions["kiosk.records.jobs"].queued_consultations() == {waiting.id}
         jobs.sweep()
         queued = sorted(t.args[0] for t in huey.pending())
     assert queued == sorted([abandoned.id, waiting.id])
@@ -359,7 +359,7 @@ def test_a_periodic_task_is_easy_to_add(app):
         from kiosk import create_app
 
         fresh = create_app({**app.config, "TESTING": True})
-        huey = fresh.extensions["kiosk.jobs"].huey
+        huey = fresh.extensions["kiosk.records.jobs"].huey
         due = [type(t).__name__ for t in huey.read_periodic(dt.datetime(2030, 1, 1, 9, 5))]
         assert "count_calls" in due
         assert "sweep" in due

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import create_app, retention, stored_pdfs
-from kiosk.extensions import db
-from kiosk.models import (
+from kiosk import create_app
+from kiosk.clinic.settings import SettingError
+from kiosk.data.database import db
+from kiosk.data.models import (
     AuditEvent,
     Consultation,
     ConsultationPdf,
@@ -23,7 +24,7 @@ from kiosk.models import (
     local_time,
     utcnow,
 )
-from kiosk.settings import SettingError
+from kiosk.records import retention, stored_pdfs
 
 from .patient_client import csrf_token
 from .staff_helpers import add_consultation, create_account
@@ -348,7 +349,7 @@ def test_the_consultation_page_says_until_when_it_is_kept(app, client, now):
 def test_the_render_worker_purges_every_30_minutes(app):
     add_draft(app, utcnow() - dt.timedelta(hours=25), "Old")
     kept = add_draft(app, utcnow() - dt.timedelta(hours=1), "Recent")
-    huey = app.extensions["kiosk.jobs"].huey
+    huey = app.extensions["kiosk.records.jobs"].huey
 
     def due(minute: int) -> list:
         moment = dt.datetime(2030, 1, 1, 9, minute)

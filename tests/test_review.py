@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from kiosk import review
-from kiosk.extensions import db
-from kiosk.models import AuditEvent, Consultation, StaffUser, utcnow
-from kiosk.vocabulary import ConsultationStatus
+from kiosk.core.statuses import ConsultationStatus
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent, Consultation, StaffUser, utcnow
+from kiosk.records import consultations
 
 from .staff_helpers import add_consultation
 
@@ -29,11 +29,11 @@ TODAY = dt.date(2027, 3, 10)
     ids=["nothing chosen: today", "from only: that day", "to only: today to then", "both"],
 )
 def test_the_queue_lists_the_days_chosen(date_from, date_to, days):
-    assert review.queue_days(date_from, date_to, TODAY) == days
+    assert consultations.queue_days(date_from, date_to, TODAY) == days
 
 
 def test_a_day_is_the_servers_local_day_in_stored_utc_times():
-    start, end = review.day_bounds(TODAY)
+    start, end = consultations.day_bounds(TODAY)
     assert (
         start.replace(tzinfo=dt.UTC).astimezone()
         == dt.datetime.combine(TODAY, dt.time.min).astimezone()
@@ -47,11 +47,13 @@ def test_queue_filters_by_status_and_refuses_an_unknown_one(app):
     with app.test_request_context():
         db.session.get(Consultation, reviewed.id).status = ConsultationStatus.REVIEWED
         db.session.commit()
-        assert [row.consultation.id for row in review.queue()] == [reviewed.id, new.id]
-        assert [row.consultation.id for row in review.queue(status="new")] == [new.id]
-        assert review.queue(status="archived") == []
-        assert [row.consultation.id for row in review.queue(text=" sof ")] == [new.id]
-        assert [row.consultation.id for row in review.queue(text=new.reference.lower())] == [new.id]
+        assert [row.consultation.id for row in consultations.queue()] == [reviewed.id, new.id]
+        assert [row.consultation.id for row in consultations.queue(status="new")] == [new.id]
+        assert consultations.queue(status="archived") == []
+        assert [row.consultation.id for row in consultations.queue(text=" sof ")] == [new.id]
+        assert [row.consultation.id for row in consultations.queue(text=new.reference.lower())] == [
+            new.id
+        ]
 
 
 def test_a_review_starts_once_and_each_change_is_saved_with_its_entry(app):
@@ -61,20 +63,20 @@ def test_a_review_starts_once_and_each_change_is_saved_with_its_entry(app):
         db.session.commit()
     with app.test_request_context():
         consultation = db.session.get(Consultation, sent.id)
-        assert review.start_review(consultation) is True
-        assert review.start_review(consultation) is False
+        assert consultations.start_review(consultation) is True
+        assert consultations.start_review(consultation) is False
     with app.test_request_context():
         consultation = db.session.get(Consultation, sent.id)
         sam = db.session.scalar(db.select(StaffUser))
-        review.add_note(consultation, sam, "  Call back after 3 pm  ")
-        review.mark_reviewed(consultation, sam)
+        consultations.add_note(consultation, sam, "  Call back after 3 pm  ")
+        consultations.mark_reviewed(consultation, sam)
     with app.app_context():
         consultation = db.session.get(Consultation, sent.id)
         assert consultation.status is ConsultationStatus.REVIEWED
         assert consultation.reviewed_by.username == "sam"
         assert utcnow() - consultation.reviewed_at < dt.timedelta(minutes=1)
         assert [note.text for note in consultation.notes] == ["Call back after 3 pm"]
-        assert review.amended(consultation)
+        assert consultations.amended(consultation)
         entries = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))
         assert [(e.action, e.consultation_ref) for e in entries] == [
             ("start_review", sent.reference),
@@ -112,8 +114,8 @@ class CountingEngine:
 def test_the_queue_shows_the_kept_flags_without_running_the_plan(app, staff, monkeypatch):
     for example in ("pregnant", "isotretinoin-2-months-ago", "fine-lines-no-flags"):
         add_consultation(app, example)
-    engine = CountingEngine(app.extensions["kiosk.plan"])
-    monkeypatch.setitem(app.extensions, "kiosk.plan", engine)
+    engine = CountingEngine(app.extensions["kiosk.core.plan"])
+    monkeypatch.setitem(app.extensions, "kiosk.core.plan", engine)
     response = staff.client.post("/staff/queue/rows")
     html = response.get_data(as_text=True)
     assert html.count('<tr role="row">') == 3
@@ -191,7 +193,7 @@ def test_the_migration_counts_the_flags_of_consultations_already_stored(app, mon
                     for reference, answers in stored.items()
                 ],
             )
-        engine = app.extensions["kiosk.plan"]
+        engine = app.extensions["kiosk.core.plan"]
         real_build = engine.build
 
         def build(answers, **kwargs):
@@ -224,7 +226,7 @@ def pdf_text(path) -> str:
 
 
 def test_a_note_is_printed_on_a_staff_copy_made_again_and_the_patient_copy_is_kept(app, staff):
-    from kiosk import stored_pdfs
+    from kiosk.records import stored_pdfs
 
     sent = add_consultation(app)
     url = f"/staff/c/{sent.id}"
@@ -246,7 +248,7 @@ def test_a_note_is_printed_on_a_staff_copy_made_again_and_the_patient_copy_is_ke
 
 
 def test_the_staff_page_and_copy_open_with_what_a_clinician_needs_at_a_glance(app, staff):
-    from kiosk import stored_pdfs
+    from kiosk.records import stored_pdfs
 
     sent = add_consultation(app, "isotretinoin-2-months-ago")
     url = f"/staff/c/{sent.id}"
@@ -269,9 +271,9 @@ def test_the_staff_page_and_copy_open_with_what_a_clinician_needs_at_a_glance(ap
 
 
 def test_at_a_glance_names_the_allergies_and_leaves_out_a_row_the_clinic_does_not_ask():
-    from kiosk.content import load_questionnaire
-    from kiosk.display import at_a_glance
-    from kiosk.flow import Flow
+    from kiosk.core.answer_text import at_a_glance
+    from kiosk.core.content import load_questionnaire
+    from kiosk.core.flow import Flow
 
     from .staff_helpers import example_answers
 

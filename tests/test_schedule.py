@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.plan import Plan, Policy
-from kiosk.plan.engine import add_months
+from kiosk.core.plan import Plan, Policy
+from kiosk.core.plan.engine import add_months
 
 from .test_plan import TODAY, build, example
 

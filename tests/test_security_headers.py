@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from flask import url_for
 
-from kiosk import branding, create_app, settings_preview, stored_pdfs
-from kiosk.extensions import db
-from kiosk.models import Consultation
+from kiosk import create_app
+from kiosk.clinic import branding
+from kiosk.data.database import db
+from kiosk.data.models import Consultation
+from kiosk.records import settings_preview, stored_pdfs
 
 from .logos import SVG_LOGO
 from .patient_client import PatientClient

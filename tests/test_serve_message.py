@@ -3,8 +3,8 @@ which clinic details are still missing, read with the settings page's values."""
 
 from __future__ import annotations
 
-from kiosk import clinic_settings
 from kiosk.cli import missing_clinic_details, ready_message
+from kiosk.clinic import saved_settings
 
 from .conftest import another_process
 
@@ -14,7 +14,7 @@ def test_the_start_up_message_reads_what_the_settings_page_saved(app):
     with started.app_context():
         assert missing_clinic_details(started) == ["CLINIC_PHONE", "CLINIC_ADDRESS"]
     with app.app_context():
-        clinic_settings.save(
+        saved_settings.save(
             app, {"CLINIC_PHONE": "020 7946 0000", "CLINIC_ADDRESS": "1 High Street, London"}
         )
     # The next start (a new process, its config from the schema and files only).

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.paths import PROJECT_DIR
+from kiosk.core.paths import PROJECT_DIR
 
 UNIT = PROJECT_DIR / "deploy" / "kiosk.service"
 # "OK" in systemd-analyze's words: 3.0 or lower on its 0 (safe) to 10 scale.

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from kiosk import stored_pdfs
-from kiosk.extensions import db
-from kiosk.models import AuditEvent, Consultation, StaffSession
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent, Consultation, StaffSession
+from kiosk.records import stored_pdfs
 
 from .patient_client import PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation

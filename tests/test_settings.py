@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from kiosk import create_app
-from kiosk.plan import Policy
-from kiosk.settings import SETTINGS, SettingError, in_group
+from kiosk.clinic.settings import SETTINGS, SettingError, in_group
+from kiosk.core.plan import Policy
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -57,7 +57,7 @@ def test_numbers_as_text_are_numbers_wherever_they_come_from(tmp_path, monkeypat
     app = create_app({"INSTANCE_PATH": str(instance), "POLICY_ISOTRETINOIN_MONTHS": "9"})
     assert app.config["RETENTION_DAYS"] == 12
     assert app.config["DRAFT_RETENTION_HOURS"] == 48
-    assert app.extensions["kiosk.plan"].policy.isotretinoin_months == 9
+    assert app.extensions["kiosk.core.plan"].policy.isotretinoin_months == 9
 
 
 def test_text_settings_stay_text_in_the_environment(tmp_path, monkeypatch):
@@ -73,13 +73,13 @@ def test_the_policy_is_built_from_the_checked_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("KIOSK_POLICY_OPENING_DAYS", "Monday, wed fri")
     monkeypatch.setenv("KIOSK_POLICY_OFFERS_RF", "no")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "POLICY_TANNING_WEEKS": "3"})
-    policy = app.extensions["kiosk.plan"].policy
+    policy = app.extensions["kiosk.core.plan"].policy
     assert policy == Policy(opening_days=("mon", "wed", "fri"), offers_rf=False, tanning_weeks=3)
 
 
 def test_defaults_are_the_policy_s_own(tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
-    assert app.extensions["kiosk.plan"].policy == Policy()
+    assert app.extensions["kiosk.core.plan"].policy == Policy()
 
 
 # Bounds and choices ------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_holidays_region_and_closed_dates_reach_the_plan(tmp_path, monkeypatch):
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["HOLIDAYS_REGION"] == "GB-ENG"
     assert app.config["CLOSED_DATES"] == (dt.date(2026, 12, 24), dt.date(2026, 12, 31))
-    open_days = app.extensions["kiosk.plan"].open_days
+    open_days = app.extensions["kiosk.core.plan"].open_days
     assert open_days.region == "GB-ENG"
     assert not open_days.is_open(dt.date(2026, 12, 24))  # closed date
     assert not open_days.is_open(dt.date(2026, 12, 25))  # Christmas Day
@@ -303,7 +303,7 @@ def test_a_closed_day_setting_that_does_not_fit_stops_the_app_naming_it(
 def test_the_retired_same_day_setting_is_ignored_with_a_warning(tmp_path, caplog, monkeypatch):
     # Alembic's logging set-up (migrations/env.py, run in-process by other
     # tests) disables the loggers that exist by then: this one must speak.
-    monkeypatch.setattr(logging.getLogger("kiosk.settings"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger("kiosk.clinic.settings"), "disabled", False)
     app = create_app({"INSTANCE_PATH": str(tmp_path), "POLICY_SAME_DAY_TREATMENT": "yes"})
-    assert app.extensions["kiosk.plan"].policy == Policy()
+    assert app.extensions["kiosk.core.plan"].policy == Policy()
     assert "POLICY_SAME_DAY_TREATMENT is no longer used" in caplog.text

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from kiosk.extensions import db
-from kiosk.models import AuditEvent, ClinicSettings
-from kiosk.settings import SETTINGS
+from kiosk.clinic.settings import SETTINGS
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent, ClinicSettings
 
 from .conftest import another_process
 from .patient_client import PatientClient, csrf_token, plain
@@ -56,7 +56,7 @@ def test_a_saved_change_is_used_at_once_and_audited_with_old_and_new_value(app, 
     assert "Saved: 2 settings changed." in page
     assert 'value="020 7946 0000"' in page
     assert app.config["CLINIC_PHONE"] == "020 7946 0000"
-    assert app.extensions["kiosk.plan"].policy.isotretinoin_months == 12
+    assert app.extensions["kiosk.core.plan"].policy.isotretinoin_months == 12
     assert sorted(audit_details(app)) == [
         "CLINIC_PHONE: (empty) → 020 7946 0000",
         "POLICY_ISOTRETINOIN_MONTHS: 6 → 12",
@@ -132,7 +132,7 @@ def test_another_process_uses_the_saved_settings_from_its_next_request(app, admi
     assert other.config["CLINIC_PHONE"] == ""
     other.test_client().get("/")
     assert other.config["CLINIC_PHONE"] == "020 7946 0000"
-    assert not other.extensions["kiosk.plan"].policy.offers_rf
+    assert not other.extensions["kiosk.core.plan"].policy.offers_rf
     # ... and a process started afterwards, from its first request.
     later = another_process(app)
     later.test_client().get("/")
@@ -156,8 +156,8 @@ def test_with_rf_switched_off_on_the_page_patients_are_not_offered_it(app, admin
 def test_the_render_worker_prints_what_was_saved_in_another_process(app, admin):
     from pypdf import PdfReader
 
-    from kiosk import jobs, review, stored_pdfs
-    from kiosk.models import Consultation
+    from kiosk.data.models import Consultation
+    from kiosk.records import consultations, jobs, stored_pdfs
 
     from .staff_helpers import add_consultation
 
@@ -166,7 +166,7 @@ def test_the_render_worker_prints_what_was_saved_in_another_process(app, admin):
     save(admin, app, CLINIC_PHONE="020 7946 0000")
     with worker.app_context():
         consultation = db.session.get(Consultation, sent.id)
-        review.keep_flags(consultation)
+        consultations.keep_flags(consultation)
         stored_pdfs.mark_pending(consultation)
         db.session.commit()
         assert jobs.enqueue_render(sent.id)
@@ -250,7 +250,7 @@ def test_previews_are_for_admins_and_only_for_previews_that_exist(app, admin, st
 def test_previews_are_removed_after_an_hour(app, admin):
     import time
 
-    from kiosk import settings_preview
+    from kiosk.records import settings_preview
 
     preview(admin, app)
     folder = settings_preview.folder(app)
@@ -310,7 +310,7 @@ def test_closed_dates_are_typed_one_a_line_and_used_by_the_plan_at_once(app, adm
         dt.date(2026, 12, 31),
         dt.date(2027, 1, 7),
     )
-    open_days = app.extensions["kiosk.plan"].open_days
+    open_days = app.extensions["kiosk.core.plan"].open_days
     assert not open_days.is_open(dt.date(2027, 1, 7))
     assert not open_days.is_open(dt.date(2027, 1, 6))  # Epiphany, a holiday in Madrid
     html = admin.get(URL).get_data(as_text=True)

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from kiosk import create_app, throttle
-from kiosk.extensions import db
-from kiosk.models import AuditEvent
+from kiosk import create_app
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent
+from kiosk.web import throttle
 
 from .conftest import another_process
 from .patient_client import csrf_token

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from kiosk.extensions import db
-from kiosk.models import AuditEvent, Consultation, ConsultationPdf, Note, StaffUser
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent, Consultation, ConsultationPdf, Note, StaffUser
 
 from .patient_client import PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account
@@ -64,7 +64,7 @@ def test_a_patients_kiosk_session_never_reaches_staff_pages(app, client):
 
 
 def test_pdfs_are_never_served_without_login(app, client):
-    from kiosk import stored_pdfs
+    from kiosk.records import stored_pdfs
 
     consultation = add_consultation(app, "pregnant")
     with app.app_context():
@@ -308,7 +308,7 @@ def test_admin_only_actions_are_refused_to_staff(app, staff):
 
 
 def test_admin_deletes_a_consultation_with_its_files_after_confirming(app, admin):
-    from kiosk import stored_pdfs
+    from kiosk.records import stored_pdfs
 
     sent = add_consultation(app, "pregnant")
     with app.app_context():
@@ -426,7 +426,7 @@ def test_staff_see_the_earliest_first_session_as_the_patient_was_told(
 ):
     from pypdf import PdfReader
 
-    from kiosk import stored_pdfs
+    from kiosk.records import stored_pdfs
 
     stored = add_consultation(app, example, **changes)
     staff.get(f"/staff/c/{stored.id}")
@@ -447,7 +447,7 @@ def test_staff_see_the_earliest_first_session_as_the_patient_was_told(
 
 
 def test_an_audit_entry_alone_is_not_saved(app):
-    from kiosk import audit
+    from kiosk.data import audit
 
     with app.app_context():
         audit.add_entry("backup", detail="made in a transaction that is then abandoned")
@@ -470,7 +470,7 @@ def saved_state(app, consultation_id: str) -> dict:
 def test_changes_are_saved_even_when_no_audit_entry_follows_them(app, staff, password, monkeypatch):
     """With the audit log silenced, every change is still saved: its owner
     commits it, not the audit call that happens to come last."""
-    from kiosk import audit
+    from kiosk.data import audit
 
     sent = add_consultation(app, "pregnant")
     url = f"/staff/c/{sent.id}"
@@ -495,9 +495,9 @@ def test_changes_are_saved_even_when_no_audit_entry_follows_them(app, staff, pas
 
 
 def test_every_severity_and_status_has_one_label_in_each_language():
-    from kiosk.i18n import language
-    from kiosk.plan.model import SEVERITIES
-    from kiosk.vocabulary import (
+    from kiosk.core.i18n import language
+    from kiosk.core.plan.model import SEVERITIES
+    from kiosk.core.statuses import (
         SEVERITY_LABELS,
         STATUS_LABELS,
         ConsultationStatus,
@@ -527,7 +527,7 @@ def test_every_severity_and_status_has_one_label_in_each_language():
 def test_a_severity_reads_the_same_in_the_queue_on_the_page_and_in_the_staff_copy(app, staff):
     from pypdf import PdfReader
 
-    from kiosk import stored_pdfs
+    from kiosk.records import stored_pdfs
 
     sent = add_consultation(app, "pregnant", nsaids=True)  # do not treat, and a review
     staff.get("/staff/")

@@ -11,8 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from kiosk import create_app
-from kiosk.extensions import db
-from kiosk.models import Consultation, Draft
+from kiosk.data.database import db
+from kiosk.data.models import Consultation, Draft
 
 from .conftest import another_process, app_on
 from .patient_client import PatientClient
@@ -99,7 +99,7 @@ def permissive_umask(request):
 
 
 def test_data_files_are_private_whatever_the_umask(permissive_umask, tmp_path):
-    from kiosk import stored_pdfs
+    from kiosk.records import stored_pdfs
 
     from .staff_helpers import add_consultation
 
@@ -151,9 +151,9 @@ def test_a_database_url_as_hosting_platforms_give_it_works(app, monkeypatch, tmp
 
 @pytest.mark.database("postgresql")
 def test_the_queue_tables_in_the_database_are_not_the_migrations_business(app):
-    huey = app.extensions["kiosk.jobs"].huey
+    huey = app.extensions["kiosk.records.jobs"].huey
     huey.immediate = False
-    huey.enqueue(app.extensions["kiosk.jobs"].render.s("no-such-consultation"))
+    huey.enqueue(app.extensions["kiosk.records.jobs"].render.s("no-such-consultation"))
     with app.app_context():
         assert "huey_task" in db.inspect(db.engine).get_table_names()
     result = app.test_cli_runner().invoke(args=["db", "check"])

@@ -8,9 +8,9 @@ import json
 
 from pypdf import PdfReader
 
-from kiosk import stored_pdfs
-from kiosk.extensions import db
-from kiosk.models import Consultation, ConsultationPdf
+from kiosk.data.database import db
+from kiosk.data.models import Consultation, ConsultationPdf
+from kiosk.records import stored_pdfs
 
 from .patient_client import PLAIN
 from .staff_helpers import EXAMPLES, add_consultation, example_answers
@@ -38,12 +38,12 @@ def test_submitting_stores_both_pdfs_under_random_names(app, patient, tmp_path):
 
 
 def test_a_failed_render_keeps_the_consultation_and_can_be_retried(app, patient, monkeypatch):
-    import kiosk.pdf
+    import kiosk.core.pdf
 
     def broken(document, copy):
         raise RuntimeError("fonts missing")
 
-    monkeypatch.setattr(kiosk.pdf, "render_pdf", broken)
+    monkeypatch.setattr(kiosk.core.pdf, "render_pdf", broken)
     patient.walk()
     response = patient.submit()
     assert response.headers["Location"] == "/done"

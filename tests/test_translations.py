@@ -10,9 +10,9 @@ import yaml
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from kiosk.content import load_questionnaire
-from kiosk.i18n import TRANSLATIONS_DIR
-from kiosk.plan import load_rules
+from kiosk.core.content import load_questionnaire
+from kiosk.core.i18n import TRANSLATIONS_DIR
+from kiosk.core.plan import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}

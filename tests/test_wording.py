@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kiosk import create_app, stored_pdfs
+from kiosk import create_app
 from kiosk.cli import content_cli
-from kiosk.content import ContentError
-from kiosk.extensions import db
-from kiosk.models import Consultation
+from kiosk.core.content import ContentError
+from kiosk.data.database import db
+from kiosk.data.models import Consultation
+from kiosk.records import stored_pdfs
 
 from .conftest import another_process
 from .patient_client import PLAIN, PatientClient, csrf_token, plain

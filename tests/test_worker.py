@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk import stored_pdfs
-from kiosk.auth import check_password
-from kiosk.extensions import db
-from kiosk.models import ConsultationPdf, StaffUser
+from kiosk.data.database import db
+from kiosk.data.models import ConsultationPdf, StaffUser
+from kiosk.records import stored_pdfs
+from kiosk.web.auth import check_password
 
 from .conftest import assert_queue_is_private, free_port
 from .processes import descendants
@@ -83,7 +83,7 @@ def stop_group(process: subprocess.Popen) -> None:
 
 
 def test_the_worker_process_renders_what_the_queue_holds(app, patient, tmp_path):
-    app.extensions["kiosk.jobs"].huey.immediate = False  # the real queue file
+    app.extensions["kiosk.records.jobs"].huey.immediate = False  # the real queue file
     patient.walk()
     assert patient.submit().headers["Location"] == "/done"
     log = tmp_path / "worker.log"
@@ -161,7 +161,7 @@ def test_serve_starts_the_worker_with_the_web_server_and_stops_both(app, tmp_pat
 def test_a_worker_that_will_not_stop_in_time_is_killed_with_every_render_process(app, monkeypatch):
     # As `serve` starts and stops it. A consumer killed alone would leave its
     # render processes running, each still taking jobs from the queue.
-    from kiosk import jobs
+    from kiosk.records import jobs
 
     for name, value in child_environment(app).items():
         monkeypatch.setenv(name, value)
@@ -215,7 +215,7 @@ def test_serve_starts_a_worker_that_died_again_up_to_its_limit(app, patient, tmp
         assert "1 of 1 restarts allowed within 10 minutes" in log.read_text()
 
         # The worker started again renders what is sent.
-        app.extensions["kiosk.jobs"].huey.immediate = False
+        app.extensions["kiosk.records.jobs"].huey.immediate = False
         patient.walk()
         assert patient.submit().headers["Location"] == "/done"
 

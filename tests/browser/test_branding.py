@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from kiosk import branding
+from kiosk.clinic import branding
 
 from ..logos import SVG_LOGO
 from . import journey

@@ -10,7 +10,7 @@ README's "How long the questionnaire takes".
 
 Seconds at a reading pace, a model rather than a stopwatch: every word on a
 screen read at 200 words a minute, one second per tap, 0.4 s per character
-typed: the pace of kiosk/journey.py, from which Welcome says "It takes about
+typed: the pace of kiosk/core/journey.py, from which Welcome says "It takes about
 N minutes". Welcome's figure is checked against what is measured here.
 """
 
@@ -24,12 +24,11 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from kiosk import journey
-from kiosk.content import load_questionnaire
-from kiosk.flow import Flow
-from kiosk.i18n import language
-from kiosk.patient import take_home
-from kiosk.plan import PlanEngine, Policy, load_rules
+from kiosk.core import journey, take_home
+from kiosk.core.content import load_questionnaire
+from kiosk.core.flow import Flow
+from kiosk.core.i18n import language
+from kiosk.core.plan import PlanEngine, Policy, load_rules
 
 from ..conftest import ARTIFACTS
 from ..patient_client import PLAIN, event_in, form_data, plain
@@ -205,7 +204,7 @@ def test_journey_figures_typical_and_complex_patient(browser, server, orientatio
 
 
 def model_screens() -> list[journey.Screen]:
-    """The typical patient's journey as kiosk/journey.py models it, on the
+    """The typical patient's journey as kiosk/core/journey.py models it, on the
     test server's clinic (its name, and what Done says their summary covers)."""
     engine = PlanEngine(load_questionnaire(), load_rules(load_questionnaire()), Policy())
     with language("en"):

@@ -45,7 +45,7 @@ def fill_flag_counts():
     consultation's answers, dated from the day it was sent, and keep how many
     flags of each severity fired. A consultation whose plan cannot be made is
     left with no counts, which the queue takes as "not known"."""
-    engine = current_app.extensions['kiosk.plan']
+    engine = current_app.extensions['kiosk.core.plan']
     language = current_app.config['CLINIC_LANGUAGE']
     consultations = sa.table(
         'consultations',

@@ -46,7 +46,7 @@ def downgrade():
 
 
 def count_again(severities, merge=None):
-    engine = current_app.extensions['kiosk.plan']
+    engine = current_app.extensions['kiosk.core.plan']
     language = current_app.config['CLINIC_LANGUAGE']
     consultations = sa.table(
         'consultations',

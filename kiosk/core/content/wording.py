@@ -1,0 +1,254 @@
+"""A clinic's own wording, layered over the shipped content: ``wording.yaml``
+in the instance folder.
+
+It changes texts only, per language, of what exists, by id: a screen's
+title, introduction and checklist texts; a question's label, hint, summary
+label, checklist line, messages and its options' labels; a screening flag's
+staff and patient texts; and any interface string (Welcome, the privacy
+text, buttons) by its English text. It adds, removes and reorders nothing,
+so no rule loses a question it depends on. It is checked as the content
+files are: an unknown id, language or field, a plan text that drops or
+invents a placeholder, or an interface string that does not exist is a
+problem naming the file, line and item.
+
+    steps:
+      about: {title: {en: "A little about you"}}
+    questions:
+      recent_tan:
+        item: {en: "Sun, a sunbed or fake tan lately"}
+    flags:
+      home_roller:
+        patient: {en: "Bring your roller to your appointment and we will look at it."}
+    interface:
+      "Please hand the tablet back at the front desk.":
+        en: "Please give the tablet back at reception."
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import StringConstraints
+
+from kiosk.core.content.loader import _placeholders_known, parse_model, read_content
+from kiosk.core.content.schema import Identifier, LanguageCode, Questionnaire, Strict
+from kiosk.core.paths import PACKAGE_DIR
+
+if TYPE_CHECKING:
+    from kiosk.core.plan.rules import PlanRules
+
+WORDING_FILE = "wording.yaml"
+CATALOGUE = PACKAGE_DIR / "translations" / "messages.pot"
+
+Text = dict[LanguageCode, Annotated[str, StringConstraints(min_length=1)]]
+
+
+class OptionWords(Strict):
+    label: Text | None = None
+    hint: Text | None = None
+    staff_label: Text | None = None
+
+
+class MessageWords(Strict):
+    required: Text | None = None
+    invalid: Text | None = None
+
+
+class QuestionWords(Strict):
+    label: Text | None = None
+    hint: Text | None = None
+    summary_label: Text | None = None
+    item: Text | None = None
+    suffix: Text | None = None
+    suffix_one: Text | None = None
+    messages: MessageWords | None = None
+    options: dict[str, OptionWords] = {}
+
+
+class ChecklistWords(Strict):
+    label: Text | None = None
+    hint: Text | None = None
+    none: Text | None = None
+    summary_none: Text | None = None
+
+
+class StepWords(Strict):
+    title: Text | None = None
+    intro: Text | None = None
+    checklist: ChecklistWords | None = None
+
+
+class FlagWords(Strict):
+    staff: Text | None = None
+    patient: Text | None = None
+
+
+class Wording(Strict):
+    steps: dict[Identifier, StepWords] = {}
+    questions: dict[Identifier, QuestionWords] = {}
+    flags: dict[Identifier, FlagWords] = {}
+    interface: dict[str, Text] = {}
+
+    @property
+    def count(self) -> int:
+        """How many texts it changes, each language counted."""
+        return sum(len(text) for _loc, text in _texts(self.model_dump(exclude_none=True)))
+
+
+def _texts(node: Any, loc: tuple = ()) -> Iterator[tuple[tuple, dict[str, str]]]:
+    """Every text of a dumped model (a mapping of languages to strings), with its place."""
+    if isinstance(node, dict):
+        if node and loc and all(isinstance(v, str) for v in node.values()):
+            yield loc, node
+            return
+        for key, value in node.items():
+            yield from _texts(value, (*loc, key))
+
+
+def load_wording(path: Path, questionnaire: Questionnaire, rules: PlanRules) -> Wording:
+    """The clinic's wording file, checked against the content it changes."""
+    text = read_content(path)
+    if not text.strip():
+        return Wording()
+    return parse_model(text, path, Wording, lambda w: _problems(w, questionnaire, rules))
+
+
+def _problems(
+    wording: Wording, questionnaire: Questionnaire, rules: PlanRules
+) -> Iterator[tuple[tuple, str]]:
+    languages = set(questionnaire.languages)
+    steps = {step.id: step for step in questionnaire.steps}
+    questions = {q.id: q for step in questionnaire.steps for q in step.questions}
+    flags = {flag.id: flag for flag in rules.flags}
+    for step_id in wording.steps:
+        if step_id not in steps:
+            yield ("steps", step_id), f"no screen has the id '{step_id}'"
+    for question_id, words in wording.questions.items():
+        question = questions.get(question_id)
+        if question is None:
+            yield ("questions", question_id), f"no question has the id '{question_id}'"
+            continue
+        values = {option.value for option in question.options or []}
+        for value in words.options:
+            if value not in values:
+                yield (
+                    ("questions", question_id, "options", value),
+                    f"question '{question_id}' has no option '{value}'",
+                )
+    for flag_id, words in wording.flags.items():
+        flag = flags.get(flag_id)
+        if flag is None:
+            yield ("flags", flag_id), f"no screening flag has the id '{flag_id}'"
+            continue
+        for field in ("staff", "patient"):
+            yield from _same_placeholders(
+                ("flags", flag_id, field), getattr(words, field), getattr(flag, field)
+            )
+    known = _catalogue()
+    for message, text in wording.interface.items():
+        if message not in known:
+            yield ("interface", message), "no interface text reads exactly so (see messages.pot)"
+            continue
+        yield from _same_placeholders(("interface", message), text, {"en": message}, "%")
+    dumped = wording.model_dump(exclude_none=True, exclude={"interface"})
+    for loc, text in _texts(dumped):
+        for language in sorted(text.keys() - languages):
+            yield loc, f"text for language {language}, which is not in the questionnaire's"
+        if loc[0] in ("steps", "questions"):
+            for language, words in text.items():
+                yield from _placeholders_known(loc, language, words)
+
+
+def _same_placeholders(
+    loc: tuple, new: Mapping[str, str] | None, old: Mapping[str, str], style: str = "{"
+) -> Iterator[tuple[tuple, str]]:
+    """A changed text keeps the placeholders of the text it replaces."""
+    if not new:
+        return
+    expected = set().union(*(_placeholders(words, style) for words in old.values()))
+    for language, words in new.items():
+        names = _placeholders(words, style)
+        for name in sorted(names - expected):
+            yield loc, f"text ({language}) uses a placeholder the original has not: {name}"
+        for name in sorted(expected - names):
+            yield loc, f"text ({language}) leaves out the placeholder {name}"
+
+
+def _placeholders(words: str, style: str) -> set[str]:
+    if style == "%":
+        return {f"%({name})" for name in re.findall(r"%\((\w+)\)", words)}
+    try:
+        return {f"{{{n}}}" for _, n, _, _ in string.Formatter().parse(words) if n is not None}
+    except ValueError:
+        return {"{"}  # broken: never equal to the original's
+
+
+def _catalogue() -> set[str]:
+    """Every interface text the app can show (the extracted catalogue's)."""
+    from babel.messages.pofile import read_po
+
+    with CATALOGUE.open("rb") as handle:
+        return {m.id for m in read_po(handle) if m.id and isinstance(m.id, str)}
+
+
+# Layering --------------------------------------------------------------------------------
+
+
+def _merge(original: dict | None, changed: Mapping[str, str] | None) -> dict | None:
+    return {**(original or {}), **changed} if changed else original
+
+
+def reword_questionnaire(questionnaire: Questionnaire, wording: Wording) -> Questionnaire:
+    data = questionnaire.model_dump()
+    for step in data["steps"]:
+        words = wording.steps.get(step["id"])
+        if words:
+            step["title"] = _merge(step["title"], words.title)
+            step["intro"] = _merge(step["intro"], words.intro)
+            if words.checklist and step["checklist"]:
+                for field in ("label", "hint", "none", "summary_none"):
+                    step["checklist"][field] = _merge(
+                        step["checklist"][field], getattr(words.checklist, field)
+                    )
+        for question in step["questions"]:
+            change = wording.questions.get(question["id"])
+            if change is None:
+                continue
+            for field in ("label", "hint", "summary_label", "item", "suffix", "suffix_one"):
+                question[field] = _merge(question[field], getattr(change, field))
+            if change.messages:
+                for field in ("required", "invalid"):
+                    question["messages"][field] = _merge(
+                        question["messages"][field], getattr(change.messages, field)
+                    )
+            for option in question["options"] or []:
+                option_words = change.options.get(option["value"])
+                if option_words:
+                    for field in ("label", "hint", "staff_label"):
+                        option[field] = _merge(option[field], getattr(option_words, field))
+    return Questionnaire.model_validate(data)
+
+
+def reword_rules(rules: PlanRules, wording: Wording) -> PlanRules:
+    if not wording.flags:
+        return rules
+    data = rules.model_dump()
+    for flag in data["flags"]:
+        words = wording.flags.get(flag["id"])
+        if words:
+            flag["staff"] = _merge(flag["staff"], words.staff)
+            flag["patient"] = _merge(flag["patient"], words.patient)
+    return type(rules).model_validate(data)
+
+
+def interface_texts(wording: Wording) -> dict[tuple[str, str], str]:
+    """(language, English text) -> the clinic's text, for ``i18n.gettext``."""
+    return {
+        (language, message): words
+        for message, text in wording.interface.items()
+        for language, words in text.items()
+    }

@@ -1,0 +1,21 @@
+"""The plan engine: completed answers in, a personalised plan out (no Flask)."""
+
+from kiosk.core.plan.engine import PlanEngine, plan_event
+from kiosk.core.plan.model import Benefit, EventPlan, Flag, Plan, SessionPlan, TimedLine, Trigger
+from kiosk.core.plan.policy import Policy
+from kiosk.core.plan.rules import PlanRules, load_rules
+
+__all__ = [
+    "Benefit",
+    "EventPlan",
+    "Flag",
+    "Plan",
+    "PlanEngine",
+    "PlanRules",
+    "Policy",
+    "SessionPlan",
+    "TimedLine",
+    "Trigger",
+    "load_rules",
+    "plan_event",
+]

@@ -1,7 +1,0 @@
-"""The patient's questionnaire blueprint."""
-
-from flask import Blueprint
-
-bp = Blueprint("patient", __name__)
-
-from . import routes  # noqa: E402,F401  (registers the views)

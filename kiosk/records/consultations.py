@@ -1,0 +1,293 @@
+"""The staff side's work on consultations, apart from the views that ask for it.
+
+Queries: the queue's rows and filters, the audit log's entries, and the local
+days their dates stand for. What the consultation page shows. And the review's
+changes: start the review, mark it reviewed, add a note, render the PDFs again,
+delete. Each change is one unit of work that this module owns: it records its
+audit entry and commits both together, and only then queues a render or
+deletes files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_
+from sqlalchemy.orm import defer, selectinload
+
+from kiosk.core.answer_text import AnswerGroup, AnswerLine, answer_lines, at_a_glance, first_session
+from kiosk.core.plan.model import SEVERITIES, Plan
+from kiosk.core.reference import normalise
+from kiosk.core.statuses import (
+    FILE_MISSING,
+    ConsultationStatus,
+    FlagCount,
+    FlagGroup,
+    PdfStatus,
+    flag_groups,
+)
+from kiosk.data import audit
+from kiosk.data.database import db
+from kiosk.data.models import AuditEvent, Consultation, Note, StaffUser, local_time, utcnow
+from kiosk.records import jobs, retention, stored_pdfs
+
+AUDIT_LOG_LIMIT = 500  # the newest entries the audit log shows
+
+
+# Dates -------------------------------------------------------------------------------
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The server's local ``day`` as stored times (naive UTC): its start, and the
+    start of the next day."""
+    start = dt.datetime.combine(day, dt.time.min).astimezone().astimezone(dt.UTC)
+    return start.replace(tzinfo=None), (start + dt.timedelta(days=1)).replace(tzinfo=None)
+
+
+def queue_days(
+    date_from: dt.date | None, date_to: dt.date | None, today: dt.date
+) -> tuple[dt.date, dt.date]:
+    """The first and last day the queue lists: today when no date is chosen,
+    the one day ``date_from`` when only it is, through ``date_to`` when given."""
+    first = date_from or today
+    last = date_to or (first if date_from else max(first, today))
+    return first, last
+
+
+# The queue --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One consultation as the queue lists it."""
+
+    consultation: Consultation
+    submitted: dt.datetime  # local time
+    flags: tuple[FlagCount, ...]  # per severity, most serious first
+    pdf_states: dict[str, str]  # copy -> state (see pdf_states)
+    next_try: dt.datetime | None = None  # local time: a failed PDF's next render
+
+    @property
+    def preparing(self) -> bool:
+        return PdfStatus.PENDING in self.pdf_states.values()
+
+
+def queue(
+    *,
+    text: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    status: ConsultationStatus | str | None = None,
+    today: dt.date | None = None,
+) -> list[QueueRow]:
+    """Consultations submitted in the queue's days (see :func:`queue_days`),
+    newest first; ``text`` matches a reference (however typed) or part of a
+    first name."""
+    first, last = queue_days(date_from, date_to, today or dt.date.today())
+    query = db.select(Consultation).where(
+        Consultation.submitted_at >= day_bounds(first)[0],
+        Consultation.submitted_at < day_bounds(last)[1],
+    )
+    if status:
+        if status not in set(ConsultationStatus):
+            return []  # a status no consultation has
+        query = query.where(Consultation.status == ConsultationStatus(status))
+    if text and text.strip():
+        text = text.strip()
+        query = query.where(
+            or_(
+                Consultation.reference == normalise(text),
+                # % and _ typed in the search are matched as themselves.
+                Consultation.first_name.icontains(text, autoescape=True),
+            )
+        )
+    query = query.options(
+        # Each row shows its PDFs' states; its answers are read only where its
+        # flags are not known.
+        selectinload(Consultation.pdfs),
+        defer(Consultation.answers),
+    )
+    consultations = db.session.scalars(query.order_by(Consultation.submitted_at.desc()))
+    return [_row(consultation) for consultation in consultations]
+
+
+def _row(consultation: Consultation) -> QueueRow:
+    counts = consultation.flag_counts
+    if counts is None:  # not known (see keep_flags): the plan says
+        plan = _staff_plan(consultation)
+        counts = {severity: len(plan.flags_of(severity)) for severity in SEVERITIES}
+    return QueueRow(
+        consultation=consultation,
+        submitted=local_time(consultation.submitted_at),
+        flags=tuple(FlagCount(severity, count) for severity, count in counts.items()),
+        pdf_states=pdf_states(consultation),
+        next_try=next_try(consultation),
+    )
+
+
+def pdf_states(consultation: Consultation) -> dict[str, str]:
+    """Each copy's state: its PdfStatus, or FILE_MISSING when a ready PDF's file
+    is gone."""
+    states = {}
+    for pdf in consultation.pdfs:
+        path = stored_pdfs.pdf_path(pdf)
+        missing = pdf.status == PdfStatus.READY and (path is None or not path.exists())
+        states[pdf.copy] = FILE_MISSING if missing else pdf.status
+    return states
+
+
+def next_try(consultation: Consultation) -> dt.datetime | None:
+    """When the worker next tries to render its failed PDFs (local time), if any."""
+    retries = current_app.config["RENDER_RETRIES"]
+    tries = [t for pdf in consultation.pdfs if (t := stored_pdfs.next_try(pdf, retries))]
+    return local_time(min(tries)) if tries else None
+
+
+# One consultation ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsultationPage:
+    """What the consultation page shows besides the stored record."""
+
+    plan: Plan  # in the clinic's language, dated from the day it was sent
+    flag_groups: tuple[FlagGroup, ...]
+    first_session: str
+    glance: tuple[AnswerLine, ...]  # the at-a-glance rows
+    groups: tuple[AnswerGroup, ...]  # every answer that applies, by topic
+    submitted: dt.datetime  # local times
+    reviewed: dt.datetime | None
+    kept_until: dt.datetime
+
+    def context(self) -> dict[str, Any]:
+        """The fields, as template variables."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+def consultation_page(consultation: Consultation) -> ConsultationPage:
+    plan = _staff_plan(consultation)
+    flow = current_app.extensions["kiosk.core.flow"]
+    language = current_app.config["CLINIC_LANGUAGE"]
+    reviewed_at = consultation.reviewed_at
+    return ConsultationPage(
+        plan=plan,
+        flag_groups=flag_groups(plan.flags),
+        first_session=first_session(
+            plan.schedule, rf_only_stop=plan.on_hold and plan.can_treat_today
+        ),
+        glance=at_a_glance(flow, consultation.answers, language),
+        groups=answer_lines(flow, consultation.answers, language, staff=True),
+        submitted=local_time(consultation.submitted_at),
+        reviewed=local_time(reviewed_at) if reviewed_at else None,
+        kept_until=local_time(retention.deletion_time(consultation.submitted_at)),
+    )
+
+
+def keep_flags(consultation: Consultation) -> None:
+    """Keep with the consultation how many flags of each severity its plan
+    raises, for the queue: when it is sent, and whenever its PDFs are made again
+    (so that the queue agrees with the staff copy after a change of content or
+    policy). The caller commits."""
+    consultation.keep_flags(flag.severity for flag in _staff_plan(consultation).flags)
+
+
+def _staff_plan(consultation: Consultation) -> Plan:
+    return current_app.extensions["kiosk.core.plan"].build(
+        consultation.answers,
+        language=current_app.config["CLINIC_LANGUAGE"],
+        today=local_time(consultation.submitted_at).date(),
+    )
+
+
+def amended(consultation: Consultation) -> bool:
+    """Whether staff have added to what the patient sent (FHIR's ``amended``)."""
+    return bool(consultation.notes) or consultation.status == ConsultationStatus.REVIEWED
+
+
+# The review's changes: each commits with its audit entry --------------------------------
+
+
+def start_review(consultation: Consultation) -> bool:
+    """new -> in review; False (and nothing changes) from any other status."""
+    if not consultation.status.can_start_review:
+        return False
+    consultation.status = ConsultationStatus.IN_REVIEW
+    audit.add_entry("start_review", consultation_ref=consultation.reference)
+    db.session.commit()
+    return True
+
+
+def mark_reviewed(consultation: Consultation, reviewer: StaffUser) -> None:
+    """Reviewed by ``reviewer``, now; the patient's copy is rendered again to name them."""
+    consultation.status = ConsultationStatus.REVIEWED
+    consultation.reviewed_by = reviewer
+    consultation.reviewed_at = utcnow()
+    audit.add_entry("mark_reviewed", consultation_ref=consultation.reference)
+    keep_flags(consultation)
+    stored_pdfs.mark_pending(consultation)
+    db.session.commit()
+    jobs.enqueue_render(consultation.id)
+
+
+def add_note(consultation: Consultation, author: StaffUser, text: str) -> Note:
+    """The note, and the staff copy made again by the worker to print it."""
+    note = Note(consultation=consultation, author=author, text=text.strip())
+    db.session.add(note)
+    audit.add_entry("note", consultation_ref=consultation.reference, detail=f"{len(text)} chars")
+    stored_pdfs.mark_pending(consultation, copies=("staff",))
+    db.session.commit()
+    jobs.enqueue_render(consultation.id)
+    return note
+
+
+def regenerate(consultation: Consultation) -> None:
+    """Both PDFs rendered again by the worker."""
+    keep_flags(consultation)
+    stored_pdfs.mark_pending(consultation)
+    audit.add_entry("regenerate", consultation_ref=consultation.reference, detail="queued")
+    db.session.commit()
+    jobs.enqueue_render(consultation.id)
+
+
+def delete(consultation: Consultation) -> None:
+    """The consultation with its notes and PDF rows, then, once that is committed, its files."""
+    paths = [stored_pdfs.pdf_path(s) for s in consultation.pdfs]
+    db.session.delete(consultation)
+    audit.add_entry("delete", consultation_ref=consultation.reference)
+    db.session.commit()
+    for path in paths:
+        if path is not None:
+            Path(path).unlink(missing_ok=True)
+
+
+# The audit log ------------------------------------------------------------------------
+
+
+def audit_entries(
+    *,
+    username: str | None = None,
+    action: str | None = None,
+    reference: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> list[AuditEvent]:
+    """The newest entries (at most :data:`AUDIT_LOG_LIMIT`) matching every filter
+    given; the dates are local days, both included."""
+    query = db.select(AuditEvent)
+    filters: list[Any] = []
+    if username and username.strip():
+        filters.append(AuditEvent.username == username.strip())
+    if action:
+        filters.append(AuditEvent.action == action)
+    if reference:
+        filters.append(AuditEvent.consultation_ref == normalise(reference))
+    if date_from:
+        filters.append(AuditEvent.at >= day_bounds(date_from)[0])
+    if date_to:
+        filters.append(AuditEvent.at < day_bounds(date_to)[1])
+    query = query.where(*filters).order_by(AuditEvent.at.desc()).limit(AUDIT_LOG_LIMIT)
+    return list(db.session.scalars(query))

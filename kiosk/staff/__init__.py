@@ -1,7 +1,0 @@
-"""The staff area: sign-in, live queue, review, notes, PDFs, audit, export."""
-
-from flask import Blueprint
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-from . import accounts_page, own_password, routes, settings_page  # noqa: E402,F401  (registers the views)

@@ -1,0 +1,79 @@
+"""The language of each request, chosen in one place.
+
+Patient pages speak the patient's language: the Done page the one the
+answers were sent in, every other page their draft's, or the one picked on
+Welcome. Everything else (the staff area, and pages outside both areas such as
+an unknown address) speaks the clinic's.
+
+The language is put in force by the app's first ``before_request`` hook, so
+that every later hook, view and error page sees it, and taken back when the
+request ends: a worker thread serves many requests, and none inherits the
+language of the one before. Work outside requests (the render worker, the CLI)
+sets its own with ``kiosk.core.i18n.language``, the same mechanism.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from flask import (
+    Flask,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    current_app,
+    g,
+    request,
+    session,
+)
+
+from kiosk.core.i18n import Wording, language, wording
+from kiosk.web.patient import routes as patient
+
+
+def request_language() -> str:
+    if request.blueprint != patient.bp.name:
+        return current_app.config["CLINIC_LANGUAGE"]
+    if request.endpoint == "patient.done":
+        consultation = patient.sent_consultation()
+        if consultation is not None:
+            return consultation.language
+    offered = patient.offered_languages()
+    draft = patient.current_draft()
+    chosen = draft.language if draft else session.get("language")
+    return chosen if chosen in offered else patient.starting_language()
+
+
+def init_app(app: Flask) -> None:
+    """Call before any other ``before_request`` hook is registered."""
+
+    @app.before_request
+    def speak_the_requests_language() -> None:
+        in_force = contextlib.ExitStack()
+        in_force.enter_context(language(request_language()))
+        g.kiosk_language = in_force
+
+    @app.teardown_request
+    def forget_the_requests_language(_error: BaseException | None) -> None:
+        in_force = g.pop("kiosk_language", None)
+        if in_force is not None:
+            in_force.close()
+
+
+def use_wording(app: Flask, texts: Wording) -> None:
+    """The clinic's wording of interface texts in force in every app context
+    of ``app``: each request, each render in the worker, each command."""
+    if not texts:
+        return
+
+    def put_in_force(_app: Flask, **_extra) -> None:
+        in_force = contextlib.ExitStack()
+        in_force.enter_context(wording(texts))
+        g.kiosk_wording = in_force
+
+    def take_back(_app: Flask, **_extra) -> None:
+        in_force = g.pop("kiosk_wording", None)
+        if in_force is not None:
+            in_force.close()
+
+    appcontext_pushed.connect(put_in_force, app, weak=False)
+    appcontext_tearing_down.connect(take_back, app, weak=False)

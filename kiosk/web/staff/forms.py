@@ -1,0 +1,155 @@
+"""Staff forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from kiosk.core.i18n import gettext as _
+from kiosk.core.i18n import lazy_gettext
+from kiosk.core.statuses import STATUS_LABELS
+from kiosk.web.accounts import MIN_PASSWORD_LENGTH
+from kiosk.web.forms import clean_text
+
+STATUSES = [
+    SelectChoice("", lazy_gettext("Any status")),
+    *(SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()),
+]
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        lazy_gettext("Username"),
+        filters=[clean_text],
+        validators=[
+            DataRequired(lazy_gettext("Enter your username")),
+            Length(max=60, message=lazy_gettext("Enter a username of 60 characters or fewer")),
+        ],
+    )
+    password = PasswordField(
+        lazy_gettext("Password"),
+        filters=[clean_text],
+        validators=[DataRequired(lazy_gettext("Enter your password"))],
+    )
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        lazy_gettext("Add a note"),
+        filters=[clean_text],
+        validators=[
+            DataRequired(lazy_gettext("Write the note before saving it")),
+            Length(max=4000, message=lazy_gettext("Keep a note under 4000 characters")),
+        ],
+    )
+
+
+class DayField(DateField):
+    """A day typed as 21/11/2026, whatever the browser's own locale (a date
+    input shows the browser's, mm/dd/yyyy on a US-English one); the ISO form
+    is accepted too."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=["%d/%m/%Y", "%Y-%m-%d"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Enter a date like 21/11/2026")) from None
+
+
+class QueueFilter(FlaskForm):
+    """The queue's search and filters: posted to keep names out of URLs, but
+    reading only, and polled all day by an open page, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        lazy_gettext("Reference or first name"),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=60, message=lazy_gettext("Search for 60 characters or fewer")),
+        ],
+    )
+    date_from = DayField(lazy_gettext("From"), validators=[Optional()])
+    date_to = DayField(lazy_gettext("To"), validators=[Optional()])
+    status = SelectField(lazy_gettext("Status"), choices=STATUSES, validators=[Optional()])
+
+
+class AuditFilter(FlaskForm):
+    class Meta:
+        csrf = False
+
+    username = StringField(
+        lazy_gettext("Staff member"), filters=[clean_text], validators=[Optional(), Length(max=60)]
+    )
+    action = SelectField(lazy_gettext("Action"), validators=[Optional()])
+    reference = StringField(
+        lazy_gettext("Reference"), filters=[clean_text], validators=[Optional(), Length(max=12)]
+    )
+    date_from = DayField(lazy_gettext("From"), validators=[Optional()])
+    date_to = DayField(lazy_gettext("To"), validators=[Optional()])
+
+
+ROLE_CHOICES = [
+    SelectChoice("staff", lazy_gettext("Staff")),
+    SelectChoice("admin", lazy_gettext("Administrator")),
+]
+
+
+class NewAccountForm(FlaskForm):
+    username = StringField(
+        lazy_gettext("Username"),
+        filters=[clean_text],
+        validators=[
+            DataRequired(lazy_gettext("Enter a username")),
+            Length(max=60, message=lazy_gettext("Enter a username of 60 characters or fewer")),
+        ],
+    )
+    display_name = StringField(
+        lazy_gettext("Full name, shown on reviews and notes"),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=120, message=lazy_gettext("Enter a name of 120 characters or fewer")),
+        ],
+    )
+    role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES, default="staff")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES)
+
+
+class OwnPasswordForm(FlaskForm):
+    """A member of staff changing their own password: the current one first."""
+
+    # Cleaned as at sign-in (control and bidirectional characters dropped):
+    # a password is kept as it will be typed there.
+    current = PasswordField(
+        lazy_gettext("Your current password"),
+        filters=[clean_text],
+        validators=[DataRequired(lazy_gettext("Enter your current password"))],
+    )
+    new = PasswordField(
+        lazy_gettext("New password"),
+        description=lazy_gettext(
+            "At least %(length)d characters. A few unrelated words make a good one.",
+            length=MIN_PASSWORD_LENGTH,
+        ),
+        filters=[clean_text],
+        validators=[DataRequired(lazy_gettext("Enter a new password"))],
+    )
+    confirm = PasswordField(
+        lazy_gettext("New password again"),
+        filters=[clean_text],
+        validators=[
+            DataRequired(lazy_gettext("Enter the new password again")),
+            EqualTo("new", lazy_gettext("The two new passwords are not the same")),
+        ],
+    )

@@ -1,0 +1,421 @@
+"""Staff views. Every URL here needs a signed-in account (see ``guard``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_htmx import make_response as htmx_response
+from flask_limiter import RateLimitExceeded
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from kiosk.core import fhir
+from kiosk.core.i18n import gettext as _
+from kiosk.core.i18n import ngettext, short_time
+from kiosk.core.statuses import PdfStatus
+from kiosk.data import audit
+from kiosk.data.database import db, htmx
+from kiosk.data.models import Consultation, local_time, utcnow
+from kiosk.records import consultations, stored_pdfs
+from kiosk.web import throttle
+from kiosk.web.auth import (
+    admin_required,
+    authenticate,
+    end_session,
+    login_manager,
+    session_expired,
+    start_session,
+)
+from kiosk.web.forms import EmptyForm
+from kiosk.web.redirects import local_path
+from kiosk.web.staff import bp
+from kiosk.web.staff.forms import AuditFilter, LoginForm, NoteForm, QueueFilter
+from kiosk.web.throttle import throttled
+
+PUBLIC = {"staff.login"}
+# Requests that do not count as activity for the idle time-out.
+PASSIVE = {"staff.queue_rows", "staff.pdf_status"}
+
+
+@bp.before_request
+def guard():
+    if request.endpoint in PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        if htmx:
+            return htmx_response(redirect=url_for("staff.login"))
+        return login_manager.unauthorized()
+    user = current_user._get_current_object()
+    ended = session_expired(
+        current_app.config["STAFF_IDLE_MINUTES"],
+        current_app.config["STAFF_SESSION_HOURS"],
+        touch=request.endpoint not in PASSIVE,
+    )
+    if ended:
+        audit.add_entry("timeout" if ended == "idle" else "session_lifetime", user=user)
+        db.session.commit()
+        if ended == "idle":
+            flash(_("You were signed out after a period of inactivity."))
+        else:
+            flash(
+                _(
+                    "You were signed out: a session lasts at most %(hours)s hours.",
+                    hours=current_app.config["STAFF_SESSION_HOURS"],
+                )
+            )
+        if htmx:
+            return htmx_response(redirect=url_for("staff.login"))
+        return redirect(url_for("staff.login"))
+    return None
+
+
+@bp.after_request
+def private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")
+    return response
+
+
+# Signing in and out ------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@throttled
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        typed = form.username.data.strip()
+        account, address = throttle.account_name(typed), request.remote_addr or ""
+        if wait := throttle.wait_left(account, address):
+            return _refused(form, wait)
+        user = authenticate(typed, form.password.data)
+        if user is None:
+            g.sign_in_failed = True  # counts against this address (throttled)
+            wait = throttle.record_failure(account, address)
+            audit.add_entry("login_failed", username=typed[:60])
+            db.session.commit()
+            form.password.errors.append(
+                _("Incorrect username or password. %(try_again)s", try_again=_try_again(wait))
+                if wait
+                else _("Incorrect username or password")
+            )
+        else:
+            throttle.forget(account, address)
+            start_session(user)
+            user.last_login_at = utcnow()
+            audit.add_entry("login", user=user)
+            db.session.commit()
+            next_page = local_path(request.args.get("next"), under="/staff/")
+            return redirect(next_page or url_for("staff.queue"))
+    status = 200 if request.method == "GET" or not form.errors else 422
+    return render_template("staff/login.html", form=form), status
+
+
+def _try_again(seconds: float) -> str:
+    """When the refused may try again, in words: minutes from now and the clock time."""
+    minutes = max(1, math.ceil(seconds / 60))
+    at = dt.datetime.now().astimezone() + dt.timedelta(seconds=seconds)
+    return _(
+        "Too many failed sign-in attempts. Try again in %(wait)s, at %(time)s.",
+        wait=ngettext("%(num)d minute", "%(num)d minutes", minutes),
+        time=short_time(at),
+    )
+
+
+def _refused(form: LoginForm, seconds: float):
+    """Sign-in refused for ``seconds`` more: the same words whether or not the
+    account exists, and an entry in the audit log."""
+    username = (form.username.data or "").strip()[:60]
+    audit.add_entry("login_throttled", username=username or None)
+    db.session.commit()
+    form.username.errors, form.password.errors = [], [_try_again(seconds)]
+    form.csrf_token.errors = []
+    return render_template("staff/login.html", form=form), 429
+
+
+@bp.errorhandler(RateLimitExceeded)
+def sign_in_refused(error: RateLimitExceeded):
+    """Too many failed sign-ins from this address, whatever the usernames."""
+    form = LoginForm()
+    form.validate()
+    return _refused(form, throttle.retry_seconds())
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if EmptyForm().validate_on_submit():
+        audit.add_entry("logout")
+        end_session()
+        db.session.commit()
+    return redirect(url_for("staff.login"))
+
+
+# The queue -----------------------------------------------------------------
+
+
+def _queue_context():
+    form = QueueFilter(request.form if request.method == "POST" else None)
+    form.validate()
+    # A filter the form refused (a search past 60 characters, a malformed
+    # date, an unknown status) filters nothing; the form says why.
+    accepted = {field.name: None if field.errors else field.data for field in form}
+    if form.q.errors:
+        form.q.data = form.q.data[:60]  # shown again cut short, not 60 KB of it
+    rows = consultations.queue(
+        text=accepted["q"],
+        date_from=accepted["date_from"],
+        date_to=accepted["date_to"],
+        status=accepted["status"],
+    )
+    # The rows refresh faster while a PDF is being prepared.
+    return {"filter": form, "rows": rows, "preparing": any(row.preparing for row in rows)}
+
+
+@bp.route("/", methods=["GET", "POST"])
+def queue():
+    # Searches are POSTed: a patient's first name never lands in a URL.
+    return render_template("staff/queue.html", **_queue_context())
+
+
+@bp.route("/queue/rows", methods=["POST"])
+def queue_rows():
+    return render_template("staff/_queue_rows.html", **_queue_context())
+
+
+# One consultation --------------------------------------------------------------
+
+
+def _consultation(consultation_id: str) -> Consultation:
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        abort(404)
+    return consultation
+
+
+@bp.route("/c/<consultation_id>")
+def consultation(consultation_id: str):
+    consultation = _consultation(consultation_id)
+    audit.add_entry("view", consultation_ref=consultation.reference)
+    db.session.commit()
+    return _render_consultation(consultation, NoteForm())
+
+
+def _render_consultation(consultation: Consultation, note_form: NoteForm, status: int = 200):
+    return render_template(
+        "staff/consultation.html",
+        consultation=consultation,
+        **consultations.consultation_page(consultation).context(),
+        note_form=note_form,
+        local_time=local_time,
+        **_pdf_context(consultation),
+    ), status
+
+
+@bp.route("/c/<consultation_id>/review", methods=["POST"])
+def start_review(consultation_id: str):
+    consultation = _consultation(consultation_id)
+    if EmptyForm().validate_on_submit():
+        consultations.start_review(consultation)
+    return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
+
+
+@bp.route("/c/<consultation_id>/reviewed", methods=["POST"])
+def mark_reviewed(consultation_id: str):
+    consultation = _consultation(consultation_id)
+    if EmptyForm().validate_on_submit():
+        consultations.mark_reviewed(consultation, current_user._get_current_object())
+        flash(
+            _(
+                "Marked as reviewed. The patient's copy is being prepared again, "
+                "naming you as the reviewer."
+            )
+        )
+    return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
+
+
+@bp.route("/c/<consultation_id>/notes", methods=["POST"])
+def add_note(consultation_id: str):
+    consultation = _consultation(consultation_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _render_consultation(consultation, form, 422)
+    consultations.add_note(consultation, current_user._get_current_object(), form.text.data)
+    return redirect(url_for("staff.consultation", consultation_id=consultation.id) + "#notes", 303)
+
+
+@bp.route("/c/<consultation_id>/regenerate", methods=["POST"])
+def regenerate(consultation_id: str):
+    consultation = _consultation(consultation_id)
+    if EmptyForm().validate_on_submit():
+        consultations.regenerate(consultation)
+        flash(_("The PDFs are being prepared again."))
+    return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
+
+
+def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool, name: str):
+    consultation = _consultation(consultation_id)
+    pdf = consultation.pdf(copy)
+    if pdf is not None and pdf.status != PdfStatus.READY:
+        return _pdf_not_ready(consultation, copy)
+    path = stored_pdfs.pdf_path(pdf) if pdf else None
+    if pdf is None or pdf.status != PdfStatus.READY:
+        abort(404)
+    if path is None or not path.exists():
+        flash(_missing_file_message(copy))
+        return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
+    audit.add_entry(action, consultation_ref=consultation.reference)
+    db.session.commit()
+    return send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=attachment,
+        download_name=f"{name}-{consultation.reference}.pdf",
+        max_age=0,
+    )
+
+
+def _missing_file_message(copy: str) -> str:
+    if copy == "patient":
+        return _("The patient copy's file is missing: regenerate the PDFs.")
+    return _("The staff copy's file is missing: regenerate the PDFs.")
+
+
+def _pdf_not_ready(consultation: Consultation, copy: str):
+    """A page saying the PDF is still being prepared (202, it updates itself) or
+    could not be rendered (409), instead of a bare 404."""
+    pending = consultation.pdf(copy).status == PdfStatus.PENDING
+    return render_template(
+        "staff/pdf_not_ready.html",
+        consultation=consultation,
+        copy=copy,
+        **_pdf_context(consultation),
+    ), (202 if pending else 409)
+
+
+def _pdf_context(consultation: Consultation) -> dict:
+    return {
+        "pdf_states": consultations.pdf_states(consultation),
+        "next_try": consultations.next_try(consultation),
+        "action_form": EmptyForm(),
+    }
+
+
+@bp.route("/c/<consultation_id>/pdfs")
+def pdf_status(consultation_id: str):
+    """The PDFs component: polls itself while a copy is being prepared."""
+    consultation = _consultation(consultation_id)
+    return render_template(
+        "staff/_pdfs.html", consultation=consultation, **_pdf_context(consultation)
+    )
+
+
+@bp.route("/c/<consultation_id>/patient.pdf")
+def patient_pdf(consultation_id: str):
+    # Inline, so that the browser opens it ready to print.
+    return _send_pdf(consultation_id, "patient", "print_patient", attachment=False, name="summary")
+
+
+@bp.route("/c/<consultation_id>/staff.pdf")
+def staff_pdf(consultation_id: str):
+    return _send_pdf(consultation_id, "staff", "download_staff", attachment=True, name="staff-copy")
+
+
+@bp.route("/c/<consultation_id>/fhir.json")
+def consultation_fhir(consultation_id: str):
+    consultation = _consultation(consultation_id)
+    flow = current_app.extensions["kiosk.core.flow"]
+    resource = fhir.response_resource(
+        flow.questionnaire,
+        flow,
+        response_id=consultation.id,
+        answers=consultation.answers,
+        language=consultation.language,
+        authored=consultation.submitted_at,
+        amended=consultations.amended(consultation),
+    )
+    audit.add_entry("export_fhir", consultation_ref=consultation.reference)
+    db.session.commit()
+    return _json(resource, f"questionnaire-response-{consultation.reference}.json")
+
+
+@bp.route("/questionnaire.json")
+def questionnaire_fhir():
+    flow = current_app.extensions["kiosk.core.flow"]
+    resource = fhir.questionnaire_resource(
+        flow.questionnaire, current_app.config["CLINIC_LANGUAGE"]
+    )
+    return _json(resource, "questionnaire.json")
+
+
+def _json(resource: dict, filename: str) -> Response:
+    response = Response(
+        json.dumps(resource, indent=2, ensure_ascii=False), mimetype="application/fhir+json"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/c/<consultation_id>/delete", methods=["GET", "POST"])
+@admin_required
+def delete(consultation_id: str):
+    consultation = _consultation(consultation_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        reference = consultation.reference
+        consultations.delete(consultation)
+        flash(_("Consultation %(reference)s and its PDFs were deleted.", reference=reference))
+        return redirect(url_for("staff.queue"), 303)
+    return render_template("staff/delete.html", consultation=consultation, form=form)
+
+
+# The audit log -----------------------------------------------------------------
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log():
+    form = AuditFilter(request.args)
+    form.action.choices = [
+        SelectChoice("", _("Any action")),
+        *(SelectChoice(code, words) for code, words in audit.ACTIONS.items()),
+    ]
+    form.validate()
+    # A filter the form refused (an unknown action, a malformed date) filters nothing.
+    accepted = {field.name: None if field.errors else field.data for field in form}
+    events = consultations.audit_entries(
+        username=accepted["username"],
+        action=accepted["action"],
+        reference=accepted["reference"],
+        date_from=accepted["date_from"],
+        date_to=accepted["date_to"],
+    )
+    return render_template(
+        "staff/audit.html",
+        filter=form,
+        events=events,
+        actions=audit.ACTIONS,
+        local_time=local_time,
+    )
+
+
+@bp.app_context_processor
+def clinic_details_missing() -> dict:
+    """For the staff pages' banner: the clinic details the patient's copy
+    needs and that are not set yet."""
+    if request.blueprint != "staff":
+        return {}
+    return {"clinic_missing": stored_pdfs.clinic_profile(current_app.config).missing_details()}
