@@ -38,9 +38,11 @@ extract-messages: $(VENV)/.installed
 db: install
 	$(FLASK) db upgrade
 
+# Style, then the layers of kiosk/ (import-linter's contracts in pyproject.toml).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Timings in-process (flow_bench), then the served app under 30 tablets (load_bench, locust).
 bench: install $(VENV)/.installed-bench

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import flask_migrate
 
 from kiosk import create_app
-from kiosk.core.content import load_questionnaire
+from kiosk.core.content_folder import load_questionnaire
 from kiosk.core.flow import Flow
 from kiosk.core.pdf import render_pdf
 from kiosk.data.database import db

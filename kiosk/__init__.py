@@ -22,8 +22,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """
     from kiosk import cli
     from kiosk.clinic import branding, saved_settings, settings
-    from kiosk.core.content import load_content
-    from kiosk.core.content.wording import WORDING_FILE, interface_texts
+    from kiosk.core.content_folder import load_content
+    from kiosk.core.wording import WORDING_FILE, interface_texts
     from kiosk.data import database
     from kiosk.records import jobs
     from kiosk.web import auth, errors, headers, language, templating, throttle

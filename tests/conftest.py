@@ -27,7 +27,7 @@ import flask_migrate
 import pytest
 
 from kiosk import create_app
-from kiosk.core.content import load_questionnaire
+from kiosk.core.content_folder import load_questionnaire
 from kiosk.core.files import FILE_MODE, private_folder
 from kiosk.core.flow import Flow
 

@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from kiosk import create_app
 from kiosk.cli import content_cli
-from kiosk.core.content import ContentError, ContentProblem, load_questionnaire, parse_questionnaire
+from kiosk.core.content import ContentError, ContentProblem, parse_questionnaire
 from kiosk.core.content.loader import DEFAULT_CONTENT_DIR
+from kiosk.core.content_folder import load_questionnaire
 
 BAD = Path("bad.yaml")
 

@@ -19,7 +19,7 @@ from kiosk.core.content.loader import DEFAULT_CONTENT_DIR
 from kiosk.core.i18n import language
 from kiosk.core.pdf import render_pdf
 from kiosk.core.pdf.document import Clinic
-from kiosk.core.plan import Policy
+from kiosk.core.policy import Policy
 from kiosk.core.statuses import severity_label
 
 from .patient_client import PatientClient

@@ -21,9 +21,11 @@ from typing import Any
 
 import pytest
 
-from kiosk.core.content import ContentError, load_questionnaire
+from kiosk.core.content import ContentError
 from kiosk.core.content.loader import DEFAULT_CONTENT_DIR
-from kiosk.core.plan import Plan, PlanEngine, Policy, TimedLine, Trigger, load_rules
+from kiosk.core.content_folder import load_questionnaire
+from kiosk.core.plan import Plan, PlanEngine, TimedLine, Trigger, load_rules
+from kiosk.core.policy import Policy
 from kiosk.core.statuses import severity_label
 
 from .patient_client import with_gates

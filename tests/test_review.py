@@ -272,7 +272,7 @@ def test_the_staff_page_and_copy_open_with_what_a_clinician_needs_at_a_glance(ap
 
 def test_at_a_glance_names_the_allergies_and_leaves_out_a_row_the_clinic_does_not_ask():
     from kiosk.core.answer_text import at_a_glance
-    from kiosk.core.content import load_questionnaire
+    from kiosk.core.content_folder import load_questionnaire
     from kiosk.core.flow import Flow
 
     from .staff_helpers import example_answers

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from kiosk.core.plan import Plan, Policy
+from kiosk.core.plan import Plan
 from kiosk.core.plan.engine import add_months
+from kiosk.core.policy import Policy
 
 from .test_plan import TODAY, build, example
 

@@ -13,9 +13,9 @@ import datetime as dt
 
 import pytest
 
-from kiosk.core.plan import Plan, PlanEngine, Policy
+from kiosk.core.plan import Plan, PlanEngine
 from kiosk.core.plan.dates import Course, OpenDays, RegionError, normal_region, session_dates
-from kiosk.core.plan.policy import WEEKDAYS
+from kiosk.core.policy import WEEKDAYS, Policy
 
 from .patient_client import with_gates
 from .test_plan import BASELINE, TODAY, questionnaire, rules

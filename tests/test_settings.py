@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from kiosk import create_app
 from kiosk.clinic.settings import SETTINGS, SettingError, in_group
-from kiosk.core.plan import Policy
+from kiosk.core.policy import Policy
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

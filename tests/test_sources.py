@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.core.content import load_questionnaire
 from kiosk.core.content.loader import DEFAULT_CONTENT_DIR
+from kiosk.core.content_folder import load_questionnaire
 from kiosk.core.plan import load_rules
-from kiosk.core.plan.policy import Policy
 from kiosk.core.plan.rules import cited, load_citations
+from kiosk.core.policy import Policy
 
 from .test_plan import content_copy, line_of, problems_of
 

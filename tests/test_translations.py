@@ -10,7 +10,7 @@ import yaml
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from kiosk.core.content import load_questionnaire
+from kiosk.core.content_folder import load_questionnaire
 from kiosk.core.i18n import TRANSLATIONS_DIR
 from kiosk.core.plan import load_rules
 
@@ -74,7 +74,7 @@ def test_every_interface_string_is_translated(code):
 
 # One neutral Spanish, one term for each thing -------------------------------------------
 
-CONTENT = ROOT / "kiosk" / "content"
+CONTENT = ROOT / "kiosk" / "core" / "content"
 
 
 def glossary() -> list[dict]:

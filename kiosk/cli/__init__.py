@@ -235,9 +235,10 @@ def content_check(folder: str | None, wording: Path | None) -> None:
     from flask import Config
 
     from kiosk.clinic import settings
-    from kiosk.core.content import ContentError, load_content
-    from kiosk.core.content.wording import WORDING_FILE
+    from kiosk.core.content import ContentError
+    from kiosk.core.content_folder import load_content
     from kiosk.core.plan.rules import PLAN_FILE
+    from kiosk.core.wording import WORDING_FILE
 
     if folder is None:
         config = settings.read(Config(settings.instance_path(None)))

@@ -33,7 +33,7 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.clinic.settings import RETIRED, SETTINGS, Setting, SettingError, in_group, policy
-from kiosk.core.content import Content
+from kiosk.core.content_folder import Content
 from kiosk.core.flow import Flow
 from kiosk.core.plan import PlanEngine
 from kiosk.data import audit

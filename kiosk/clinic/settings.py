@@ -42,7 +42,7 @@ from kiosk.core.content.loader import DEFAULT_CONTENT_DIR
 from kiosk.core.files import create_private_file, private_folder
 from kiosk.core.i18n import DEFAULT_CLINIC_NAME, available_catalogues
 from kiosk.core.paths import PROJECT_DIR
-from kiosk.core.plan.policy import WEEKDAYS, Policy
+from kiosk.core.policy import WEEKDAYS, Policy
 
 Group = Literal["clinic", "deployment"]
 

@@ -6,15 +6,12 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiosk.core.content import Question
-from kiosk.core.i18n import day_date, local, long_date
+from kiosk.core.flow import Flow
 from kiosk.core.i18n import gettext as _
-
-if TYPE_CHECKING:  # the plan engine uses this module
-    from kiosk.core.flow import Flow
-    from kiosk.core.plan.model import Schedule
+from kiosk.core.i18n import local, long_date
 
 __all__ = [
     "AnswerGroup",
@@ -23,7 +20,6 @@ __all__ = [
     "at_a_glance",
     "check_lines",
     "display_answer",
-    "first_session",
     "long_date",
 ]
 
@@ -151,17 +147,3 @@ def at_a_glance(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[
             ]
         rows.append(AnswerLine(items[0].question.id, local(row.label, language), "; ".join(words)))
     return tuple(rows)
-
-
-def first_session(schedule: Schedule, *, rf_only_stop: bool = False) -> str:
-    """The earliest first session, as staff read it on the page and the staff
-    copy. ``rf_only_stop``: no dates because RF, the only treatment the patient
-    chose, is contraindicated (No RF), not because of a do-not-treat flag."""
-    if schedule.status == "clinician" or schedule.earliest is None:
-        if rf_only_stop:
-            return _("Not dated: No RF, and RF was the only treatment chosen: the clinician plans")
-        return _("Not dated: a do-not-treat flag fired, so the clinician plans the dates")
-    day = day_date(schedule.earliest)
-    if schedule.provisional:
-        return _("%(day)s or later, if the clinician agrees after the review", day=day)
-    return _("%(day)s or later", day=day)

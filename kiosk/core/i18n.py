@@ -91,7 +91,7 @@ def local(text: Mapping[str, str] | None, language: str, fallback: str = "en") -
 
 
 # The clinic's wording of interface texts in force: (language, English) -> text
-# (kiosk/core/content/wording.py reads it from the clinic's wording file).
+# (kiosk/core/wording.py reads it from the clinic's wording file).
 Wording = Mapping[tuple[str, str], str]
 _wording: contextvars.ContextVar[Wording] = contextvars.ContextVar(
     "kiosk_wording", default=MappingProxyType({})

@@ -43,9 +43,9 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.engine import URL
 
-from kiosk.core.content.wording import WORDING_FILE
 from kiosk.core.files import FILE_MODE, FOLDER_MODE, create_private_file, private_folder, restrict
 from kiosk.core.paths import MIGRATIONS_DIR
+from kiosk.core.wording import WORDING_FILE
 from kiosk.data import audit
 from kiosk.data.database import db
 from kiosk.data.models import ConsultationPdf, utcnow

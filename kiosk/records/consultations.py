@@ -19,8 +19,8 @@ from flask import current_app
 from sqlalchemy import or_
 from sqlalchemy.orm import defer, selectinload
 
-from kiosk.core.answer_text import AnswerGroup, AnswerLine, answer_lines, at_a_glance, first_session
-from kiosk.core.plan.model import SEVERITIES, Plan
+from kiosk.core.answer_text import AnswerGroup, AnswerLine, answer_lines, at_a_glance
+from kiosk.core.plan.model import SEVERITIES, Plan, first_session
 from kiosk.core.reference import normalise
 from kiosk.core.statuses import (
     FILE_MISSING,

@@ -26,8 +26,8 @@ from kiosk.core.flow import Flow
 from kiosk.core.pdf.document import Clinic, PdfDocument, PrintedNote
 from kiosk.core.plan import PlanEngine
 from kiosk.core.plan.model import Plan
-from kiosk.core.plan.policy import Policy
 from kiosk.core.plan.rules import Citations
+from kiosk.core.policy import Policy
 from kiosk.core.statuses import COPIES, ConsultationStatus, PdfStatus
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, ConsultationPdf, local_time, utcnow

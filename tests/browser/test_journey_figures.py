@@ -25,10 +25,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kiosk.core import journey, take_home
-from kiosk.core.content import load_questionnaire
+from kiosk.core.content_folder import load_questionnaire
 from kiosk.core.flow import Flow
 from kiosk.core.i18n import language
-from kiosk.core.plan import PlanEngine, Policy, load_rules
+from kiosk.core.plan import PlanEngine, load_rules
+from kiosk.core.policy import Policy
 
 from ..conftest import ARTIFACTS
 from ..patient_client import PLAIN, event_in, form_data, plain

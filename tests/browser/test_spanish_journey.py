@@ -14,9 +14,9 @@ import sqlite3
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from kiosk.core.content import load_questionnaire
+from kiosk.core.content_folder import load_questionnaire
 from kiosk.core.i18n import gettext, language, local
-from kiosk.core.plan import Policy
+from kiosk.core.policy import Policy
 
 from .conftest import PORTRAIT, new_page, screenshot
 from .test_journey_figures import continue_out_of_view

@@ -21,9 +21,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from kiosk.core.content import load_questionnaire
+from kiosk.core.content_folder import load_questionnaire
 from kiosk.core.i18n import gettext, language, local
-from kiosk.core.plan import Policy
+from kiosk.core.policy import Policy
 
 from ..patient_client import MONTHS
 from .webkit import SCREENSHOTS

@@ -1,16 +1,11 @@
-"""The questionnaire content: data files, their schema and their loader."""
+"""The questionnaire's file: its schema, its parser and the problems it
+reports. The whole content folder, checked as the app runs on it, is
+``kiosk.core.content_folder``."""
 
-from kiosk.core.content.folder import Content, load_content
-from kiosk.core.content.loader import (
-    ContentError,
-    ContentProblem,
-    load_questionnaire,
-    parse_questionnaire,
-)
+from kiosk.core.content.loader import ContentError, ContentProblem, parse_questionnaire
 from kiosk.core.content.schema import EnableWhen, Option, Question, Questionnaire, Step, Topic
 
 __all__ = [
-    "Content",
     "ContentError",
     "ContentProblem",
     "EnableWhen",
@@ -19,7 +14,5 @@ __all__ = [
     "Questionnaire",
     "Step",
     "Topic",
-    "load_content",
-    "load_questionnaire",
     "parse_questionnaire",
 ]

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kiosk.core.content.contract import contract_problems
 from kiosk.core.content.schema import EnableWhen, Messages, Question, Questionnaire, Step
+from kiosk.core.policy import Policy
 
 DEFAULT_CONTENT_DIR = Path(__file__).parent
 M = TypeVar("M", bound=BaseModel)
@@ -103,13 +103,6 @@ class ContentError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def load_questionnaire(content_dir: Path | str | None = None) -> Questionnaire:
-    """The questionnaire file of ``content_dir``, checked, and checked to hold
-    the questions the code reads (``contract.py``): the app can run on it."""
-    path = Path(content_dir or DEFAULT_CONTENT_DIR) / QUESTIONNAIRE_FILE
-    return parse_model(read_content(path), path, Questionnaire, _the_apps_questionnaire)
-
-
 def read_content(path: Path) -> str:
     """A content file's text, or a ContentError saying why it cannot be read."""
     try:
@@ -123,17 +116,6 @@ def parse_questionnaire(text: str, path: Path) -> Questionnaire:
     """A questionnaire from ``text``, checked on its own (not for what the
     app's code reads: see ``load_questionnaire``)."""
     return parse_model(text, path, Questionnaire, _cross_check)
-
-
-def _the_apps_questionnaire(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
-    yield from _cross_check(q)
-    yield from contract_problems(q)
-    if not q.typical_patient:
-        yield (
-            (),
-            "the questionnaire has no typical_patient: Welcome's 'It takes about N minutes' "
-            "is worked out from a typical patient's answers",
-        )
 
 
 def parse_model(
@@ -324,40 +306,6 @@ def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
                 f"topic '{first}' must be listed before '{listed}': its steps come first",
             )
             break
-    yield from _typical_patient_valid(q)
-
-
-def _typical_patient_valid(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
-    """The typical patient's answers are answers a patient could give, to every
-    question their answers lead them to."""
-    if not q.typical_patient:
-        return
-    # Imported here: both modules import this package.
-    from kiosk.core.answers import AnswerProblem, check_stored
-    from kiosk.core.flow import Flow, has_answer
-
-    questions = {question.id: question for step in q.steps for question in step.questions}
-    fine = True
-    for question_id, value in q.typical_patient.items():
-        loc = ("typical_patient", question_id)
-        question = questions.get(question_id)
-        if question is None:
-            fine = False
-            yield loc, f"unknown question '{question_id}'"
-            continue
-        try:
-            check_stored(question, value, dt.date.today())
-        except AnswerProblem as exc:
-            fine = False
-            yield loc, f"{value!r} is no answer to this {question.type} question ({exc})"
-    if not fine:
-        return
-    for item in Flow(q).walk(q.typical_answers()):
-        if item.question.required and not has_answer(item.value):
-            yield (
-                ("typical_patient",),
-                f"no answer to '{item.question.id}', which these answers lead to",
-            )
 
 
 def _checklist_valid(loc: tuple, step: Step, languages: set[str]):
@@ -434,8 +382,6 @@ def _texts_complete(loc: tuple, text: dict[str, str] | None, languages: set[str]
 def _placeholders_known(loc: tuple, language: str, words: str):
     """A text may name a clinic policy value ({tanning_weeks}), filled in as
     the clinic has set it; anything else in braces is a mistake."""
-    from kiosk.core.plan.policy import Policy  # the plan package reads this one: not at the top
-
     known = {field.name for field in dataclass_fields(Policy)}
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(words) if name is not None}

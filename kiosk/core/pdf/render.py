@@ -25,13 +25,12 @@ from weasyprint.formatting_structure.boxes import LineBox
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from kiosk.core.answer_text import first_session
 from kiosk.core.i18n import DATE_FILTERS, current_language, gettext, language, week_days
 from kiosk.core.paths import TEMPLATES_DIR
 from kiosk.core.pdf.document import PdfDocument
 from kiosk.core.pdf.fetcher import StaticFetcher, static_base_url
 from kiosk.core.pdf.qr import qr_svg
-from kiosk.core.plan.model import STRIP_DAYS, DayBar, EventPlan, Plan, TimedLine
+from kiosk.core.plan.model import STRIP_DAYS, DayBar, EventPlan, Plan, TimedLine, first_session
 from kiosk.core.statuses import COPIES, flag_groups
 
 TEMPLATES = {"patient": "pdf/patient.html", "staff": "pdf/staff.html"}

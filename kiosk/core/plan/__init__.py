@@ -2,8 +2,8 @@
 
 from kiosk.core.plan.engine import PlanEngine, plan_event
 from kiosk.core.plan.model import Benefit, EventPlan, Flag, Plan, SessionPlan, TimedLine, Trigger
-from kiosk.core.plan.policy import Policy
 from kiosk.core.plan.rules import PlanRules, load_rules
+from kiosk.core.policy import Policy
 
 __all__ = [
     "Benefit",

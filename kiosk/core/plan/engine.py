@@ -30,7 +30,6 @@ from kiosk.core.plan.model import (
     TimedLine,
     Trigger,
 )
-from kiosk.core.plan.policy import Policy
 from kiosk.core.plan.rules import (
     ConcernText,
     Condition,
@@ -42,6 +41,7 @@ from kiosk.core.plan.rules import (
     Window,
     resolve,
 )
+from kiosk.core.policy import Policy
 
 _RF = frozenset({"rf"})
 HOLD_WORDS = ("lead", "sessions", "rf_not_now", "if_later")

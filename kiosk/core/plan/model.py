@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kiosk.core.i18n import day_date
+from kiosk.core.i18n import gettext as _
 from kiosk.core.plan.dates import OpenDays
 
 # no_rf: RF microneedling is contraindicated (an implant, a gold allergy); a
@@ -175,3 +177,17 @@ class Plan:
     @property
     def can_treat_today(self) -> bool:
         return not self.flags_of("do_not_treat")
+
+
+def first_session(schedule: Schedule, *, rf_only_stop: bool = False) -> str:
+    """The earliest first session, as staff read it on the page and the staff
+    copy. ``rf_only_stop``: no dates because RF, the only treatment the patient
+    chose, is contraindicated (No RF), not because of a do-not-treat flag."""
+    if schedule.status == "clinician" or schedule.earliest is None:
+        if rf_only_stop:
+            return _("Not dated: No RF, and RF was the only treatment chosen: the clinician plans")
+        return _("Not dated: a do-not-treat flag fired, so the clinician plans the dates")
+    day = day_date(schedule.earliest)
+    if schedule.provisional:
+        return _("%(day)s or later, if the clinician agrees after the review", day=day)
+    return _("%(day)s or later", day=day)

@@ -35,7 +35,7 @@ from kiosk.core.content.schema import (
     Questionnaire,
     Strict,
 )
-from kiosk.core.plan.policy import LONGEST, Policy, setting_title
+from kiosk.core.policy import LONGEST, Policy, setting_title
 
 PLAN_FILE = "plan.yaml"
 SOURCES_FILE = "sources.yaml"

@@ -41,7 +41,7 @@ from kiosk.clinic import branding, saved_settings
 from kiosk.clinic.settings import SETTINGS, CheckFailed, Setting, SettingError, parse_day
 from kiosk.core.i18n import LazyString, current_language, lazy_gettext, ngettext
 from kiosk.core.i18n import gettext as _
-from kiosk.core.plan.policy import WEEKDAYS
+from kiosk.core.policy import WEEKDAYS
 from kiosk.records import settings_preview
 from kiosk.web.auth import admin_required
 from kiosk.web.forms import EmptyForm

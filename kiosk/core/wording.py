@@ -30,16 +30,14 @@ import re
 import string
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import StringConstraints
 
 from kiosk.core.content.loader import _placeholders_known, parse_model, read_content
 from kiosk.core.content.schema import Identifier, LanguageCode, Questionnaire, Strict
 from kiosk.core.paths import PACKAGE_DIR
-
-if TYPE_CHECKING:
-    from kiosk.core.plan.rules import PlanRules
+from kiosk.core.plan.rules import PlanRules
 
 WORDING_FILE = "wording.yaml"
 CATALOGUE = PACKAGE_DIR / "translations" / "messages.pot"
