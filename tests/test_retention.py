@@ -162,7 +162,8 @@ def test_the_consultation_window_follows_its_setting(app, now, kept_and_expired)
         assert retention.purge(now + 32 * DAY).consultations == 2
 
 
-def test_stray_files_go_once_an_hour_old_and_other_files_stay(app, now):
+def test_stray_files_go_once_stale_and_other_files_stay(app, now):
+    # The same rule as the worker's sweep: STALE_SECONDS (60) old, no row names it.
     folder = Path(app.config["PDF_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     name = "A" * 32
@@ -176,8 +177,8 @@ def test_stray_files_go_once_an_hour_old_and_other_files_stay(app, now):
 
     old_orphan = stray(f"{name}.pdf", dt.timedelta(hours=2))
     old_part = stray(f".{'B' * 32}.pdf.part", dt.timedelta(hours=2))
-    new_orphan = stray(f"{'C' * 32}.pdf", dt.timedelta(minutes=5))
-    new_part = stray(f".{'D' * 32}.pdf.part", dt.timedelta(minutes=5))
+    new_orphan = stray(f"{'C' * 32}.pdf", dt.timedelta(seconds=30))
+    new_part = stray(f".{'D' * 32}.pdf.part", dt.timedelta(seconds=30))
     not_ours = stray("price-list.pdf", dt.timedelta(days=400))
     with app.app_context():
         report = retention.purge(now)

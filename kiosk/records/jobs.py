@@ -18,8 +18,9 @@ Where the queue lives (``QUEUE_URL``):
 Its settings (``QUEUE_URL``, ``QUEUE_IMMEDIATE``, ``RENDER_*``, ``WORKER_*``,
 ``STALE_SECONDS``) are described in ``kiosk/clinic/settings.py``.
 
-Adding a periodic task: decorate a plain function with :func:`periodic`; it
-runs in the worker, inside an app context, on the Huey ``crontab`` given.
+The periodic tasks (the sweep, the purge) are all here: a plain function
+decorated with :func:`periodic` runs in the worker, inside an app context, on
+the Huey ``crontab`` given.
 """
 
 from __future__ import annotations
@@ -238,8 +239,16 @@ def sweep() -> None:
     for consultation_id in sorted(due):
         log.info("failed PDFs of %s: tried again", consultation_id)
         enqueue_render(consultation_id, retries=0)
-    remove_orphan_files(seconds)
+    remove_orphan_files()
     settings_preview.remove_old(current_app._get_current_object())
+
+
+@periodic(crontab(minute="*/30"))
+def purge_expired() -> None:
+    """What has outlived its retention period goes (``retention.purge``)."""
+    from kiosk.records import retention
+
+    retention.purge()
 
 
 # The worker ------------------------------------------------------------------

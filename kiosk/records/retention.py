@@ -2,17 +2,16 @@
 
 ``purge`` deletes drafts not changed for ``DRAFT_RETENTION_HOURS`` and
 consultations sent more than ``RETENTION_DAYS`` ago, with their notes, their
-PDF rows and the PDF files, and sweeps files of the PDF folder that no row
-names. Staff sign-in sessions past their lifetime (``STAFF_SESSION_HOURS``),
-which open nothing any more, go too. It needs an app context and nothing
-else: the render worker runs it every 30 minutes (``purge_expired``), and
+PDF rows and the PDF files, and files of the PDF folder that no row names
+(``stored_pdfs.orphan_files``, which the worker's sweep removes too). Staff
+sign-in sessions past their lifetime (``STAFF_SESSION_HOURS``), which open
+nothing any more, go too. It needs an app context and nothing
+else: the render worker runs it every 30 minutes (``jobs.purge_expired``), and
 ``flask --app kiosk purge`` runs it at once.
 
 It is safe while the app serves: every row goes in one transaction, and files
 are removed only once that transaction has committed, so a failed purge leaves
-no row pointing at a deleted file. A file no row names is removed only when it
-is more than ``STRAY_FILE_AGE`` old: a render writes its file a moment before
-it commits the row that names it.
+no row pointing at a deleted file.
 
 The audit log gets one entry per purge that removed anything, holding the
 counts and the two cut-off times only. Earlier entries about a purged
@@ -33,10 +32,8 @@ from sqlalchemy import delete, func, select
 from kiosk.data import audit
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, ConsultationPdf, Draft, Note, StaffSession, utcnow
-from kiosk.records import jobs, stored_pdfs
+from kiosk.records import stored_pdfs
 
-# How old a file of the PDF folder that no row names must be before it goes.
-STRAY_FILE_AGE = dt.timedelta(hours=1)
 log = logging.getLogger(__name__)
 
 
@@ -91,10 +88,8 @@ def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeRepo
     now = now or utcnow()
     draft_cutoff, consultation_cutoff = cutoffs(now)
     folder = Path(current_app.config["PDF_DIR"])
-    # Listed before the rows are read: a file written after this is not looked at.
-    candidates = stored_pdfs.own_files(
-        folder, (now - STRAY_FILE_AGE).replace(tzinfo=dt.UTC).timestamp()
-    )
+    # Before any row goes: the files of expired consultations are counted apart.
+    strays = stored_pdfs.orphan_files(now)
 
     old_drafts = Draft.updated_at < draft_cutoff
     expired = select(Consultation.id).where(Consultation.submitted_at < consultation_cutoff)
@@ -122,9 +117,6 @@ def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeRepo
         # Not patient data, and not worth an audit entry: the sign-outs are logged.
         session_cutoff = now - dt.timedelta(hours=current_app.config["STAFF_SESSION_HOURS"])
         db.session.execute(delete(StaffSession).where(StaffSession.started_at < session_cutoff))
-    named = {*db.session.scalars(select(ConsultationPdf.filename)), *pdf_names}
-    strays = [path for path in candidates if path.name not in named]
-
     report = PurgeReport(
         drafts=drafts,
         consultations=consultations,
@@ -148,12 +140,6 @@ def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeRepo
         except OSError:
             log.exception("could not remove %s", path)
     return report
-
-
-@jobs.periodic(jobs.crontab(minute="*/30"))
-def purge_expired() -> PurgeReport:
-    """The render worker's purge, every 30 minutes."""
-    return purge()
 
 
 def _count(model, condition) -> int:

@@ -302,24 +302,31 @@ def stale_pending(seconds: int) -> set[str]:
     )
 
 
-def remove_orphan_files(seconds: int) -> list[Path]:
-    """Delete ``.part`` files and PDFs no row refers to, ``seconds`` old or older.
+def orphan_files(now: dt.datetime | None = None) -> list[Path]:
+    """``.part`` files and PDFs of the PDF folder that no row names, last
+    changed ``STALE_SECONDS`` or more before ``now`` (naive UTC; default: the
+    clock). The one rule for a stray file, for the worker's sweep and the purge.
 
-    The age keeps a file that another worker is writing or attaching right now.
+    The age keeps a file that a worker is writing or attaching right now.
     """
+    now = now or utcnow()
+    age = dt.timedelta(seconds=current_app.config["STALE_SECONDS"])
     folder = Path(current_app.config["PDF_DIR"])
     # Listed before the names are read: a file attached after this is not looked at.
-    candidates = own_files(folder, dt.datetime.now().timestamp() - seconds)
+    candidates = own_files(folder, (now - age).replace(tzinfo=dt.UTC).timestamp())
     known = set(
         db.session.scalars(
             db.select(ConsultationPdf.filename).where(ConsultationPdf.filename.is_not(None))
         )
     )
-    removed = []
-    for path in candidates:
-        if path.name not in known:
-            path.unlink(missing_ok=True)
-            removed.append(path)
+    return [path for path in candidates if path.name not in known]
+
+
+def remove_orphan_files() -> list[Path]:
+    """Delete :func:`orphan_files`."""
+    removed = orphan_files()
+    for path in removed:
+        path.unlink(missing_ok=True)
     if removed:
         log.warning("removed %d unfinished or orphaned PDF file(s)", len(removed))
     return removed
