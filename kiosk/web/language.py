@@ -1,9 +1,9 @@
-"""The language of each request, chosen in one place.
+"""The language of each request, and the clinic's wording, put in force.
 
-Patient pages speak the patient's language: the Done page the one the
-answers were sent in, every other page their draft's, or the one picked on
-Welcome. Everything else (the staff area, and pages outside both areas such as
-an unknown address) speaks the clinic's.
+Patient pages speak the patient's language (``patient.routes.page_language``,
+where everything about the patient's language is). Everything else (the staff
+area, and pages outside both areas such as an unknown address) speaks the
+clinic's.
 
 The language is put in force by the app's first ``before_request`` hook, so
 that every later hook, view and error page sees it, and taken back when the
@@ -23,7 +23,6 @@ from flask import (
     current_app,
     g,
     request,
-    session,
 )
 
 from kiosk.core.i18n import Wording, language, wording
@@ -31,16 +30,9 @@ from kiosk.web.patient import routes as patient
 
 
 def request_language() -> str:
-    if request.blueprint != patient.bp.name:
-        return current_app.config["CLINIC_LANGUAGE"]
-    if request.endpoint == "patient.done":
-        consultation = patient.sent_consultation()
-        if consultation is not None:
-            return consultation.language
-    offered = patient.offered_languages()
-    draft = patient.current_draft()
-    chosen = draft.language if draft else session.get("language")
-    return chosen if chosen in offered else patient.starting_language()
+    if request.blueprint == patient.bp.name:
+        return patient.page_language()
+    return current_app.config["CLINIC_LANGUAGE"]
 
 
 def init_app(app: Flask) -> None:

@@ -93,6 +93,19 @@ def starting_language() -> str:
     return chosen if chosen in offered else offered[0]
 
 
+def page_language() -> str:
+    """The language of a patient page: on Done the one the answers were sent
+    in, on every other page their draft's, or the one picked on Welcome."""
+    if request.endpoint == "patient.done":
+        consultation = sent_consultation()
+        if consultation is not None:
+            return consultation.language
+    offered = offered_languages()
+    draft = current_draft()
+    chosen = draft.language if draft else session.get("language")
+    return chosen if chosen in offered else starting_language()
+
+
 def flow() -> Flow:
     return current_app.extensions["kiosk.core.flow"]
 
