@@ -85,6 +85,14 @@ class FlagWords(Strict):
     patient: Text | None = None
 
 
+def texts_of(model: type[Strict]) -> tuple[str, ...]:
+    """The fields of ``model`` that hold a text: each part of the wording
+    lists its texts once, in its class, and the layering reads them there."""
+    return tuple(
+        name for name, field in model.model_fields.items() if field.annotation == Text | None
+    )
+
+
 class Wording(Strict):
     steps: dict[Identifier, StepWords] = {}
     questions: dict[Identifier, QuestionWords] = {}
@@ -142,7 +150,7 @@ def _problems(
         if flag is None:
             yield ("flags", flag_id), f"no screening flag has the id '{flag_id}'"
             continue
-        for field in ("staff", "patient"):
+        for field in texts_of(FlagWords):
             yield from _same_placeholders(
                 ("flags", flag_id, field), getattr(words, field), getattr(flag, field)
             )
@@ -205,10 +213,10 @@ def reword_questionnaire(questionnaire: Questionnaire, wording: Wording) -> Ques
     for step in data["steps"]:
         words = wording.steps.get(step["id"])
         if words:
-            step["title"] = _merge(step["title"], words.title)
-            step["intro"] = _merge(step["intro"], words.intro)
+            for field in texts_of(StepWords):
+                step[field] = _merge(step[field], getattr(words, field))
             if words.checklist and step["checklist"]:
-                for field in ("label", "hint", "none", "summary_none"):
+                for field in texts_of(ChecklistWords):
                     step["checklist"][field] = _merge(
                         step["checklist"][field], getattr(words.checklist, field)
                     )
@@ -216,17 +224,17 @@ def reword_questionnaire(questionnaire: Questionnaire, wording: Wording) -> Ques
             change = wording.questions.get(question["id"])
             if change is None:
                 continue
-            for field in ("label", "hint", "summary_label", "item", "suffix", "suffix_one"):
+            for field in texts_of(QuestionWords):
                 question[field] = _merge(question[field], getattr(change, field))
             if change.messages:
-                for field in ("required", "invalid"):
+                for field in texts_of(MessageWords):
                     question["messages"][field] = _merge(
                         question["messages"][field], getattr(change.messages, field)
                     )
             for option in question["options"] or []:
                 option_words = change.options.get(option["value"])
                 if option_words:
-                    for field in ("label", "hint", "staff_label"):
+                    for field in texts_of(OptionWords):
                         option[field] = _merge(option[field], getattr(option_words, field))
     return Questionnaire.model_validate(data)
 
@@ -238,8 +246,8 @@ def reword_rules(rules: PlanRules, wording: Wording) -> PlanRules:
     for flag in data["flags"]:
         words = wording.flags.get(flag["id"])
         if words:
-            flag["staff"] = _merge(flag["staff"], words.staff)
-            flag["patient"] = _merge(flag["patient"], words.patient)
+            for field in texts_of(FlagWords):
+                flag[field] = _merge(flag[field], getattr(words, field))
     return type(rules).model_validate(data)
 
 
