@@ -26,7 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kiosk.core.wording import WORDING_FILE, interface_texts
     from kiosk.data import database
     from kiosk.records import jobs
-    from kiosk.web import auth, errors, headers, language, templating, throttle
+    from kiosk.web import auth, errors, headers, htmx, language, templating, throttle
     from kiosk.web.patient import bp as patient_bp
     from kiosk.web.staff import bp as staff_bp
 
@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app, app.config["TRUSTED_PROXIES"], app.config["TRUSTED_PROXY_ADDRESS"]
     )
     database.init_app(app)
+    htmx.init_app(app)
     auth.init_app(app)
     # First of the before_request hooks: the clinic's settings as last changed
     # on the settings page (its default language included).

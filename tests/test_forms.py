@@ -11,7 +11,7 @@ from flask import Flask
 
 from kiosk.core.answers import DateParts, Problem
 from kiosk.core.content import parse_questionnaire
-from kiosk.web.forms import LanguageForm, step_form
+from kiosk.web.patient.forms import LanguageForm, step_form
 
 TODAY = dt.date(2026, 3, 10)
 

@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 from werkzeug.routing import Rule
 
 from kiosk.clinic import saved_settings
-from kiosk.web.forms import NONE_APPLY, EmptyForm, LanguageForm, TextSizeForm
+from kiosk.web.forms import EmptyForm
+from kiosk.web.patient.forms import NONE_APPLY, LanguageForm, TextSizeForm
 from kiosk.web.staff import forms as staff_forms
 
 from .patient_client import PatientClient, csrf_token

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.clinic import time_needed
-from kiosk.core import journey, take_home
+from kiosk.core import copy_covers, journey
 from kiosk.core.content import parse_questionnaire
 from kiosk.core.flow import Flow
 from kiosk.core.i18n import language
@@ -176,7 +176,7 @@ def model_minutes(app, code: str) -> int:
     flow, engine = app.extensions["kiosk.core.flow"], app.extensions["kiosk.core.plan"]
     answers = flow.questionnaire.typical_answers()
     with language(code):
-        covers = take_home.covers(engine.build(answers, language=code))
+        covers = copy_covers.covers(engine.build(answers, language=code))
     screens = journey.journey(flow, answers, code, clinic=app.config["CLINIC_NAME"], covers=covers)
     return journey.minutes(screens)
 

@@ -8,6 +8,7 @@ is for).
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import socket
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
 from kiosk.cli import data
 from kiosk.clinic import saved_settings
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(preview_command)
     app.cli.add_command(pdfs_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(worker_command)
     data.init_app(app)
 
 
@@ -147,7 +149,7 @@ def preview_command(answers_file, out: str, copy: str, lang: str | None) -> None
     from kiosk.core.answers import stored_answer_problems
     from kiosk.core.pdf import render_pdf
     from kiosk.records.stored_pdfs import build_document
-    from kiosk.web.forms import problem_message
+    from kiosk.web.patient.forms import problem_message
 
     app = current_app._get_current_object()
     saved_settings.refresh(app)  # the clinic's details and policy set on the page
@@ -404,3 +406,23 @@ def network_addresses() -> list[str]:
         with contextlib.suppress(OSError):
             found = [socket.gethostbyname(socket.gethostname())]
     return [address for address in dict.fromkeys(found) if not address.startswith("127.")]
+
+
+@click.command("worker", help="Run the render worker (the Huey consumer) alone.")
+@click.option(
+    "--processes",
+    type=int,
+    default=None,
+    help="Worker processes (default: WORKER_PROCESSES, 0 = one per core).",
+)
+@pass_script_info
+def worker_command(info: ScriptInfo, processes: int | None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The worker's own lines (start, and every problem); Huey's and WeasyPrint's
+    # progress on every job only when something goes wrong.
+    for chatty in ("huey", "weasyprint"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    app = info.load_app()
+    from kiosk.records import jobs
+
+    jobs.run_worker(app, processes)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 
-from kiosk.core import journey, take_home
+from kiosk.core import copy_covers, journey
 from kiosk.core.flow import Flow
 from kiosk.core.i18n import current_language, language
 from kiosk.core.plan import PlanEngine
@@ -25,7 +25,7 @@ def minutes_needed(flow: Flow, engine: PlanEngine, config: Mapping[str, Any]) ->
     for code in flow.questionnaire.languages:
         plan = engine.build(answers, language=code)
         with language(code):
-            covers = take_home.covers(plan)
+            covers = copy_covers.covers(plan)
         screens = journey.journey(flow, answers, code, clinic=config["CLINIC_NAME"], covers=covers)
         minutes[code] = journey.minutes(screens)
     return minutes

@@ -3,7 +3,7 @@
 ``check_answer`` takes what the browser sent for one question and returns the
 value to store, or a ``Problem`` naming what is wrong; ``check_stored`` checks
 a value as it is stored (a draft's answer, a preview file's), with the same
-rules. The forms turn problems into words (see ``forms.py``).
+rules. The forms turn problems into words (``kiosk/web/patient/forms.py``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Extensions, created here and bound to the app in ``init_app``."""
+"""The database: SQLAlchemy and its migrations, bound to the app in ``init_app``;
+SQLite connections set up for a clinic's data (``_sqlite_connection``)."""
 
 from functools import partial
 from pathlib import Path
 
 from flask import Flask
-from flask_htmx import HTMX
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
@@ -32,7 +32,6 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=str(MIGRATIONS_DIR))
-htmx = HTMX()
 
 
 def init_app(app: Flask) -> None:
@@ -46,7 +45,6 @@ def init_app(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", partial(_sqlite_connection, timeout=timeout))
     migrate.init_app(app, db)
-    htmx.init_app(app)
 
 
 def _sqlite_connection(connection, _record, *, timeout: int = SQLITE_BUSY_TIMEOUT_MS) -> None:

@@ -41,7 +41,6 @@ from typing import Any
 import click
 import psycopg
 from flask import Flask, current_app
-from flask.cli import ScriptInfo, pass_script_info
 from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
 from huey.storage import SqliteStorage
 from sqlalchemy.engine import make_url
@@ -203,7 +202,6 @@ def queue_url(app: Flask) -> str:
 
 def init_app(app: Flask) -> None:
     app.extensions["kiosk.records.jobs"] = Jobs(app)
-    app.cli.add_command(worker_command)
 
 
 def enqueue_render(consultation_id: str, *, retries: int | None = None) -> bool:
@@ -314,24 +312,6 @@ def warm_up(app: Flask) -> None:
     )
     for copy in COPIES:
         render_pdf(document, copy)
-
-
-@click.command("worker", help="Run the render worker (the Huey consumer) alone.")
-@click.option(
-    "--processes",
-    type=int,
-    default=None,
-    help="Worker processes (default: WORKER_PROCESSES, 0 = one per core).",
-)
-@pass_script_info
-def worker_command(info: ScriptInfo, processes: int | None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # The worker's own lines (start, and every problem); Huey's and WeasyPrint's
-    # progress on every job only when something goes wrong.
-    for chatty in ("huey", "weasyprint"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
-    app = info.load_app()
-    run_worker(app, processes)
 
 
 def start_worker_process(processes: int | None = None) -> subprocess.Popen:

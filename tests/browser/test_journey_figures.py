@@ -24,7 +24,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from kiosk.core import journey, take_home
+from kiosk.core import copy_covers, journey
 from kiosk.core.content_folder import load_questionnaire
 from kiosk.core.flow import Flow
 from kiosk.core.i18n import language
@@ -209,7 +209,7 @@ def model_screens() -> list[journey.Screen]:
     test server's clinic (its name, and what Done says their summary covers)."""
     engine = PlanEngine(load_questionnaire(), load_rules(load_questionnaire()), Policy())
     with language("en"):
-        covers = take_home.covers(engine.build(TYPICAL_ANSWERS, language="en"))
+        covers = copy_covers.covers(engine.build(TYPICAL_ANSWERS, language="en"))
     return journey.journey(FLOW, TYPICAL_ANSWERS, "en", clinic="Test Clinic", covers=covers)
 
 

@@ -25,19 +25,21 @@ from flask_htmx import make_response as htmx_response
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, NotFound
 
-from kiosk.core import take_home
+from kiosk.core import copy_covers
 from kiosk.core.answer_text import check_lines
 from kiosk.core.answers import answer_problems
 from kiosk.core.content import Step
 from kiosk.core.flow import Flow
 from kiosk.core.i18n import current_language, own_name
-from kiosk.data.database import db, htmx
+from kiosk.data.database import db
 from kiosk.data.models import Consultation, Draft, local_time, utcnow
 from kiosk.records import jobs
 from kiosk.records.submission import submit_draft
 from kiosk.web import errors
-from kiosk.web.forms import EmptyForm, LanguageForm, StepForm, TextSizeForm, step_form
+from kiosk.web.forms import EmptyForm
+from kiosk.web.htmx import htmx
 from kiosk.web.patient import bp
+from kiosk.web.patient.forms import LanguageForm, StepForm, TextSizeForm, step_form
 from kiosk.web.redirects import local_path
 
 # The Done screen follows the sending of the answers at once, and is shown
@@ -458,7 +460,7 @@ def done():
     page = render_template(
         "patient/done.html",
         consultation=consultation,
-        covers=take_home.covers(
+        covers=copy_covers.covers(
             current_app.extensions["kiosk.core.plan"].build(
                 consultation.answers,
                 language=consultation.language,

@@ -28,7 +28,7 @@ from kiosk.core.i18n import gettext as _
 from kiosk.core.i18n import ngettext, short_time
 from kiosk.core.statuses import PdfStatus
 from kiosk.data import audit
-from kiosk.data.database import db, htmx
+from kiosk.data.database import db
 from kiosk.data.models import Consultation, local_time, utcnow
 from kiosk.records import consultations, stored_pdfs
 from kiosk.web import throttle
@@ -41,6 +41,7 @@ from kiosk.web.auth import (
     start_session,
 )
 from kiosk.web.forms import EmptyForm
+from kiosk.web.htmx import htmx
 from kiosk.web.redirects import local_path
 from kiosk.web.staff import bp
 from kiosk.web.staff.forms import AuditFilter, LoginForm, NoteForm, QueueFilter
