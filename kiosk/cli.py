@@ -1,8 +1,11 @@
-"""Command-line tools: ``flask --app kiosk content check`` and ``flask --app kiosk serve``.
+"""The command line: ``kiosk`` (``.venv/bin/kiosk``), the same as ``flask --app kiosk``.
 
-Both are registered as Flask plugin commands, so they run even when the app
-itself cannot start (a broken content file is exactly what ``content check``
-is for).
+The app's own commands live here (``serve``, ``content check``, ``staff``,
+``summary``, ``pdfs retry``), beside ``purge``, ``backup`` and ``restore``
+(data_cli.py), ``worker`` (jobs.py) and Flask-Migrate's ``db``. ``serve`` and
+``content`` are registered as Flask plugin commands, so they run even when the
+app itself cannot start (a broken content file is exactly what ``content
+check`` is for).
 """
 
 from __future__ import annotations
@@ -22,6 +25,15 @@ from . import clinic_settings, data_cli
 from .vocabulary import COPIES, PdfStatus
 
 WAITRESS_BODY_LIMIT = 1024 * 1024
+
+
+def main() -> None:
+    """The ``kiosk`` console script: Flask's command line for this app."""
+    from flask.cli import FlaskGroup
+
+    from . import create_app
+
+    FlaskGroup(name="kiosk", create_app=create_app).main()
 
 
 def init_app(app: Flask) -> None:
