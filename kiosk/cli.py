@@ -151,7 +151,7 @@ def first_admin() -> str | None:
 @click.option("--lang", default=None, help="Patient's language (default: the file's, or en).")
 @with_appcontext
 def preview_command(answers_file, out: str, copy: str, lang: str | None) -> None:
-    """Render the PDF the kiosk would print for ANSWERS_FILE (JSON; see README)."""
+    """Render the PDF the kiosk would print for ANSWERS_FILE (JSON; see docs/content.md)."""
     import datetime as dt
     import json
 
