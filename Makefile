@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-FLASK  := $(BIN)/flask --app kiosk
+KIOSK  := $(BIN)/kiosk
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
@@ -12,12 +12,12 @@ APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 	extract-messages
 
 run: system-deps install db
-	$(FLASK) serve
+	$(KIOSK) serve
 
 test: system-deps system-test-deps $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# While working: no browser, SQLite only (a couple of minutes). `make test` runs everything.
+# While working: no browser, SQLite only (timings: docs/development.md). `make test` runs everything.
 test-fast: system-deps nginx $(VENV)/.installed-test translations
 	KIOSK_TEST_DATABASES=sqlite $(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 
@@ -36,7 +36,7 @@ extract-messages: $(VENV)/.installed
 
 # `serve` creates the first admin account on an empty database and prints its password.
 db: install
-	$(FLASK) db upgrade
+	$(KIOSK) db upgrade
 
 # Style, then the layers of kiosk/ (import-linter's contracts in pyproject.toml).
 lint: $(VENV)/.installed-test

@@ -16,7 +16,7 @@ from kiosk import create_app
 from kiosk.clinic.settings import SETTINGS, SettingError, in_group
 from kiosk.core.policy import Policy
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+OPERATIONS = Path(__file__).resolve().parent.parent / "docs" / "operations.md"
 
 
 def instance_with(folder: Path, config_py: str) -> Path:
@@ -234,16 +234,16 @@ def test_content_check_refuses_an_empty_content_folder_setting(tmp_path):
     )
 
 
-# The README documents exactly the schema -----------------------------------------
+# docs/operations.md documents exactly the schema ---------------------------------
 
 # Read from the environment by these names, before any setting.
 ENVIRONMENT_ONLY = {"KIOSK_INSTANCE_PATH", "DATABASE_URL"}
 
 
 def readme_tables() -> dict[str, set[str]]:
-    """The names in the first column of each table of the README's
+    """The names in the first column of each table of docs/operations.md's
     Configuration section, by the heading above the table."""
-    section = README.read_text(encoding="utf-8").split("\n## Configuration\n", 1)[1]
+    section = OPERATIONS.read_text(encoding="utf-8").split("\n## Configuration\n", 1)[1]
     section = section.split("\n## ", 1)[0]
     tables: dict[str, set[str]] = {}
     heading = "Configuration"
@@ -257,7 +257,7 @@ def readme_tables() -> dict[str, set[str]]:
     return tables
 
 
-def test_the_readme_lists_every_setting_in_its_group():
+def test_the_operations_doc_lists_every_setting_in_its_group():
     tables = readme_tables()
     assert set(tables) == {"The clinic", "Clinic policy", "Deployment"}
     assert tables["The clinic"] | tables["Clinic policy"] == {s.name for s in in_group("clinic")}

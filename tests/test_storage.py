@@ -91,6 +91,13 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
 
 
+@pytest.mark.database("sqlite")
+def test_sqlite_syncs_every_commit(app):
+    """synchronous = FULL (2): a power cut loses no answer a patient saw saved."""
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+
+
 @pytest.fixture(params=[0o022, 0o000], ids=["umask-022", "umask-000"])
 def permissive_umask(request):
     previous = os.umask(request.param)

@@ -48,7 +48,7 @@ def test_content_files_hold_every_text_in_every_language():
 @pytest.mark.parametrize("code", offered_languages())
 def test_every_interface_string_is_translated(code):
     path = TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po"
-    assert path.exists(), f"no catalogue for {code}: see README 'Adding a language'"
+    assert path.exists(), f"no catalogue for {code}: see docs/content.md, 'Adding a language'"
     with path.open("rb") as handle:
         catalogue = read_po(handle)
     translated = {}

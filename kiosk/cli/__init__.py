@@ -1,8 +1,11 @@
-"""Command-line tools: ``flask --app kiosk content check`` and ``flask --app kiosk serve``.
+"""The command line: ``kiosk`` (``.venv/bin/kiosk``), the same as ``flask --app kiosk``.
 
-Both are registered as Flask plugin commands, so they run even when the app
-itself cannot start (a broken content file is exactly what ``content check``
-is for).
+Every command of the app is in this package: ``serve``, ``worker``, ``content
+check``, ``staff``, ``summary`` and ``pdfs retry`` here, ``purge``, ``backup``,
+and ``restore`` in ``data.py``; Flask-Migrate adds ``db``. ``serve`` and
+``content`` are registered as Flask plugin commands, so they run even when the
+app itself cannot start (a broken content file is exactly what ``content
+check`` is for).
 """
 
 from __future__ import annotations
@@ -24,6 +27,15 @@ from kiosk.clinic import saved_settings
 from kiosk.core.statuses import COPIES, PdfStatus
 
 WAITRESS_BODY_LIMIT = 1024 * 1024
+
+
+def main() -> None:
+    """The ``kiosk`` console script: Flask's command line for this app."""
+    from flask.cli import FlaskGroup
+
+    from kiosk import create_app
+
+    FlaskGroup(name="kiosk", create_app=create_app).main()
 
 
 def init_app(app: Flask) -> None:
@@ -142,7 +154,7 @@ def first_admin() -> str | None:
 @click.option("--lang", default=None, help="Patient's language (default: the file's, or en).")
 @with_appcontext
 def preview_command(answers_file, out: str, copy: str, lang: str | None) -> None:
-    """Render the PDF the kiosk would print for ANSWERS_FILE (JSON; see README)."""
+    """Render the PDF the kiosk would print for ANSWERS_FILE (JSON; see docs/content.md)."""
     import datetime as dt
     import json
 

@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
 def purge_command(dry_run: bool) -> None:
     """Delete drafts and consultations that outlived their retention period.
 
-    Run it every 30 minutes or so (cron); see README, Retention.
+    Run it every 30 minutes or so (cron); see docs/operations.md, Retention.
     """
     from kiosk.clinic.saved_settings import refresh
     from kiosk.records.retention import purge

@@ -37,7 +37,7 @@ HEADERS = {
 
 
 def init_app(app: Flask) -> None:
-    # HTTPS is on where the session cookie is marked Secure (see README).
+    # HTTPS is on where the session cookie is marked Secure (see docs/operations.md).
     over_https = app.config["SESSION_COOKIE_SECURE"]
 
     @app.after_request

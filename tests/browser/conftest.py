@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from ..conftest import ARTIFACTS, free_port
 
 CHROMIUM = "/usr/bin/chromium"
-# Flags for a closed network and a root user; see README "Testing".
+# Flags for a closed network and a root user; see docs/development.md, "The engines".
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -6,7 +6,7 @@ questionnaire on a portrait and a landscape tablet, answering by tapping the
 inputs the form data names. For each screen: the words on it, the taps and
 characters typed, and whether Continue was below the fold when it opened.
 The figures go to tests/artifacts/journey-figures.json (and .md), for the
-README's "How long the questionnaire takes".
+docs/performance.md, "How long the questionnaire takes".
 
 Seconds at a reading pace, a model rather than a stopwatch: every word on a
 screen read at 200 words a minute, one second per tap, 0.4 s per character
