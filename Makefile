@@ -8,7 +8,7 @@ KIOSK  := $(BIN)/kiosk
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test test-fast install db lint bench clean system-deps system-test-deps nginx translations \
+.PHONY: run test test-fast test-unit install db lint bench clean system-deps system-test-deps nginx translations \
 	extract-messages
 
 run: system-deps install db
@@ -20,6 +20,10 @@ test: system-deps system-test-deps $(VENV)/.installed-test translations
 # While working: no browser, SQLite only (timings: docs/development.md). `make test` runs everything.
 test-fast: system-deps nginx $(VENV)/.installed-test translations
 	KIOSK_TEST_DATABASES=sqlite $(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
+
+# The core's unit tests alone (tests/unit: no app, no database, no browser), in seconds.
+test-unit: $(VENV)/.installed-test translations
+	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
 
 install: $(VENV)/.installed translations
 

@@ -15,6 +15,7 @@ from kiosk.cli import content_cli
 from kiosk.core.content import ContentError, ContentProblem, parse_questionnaire
 from kiosk.core.content.loader import DEFAULT_CONTENT_DIR
 from kiosk.core.content_folder import load_questionnaire
+from kiosk.core.plan import load_rules
 
 BAD = Path("bad.yaml")
 
@@ -557,6 +558,18 @@ def content_copy(folder: Path, **changes: tuple[str, str]) -> Path:
             text = text.replace(old, new)
         (folder / path.name).write_text(text, encoding="utf-8")
     return folder
+
+
+def test_content_check_checks_the_plan_and_its_sources(tmp_path):
+    # The count it reports is of the flags it loaded, whatever plan.yaml holds.
+    flags = load_rules(load_questionnaire()).flags
+    good = CliRunner().invoke(content_cli, ["check", str(DEFAULT_CONTENT_DIR)])
+    assert good.exit_code == 0, good.output
+    assert f"plan.yaml: {len(flags)} screening flags, every text sourced" in good.output
+    content_copy(tmp_path, plan=('sources: [R8, "policy:sun_before_hours"]', "sources: [R99]"))
+    bad = CliRunner().invoke(content_cli, ["check", str(tmp_path)])
+    assert bad.exit_code == 1
+    assert "unknown source 'R99' (not in sources.yaml)" in bad.output
 
 
 def test_content_check_accepts_a_good_folder(tmp_path):

@@ -26,7 +26,7 @@ from .patient_client import PatientClient
 from .test_languages import spanish_patient
 from .test_pdf import text_of
 from .test_pdf_layout import EXAMPLE_NAMES, example_document, example_pdf, page_texts
-from .test_plan import build, example, rules
+from .unit.test_plan import build, example, rules
 
 CONTENT = DEFAULT_CONTENT_DIR
 

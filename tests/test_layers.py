@@ -4,6 +4,7 @@ way fails it."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -80,3 +81,30 @@ def test_an_import_the_wrong_way_fails_the_lint(copy, module, line, broken):
     result = lint_imports(copy)
     assert result.returncode == 1
     assert broken in result.stdout
+
+
+UNIT_TESTS = PROJECT / "tests" / "unit"
+
+
+def kiosk_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name == "kiosk" or name.startswith("kiosk.")}
+
+
+def test_the_unit_tests_need_only_the_core():
+    # No app and no database: what they import of the kiosk is its core.
+    files = sorted(UNIT_TESTS.glob("*.py"))
+    assert len(files) > 2
+    outside = {
+        f"{path.name}: {name}"
+        for path in files
+        for name in kiosk_imports(path)
+        if not name.startswith("kiosk.core.")
+    }
+    assert not outside

@@ -20,7 +20,7 @@ from kiosk.core.pdf.render import render_html
 from kiosk.core.plan import Plan
 
 from .test_pdf import read
-from .test_session_dates import TODAY, days, plan_of
+from .unit.test_session_dates import TODAY, days, plan_of
 
 
 def document(plan: Plan) -> PdfDocument:

@@ -1,7 +1,7 @@
 """The command line: ``kiosk`` (``.venv/bin/kiosk``), the same as ``flask --app kiosk``.
 
 Every command of the app is in this package: ``serve``, ``worker``, ``content
-check``, ``staff``, ``summary`` and ``pdfs retry`` here, ``purge``, ``backup``,
+check``, ``staff``, ``summary`` and ``pdfs retry`` here, ``purge``, ``backup``
 and ``restore`` in ``data.py``; Flask-Migrate adds ``db``. ``serve`` and
 ``content`` are registered as Flask plugin commands, so they run even when the
 app itself cannot start (a broken content file is exactly what ``content

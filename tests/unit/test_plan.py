@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from kiosk.core.content import ContentError
 from kiosk.core.content.loader import DEFAULT_CONTENT_DIR
@@ -28,10 +29,10 @@ from kiosk.core.plan import Plan, PlanEngine, TimedLine, Trigger, load_rules
 from kiosk.core.policy import Policy
 from kiosk.core.statuses import severity_label
 
-from .patient_client import with_gates
+from ..patient_client import with_gates
 
 TODAY = dt.date(2026, 11, 21)
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "answers"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "answers"
 PLAN_YAML = DEFAULT_CONTENT_DIR / "plan.yaml"
 
 
@@ -1005,7 +1006,10 @@ def test_line_condition_with_a_value_that_is_not_an_option(tmp_path):
     )
     [problem] = problems_of(text, tmp_path)
     assert problem.line == line_of(text, "answer: two_weeks")
-    assert problem.item == "downtime > line 10 > condition 1 > answer"
+    # Named by its place in the downtime list, whatever comes before it.
+    lines = yaml.safe_load(text)["downtime"]
+    number = next(n for n, line in enumerate(lines, 1) if "two_weeks" in str(line.get("only_if")))
+    assert problem.item == f"downtime > line {number} > condition 1 > answer"
     assert problem.message.startswith("'two_weeks' is not an option of 'downtime'")
 
 

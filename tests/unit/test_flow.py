@@ -12,7 +12,7 @@ from kiosk.core.content import EnableWhen, Question, parse_questionnaire
 from kiosk.core.flow import Flow, condition_holds, is_enabled
 from kiosk.core.i18n import local
 
-from .patient_client import GATES, PLAIN, with_gates
+from ..patient_client import GATES, PLAIN, with_gates
 
 PLAIN_PATH = [
     "about",

@@ -17,7 +17,7 @@ from kiosk.core.plan import Plan, PlanEngine
 from kiosk.core.plan.dates import Course, OpenDays, RegionError, normal_region, session_dates
 from kiosk.core.policy import WEEKDAYS, Policy
 
-from .patient_client import with_gates
+from ..patient_client import with_gates
 from .test_plan import BASELINE, TODAY, questionnaire, rules
 
 MONDAY = dt.date(2026, 11, 23)
