@@ -92,14 +92,14 @@ def local(text: Mapping[str, str] | None, language: str, fallback: str = "en") -
 
 # The clinic's wording of interface texts in force: (language, English) -> text
 # (kiosk/core/wording.py reads it from the clinic's wording file).
-Wording = Mapping[tuple[str, str], str]
-_wording: contextvars.ContextVar[Wording] = contextvars.ContextVar(
+InterfaceWording = Mapping[tuple[str, str], str]
+_wording: contextvars.ContextVar[InterfaceWording] = contextvars.ContextVar(
     "kiosk_wording", default=MappingProxyType({})
 )
 
 
 @contextlib.contextmanager
-def wording(texts: Wording) -> Iterator[None]:
+def wording(texts: InterfaceWording) -> Iterator[None]:
     """``texts`` reword the interface inside the block."""
     token = _wording.set(texts)
     try:

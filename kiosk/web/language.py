@@ -25,7 +25,7 @@ from flask import (
     request,
 )
 
-from kiosk.core.i18n import Wording, language, wording
+from kiosk.core.i18n import InterfaceWording, language, wording
 from kiosk.web.patient import routes as patient
 
 
@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
             in_force.close()
 
 
-def use_wording(app: Flask, texts: Wording) -> None:
+def use_wording(app: Flask, texts: InterfaceWording) -> None:
     """The clinic's wording of interface texts in force in every app context
     of ``app``: each request, each render in the worker, each command."""
     if not texts:
