@@ -381,7 +381,7 @@ def test_servers_and_workers_starting_together_share_one_queue(app, postgres, tm
     empty = postgres.create_database()
     queue = postgres.url(empty).replace("+psycopg", "")
     script = (
-        "import sys, time; from kiosk import create_app, jobs; "
+        "import sys, time; from kiosk import create_app; from kiosk.records import jobs; "
         "app = create_app({'INSTANCE_PATH': sys.argv[3]}); "
         "app.config['QUEUE_URL'] = sys.argv[2]; "
         "time.sleep(max(0, float(sys.argv[1]) - time.time())); "

@@ -150,7 +150,7 @@ class ConsultationPdf(db.Model):
     consultation_id: Mapped[str] = mapped_column(
         ForeignKey("consultations.id", ondelete="CASCADE"), index=True
     )
-    copy: Mapped[str] = mapped_column(String(10))  # one of vocabulary.COPIES
+    copy: Mapped[str] = mapped_column(String(10))  # one of statuses.COPIES
     status: Mapped[PdfStatus] = mapped_column(stored_enum(PdfStatus, 10))
     # A random name under the PDF folder; None until a render succeeds.
     filename: Mapped[str | None] = mapped_column(String(80))
