@@ -98,7 +98,7 @@ def permissive_umask(request):
     os.umask(previous)
 
 
-def test_data_files_are_private_whatever_the_umask(permissive_umask, tmp_path):
+def test_data_files_are_private_whatever_the_umask(permissive_umask, tmp_path, shared_pdfs):
     from kiosk import stored_pdfs
 
     from .staff_helpers import add_consultation
