@@ -237,6 +237,9 @@ def postgres(tmp_path_factory):
             "TESTING": True,
             "INSTANCE_PATH": str(tmp_path_factory.mktemp("postgres-template")),
             "SQLALCHEMY_DATABASE_URI": cluster.url(TEMPLATE),
+            # The queue in memory: the template holds what the migrations make,
+            # not Huey's tables (each test's app makes them in its own copy).
+            "QUEUE_IMMEDIATE": True,
         }
         migrate(create_app(settings))
         yield cluster

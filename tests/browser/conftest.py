@@ -48,7 +48,13 @@ class LiveServer:
 
     def __init__(self, instance: Path, **settings: str):
         self.instance = instance
-        self.settings = {"KIOSK_CLINIC_NAME": "Test Clinic", **settings}
+        # One render worker process, not one per core: each starts by rendering
+        # a warm-up document, and under xdist every worker runs servers of its own.
+        self.settings = {
+            "KIOSK_CLINIC_NAME": "Test Clinic",
+            "KIOSK_WORKER_PROCESSES": "1",
+            **settings,
+        }
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
