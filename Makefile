@@ -14,16 +14,24 @@ APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 run: system-deps install db
 	$(KIOSK) serve
 
+# pytest-xdist: one worker per core, at most WORKERS (each worker starts its
+# own PostgreSQL, browsers and servers; more than the cores only queue for them).
+# loadgroup: tests marked xdist_group run on one worker (tests/test_pdf_print_area.py's
+# two checks of one PDF); the others go to whichever worker is free.
+WORKERS ?= 4
+XDIST    = -n $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt $(WORKERS) ] && n=$(WORKERS); echo $$n) \
+	--dist loadgroup
+
 test: system-deps system-test-deps $(VENV)/.installed-test translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # While working: no browser, SQLite only (timings: docs/development.md). `make test` runs everything.
 test-fast: system-deps nginx $(VENV)/.installed-test translations
-	KIOSK_TEST_DATABASES=sqlite $(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
+	KIOSK_TEST_DATABASES=sqlite $(BIN)/python -m pytest $(XDIST) -q --ignore=tests/browser $(PYTEST_ARGS)
 
 # The core's unit tests alone (tests/unit: no app, no database, no browser), in seconds.
 test-unit: $(VENV)/.installed-test translations
-	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:xdist tests/unit $(PYTEST_ARGS)
 
 install: $(VENV)/.installed translations
 

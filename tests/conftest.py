@@ -10,6 +10,16 @@ Alembic runs once per database per session, on a template: each test's
 database is a copy of it (a file copy on SQLite, ``CREATE DATABASE … TEMPLATE``
 on PostgreSQL). ``tests/test_storage.py`` runs the migrations themselves on an
 empty database of each kind.
+
+PDFs: a test app queues its renders and leaves them there, as the kiosk does
+with no worker running. A test that wants them rendered where they are queued
+is marked ``@pytest.mark.render`` (its apps get ``QUEUE_IMMEDIATE``); one
+that needs *a* consultation's real PDFs, not its own rendering, also asks for
+``shared_pdfs``: every render then gives the same real PDF of each copy,
+rendered once per session (per xdist worker).
+
+Under pytest-xdist (``-n``) each worker is its own session: its own template
+databases, PostgreSQL cluster, servers and free ports.
 """
 
 from __future__ import annotations
@@ -37,6 +47,35 @@ from .staff_helpers import StaffClient, create_account
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
+def write_artifact(path: Path, data: bytes | str) -> Path:
+    """Write ``path`` under tests/artifacts whole or not at all: into a file of
+    this process's own, then renamed over it. Two xdist workers writing the
+    same picture leave one of them complete, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    if isinstance(data, str):
+        part.write_text(data, encoding="utf-8")
+    else:
+        part.write_bytes(data)
+    part.replace(path)
+    return path
+
+
+@contextlib.contextmanager
+def artifact_lock(path: Path):
+    """Hold ``path``'s lock (a ``.lock`` file beside it) while reading, changing
+    and writing it again: xdist workers take turns, no one's update is lost."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(f".{path.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 DATABASES = ("sqlite", "postgresql")
 
 
@@ -55,6 +94,85 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "database(*names): run this test on these databases only (sqlite, postgresql)"
     )
+
+
+# Rendering ---------------------------------------------------------------------------
+
+# Whether the running test is marked ``render``: app_on and another_process
+# then give its apps QUEUE_IMMEDIATE (one test at a time in each process).
+_render_at_once = False
+
+
+@pytest.fixture(autouse=True)
+def _render_mark(request):
+    global _render_at_once
+    _render_at_once = request.node.get_closest_marker("render") is not None
+    yield
+    _render_at_once = False
+
+
+def immediate_settings() -> dict:
+    """QUEUE_IMMEDIATE for a test marked ``render``, else nothing (the app's default: off)."""
+    return {"QUEUE_IMMEDIATE": True} if _render_at_once else {}
+
+
+# The folder every xdist worker of this run shares (tmp_path_factory's
+# pytest-N/, whose popen-gwK/ are the workers' own); without xdist, this
+# session's own base folder.
+_run_folder: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_run_folder(tmp_path_factory):
+    global _run_folder
+    base = tmp_path_factory.getbasetemp()
+    _run_folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def rendered_once(key: str, render: Callable[[], bytes]) -> bytes:
+    """``render()``'s PDF, rendered once in this test run whichever xdist
+    worker asks first: the others wait for it and read the same file. ``key``
+    names what is rendered (every argument that changes the PDF)."""
+    import hashlib
+
+    assert _run_folder is not None, "rendered_once is for use inside a test"
+    folder = _run_folder / "rendered-pdfs"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.pdf"
+    with artifact_lock(path):
+        if path.exists():
+            return path.read_bytes()
+        data = render()
+        write_artifact(path, data)
+        return data
+
+
+@pytest.fixture(scope="session")
+def _shared_pdf_bytes() -> dict[str, bytes]:
+    return {}
+
+
+@pytest.fixture
+def shared_pdfs(monkeypatch, _shared_pdf_bytes) -> dict[str, bytes]:
+    """Every PDF this test renders is the same real PDF of its copy, rendered
+    once per session: the hand-built sample of tests/pdf_samples.py
+    (``no_flags``, A4). Everything else about storing it is the kiosk's own
+    (``.part`` file, rename, size, status); only WeasyPrint's work is shared.
+    For a test that needs a consultation's PDFs but never reads what they say.
+    Returns copy -> bytes."""
+    import kiosk.core.pdf
+
+    from .pdf_samples import no_flags
+
+    real = kiosk.core.pdf.render_pdf
+
+    def render_pdf(document, copy, **options):
+        if copy not in _shared_pdf_bytes:
+            _shared_pdf_bytes[copy] = real(no_flags("A4"), copy)
+        return _shared_pdf_bytes[copy]
+
+    monkeypatch.setattr(kiosk.core.pdf, "render_pdf", render_pdf)
+    return _shared_pdf_bytes
 
 
 def pytest_generate_tests(metafunc):
@@ -81,8 +199,18 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if item not in left_out]
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_sessionfinish(session, exitstatus):
+    """A run that collected no test has tested nothing: it fails (exit status
+    1), never ends as pytest's "no tests collected" (5), which a caller could
+    take for something other than a failure."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus):
     """One line per database: the proof that the suite ran on each."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        terminalreporter.write_line("no test ran: this run fails (exit status 1)", red=True)
     counts = {name: Counter() for name in DATABASES}
     for outcome in ("passed", "failed", "error"):
         for report in terminalreporter.stats.get(outcome, []):
@@ -109,6 +237,9 @@ def postgres(tmp_path_factory):
             "TESTING": True,
             "INSTANCE_PATH": str(tmp_path_factory.mktemp("postgres-template")),
             "SQLALCHEMY_DATABASE_URI": cluster.url(TEMPLATE),
+            # The queue in memory: the template holds what the migrations make,
+            # not Huey's tables (each test's app makes them in its own copy).
+            "QUEUE_IMMEDIATE": True,
         }
         migrate(create_app(settings))
         yield cluster
@@ -200,6 +331,7 @@ def app_on(tmp_path: Path, database_url: str | None, **more):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "PDF_DIR": str(tmp_path / "pdfs"),
         "CLINIC_NAME": "Test Clinic",
+        **immediate_settings(),
         **more,
     }
     if database_url:
@@ -234,6 +366,7 @@ def another_process(app, **settings):
             "INSTANCE_PATH": app.instance_path,
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
             "PDF_DIR": app.config["PDF_DIR"],
+            **immediate_settings(),
             **settings,
         }
     )

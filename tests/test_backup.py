@@ -33,7 +33,7 @@ def revision(app) -> str | None:
 
 
 @pytest.fixture
-def populated(app):
+def populated(app, shared_pdfs):
     """A consultation with both PDFs ready, a note, and a staff account."""
     password = create_account(app, "sam", "staff", "Sam Carter")
     stored = add_consultation(app, "pregnant")

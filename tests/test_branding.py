@@ -331,6 +331,7 @@ def test_only_a_logo_kept_by_the_kiosk_can_be_named_by_a_form(tmp_path):
         assert branding.kept_logo(tmp_path, name) is None
 
 
+@pytest.mark.render
 def test_the_preview_sample_copy_shows_the_name_logo_and_colour_not_yet_saved(
     app, accounts, tmp_path
 ):

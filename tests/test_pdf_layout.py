@@ -36,6 +36,7 @@ from kiosk.core.plan.model import DayBar
 from kiosk.records.stored_pdfs import build_document
 
 from . import pdf_samples as samples
+from .conftest import rendered_once
 from .test_pdf import assert_has, read, squeezed, text_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "answers"
@@ -82,7 +83,12 @@ def example_document(name: str, language: str = "en", paper: str = "A4"):
 
 @functools.cache
 def example_pdf(name: str, language: str = "en", paper: str = "A4") -> bytes:
-    return render_pdf(example_document(name, language, paper), "patient")
+    """Rendered once per test run, whichever xdist worker asks first (the
+    print-area checks read the same ones)."""
+    return rendered_once(
+        f"example-patient {name} {language} {paper}",
+        lambda: render_pdf(example_document(name, language, paper), "patient"),
+    )
 
 
 @functools.cache

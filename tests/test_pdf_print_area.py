@@ -2,12 +2,21 @@
 read it: no character outside the printable area, no two lines of text on top
 of each other.
 
-The PDFs are the ones the kiosk prints for every example patient of
+The PDFs are the ones the kiosk prints for the example patients of
 examples/answers: the patient copy in English and in Spanish and the staff
 copy, on A4 and on Letter, for a plain clinic and for a clinic with a logo and
 a long name. Each character's box is read back with pdfplumber (pdfminer.six),
 from the PDF's own drawing instructions: text that a page edge or a box would
 cut off is still found there, at the place it was drawn.
+
+Which PDFs (see CASES): every example's plain patient copy in both languages
+on both papers (test_pdf_layout renders those anyway); its branded patient
+copy in each language, and its staff copy for each clinic, on alternating
+papers. So every example is checked in each copy and language, on each paper
+and for each clinic, and every copy, language, paper and clinic together on
+nine examples, with two thirds of the renders of every example in every
+combination. Each PDF is rendered once per run, whichever xdist worker asks
+first.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import pytest
 
 from kiosk.core.pdf import render_pdf
 
+from .conftest import rendered_once
 from .logos import png_logo
 from .test_pdf_layout import EXAMPLE_NAMES, EXAMPLES, example_document, example_pdf
 
@@ -59,12 +69,20 @@ def logo_file() -> Path:
 
 @functools.cache
 def printed(name: str, copy: str, language: str | None, paper: str, clinic: str) -> bytes:
-    """One rendering per example, copy, paper and clinic for the whole run.
-    The staff copy is in the clinic's language whatever the patient's: it is
-    printed for the example's own language. The plain patient copies are the
-    ones test_pdf_layout prints (one rendering for both files)."""
+    """One rendering per example, copy, paper and clinic for the whole run
+    (whichever xdist worker asks first). The staff copy is in the clinic's
+    language whatever the patient's: it is printed for the example's own
+    language. The plain patient copies are the ones test_pdf_layout prints
+    (one rendering for both files)."""
     if copy == "patient" and clinic == "plain":
         return example_pdf(name, language, paper)
+    return rendered_once(
+        f"print-area {name} {copy} {language} {paper} {clinic}",
+        lambda: render(name, copy, language, paper, clinic),
+    )
+
+
+def render(name: str, copy: str, language: str | None, paper: str, clinic: str) -> bytes:
     if language is None:
         language = example_language(name)
     document = example_document(name, language, paper)
@@ -170,6 +188,27 @@ def overlapping(page: PrintedPage) -> list[tuple[Line, Line]]:
     return found
 
 
+def printed_combinations(index: int) -> list[tuple[str, str | None, str, str]]:
+    """The (copy, language, paper, clinic) of the ``index``-th example that are
+    checked: its plain patient copies all four (rendered for test_pdf_layout
+    anyway); its branded patient copy in each language and its staff copy for
+    each clinic on the two papers in turn, starting from the other paper on
+    the next example."""
+    combinations = [
+        ("patient", language, paper, "plain") for language in ("en", "es") for paper in PAPERS
+    ]
+    for turn, (copy, language, clinic) in enumerate(
+        [
+            ("patient", "en", "branded"),
+            ("patient", "es", "branded"),
+            ("staff", None, "plain"),
+            ("staff", None, "branded"),
+        ]
+    ):
+        combinations.append((copy, language, PAPERS[(index + turn) % 2], clinic))
+    return combinations
+
+
 CASES = [
     pytest.param(
         name,
@@ -178,12 +217,36 @@ CASES = [
         paper,
         clinic,
         id=f"{name}-{copy}-{language or 'clinic'}-{paper}-{clinic}",
+        # Both checks of one PDF on one xdist worker (--dist loadgroup), which
+        # reads its characters once (printed_pages).
+        marks=pytest.mark.xdist_group(f"print-area-{name}-{copy}-{language}-{paper}-{clinic}"),
     )
-    for name in EXAMPLE_NAMES
-    for copy, language in COPIES
-    for paper in PAPERS
-    for clinic in CLINICS
+    for index, name in enumerate(EXAMPLE_NAMES)
+    for copy, language, paper, clinic in printed_combinations(index)
 ]
+
+
+def test_the_cases_cover_every_combination_and_every_example_in_each():
+    """Each copy, language, paper and clinic together on several examples;
+    each example in each copy and language, on each paper and for each clinic."""
+    cases = [case.values for case in CASES]
+    assert len(cases) == len(EXAMPLE_NAMES) * 8
+    for copy, language in COPIES:
+        for paper in PAPERS:
+            for clinic in CLINICS:
+                examples = {
+                    name
+                    for name, *combination in cases
+                    if combination == [copy, language, paper, clinic]
+                }
+                assert len(examples) >= len(EXAMPLE_NAMES) // 2, (copy, language, paper, clinic)
+    for name in EXAMPLE_NAMES:
+        mine = [combination for example, *combination in cases if example == name]
+        assert {(copy, language) for copy, language, _, _ in mine} == set(COPIES)
+        for copy, language in COPIES:
+            of_copy = [c for c in mine if (c[0], c[1]) == (copy, language)]
+            assert {c[2] for c in of_copy} == set(PAPERS), (name, copy, language)
+        assert {c[3] for c in mine if c[0] == "staff"} == set(CLINICS), name
 
 
 @pytest.mark.parametrize(("name", "copy", "language", "paper", "clinic"), CASES)

@@ -2,8 +2,8 @@
 
 Most tests run the queue for real (Huey's SQLite file in the instance folder)
 and execute its jobs in the test process, one by one, as a worker would; the
-``app`` fixture's default immediate mode is used where a synchronous render is
-wanted. tests/test_worker.py runs the real worker process.
+tests marked ``render`` run the queue in immediate mode where a synchronous
+render is wanted. tests/test_worker.py runs the real worker process.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .staff_helpers import add_consultation
 
 
 def real_queue(app):
-    """The app's queue in its real storage instead of immediate mode."""
+    """The app's queue in its real storage (also under the ``render`` mark)."""
     huey = app.extensions["kiosk.records.jobs"].huey
     huey.immediate = False
     return huey
@@ -104,6 +104,7 @@ def test_sending_succeeds_when_the_queue_cannot_be_reached(app, patient, monkeyp
     assert pdf_states(app) == [("patient", "pending"), ("staff", "pending")]
 
 
+@pytest.mark.render
 def test_sending_succeeds_when_the_pdf_folder_cannot_be_made(app, patient, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the PDF folder's parent should be")
@@ -162,6 +163,7 @@ def test_a_failing_render_is_retried_with_back_off_then_marked_failed(app, patie
         assert {s.attempts for s in stored} == {retries + 1}
 
 
+@pytest.mark.render
 def test_one_copy_failing_leaves_the_other_ready(app, patient, monkeypatch):
     import kiosk.core.pdf
 
@@ -422,6 +424,7 @@ def _next_try_in(app, consultation_id: str) -> dt.timedelta:
         return delay
 
 
+@pytest.mark.render
 def test_a_render_that_failed_for_a_full_disk_is_tried_again_later_and_heals(
     app, staff, monkeypatch
 ):

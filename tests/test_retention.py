@@ -111,7 +111,7 @@ def now():
 
 
 @pytest.fixture
-def kept_and_expired(app, now):
+def kept_and_expired(app, now, shared_pdfs):
     """One consultation sent 31 days ago (expired) and one sent 29 days ago (kept)."""
     create_account(app, "sam", "staff", "Sam Carter")
     expired = with_pdfs_and_note(app, "pregnant", sent=now - 31 * DAY, note="Called her back")

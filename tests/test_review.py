@@ -225,6 +225,7 @@ def pdf_text(path) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
 
 
+@pytest.mark.render
 def test_a_note_is_printed_on_a_staff_copy_made_again_and_the_patient_copy_is_kept(app, staff):
     from kiosk.records import stored_pdfs
 
@@ -247,6 +248,7 @@ def test_a_note_is_printed_on_a_staff_copy_made_again_and_the_patient_copy_is_ke
     assert "Patch test booked for Tuesday. Bring the current retinol product." in staff_copy
 
 
+@pytest.mark.render
 def test_the_staff_page_and_copy_open_with_what_a_clinician_needs_at_a_glance(app, staff):
     from kiosk.records import stored_pdfs
 

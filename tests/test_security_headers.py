@@ -67,7 +67,7 @@ def get_urls(app, consultation_id: str, token: str) -> list[str]:
     return urls
 
 
-def test_every_get_route_sends_the_security_headers(app):
+def test_every_get_route_sends_the_security_headers(app, shared_pdfs):
     stored = add_consultation(app, "pregnant")
     with app.app_context():
         stored_pdfs.generate(db.session.get(Consultation, stored.id))

@@ -15,7 +15,7 @@ from .staff_helpers import StaffClient, add_consultation
 
 
 @pytest.fixture
-def consultation(app):
+def consultation(app, shared_pdfs):
     stored = add_consultation(app, "pregnant")
     with app.app_context():
         results = stored_pdfs.generate(db.session.get(Consultation, stored.id))

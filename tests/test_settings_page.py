@@ -153,6 +153,7 @@ def test_with_rf_switched_off_on_the_page_patients_are_not_offered_it(app, admin
     assert "Which treatment are you interested in?" not in goals_page(app)
 
 
+@pytest.mark.render
 def test_the_render_worker_prints_what_was_saved_in_another_process(app, admin):
     from pypdf import PdfReader
 
@@ -212,6 +213,7 @@ def test_a_preview_shows_the_settings_without_saving_them(app, admin):
     assert "We delete your answers 30 days after you send them." in live
 
 
+@pytest.mark.render
 def test_the_preview_sample_copy_honours_paper_size_details_and_a_policy_window(app, admin):
     from pypdf import PdfReader
 
@@ -247,6 +249,7 @@ def test_previews_are_for_admins_and_only_for_previews_that_exist(app, admin, st
     assert admin.get("/staff/settings/preview/..%2F..%2Fsecret_key/welcome").status_code == 404
 
 
+@pytest.mark.render
 def test_previews_are_removed_after_an_hour(app, admin):
     import time
 

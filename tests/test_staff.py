@@ -63,7 +63,7 @@ def test_a_patients_kiosk_session_never_reaches_staff_pages(app, client):
         assert "Sofia" not in response.get_data(as_text=True)
 
 
-def test_pdfs_are_never_served_without_login(app, client):
+def test_pdfs_are_never_served_without_login(app, client, shared_pdfs):
     from kiosk.records import stored_pdfs
 
     consultation = add_consultation(app, "pregnant")
@@ -307,7 +307,7 @@ def test_admin_only_actions_are_refused_to_staff(app, staff):
         assert db.session.get(Consultation, sent.id) is not None
 
 
-def test_admin_deletes_a_consultation_with_its_files_after_confirming(app, admin):
+def test_admin_deletes_a_consultation_with_its_files_after_confirming(app, admin, shared_pdfs):
     from kiosk.records import stored_pdfs
 
     sent = add_consultation(app, "pregnant")

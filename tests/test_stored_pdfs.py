@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 
+import pytest
 from pypdf import PdfReader
 
 from kiosk.data.database import db
@@ -20,6 +21,7 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
+@pytest.mark.render
 def test_submitting_stores_both_pdfs_under_random_names(app, patient, tmp_path):
     patient.walk({"about": {**PLAIN["about"], "first_name": "Ines"}})
     patient.submit()
@@ -37,6 +39,7 @@ def test_submitting_stores_both_pdfs_under_random_names(app, patient, tmp_path):
             assert "Ines" in pdf_text(path.read_bytes()), copy
 
 
+@pytest.mark.render
 def test_a_failed_render_keeps_the_consultation_and_can_be_retried(app, patient, monkeypatch):
     import kiosk.core.pdf
 

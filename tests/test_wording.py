@@ -85,6 +85,7 @@ def test_a_language_the_file_leaves_alone_keeps_the_shipped_words(reworded):
     assert "Responda unas preguntas breves sobre su piel y su salud." in welcome
 
 
+@pytest.mark.render
 def test_the_patients_copy_prints_the_clinics_words(reworded):
     patient = PatientClient(reworded.test_client())
     goals = dict(PLAIN["goals"], home_roller="yes")

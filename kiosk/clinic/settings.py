@@ -678,7 +678,7 @@ _DEPLOYMENT = (
         "QUEUE_IMMEDIATE",
         bool,
         None,
-        "Run jobs at once where they are queued (empty: when TESTING)",
+        "Run jobs at once where they are queued, with no worker (tests ask for it)",
         empty=True,
     ),
     _deployment("RENDER_RETRIES", int, 3, "Times a failed render is tried again", minimum=0),

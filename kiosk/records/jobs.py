@@ -157,11 +157,12 @@ class Jobs:
 
 def make_huey(app: Flask) -> Huey:
     url = queue_url(app)
-    immediate = app.config["QUEUE_IMMEDIATE"]
     options = {
         "name": QUEUE_NAME,
         "results": False,
-        "immediate": app.testing if immediate is None else immediate,
+        # Only when asked, TESTING or not: a test that wants its PDFs rendered
+        # where they are queued says so (tests/conftest.py, the render mark).
+        "immediate": bool(app.config["QUEUE_IMMEDIATE"]),
     }
     if url.startswith("sqlite:///"):
         return PrivateSqliteHuey(filename=url.removeprefix("sqlite:///"), **options)

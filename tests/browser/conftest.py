@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from ..conftest import ARTIFACTS, free_port
+from ..conftest import ARTIFACTS, free_port, write_artifact
 
 CHROMIUM = "/usr/bin/chromium"
 # Flags for a closed network and a root user; see docs/development.md, "The engines".
@@ -48,7 +48,13 @@ class LiveServer:
 
     def __init__(self, instance: Path, **settings: str):
         self.instance = instance
-        self.settings = {"KIOSK_CLINIC_NAME": "Test Clinic", **settings}
+        # One render worker process, not one per core: each starts by rendering
+        # a warm-up document, and under xdist every worker runs servers of its own.
+        self.settings = {
+            "KIOSK_CLINIC_NAME": "Test Clinic",
+            "KIOSK_WORKER_PROCESSES": "1",
+            **settings,
+        }
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -199,7 +205,5 @@ def page(browser):
 def screenshot(page: Page, folder: str, name: str, *, full_page: bool = True) -> Path:
     """The whole page, or (``full_page=False``) what the window shows now."""
     path = SCREENSHOTS / folder / f"{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("load")  # never a page still waiting for its stylesheet
-    page.screenshot(path=str(path), full_page=full_page)
-    return path
+    return write_artifact(path, page.screenshot(full_page=full_page))

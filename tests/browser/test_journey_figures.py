@@ -31,7 +31,7 @@ from kiosk.core.i18n import language
 from kiosk.core.plan import PlanEngine, load_rules
 from kiosk.core.policy import Policy
 
-from ..conftest import ARTIFACTS
+from ..conftest import ARTIFACTS, artifact_lock, write_artifact
 from ..patient_client import PLAIN, event_in, form_data, plain
 from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
 
@@ -170,7 +170,7 @@ def walk(page: Page, base_url: str, answers: dict[str, dict]) -> tuple[list[str]
 @pytest.mark.parametrize("orientation", ["portrait", "landscape"])
 def test_journey_figures_typical_and_complex_patient(browser, server, orientation):
     viewport = PORTRAIT if orientation == "portrait" else LANDSCAPE
-    results = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    results = {}
     for patient, answers in PATIENTS.items():
         page = new_page(browser, viewport)
         try:
@@ -199,9 +199,12 @@ def test_journey_figures_typical_and_complex_patient(browser, server, orientatio
             "welcome_says_minutes": screens[0]["minutes_said"],
             "per_screen": screens,
         }
-    FIGURES.parent.mkdir(parents=True, exist_ok=True)
-    FIGURES.write_text(json.dumps(results, indent=2) + "\n")
-    FIGURES.with_suffix(".md").write_text(table(results))
+    # Both orientations' figures in one file: under xdist the other one may
+    # be written by another worker at the same moment.
+    with artifact_lock(FIGURES):
+        results = {**(json.loads(FIGURES.read_text()) if FIGURES.exists() else {}), **results}
+        write_artifact(FIGURES, json.dumps(results, indent=2) + "\n")
+        write_artifact(FIGURES.with_suffix(".md"), table(results))
 
 
 def model_screens() -> list[journey.Screen]:

@@ -2,7 +2,8 @@
 
 Debian's webkit2gtk-driver: ``/usr/bin/WebKitWebDriver`` starts WebKitGTK's
 ``MiniBrowser`` for each Selenium session, on an X display of our own (Xvfb,
-not ``--headless``). Xvfb and the driver are started once per test session and
+not ``--headless``). Xvfb and the driver are started once per test session (per
+xdist worker: each has its own display, driver port and logs) and
 stopped by their own process ids; each test gets a fresh MiniBrowser: fresh
 cookies, an empty back-forward cache.
 
@@ -192,11 +193,19 @@ class WebKitDriver:
     pid: int
 
 
+def log_name(name: str) -> str:
+    """``name``.log, or ``name``-gw1.log for xdist's worker gw1: each worker
+    starts its own Xvfb and WebKitWebDriver and keeps its own logs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"{name}-{worker}.log" if worker else f"{name}.log"
+
+
 @pytest.fixture(scope="session", name="webkit_display")
 def webkit_display_fixture() -> Iterator[str]:
-    """The X display (``":N"``) of an Xvfb of our own, for the whole run."""
+    """The X display (``":N"``) of an Xvfb of our own, for the whole run (of
+    this xdist worker)."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    xvfb = Xvfb(LOGS / "xvfb.log")
+    xvfb = Xvfb(LOGS / log_name("xvfb"))
     xvfb.start()
     try:
         yield xvfb.display
@@ -206,8 +215,9 @@ def webkit_display_fixture() -> Iterator[str]:
 
 @pytest.fixture(scope="session", name="webkit_driver")
 def webkit_driver_fixture(webkit_display) -> Iterator[WebKitDriver]:
-    """WebKitWebDriver for the whole run; each test opens its own session."""
-    driver = Driver(webkit_display, LOGS / "webkitwebdriver.log")
+    """WebKitWebDriver for the whole run (of this xdist worker: one session at
+    a time per driver, each worker its own); each test opens its own session."""
+    driver = Driver(webkit_display, LOGS / log_name("webkitwebdriver"))
     try:
         driver.start()
         yield WebKitDriver(display=webkit_display, url=driver.url, pid=driver.service.process.pid)

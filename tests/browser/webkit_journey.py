@@ -25,6 +25,7 @@ from kiosk.core.content_folder import load_questionnaire
 from kiosk.core.i18n import gettext, language, local
 from kiosk.core.policy import Policy
 
+from ..conftest import write_artifact
 from ..patient_client import MONTHS
 from .webkit import SCREENSHOTS
 
@@ -487,11 +488,9 @@ def screenshot(driver: WebDriver, folder: str, name: str, *, full_page: bool = T
     the page is laid out as on the tablet.
     """
     path = SCREENSHOTS / folder / f"{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
     wait_for_load(driver)  # never a page still waiting for its stylesheet
     if not full_page:
-        driver.save_screenshot(str(path))
-        return path
+        return write_artifact(path, driver.get_screenshot_as_png())
     width, height, total, scale, was = driver.execute_script(
         "const d = document.documentElement;"
         "return [innerWidth, innerHeight, d.scrollHeight, devicePixelRatio, scrollY]"
@@ -504,5 +503,6 @@ def screenshot(driver: WebDriver, folder: str, name: str, *, full_page: bool = T
         part = Image.open(io.BytesIO(driver.get_screenshot_as_png()))
         whole.paste(part, (0, round(top * scale)))
     driver.execute_script("window.scrollTo({top: arguments[0], behavior: 'instant'})", was)
-    whole.save(path)
-    return path
+    picture = io.BytesIO()
+    whole.save(picture, format="PNG")
+    return write_artifact(path, picture.getvalue())
