@@ -25,7 +25,7 @@ XDIST    = -n $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt $(WORKERS) ] 
 test: system-deps system-test-deps $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
-# While working: no browser, SQLite only (about 3 minutes on two cores, 8½ on one
+# While working: no browser, SQLite only (about 3½ minutes on two cores, 8½ on one
 # before xdist; most of it is WeasyPrint rendering the PDF tests' PDFs). `make test` runs everything.
 test-fast: system-deps nginx $(VENV)/.installed-test translations
 	KIOSK_TEST_DATABASES=sqlite $(BIN)/python -m pytest $(XDIST) -q --ignore=tests/browser $(PYTEST_ARGS)
