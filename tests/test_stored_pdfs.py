@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from kiosk.data.database import db
-from kiosk.data.models import Consultation, ConsultationPdf
+from kiosk.data.models import Consultation, ConsultationPdf, StaffUser
 from kiosk.records import stored_pdfs
 
 from .patient_client import PLAIN
@@ -157,3 +158,41 @@ def test_preview_command_refuses_a_language_not_offered(app, tmp_path):
     )
     assert result.exit_code == 1
     assert "language 'fr' is not offered (en, es)" in result.output
+
+
+def test_a_review_during_a_render_is_not_lost_to_it(app, monkeypatch):
+    # The first render of a new consultation is still running when a clinician
+    # marks it reviewed: what that render made is from before the review, so
+    # both copies stay pending for the job the review queued, which names them.
+    import kiosk.core.pdf
+    from kiosk.records import consultations
+    from kiosk.web import accounts
+
+    real = kiosk.core.pdf.render_pdf
+    sent = add_consultation(app, "fine-lines-no-flags")
+    with app.app_context():
+        reviewer, _password = accounts.create("nia", "staff", "Nia Brooks")
+        reviewer_id = reviewer.id
+    reviewed = []
+
+    def render_while_reviewed(document, copy):
+        if not reviewed:  # another request, with its own session, meanwhile
+            with app.app_context():
+                consultation = db.session.get(Consultation, sent.id)
+                consultations.mark_reviewed(consultation, db.session.get(StaffUser, reviewer_id))
+            reviewed.append(copy)
+        return real(document, copy)
+
+    monkeypatch.setattr(kiosk.core.pdf, "render_pdf", render_while_reviewed)
+    with app.app_context():
+        assert stored_pdfs.render(sent.id) == []
+        pdfs = db.session.scalars(db.select(ConsultationPdf)).all()
+        assert {(p.copy, p.status, p.filename) for p in pdfs} == {
+            ("patient", "pending", None),
+            ("staff", "pending", None),
+        }
+        assert not list(Path(app.config["PDF_DIR"]).iterdir())  # its files thrown away
+
+        [patient, staff] = sorted(stored_pdfs.render(sent.id), key=lambda p: p.copy)
+        assert (patient.status, staff.status) == ("ready", "ready")
+        assert "Nia Brooks" in pdf_text(stored_pdfs.pdf_path(patient).read_bytes())

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy import update
 
 from kiosk.clinic.saved_settings import engines
 from kiosk.core.answer_text import answer_lines, at_a_glance
@@ -155,6 +156,10 @@ def render(consultation_id: str, *, final: bool = True) -> list[ConsultationPdf]
     recorded in the one transaction that marks that PDF ready. A failure is
     recorded on the PDF: it stays ``pending`` (and this raises, so that the
     queue tries again later) unless ``final``, when it becomes ``failed``.
+
+    A PDF marked pending again while this render ran (a review, a note, a
+    regeneration: ``mark_pending``) is left to the job that change queued:
+    what was rendered here is from before it, and is thrown away.
     """
     from kiosk.core.pdf import render_pdf
 
@@ -164,9 +169,10 @@ def render(consultation_id: str, *, final: bool = True) -> list[ConsultationPdf]
     todo = [pdf for pdf in consultation.pdfs if pdf.status != PdfStatus.READY]
     if not todo:
         return []
+    started = utcnow()
     for pdf in todo:
         pdf.attempts = (pdf.attempts or 0) + 1
-        pdf.rendered_at = utcnow()
+        pdf.rendered_at = started
     db.session.commit()  # the attempt is on record, even if this process dies now
 
     parts: dict[str, tuple[Path, int]] = {}
@@ -185,6 +191,8 @@ def render(consultation_id: str, *, final: bool = True) -> list[ConsultationPdf]
             except Exception as exc:
                 log.exception("%s copy of %s failed", pdf.copy, consultation.reference)
                 errors[pdf.copy] = _error(exc)
+    todo = _still_ours(todo, started, parts)
+    errors = {copy: error for copy, error in errors.items() if copy in {p.copy for p in todo}}
     replaced = _attach(todo, parts)
     for pdf in todo:
         if pdf.copy in errors:
@@ -200,6 +208,31 @@ def render(consultation_id: str, *, final: bool = True) -> list[ConsultationPdf]
 
 class RenderFailed(Exception):
     """A render attempt failed and will be tried again."""
+
+
+def _still_ours(
+    todo: list[ConsultationPdf], started: dt.datetime, parts: dict[str, tuple[Path, int]]
+) -> list[ConsultationPdf]:
+    """The PDFs of ``todo`` that nothing marked pending again since this
+    render ``started``: each is claimed for this transaction (its row locked
+    until the commit), so no change slips in before it is marked ready. The
+    rendered files of the others are removed."""
+    ours = []
+    for pdf in todo:
+        claimed = db.session.execute(
+            update(ConsultationPdf)
+            .where(ConsultationPdf.id == pdf.id, ConsultationPdf.rendered_at == started)
+            .values(rendered_at=started)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed:
+            ours.append(pdf)
+            continue
+        log.info("%s copy changed while it was rendered: left to its next job", pdf.copy)
+        part = parts.pop(pdf.copy, (None, 0))[0]
+        if part is not None:
+            part.unlink(missing_ok=True)
+    return ours
 
 
 def _attach(todo: list[ConsultationPdf], parts: dict[str, tuple[Path, int]]) -> list[Path]:
