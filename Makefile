@@ -25,9 +25,10 @@ XDIST    = -n $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt $(WORKERS) ] 
 test: system-deps system-test-deps $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
-# While working: no browser, SQLite only (timings: docs/development.md). `make test` runs everything.
+# While working: SQLite only, no browser, no sweep over every example's printed copies
+# (timings: docs/performance.md). `make test` runs everything.
 test-fast: system-deps nginx $(VENV)/.installed-test translations
-	KIOSK_TEST_DATABASES=sqlite $(BIN)/python -m pytest $(XDIST) -q --ignore=tests/browser $(PYTEST_ARGS)
+	KIOSK_TEST_DATABASES=sqlite $(BIN)/python -m pytest $(XDIST) -q --ignore=tests/browser -m "not sweep" $(PYTEST_ARGS)
 
 # The core's unit tests alone (tests/unit: no app, no database, no browser), in seconds.
 test-unit: $(VENV)/.installed-test translations

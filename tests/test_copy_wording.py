@@ -198,6 +198,7 @@ RISKS = (
 RF_RISKS = "RF microneedling adds the risk of burns, fat loss (a hollow or dent in the skin)"
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_every_patient_copy_says_what_microneedling_is_and_what_can_go_wrong(name):
     language = example_document(name).plan.language

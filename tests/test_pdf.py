@@ -26,14 +26,19 @@ from kiosk.core.pdf.render import css_string, page_counter_content, render_html
 from kiosk.core.plan.model import Flag, Trigger
 
 from . import pdf_samples as samples
+from .conftest import rendered_once
 
 # Rendering and reading -------------------------------------------------------------------
 
 
 @functools.cache
 def pdf_of(sample: str, copy: str, paper: str = "A4") -> bytes:
-    """One rendering per sample, copy and paper for the whole run."""
-    return render_pdf(samples.SAMPLES[sample](paper=paper), copy)
+    """One rendering per sample, copy and paper for the whole run, whichever
+    xdist worker asks first (test_pdf_layout reads the same ones)."""
+    return rendered_once(
+        f"sample {sample} {copy} {paper}",
+        lambda: render_pdf(samples.SAMPLES[sample](paper=paper), copy),
+    )
 
 
 def read(data: bytes) -> PdfReader:
@@ -304,7 +309,7 @@ def test_page_counts_are_sensible(sample, paper):
 )
 @pytest.mark.parametrize("copy", ["patient", "staff"])
 def test_paper_size_follows_the_document(paper, size, copy):
-    data = render_pdf(samples.no_flags(paper=paper), copy)
+    data = pdf_of("no_flags", copy, paper)
     for page in read(data).pages:
         assert float(page.mediabox.width) == pytest.approx(size[0], abs=1)
         assert float(page.mediabox.height) == pytest.approx(size[1], abs=1)

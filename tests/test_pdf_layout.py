@@ -37,7 +37,7 @@ from kiosk.records.stored_pdfs import build_document
 
 from . import pdf_samples as samples
 from .conftest import rendered_once
-from .test_pdf import assert_has, read, squeezed, text_of
+from .test_pdf import assert_has, pdf_of, read, squeezed, text_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "answers"
 EXAMPLE_NAMES = sorted(path.stem for path in EXAMPLES.glob("*.json"))
@@ -91,9 +91,8 @@ def example_pdf(name: str, language: str = "en", paper: str = "A4") -> bytes:
     )
 
 
-@functools.cache
 def sample_pdf(sample: str, paper: str = "A4") -> bytes:
-    return render_pdf(samples.SAMPLES[sample](paper=paper), "patient")
+    return pdf_of(sample, "patient", paper)
 
 
 def page_texts(data: bytes) -> list[str]:
@@ -424,6 +423,7 @@ LEAST_LINES_ON_THE_LAST_PAGE = 8
 LEAST_FILLED_LAST_PAGE = 0.25
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("paper", ["A4", "Letter"])
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)

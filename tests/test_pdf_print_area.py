@@ -249,6 +249,7 @@ def test_the_cases_cover_every_combination_and_every_example_in_each():
         assert {c[3] for c in mine if c[0] == "staff"} == set(CLINICS), name
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize(("name", "copy", "language", "paper", "clinic"), CASES)
 def test_every_character_is_on_the_printable_area(name, copy, language, paper, clinic):
     pages = printed_pages(name, copy, language, paper, clinic)
@@ -256,6 +257,7 @@ def test_every_character_is_on_the_printable_area(name, copy, language, paper, c
     assert not problems, "\n".join(f"page {number}: {line}" for number, line in problems[:10])
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize(("name", "copy", "language", "paper", "clinic"), CASES)
 def test_no_two_lines_of_text_overlap(name, copy, language, paper, clinic):
     pages = printed_pages(name, copy, language, paper, clinic)

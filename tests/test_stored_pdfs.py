@@ -125,6 +125,7 @@ def test_preview_command_renders_what_the_kiosk_would(app, tmp_path):
     assert "Su resumen de microneedling" in pdf_text(spanish.read_bytes())
 
 
+@pytest.mark.sweep
 def test_every_example_answers_file_previews(app, tmp_path):
     for example in sorted(EXAMPLES.glob("*.json")):
         out = tmp_path / f"{example.stem}.pdf"

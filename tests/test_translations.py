@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -77,6 +78,7 @@ def test_every_interface_string_is_translated(code):
 CONTENT = ROOT / "kiosk" / "core" / "content"
 
 
+@functools.cache
 def glossary() -> list[dict]:
     return yaml.safe_load((CONTENT / "glossary.yaml").read_text(encoding="utf-8"))["terms"]
 
@@ -106,6 +108,7 @@ def text_pairs() -> list[tuple[str, str, str]]:
     return pairs
 
 
+@functools.cache
 def words(term: str) -> re.Pattern:
     return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
 
