@@ -46,10 +46,14 @@ def pytest_collection_modifyitems(items):
 class LiveServer:
     """``flask --app kiosk serve`` on a free port, with its own instance folder."""
 
-    def __init__(self, instance: Path, **settings: str):
+    def __init__(self, instance: Path, *, worker: bool = False, **settings: str):
         self.instance = instance
-        # One render worker process, not one per core: each starts by rendering
-        # a warm-up document, and under xdist every worker runs servers of its own.
+        # The render worker only for a test that reads PDFs (``worker``): it is
+        # a process of its own that starts by rendering a warm-up document.
+        # Without it, sent answers wait in the queue, as with `serve --no-worker`.
+        self.worker = worker
+        # One render worker process, not one per core: under xdist every
+        # worker runs servers of its own.
         self.settings = {
             "KIOSK_CLINIC_NAME": "Test Clinic",
             "KIOSK_WORKER_PROCESSES": "1",
@@ -78,6 +82,7 @@ class LiveServer:
             "127.0.0.1",
             "--port",
             str(self.port),
+            "--worker" if self.worker else "--no-worker",
         ]
         with self.log.open("ab") as log:
             # Its own process group: the web server, the render worker it
@@ -147,6 +152,15 @@ class LiveServer:
 @pytest.fixture
 def server(tmp_path, migrated_instance):
     live = LiveServer(migrated_instance(tmp_path / "instance"))
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def rendering_server(tmp_path, migrated_instance):
+    """A server with its render worker, for a test that reads the PDFs."""
+    live = LiveServer(migrated_instance(tmp_path / "instance"), worker=True)
     live.start()
     yield live
     live.stop()

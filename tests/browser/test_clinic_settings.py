@@ -12,12 +12,12 @@ from . import journey
 from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
 
 
-def test_an_admin_sets_the_clinic_up_and_the_next_patient_sees_it(browser, server):
+def test_an_admin_sets_the_clinic_up_and_the_next_patient_sees_it(browser, rendering_server):
     password = create_account(
-        create_app({"INSTANCE_PATH": str(server.instance)}), "ada", "admin", "Ada Okafor"
+        create_app({"INSTANCE_PATH": str(rendering_server.instance)}), "ada", "admin", "Ada Okafor"
     )
     admin = new_page(browser, LANDSCAPE)
-    admin.goto(server.url + "/staff/login")
+    admin.goto(rendering_server.url + "/staff/login")
     admin.get_by_label("Username").fill("ada")
     admin.get_by_label("Password").fill(password)
     admin.get_by_role("button", name="Sign in").click()
@@ -62,19 +62,19 @@ def test_an_admin_sets_the_clinic_up_and_the_next_patient_sees_it(browser, serve
 
     portrait = new_page(browser, PORTRAIT)
     portrait.context.add_cookies(admin.context.cookies())
-    portrait.goto(server.url + "/staff/settings")
+    portrait.goto(rendering_server.url + "/staff/settings")
     screenshot(portrait, "staff", "21-settings-portrait", full_page=False)
 
     for size, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
         tablet = new_page(browser, viewport)
-        tablet.goto(server.url + "/")
+        tablet.goto(rendering_server.url + "/")
         expect(tablet.locator("img.welcome__logo")).to_be_visible()
         expect(tablet.locator("img.masthead__logo")).to_have_count(0)  # once, large
         screenshot(tablet, "kiosk", f"40-welcome-with-logo-{size}", full_page=False)
         tablet.context.close()
 
     patient = new_page(browser)
-    journey.start(patient, server.url)
+    journey.start(patient, rendering_server.url)
     journey.about(patient)
     journey.concerns(patient)
     journey.skin_type(patient)

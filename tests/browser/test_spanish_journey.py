@@ -107,9 +107,9 @@ def answer_screen(page: Page, heading: str) -> None:
             group.get_by_label(es(option.label)).first.check()
 
 
-def test_whole_journey_in_spanish_with_a_spanish_summary(browser, server):
+def test_whole_journey_in_spanish_with_a_spanish_summary(browser, rendering_server):
     page = new_page(browser)
-    page.goto(server.url + "/")
+    page.goto(rendering_server.url + "/")
     page.get_by_role("button", name="Español").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.get_by_role("button", name="Español")).to_have_attribute("aria-pressed", "true")
@@ -145,12 +145,13 @@ def test_whole_journey_in_spanish_with_a_spanish_summary(browser, server):
     )
     screenshot(page, "spanish", "21-done")
 
-    files = server.wait_for_pdfs()
-    with sqlite3.connect(server.database) as db:
+    files = rendering_server.wait_for_pdfs()
+    with sqlite3.connect(rendering_server.database) as db:
         (language_stored,) = db.execute("select language from consultations").fetchone()
     assert language_stored == "es"
-    patient_pdf = PdfReader(io.BytesIO((server.instance / "pdfs" / files["patient"]).read_bytes()))
-    staff_pdf = PdfReader(io.BytesIO((server.instance / "pdfs" / files["staff"]).read_bytes()))
+    pdfs = rendering_server.instance / "pdfs"
+    patient_pdf = PdfReader(io.BytesIO((pdfs / files["patient"]).read_bytes()))
+    staff_pdf = PdfReader(io.BytesIO((pdfs / files["staff"]).read_bytes()))
     patient_text = "\n".join(p.extract_text() for p in patient_pdf.pages)
     staff_text = "\n".join(p.extract_text() for p in staff_pdf.pages)
 

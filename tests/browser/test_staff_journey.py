@@ -16,12 +16,12 @@ from . import journey
 from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
 
 
-def test_staff_watch_a_walk_in_appear_review_it_and_print(browser, server):
+def test_staff_watch_a_walk_in_appear_review_it_and_print(browser, rendering_server):
     password = create_account(
-        create_app({"INSTANCE_PATH": str(server.instance)}), "nia", "staff", "Nia Brooks"
+        create_app({"INSTANCE_PATH": str(rendering_server.instance)}), "nia", "staff", "Nia Brooks"
     )
     staff = new_page(browser, LANDSCAPE)
-    staff.goto(server.url + "/staff/")
+    staff.goto(rendering_server.url + "/staff/")
     expect(staff).to_have_url(re.compile(r"/staff/login"))
     staff.get_by_label("Username").fill("nia")
     staff.get_by_label("Password").fill(password)
@@ -32,7 +32,7 @@ def test_staff_watch_a_walk_in_appear_review_it_and_print(browser, server):
     screenshot(staff, "staff", "01-queue-empty")
 
     patient = new_page(browser)
-    journey.start(patient, server.url)
+    journey.start(patient, rendering_server.url)
     journey.about(patient, "Priya")
     journey.concerns(patient)
     journey.skin_type(patient)
@@ -76,7 +76,7 @@ def test_staff_watch_a_walk_in_appear_review_it_and_print(browser, server):
     # appears by itself when it is ready.
     link = staff.get_by_role("link", name="Open patient copy to print")
     expect(link).to_be_visible(timeout=60_000)
-    pdf = staff.request.get(server.url + link.get_attribute("href"))
+    pdf = staff.request.get(rendering_server.url + link.get_attribute("href"))
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"].startswith("inline")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages)
