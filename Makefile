@@ -16,11 +16,11 @@ run: system-deps install db
 
 # pytest-xdist: one worker per core, at most WORKERS (each worker starts its
 # own PostgreSQL, browsers and servers; more than the cores only queue for them).
-# loadgroup: tests marked xdist_group run on one worker (tests/test_pdf_print_area.py's
-# two checks of one PDF); the others go to whichever worker is free.
+# worksteal: a worker that runs out of tests takes some of another's (the
+# browser tests' waits and the PDF renders make their durations very uneven).
 WORKERS ?= 4
 XDIST    = -n $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt $(WORKERS) ] && n=$(WORKERS); echo $$n) \
-	--dist loadgroup
+	--dist worksteal
 
 test: system-deps system-test-deps $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)

@@ -217,9 +217,6 @@ CASES = [
         paper,
         clinic,
         id=f"{name}-{copy}-{language or 'clinic'}-{paper}-{clinic}",
-        # Both checks of one PDF on one xdist worker (--dist loadgroup), which
-        # reads its characters once (printed_pages).
-        marks=pytest.mark.xdist_group(f"print-area-{name}-{copy}-{language}-{paper}-{clinic}"),
     )
     for index, name in enumerate(EXAMPLE_NAMES)
     for copy, language, paper, clinic in printed_combinations(index)
