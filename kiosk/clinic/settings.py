@@ -6,7 +6,7 @@ Values come from, in order (later wins): each setting's default,
 then the ``config`` mapping given to ``create_app``. Environment variables drop
 the prefix: ``KIOSK_DONE_SECONDS=30`` sets ``DONE_SECONDS``. Clinic policy
 windows are ``POLICY_*`` settings, described by the fields of
-``kiosk.core.plan.Policy``, e.g. ``KIOSK_POLICY_ISOTRETINOIN_MONTHS=12``.
+``kiosk.core.policy.Policy``, e.g. ``KIOSK_POLICY_ISOTRETINOIN_MONTHS=12``.
 
 Whatever the source, every value goes through its :class:`Setting`: text is
 read as the type says ("false", "no", "0" are false; "12" is 12), bounds and

@@ -24,8 +24,8 @@ from kiosk.core.content.contract import contract_problems
 from kiosk.core.content.loader import (
     DEFAULT_CONTENT_DIR,
     QUESTIONNAIRE_FILE,
-    _cross_check,
     parse_model,
+    questionnaire_problems,
     read_content,
 )
 from kiosk.core.content.schema import Questionnaire
@@ -68,7 +68,7 @@ def load_questionnaire(content_dir: Path | str | None = None) -> Questionnaire:
 
 
 def _the_apps_questionnaire(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
-    yield from _cross_check(q)
+    yield from questionnaire_problems(q)
     yield from contract_problems(q)
     if not q.typical_patient:
         yield (

@@ -34,7 +34,7 @@ from typing import Annotated, Any
 
 from pydantic import StringConstraints
 
-from kiosk.core.content.loader import _placeholders_known, parse_model, read_content
+from kiosk.core.content.loader import parse_model, placeholders_known, read_content
 from kiosk.core.content.schema import Identifier, LanguageCode, Questionnaire, Strict
 from kiosk.core.paths import PACKAGE_DIR
 from kiosk.core.plan.rules import PlanRules
@@ -166,7 +166,7 @@ def _problems(
             yield loc, f"text for language {language}, which is not in the questionnaire's"
         if loc[0] in ("steps", "questions"):
             for language, words in text.items():
-                yield from _placeholders_known(loc, language, words)
+                yield from placeholders_known(loc, language, words)
 
 
 def _same_placeholders(

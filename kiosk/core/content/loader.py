@@ -115,7 +115,7 @@ def read_content(path: Path) -> str:
 def parse_questionnaire(text: str, path: Path) -> Questionnaire:
     """A questionnaire from ``text``, checked on its own (not for what the
     app's code reads: see ``load_questionnaire``)."""
-    return parse_model(text, path, Questionnaire, _cross_check)
+    return parse_model(text, path, Questionnaire, questionnaire_problems)
 
 
 def parse_model(
@@ -228,7 +228,7 @@ class _Locator:
         return line if node is not None else None
 
 
-def _cross_check(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
+def questionnaire_problems(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
     """What the types alone cannot say: unique ids, references, languages."""
     languages = set(q.languages)
     yield from _texts_complete(("title",), q.title, languages)
@@ -376,10 +376,10 @@ def _texts_complete(loc: tuple, text: dict[str, str] | None, languages: set[str]
     if extra:
         yield loc, f"text for language {', '.join(extra)}, which is not in 'languages'"
     for language, words in text.items():
-        yield from _placeholders_known(loc, language, words)
+        yield from placeholders_known(loc, language, words)
 
 
-def _placeholders_known(loc: tuple, language: str, words: str):
+def placeholders_known(loc: tuple, language: str, words: str):
     """A text may name a clinic policy value ({tanning_weeks}), filled in as
     the clinic has set it; anything else in braces is a mistake."""
     known = {field.name for field in dataclass_fields(Policy)}
