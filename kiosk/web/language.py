@@ -35,20 +35,29 @@ def request_language() -> str:
     return current_app.config["CLINIC_LANGUAGE"]
 
 
+def _hold(name: str, block: contextlib.AbstractContextManager) -> None:
+    """Enter ``block`` and keep it open in ``g`` under ``name`` until :func:`_release`."""
+    in_force = contextlib.ExitStack()
+    in_force.enter_context(block)
+    setattr(g, name, in_force)
+
+
+def _release(name: str) -> None:
+    in_force = g.pop(name, None)
+    if in_force is not None:
+        in_force.close()
+
+
 def init_app(app: Flask) -> None:
     """Call before any other ``before_request`` hook is registered."""
 
     @app.before_request
     def speak_the_requests_language() -> None:
-        in_force = contextlib.ExitStack()
-        in_force.enter_context(language(request_language()))
-        g.kiosk_language = in_force
+        _hold("kiosk_language", language(request_language()))
 
     @app.teardown_request
     def forget_the_requests_language(_error: BaseException | None) -> None:
-        in_force = g.pop("kiosk_language", None)
-        if in_force is not None:
-            in_force.close()
+        _release("kiosk_language")
 
 
 def use_wording(app: Flask, texts: InterfaceWording) -> None:
@@ -58,14 +67,10 @@ def use_wording(app: Flask, texts: InterfaceWording) -> None:
         return
 
     def put_in_force(_app: Flask, **_extra) -> None:
-        in_force = contextlib.ExitStack()
-        in_force.enter_context(wording(texts))
-        g.kiosk_wording = in_force
+        _hold("kiosk_wording", wording(texts))
 
     def take_back(_app: Flask, **_extra) -> None:
-        in_force = g.pop("kiosk_wording", None)
-        if in_force is not None:
-            in_force.close()
+        _release("kiosk_wording")
 
     appcontext_pushed.connect(put_in_force, app, weak=False)
     appcontext_tearing_down.connect(take_back, app, weak=False)
