@@ -18,7 +18,7 @@ from flask import url_for
 from kiosk.data.database import db
 from kiosk.web import throttle
 
-from .patient_client import PLAIN, PatientClient, csrf_token
+from .patient_client import PLAIN, TYPED_SIGNATURE, PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account, settings_form_data
 
 
@@ -45,21 +45,30 @@ def _patient(app, *, started: bool = True, walked: bool = False) -> PatientClien
     return patient
 
 
-def patient_case(url: str, data: dict | None = None, **state) -> Callable[[object], Case]:
+def patient_case(
+    url: str, data: dict | None = None, *, consent: bool = True, **state
+) -> Callable[[object], Case]:
+    """``consent``: the clinic asks for the consent (else Check sends the answers)."""
+
     def build(app) -> Case:
+        app.config["CONSENT_ON"] = consent
         patient = _patient(app, **state)
         # The form's own page.
-        page = patient.get(url if url.startswith(("/step/", "/check")) else "/")
+        page = patient.get(url if url.startswith(("/step/", "/check", "/consent")) else "/")
         page = page.get_data(as_text=True)
         return Case(patient.client, url, data or {}, page)
 
     return build
 
 
-def staff_case(url: str, data: dict | None = None, *, signed_in: bool = True):
+def staff_case(
+    url: str, data: dict | None = None, *, signed_in: bool = True, consent: bool = False
+):
+    """``consent``: the consultation has its consent signed."""
+
     def build(app) -> Case:
         password = create_account(app, "ada", "admin", "Ada Okafor")
-        consultation = add_consultation(app, "pregnant")
+        consultation = add_consultation(app, "pregnant", signed=consent)
         member = StaffClient(app.test_client())
         if signed_in:
             assert member.login("ada", password).status_code == 302
@@ -94,7 +103,8 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "patient.start": (patient_case("/start", started=False), True),
     "patient.start_again": (patient_case("/start-again"), True),
     "patient.step": (patient_case("/step/about", PLAIN["about"]), True),
-    "patient.check": (patient_case("/check", walked=True), True),
+    "patient.check": (patient_case("/check", walked=True, consent=False), True),
+    "patient.consent": (patient_case("/consent", TYPED_SIGNATURE, walked=True), True),
     "staff.login": (
         staff_case("/staff/login", {"username": "ada", "password": "*"}, signed_in=False),
         True,
@@ -108,6 +118,11 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "staff.add_note": (staff_case("staff.add_note", {"text": "Checked with the patient"}), True),
     "staff.regenerate": (staff_case("staff.regenerate"), True),
     "staff.delete": (staff_case("staff.delete"), True),
+    "staff.withdraw_consent": (
+        staff_case("staff.withdraw_consent", {"reason": "Asked at the desk"}, consent=True),
+        True,
+    ),
+    "staff.sign_consent_again": (staff_case("staff.sign_consent_again", TYPED_SIGNATURE), True),
     "staff.accounts_page": (
         staff_case("staff.accounts_page", {"username": "nia", "role": "staff"}),
         True,

@@ -458,6 +458,13 @@ _CLINIC = (
         maximum=RETENTION_LIMITS["DRAFT_RETENTION_HOURS"],
     ),
     _clinic(
+        "CONSENT_ON",
+        bool,
+        True,
+        "Patients read and sign the microneedling consent on the tablet after checking "
+        "their answers",
+    ),
+    _clinic(
         "DONE_SECONDS",
         int,
         20,
