@@ -22,7 +22,7 @@ def mail_cli() -> None:
 def mail_test(address: str) -> None:
     """Send a test message to ADDRESS with the mail settings in force."""
     from kiosk.clinic.saved_settings import refresh
-    from kiosk.records.summary_email import MailProblem, MailServer, deliver, test_message
+    from kiosk.records.summary_email import MailProblem, MailServer, check_message, deliver
 
     app = current_app._get_current_object()
     refresh(app)  # the settings saved on the settings page
@@ -32,7 +32,7 @@ def mail_test(address: str) -> None:
             "E-mail is not set up: set the mail server (MAIL_SERVER, or the settings page)."
         )
     try:
-        message = test_message(address.strip(), app.config)
+        message = check_message(address.strip(), app.config)
     except MailProblem as problem:
         raise click.ClickException(f"Not sent. {problem.message}") from None
     security = "SSL" if server.use_ssl else "STARTTLS" if server.use_tls else "no encryption"

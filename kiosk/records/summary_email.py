@@ -332,7 +332,7 @@ def contact_lines(profile) -> list[str]:
     return lines
 
 
-def test_message(address: str, config: Mapping[str, Any]) -> EmailMessage:
+def check_message(address: str, config: Mapping[str, Any]) -> EmailMessage:
     """A message that says only that the clinic's mail settings work."""
     with language(config["CLINIC_LANGUAGE"]):
         name = clinic_name(config["CLINIC_NAME"])
