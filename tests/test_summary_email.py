@@ -332,6 +332,22 @@ def test_the_job_waits_for_the_patients_copy_and_never_sends_without_it(tmp_path
         assert row.error == "The patient's copy was not ready in time."
 
 
+def test_the_line_updates_itself_while_the_email_is_on_its_way(tmp_path, database_url):
+    with app_on(tmp_path, database_url, **mail_settings(25, MAIL_SEND="at_once")) as app:
+        consultation_id, _reference = add_patient(app)  # its PDFs pending: no worker here
+        member = staff_of(app)
+        fragment = member.get(f"/staff/c/{consultation_id}/email").get_data(as_text=True)
+        assert "waiting for the patient&#39;s copy" in fragment
+        assert f'hx-get="/staff/c/{consultation_id}/email"' in fragment
+        assert 'hx-trigger="every 3s"' in fragment
+        with app.app_context():
+            db.session.add(SummaryEmail(consultation_id=consultation_id, status=EmailStatus.SENT))
+            db.session.commit()
+        fragment = member.get(f"/staff/c/{consultation_id}/email").get_data(as_text=True)
+        assert "sent at" in fragment
+        assert "hx-trigger" not in fragment
+
+
 # Kept no longer than the consultation ---------------------------------------------------
 
 
