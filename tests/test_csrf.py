@@ -16,6 +16,7 @@ import pytest
 from flask import url_for
 
 from kiosk.data.database import db
+from kiosk.data.models import Consultation
 from kiosk.web import throttle
 
 from .patient_client import PLAIN, TYPED_SIGNATURE, PatientClient, csrf_token
@@ -96,6 +97,21 @@ def a_refusal(app) -> dict:
         return {"limit": throttle.refusals()[0].key}
 
 
+def email_case(app) -> Case:
+    """The "Send again" button, for a patient who asked for the summary by e-mail."""
+    app.config["MAIL_SERVER"] = "127.0.0.1"  # the job stays queued: no worker runs it
+    case = staff_case("staff.send_email_again")(app)
+    with app.app_context():
+        consultation = db.session.scalar(db.select(Consultation))
+        consultation.answers = {
+            **consultation.answers,
+            "contact_consent": True,
+            "email": "sofia@example.org",
+        }
+        db.session.commit()
+    return case
+
+
 # endpoint -> (scenario, whether a genuine request changes something)
 SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "patient.choose_language": (patient_case("/language", {"language": "es"}), True),
@@ -117,6 +133,7 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "staff.mark_reviewed": (staff_case("staff.mark_reviewed"), True),
     "staff.add_note": (staff_case("staff.add_note", {"text": "Checked with the patient"}), True),
     "staff.regenerate": (staff_case("staff.regenerate"), True),
+    "staff.send_email_again": (email_case, True),
     "staff.delete": (staff_case("staff.delete"), True),
     "staff.withdraw_consent": (
         staff_case("staff.withdraw_consent", {"reason": "Asked at the desk"}, consent=True),

@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from kiosk.core.plan.model import SEVERITIES
 from kiosk.core.statuses import ConsentAction, ConsentState, ConsultationStatus, PdfStatus
@@ -208,6 +208,38 @@ class ConsentRecord(db.Model):
 
     consultation: Mapped[Consultation] = relationship(back_populates="consents")
     staff: Mapped[StaffUser | None] = relationship()
+
+
+class EmailStatus(StrEnum):
+    """Where a consultation's summary e-mail is. Stored as these strings."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class SummaryEmail(db.Model):
+    """The patient's copy e-mailed to the patient (``kiosk/records/summary_email.py``):
+    one row per consultation, made when the e-mail is queued; deleted with the
+    consultation. The address is never stored here: it is read from the answers."""
+
+    __tablename__ = "summary_emails"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[str] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    status: Mapped[EmailStatus] = mapped_column(stored_enum(EmailStatus, 10))
+    # Connections to the mail server since it was last queued.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Why the last attempt failed, in words for staff (never the address).
+    error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    consultation: Mapped[Consultation] = relationship(
+        backref=backref("summary_email", uselist=False, cascade="all, delete-orphan")
+    )
 
 
 class StaffUser(UserMixin, db.Model):

@@ -30,7 +30,7 @@ from kiosk.core.statuses import PdfStatus
 from kiosk.data import audit
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, local_time, utcnow
-from kiosk.records import consents, consultations, stored_pdfs
+from kiosk.records import consents, consultations, stored_pdfs, summary_email
 from kiosk.web import throttle
 from kiosk.web.auth import (
     admin_required,
@@ -49,7 +49,7 @@ from kiosk.web.throttle import throttled
 
 PUBLIC = {"staff.login"}
 # Requests that do not count as activity for the idle time-out.
-PASSIVE = {"staff.queue_rows", "staff.pdf_status"}
+PASSIVE = {"staff.queue_rows", "staff.pdf_status", "staff.email_status"}
 
 
 @bp.before_request
@@ -226,6 +226,7 @@ def _render_consultation(consultation: Consultation, note_form: NoteForm, status
         consent_signed=signed,
         signature=consents.signature_of(signed) if signed else None,
         **_pdf_context(consultation),
+        summary_email=summary_email.state(consultation),
     ), status
 
 
