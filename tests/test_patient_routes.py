@@ -285,7 +285,7 @@ def test_the_progress_names_the_topics_and_marks_the_screens_own(patient):
     patient.client.post("/check", data={"csrf_token": csrf_token(patient.last_html)})
     seen.append(("consent", progress(patient.get("/consent").get_data(as_text=True))))
 
-    names = ["About you", "Your skin", "Health", "Goals", "Check", "Consent"]
+    names = ["About you", "Your skin", "Health", "Goals", "Check"]
     assert all([name for name, _ in items] == names for _, items in seen)
     current = [(step, [n for n, state in items if state == "current"]) for step, items in seen]
     assert current == [
@@ -301,7 +301,7 @@ def test_the_progress_names_the_topics_and_marks_the_screens_own(patient):
         ("goals", ["Goals"]),
         ("event", ["Goals"]),
         ("check", ["Check"]),
-        ("consent", ["Consent"]),
+        ("consent", ["Check"]),
     ]
     for _, items in seen:
         states = [state for _, state in items]
@@ -322,7 +322,6 @@ def test_the_progress_speaks_the_patients_language(patient):
         ("Salud", "later"),
         ("Objetivos", "later"),
         ("Revisar", "later"),
-        ("Consentimiento", "later"),
     ]
     assert '<ol class="progress" aria-label="Su progreso">' in page
     assert '<span class="visually-hidden"> (completado)</span>' in page
@@ -354,7 +353,6 @@ def test_whole_questionnaire_plain_posts(app, patient):
         ("Health", "done"),
         ("Goals", "done"),
         ("Check", "current"),
-        ("Consent", "later"),
     ]
 
     response = patient.submit()

@@ -26,7 +26,10 @@ def minutes_needed(flow: Flow, engine: PlanEngine, config: Mapping[str, Any]) ->
         plan = engine.build(answers, language=code)
         with language(code):
             covers = copy_covers.covers(plan)
-        screens = journey.journey(flow, answers, code, clinic=config["CLINIC_NAME"], covers=covers)
+        consent = engine.consent(answers, language=code) if config["CONSENT_ON"] else None
+        screens = journey.journey(
+            flow, answers, code, clinic=config["CLINIC_NAME"], covers=covers, consent=consent
+        )
         minutes[code] = journey.minutes(screens)
     return minutes
 

@@ -15,7 +15,8 @@ read, on a screen, in a waiting room, not always in their first language.
 The words are those a patient sees as each screen opens: on a question
 screen, Back, the progress list, the title and introduction, each question's
 label, hint and every option (read to choose one), and Continue; on Check
-your answers, each row as it is read back; on Welcome and Done, their texts
+your answers, each row as it is read back; on the consent, all of its words
+(a signature drawn counts as three taps); on Welcome and Done, their texts
 (the clinic's name as configured, numbers as one word). Text only a screen
 reader speaks is not counted, nor the months of a date's list. The taps are
 those of the answers (a choice, each ticked option, each box typed in; a
@@ -40,10 +41,13 @@ from kiosk.core.flow import Flow, has_answer
 from kiosk.core.i18n import gettext as _
 from kiosk.core.i18n import language as language_in_force
 from kiosk.core.i18n import local, ngettext, own_name
+from kiosk.core.plan.model import ConsentText
 
 WORDS_PER_MINUTE = 200
 SECONDS_PER_TAP = 1.0
 SECONDS_PER_CHARACTER = 0.4
+# A signature drawn with a finger takes about as long as three taps.
+SIGNATURE_TAPS = 3
 
 _WORD = re.compile(r"\w+")
 # What a reference code on Done looks like: two words.
@@ -85,18 +89,23 @@ def journey(
     *,
     clinic: str = "",
     covers: Sequence[str] = (),
+    consent: ConsentText | None = None,
 ) -> list[Screen]:
     """The screens of a patient giving ``answers`` (as stored), in ``language``:
-    Welcome, each question screen their answers lead to, Check your answers
-    and Done. ``clinic``: the clinic's name on Welcome; ``covers``: what Done
-    says their summary will cover."""
+    Welcome, each question screen their answers lead to, Check your answers,
+    the consent where the clinic asks for it (``consent``: its words for these
+    answers) and Done. ``clinic``: the clinic's name on Welcome; ``covers``:
+    what Done says their summary will cover."""
+    asked = consent is not None
     with language_in_force(language):
         screens = [Screen("welcome", count_words(*_welcome(flow, clinic)))]
         screens += [
             question_screen(flow, step, answers, language)
             for step in flow.applicable_steps(answers)
         ]
-        screens.append(check_screen(flow, answers, language))
+        screens.append(check_screen(flow, answers, language, consent=asked))
+        if consent is not None:
+            screens.append(consent_screen(flow, consent, language))
         # Done returns to Welcome by itself: nothing to tap.
         screens.append(Screen("done", count_words(*_done(answers, covers)), taps=0))
     return screens
@@ -125,24 +134,52 @@ def question_screen(flow: Flow, step: Step, answers: Mapping[str, Any], language
     return Screen(step.id, count_words(*texts) + _progress_words(flow, language), taps, typed)
 
 
-def check_screen(flow: Flow, answers: Mapping[str, Any], language: str) -> Screen:
-    """Check your answers: every row read back, then Send."""
-    texts = [
-        _("Back"),
-        _("Check your answers"),
-        _("Read through your answers. Use Change to correct anything."),
-        _("Now send your answers"),
-        _(
-            "When you send them, a member of our team will go through your personal summary "
-            "with you."
-        ),
-        _("Send my answers"),
-    ]
+def check_screen(
+    flow: Flow, answers: Mapping[str, Any], language: str, *, consent: bool = False
+) -> Screen:
+    """Check your answers: every row read back, then Send (or Continue, to the
+    consent)."""
+    texts = [_("Back"), _("Check your answers")]
+    texts.append(_("Read through your answers. Use Change to correct anything."))
+    if consent:
+        texts += [
+            _("Next, your consent"),
+            _(
+                "On the next screen you read the consent for microneedling and sign it. "
+                "Your answers are sent when you sign."
+            ),
+            _("Continue"),
+        ]
+    else:
+        texts += [
+            _("Now send your answers"),
+            _(
+                "When you send them, a member of our team will go through your personal "
+                "summary with you."
+            ),
+            _("Send my answers"),
+        ]
     for group in check_lines(flow, answers, language):
         texts.append(group.title)
         for line in group.lines:
             texts += [line.question, line.answer, _("Change")]
     return Screen("check", count_words(*texts) + _progress_words(flow, language))
+
+
+def consent_screen(flow: Flow, consent: ConsentText, language: str) -> Screen:
+    """The consent (templates/_signing.html): every word read, the photo
+    choice left as it is, and a signature drawn, counted as
+    ``SIGNATURE_TAPS`` taps, then Sign."""
+    texts = [_("Back"), consent.title, consent.intro]
+    for part in consent.parts:
+        texts += [part.heading, *part.lines]
+    texts += [_("Photos"), _("A separate choice: you can say no and still have treatment.")]
+    texts += [consent.photos, _("Your signature"), consent.agreement]
+    texts += [_("Sign with your finger in the box"), _("Clear")]
+    texts += [_("Cannot sign with your finger? Type your full name instead")]
+    texts.append(_("Sign and send my answers"))
+    words = count_words(*texts) + _progress_words(flow, language)
+    return Screen("consent", words, taps=1 + SIGNATURE_TAPS)
 
 
 def _progress_words(flow: Flow, language: str) -> int:

@@ -49,7 +49,10 @@
     var pad = new window.SignaturePad(canvas, { penColor: "#111111", minWidth: 1, maxWidth: 2.5 });
     area.hidden = false;
 
-    // The canvas drawn at the screen's pixel density, its strokes kept.
+    // The canvas drawn at the screen's pixel density, the signature drawn
+    // again from its field, scaled to the area's size now. The field keeps
+    // the strokes as they were drawn (a layout that changes back and forth
+    // must not shrink them) until the patient draws again.
     function fit() {
       var ratio = Math.max(window.devicePixelRatio || 1, 1);
       var width = canvas.offsetWidth;
@@ -60,7 +63,6 @@
       canvas.getContext("2d").scale(ratio, ratio);
       pad.clear();
       if (field.value) pad.fromData(decode(field.value, width, height));
-      field.value = encode(pad, width, height);
     }
 
     pad.addEventListener("endStroke", function () {

@@ -147,3 +147,38 @@ def whole_questionnaire(page: Page, base_url: str, name: str = "Maya") -> None:
     go_to(page, "goals")
     goals(page)
     event(page)
+
+
+def draw_signature(page: Page) -> None:
+    """Sign in the consent's drawing area as a finger would: two strokes."""
+    canvas = page.locator("#signature-canvas")
+    expect(canvas).to_be_visible()
+    canvas.scroll_into_view_if_needed()  # the mouse moves in the window
+    box = canvas.bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    for stroke in (
+        [(0.1, 0.7), (0.18, 0.3), (0.26, 0.75), (0.34, 0.35), (0.42, 0.7)],
+        [(0.5, 0.55), (0.65, 0.5), (0.8, 0.58)],
+    ):
+        page.mouse.move(x + stroke[0][0] * w, y + stroke[0][1] * h)
+        page.mouse.down()
+        for fx, fy in stroke[1:]:
+            page.mouse.move(x + fx * w, y + fy * h, steps=6)
+        page.mouse.up()
+    expect(page.locator("#signature")).not_to_have_value("")
+
+
+def to_consent(page: Page, continue_words: str = "Continue") -> None:
+    """From Check your answers on to the consent screen."""
+    page.get_by_role("button", name=continue_words).click()
+    expect(page).to_have_url(re.compile(r"/consent$"))
+    page.wait_for_load_state("load")
+
+
+def send_answers(
+    page: Page, *, continue_words: str = "Continue", sign_words: str = "Sign and send my answers"
+) -> None:
+    """From Check your answers: on to the consent, signed with a finger, and sent."""
+    to_consent(page, continue_words)
+    draw_signature(page)
+    page.get_by_role("button", name=sign_words).click()

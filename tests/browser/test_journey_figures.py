@@ -33,6 +33,7 @@ from kiosk.core.policy import Policy
 
 from ..conftest import ARTIFACTS, artifact_lock, write_artifact
 from ..patient_client import PLAIN, event_in, form_data, plain
+from . import journey as journey_steps
 from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
 
 WORDS_PER_MINUTE = journey.WORDS_PER_MINUTE
@@ -159,7 +160,12 @@ def walk(page: Page, base_url: str, answers: dict[str, dict]) -> tuple[list[str]
         page.get_by_role("button", name="Continue").click()
         expect(page).not_to_have_url(before)
     screens.append(screen_figures(page, "check"))
-    page.get_by_role("button", name="Send my answers").click()
+    journey_steps.to_consent(page)
+    consent = screen_figures(page, "consent")
+    journey_steps.draw_signature(page)
+    consent["taps"] += journey.SIGNATURE_TAPS
+    screens.append(consent)
+    page.get_by_role("button", name="Sign and send my answers").click()
     expect(page).to_have_url(re.compile(r"/done$"))
     done = screen_figures(page, "done")
     done["taps"] = 0  # Done returns to Welcome by itself
@@ -195,7 +201,7 @@ def test_journey_figures_typical_and_complex_patient(browser, server, orientatio
             ),
             "question_screens_needing_a_scroll": sum(s["scroll_to_continue"] for s in questions),
             "question_screens": len(questions),
-            "check_needs_a_scroll": screens[-2]["scroll_to_continue"],
+            "check_needs_a_scroll": screens[-3]["scroll_to_continue"],
             "welcome_says_minutes": screens[0]["minutes_said"],
             "per_screen": screens,
         }
@@ -213,7 +219,10 @@ def model_screens() -> list[journey.Screen]:
     engine = PlanEngine(load_questionnaire(), load_rules(load_questionnaire()), Policy())
     with language("en"):
         covers = copy_covers.covers(engine.build(TYPICAL_ANSWERS, language="en"))
-    return journey.journey(FLOW, TYPICAL_ANSWERS, "en", clinic="Test Clinic", covers=covers)
+    consent = engine.consent(TYPICAL_ANSWERS, language="en")
+    return journey.journey(
+        FLOW, TYPICAL_ANSWERS, "en", clinic="Test Clinic", covers=covers, consent=consent
+    )
 
 
 def welcome_agrees(measured: list[dict]) -> None:

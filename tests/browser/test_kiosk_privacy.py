@@ -97,7 +97,7 @@ def test_start_over_resets_at_once(browser, idle_server):
 def test_after_a_completed_consultation_back_and_forward_show_nothing(browser, server):
     page = new_page(browser)
     journey.whole_questionnaire(page, server.url, name="Lucia")
-    page.get_by_role("button", name="Send my answers").click()
+    journey.send_answers(page)
     expect(page).to_have_url(re.compile(r"/done$"))
     countdown = page.locator("[data-return-countdown]")
     expect(countdown).to_have_text("This screen clears itself in 20 seconds.")

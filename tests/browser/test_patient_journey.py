@@ -108,7 +108,12 @@ def test_full_journey_by_labels_with_screenshots(browser, server, viewport):
     shoot("check-answers")
     assert page.evaluate("window.sameDocument") is True
 
-    page.get_by_role("button", name="Send my answers").click()
+    journey.to_consent(page)
+    expect(progress.locator("[aria-current=step]")).to_have_text("Check")
+    shoot("consent")
+    journey.draw_signature(page)
+    shoot("consent-signed")
+    page.get_by_role("button", name="Sign and send my answers").click()
     page.wait_for_url(re.compile(r"/done$"))
     expect(journey.heading(page)).to_have_text("Thank you, Maya")
     reference = page.locator(".reference").inner_text()
@@ -211,7 +216,7 @@ def test_done_screen_returns_to_welcome_by_itself(browser, tmp_path, migrated_in
     try:
         page = new_page(browser)
         journey.whole_questionnaire(page, server.url)
-        page.get_by_role("button", name="Send my answers").click()
+        journey.send_answers(page)
         page.wait_for_url(re.compile(r"/done$"))
         page.wait_for_url(server.url + "/", timeout=10_000)
         expect(page.get_by_role("button", name="Start")).to_be_visible()
@@ -352,7 +357,7 @@ def test_server_restart_mid_way_loses_nothing(page, server):
     journey.goals(page)
     journey.event(page)
     expect(page.get_by_text("Olu")).to_be_visible()
-    page.get_by_role("button", name="Send my answers").click()
+    journey.send_answers(page)
     page.wait_for_url(re.compile(r"/done$"))
     assert [row[1] for row in stored_consultations(server)] == ["Olu"]
 
@@ -611,14 +616,24 @@ def test_send_and_start_without_a_connection_say_so_and_send_on_retry(page, serv
     journey.goals(page)
     journey.event(page)
     page.context.set_offline(True)
-    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_role("button", name="Continue").click()
     expect(problem).to_be_visible()
     expect(journey.heading(page)).to_have_text("Check your answers")
     expect(page.locator("#step")).to_contain_text("Wen")
+    page.context.set_offline(False)
+    journey.to_consent(page)
+    # Signed, then sent with the network down: the consent stays, signature and all.
+    journey.draw_signature(page)
+    signed = page.locator("#signature").input_value()
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Sign and send my answers").click()
+    expect(problem).to_be_visible()
+    expect(journey.heading(page)).to_have_text("Your consent to microneedling")
+    assert page.locator("#signature").input_value() == signed
     screenshot(page, "portrait", "91-send-without-a-connection", full_page=False)
     assert stored_consultations(server) == []
     page.context.set_offline(False)
-    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_role("button", name="Sign and send my answers").click()
     expect(page).to_have_url(re.compile(r"/done$"))
     expect(page.get_by_role("heading", name="Thank you, Wen")).to_be_visible()
     assert len(stored_consultations(server)) == 1

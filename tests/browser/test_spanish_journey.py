@@ -18,6 +18,7 @@ from kiosk.core.content_folder import load_questionnaire
 from kiosk.core.i18n import gettext, language, local
 from kiosk.core.policy import Policy
 
+from . import journey
 from .conftest import PORTRAIT, new_page, screenshot
 from .test_journey_figures import continue_out_of_view
 
@@ -138,12 +139,18 @@ def test_whole_journey_in_spanish_with_a_spanish_summary(browser, rendering_serv
         ["Sobre usted", "Su piel", "Salud", "Objetivos", "Revisar"]
     )
     screenshot(page, "spanish", "20-check")
-    page.get_by_role("button", name=ui("Send my answers")).click()
+    journey.to_consent(page, ui("Continue"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Su consentimiento para el microneedling"
+    )
+    journey.draw_signature(page)
+    screenshot(page, "spanish", "21-consent")
+    page.get_by_role("button", name=ui("Sign and send my answers")).click()
     expect(page).to_have_url(re.compile(r"/done$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
         ui("Thank you, %(name)s", name="Lucía")
     )
-    screenshot(page, "spanish", "21-done")
+    screenshot(page, "spanish", "22-done")
 
     files = rendering_server.wait_for_pdfs()
     with sqlite3.connect(rendering_server.database) as db:

@@ -42,7 +42,7 @@ def test_staff_watch_a_walk_in_appear_review_it_and_print(browser, rendering_ser
     journey.go_to(patient, "goals")
     journey.goals(patient)
     journey.event(patient)
-    patient.get_by_role("button", name="Send my answers").click()
+    journey.send_answers(patient)
     expect(patient).to_have_url(re.compile(r"/done$"))
     reference = patient.locator(".reference").inner_text()
 

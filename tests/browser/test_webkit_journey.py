@@ -9,6 +9,7 @@ idle warning and reset.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 import time
@@ -76,8 +77,10 @@ def test_whole_journey_in_english(webkit, server, orientation):
         assert_no_sideways_scroll(driver)
         # A question screen opens at its top with Continue in view: the
         # typical patient answers each without scrolling.
+        # (Check your answers reads every answer back before its Continue.)
         buttons = wj.find_all(driver, "button", "Continue", exact=True)
-        if buttons and "errors" not in name and not in_window(driver, buttons[0]):
+        question = "errors" not in name and name != "check-answers"
+        if buttons and question and not in_window(driver, buttons[0]):
             below_the_fold.append(name)
         wj.screenshot(driver, orientation, f"{next(shots):02d}-{name}")
 
@@ -160,11 +163,49 @@ def test_whole_journey_in_spanish(webkit, server):
     reference = wj.send(
         driver,
         "Lucía",
-        words=wj.ui("Send my answers", "es"),
+        continue_words=wj.ui("Continue", "es"),
+        sign_words=wj.ui("Sign and send my answers", "es"),
         thanks=wj.ui("Thank you, %(name)s", "es", name="Lucía"),
     )
     wj.screenshot(driver, "spanish", "21-done")
     assert consultations(server) == [(reference, "Lucía", "es")]
+
+
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+def test_signing_the_consent_with_a_finger(webkit, server, orientation):
+    """On an iPad's engine: the consent fits the tablet, the finger's strokes
+    reach their field and are kept, as strokes, with the consultation."""
+    driver = webkit
+    if orientation == "landscape":
+        landscape(driver)
+    wj.whole_questionnaire(driver, server.url)
+    wj.to_consent(driver)
+    assert wj.heading(driver) == "Your consent to microneedling"
+    assert_no_sideways_scroll(driver)
+    # The typed name is the other way, folded away once the drawing area shows.
+    assert (
+        driver.find_element("css selector", "[data-typed-signature]").get_attribute("open") is None
+    )
+    wj.screenshot(driver, f"consent-{orientation}", "01-consent")
+    # Nothing given: the screen says so and nothing is sent.
+    wj.press(driver, "Sign and send my answers")
+    wj.wait(driver, lambda d: d.find_elements("css selector", ".error-summary"), "no problem shown")
+    assert consultations(server) == []
+    wj.draw_signature(driver)
+    canvas = driver.find_element("css selector", "#signature-canvas")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
+    wj.screenshot(driver, f"consent-{orientation}", "02-signed", full_page=False)
+    reference = wj.send_signed(driver, "Maya")
+    with sqlite3.connect(server.database) as db:
+        signature, typed = db.execute(
+            "select c.signature, c.typed_name from consents c join consultations s"
+            " on s.id = c.consultation_id where s.reference = ?",
+            (reference,),
+        ).fetchone()
+    strokes = json.loads(signature)["strokes"]
+    assert typed is None
+    assert len(strokes) == 2
+    assert sum(len(stroke) for stroke in strokes) >= 6
 
 
 def test_change_from_check_answers_returns_to_the_changed_row(webkit, server):

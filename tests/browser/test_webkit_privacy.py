@@ -172,7 +172,7 @@ def test_a_dropped_connection_on_a_screen_start_and_send_keeps_answers_and_retri
     wj.goals(driver)
     wj.event(driver)
     server.stop()
-    wj.press(driver, "Send my answers")
+    wj.press(driver, "Continue")
     wj.wait_for_text(driver, CANNOT_REACH)
     assert wj.heading(driver) == "Check your answers"
     assert wj.answer_text(driver, "First name") == "Wen"

@@ -17,6 +17,7 @@ from typing import Any
 
 from PIL import Image
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -376,10 +377,64 @@ def whole_questionnaire(
     event(driver, date)
 
 
-def send(driver: WebDriver, name: str, words: str = "Send my answers", thanks: str = "") -> str:
-    """Press Send on Check your answers and wait for Done ("Thank you,
-    ``name``", or ``thanks`` in another language); returns the reference."""
+def draw_signature(driver: WebDriver) -> None:
+    """Sign in the consent's drawing area as a finger would: two strokes,
+    through WebDriver's pointer actions (offsets from the area's centre)."""
+    canvas = driver.find_element("css selector", "#signature-canvas")
+    wait(driver, lambda d: canvas.is_displayed(), "the drawing area never showed")
+    # Pointer actions land in the window: the area in view first.
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
+    width, height = canvas.size["width"], canvas.size["height"]
+    for stroke in (
+        [(-0.4, 0.2), (-0.32, -0.2), (-0.24, 0.25), (-0.16, -0.15), (-0.08, 0.2)],
+        [(0.0, 0.05), (0.15, 0.0), (0.3, 0.08)],
+    ):
+        actions = ActionChains(driver)
+        first, *rest = stroke
+        actions.move_to_element_with_offset(canvas, int(first[0] * width), int(first[1] * height))
+        actions.click_and_hold()
+        here = first
+        for point in rest:
+            actions.move_by_offset(
+                int((point[0] - here[0]) * width), int((point[1] - here[1]) * height)
+            )
+            here = point
+        actions.release().perform()
+    wait(
+        driver,
+        lambda d: d.find_element("css selector", "#signature").get_attribute("value"),
+        "the signature never reached its field",
+    )
+
+
+def to_consent(driver: WebDriver, words: str = "Continue") -> None:
+    """From Check your answers on to the consent."""
     press(driver, words)
+    wait_for_url(driver, r"/consent$")
+    wait_for_load(driver)
+
+
+def send(
+    driver: WebDriver,
+    name: str,
+    *,
+    continue_words: str = "Continue",
+    sign_words: str = "Sign and send my answers",
+    thanks: str = "",
+) -> str:
+    """From Check your answers, on to the consent, sign it with a finger and
+    send; wait for Done ("Thank you, ``name``", or ``thanks`` in another
+    language); returns the reference."""
+    to_consent(driver, continue_words)
+    draw_signature(driver)
+    return send_signed(driver, name, sign_words=sign_words, thanks=thanks)
+
+
+def send_signed(
+    driver: WebDriver, name: str, *, sign_words: str = "Sign and send my answers", thanks: str = ""
+) -> str:
+    """Press Sign on the signed consent and wait for Done; returns the reference."""
+    press(driver, sign_words)
     wait_for_url(driver, r"/done$")
     wait_for_heading(driver, thanks or f"Thank you, {name}")
     return driver.find_element("css selector", ".reference").text.strip()

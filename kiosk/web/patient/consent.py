@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import Response, current_app, redirect, url_for
 
-from kiosk.core.flow import Progress
 from kiosk.core.plan.model import ConsentText
 from kiosk.data.models import Draft
 from kiosk.web.patient import bp
@@ -56,13 +55,13 @@ def consent():
 def show_consent(
     draft: Draft, form: ConsentForm, text: ConsentText, *, busy: bool = False
 ) -> Response:
-    topics = flow().progress(None).topics
     return render(
         CONSENT,
         form=form,
         consent=text,
         lang=draft.language,
-        progress=Progress(topics, len(topics) + 1),
+        # Part of the last item of the progress list, Check (see _macros.html).
+        progress=flow().progress(None),
         back=url_for("patient.check"),
         busy=busy,
     )

@@ -67,7 +67,6 @@ def kiosk_pages() -> dict[str, Any]:
         "large_text": session.get("large_text", False),
         "patient_page": True,
         "this_screen": this_screen(),
-        "consent_step": consent_asked(),
     }
 
 
