@@ -112,7 +112,8 @@ def test_what_is_carried_over_leaves_out_every_answer_asked_again(flow):
     carried = flow.carried_over(answers)
     assert carried["first_name"] == "Maya"
     assert carried["concerns"] == ["fine_lines"]
-    assert "pregnant" not in carried and "isotretinoin" not in carried
+    assert "pregnant" not in carried
+    assert "isotretinoin" not in carried
     kept = earlier_visit(flow, answers, "K7P-4QX", dt.datetime(2026, 11, 3, 10, 0))
     assert kept.answers["pregnant"] is True
     assert "first_name" not in kept.answers
