@@ -40,6 +40,9 @@ def submit_draft(draft: Draft, flow: Flow, *, done_token: str | None = None) -> 
         status=ConsultationStatus.NEW,
         submitted_at=utcnow(),
         done_token=done_token,
+        # A follow-up visit: linked to the earlier consultation it follows.
+        previous_id=draft.previous_id,
+        previous=draft.previous,
     )
     keep_flags(consultation)  # for the queue, which then need not run the plan per row
     db.session.add(consultation)
