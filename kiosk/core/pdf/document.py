@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from kiosk.core.answer_text import AnswerGroup, AnswerLine
 from kiosk.core.i18n import clinic_name
 from kiosk.core.plan.model import Plan
+from kiosk.core.returning import FollowUp
 
 __all__ = ["AnswerGroup", "AnswerLine", "Clinic", "PdfDocument", "PrintedNote"]
 
@@ -63,3 +64,5 @@ class PdfDocument:
     notes: tuple[PrintedNote, ...] = ()  # the staff notes, oldest first
     # The staff copy's legend: each source its flags cite, and what it is.
     sources: tuple[tuple[str, str], ...] = ()
+    # A follow-up visit: the earlier one and what changed since (staff copy).
+    follow_up: FollowUp | None = None
