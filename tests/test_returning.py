@@ -18,6 +18,7 @@ from kiosk.data.database import db
 from kiosk.data.models import AuditEvent, Consultation, Draft, RateLimitCounter
 from kiosk.records import retention
 
+from .conftest import ARTIFACTS, write_artifact
 from .patient_client import PLAIN, PatientClient, csrf_token, errors
 from .staff_helpers import Stored, add_consultation
 
@@ -381,7 +382,9 @@ def test_the_staff_copy_says_it_is_a_follow_up_and_what_changed(app, earlier):
     sent = returned(app, earlier, {"health_history": {"pregnant": "yes"}})
     with app.app_context():
         stored = db.session.get(Consultation, sent.id)
-        staff_copy = pdftotext(stored_pdfs.pdf_path(stored.pdf("staff")))
+        staff_path = stored_pdfs.pdf_path(stored.pdf("staff"))
+        write_artifact(ARTIFACTS / "returning" / "staff-copy.pdf", staff_path.read_bytes())
+        staff_copy = pdftotext(staff_path)
         patient_copy = pdftotext(stored_pdfs.pdf_path(stored.pdf("patient")))
     assert f"Follow-up visit: changed since {earlier.reference} (" in staff_copy
     assert re.search(r"Pregnant or breastfeeding No Yes", staff_copy), staff_copy

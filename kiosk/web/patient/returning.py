@@ -45,8 +45,14 @@ class ReturningForm(FlaskForm):
         lazy_gettext("Reference code"),
         description=lazy_gettext("It is on your summary, for example K7P-4QX."),
         filters=[clean_text, _strip],
+        # A tablet's keyboard: capitals, nothing corrected.
+        render_kw={"autocapitalize": "characters", "autocorrect": "off", "spellcheck": "false"},
     )
-    first_name = StringField(lazy_gettext("Your first name"), filters=[clean_text, _strip])
+    first_name = StringField(
+        lazy_gettext("Your first name"),
+        filters=[clean_text, _strip],
+        render_kw={"autocapitalize": "words", "autocorrect": "off", "spellcheck": "false"},
+    )
 
     def check(self) -> bool:
         """The CSRF token, and both boxes filled in, the code of the right length."""
