@@ -392,3 +392,28 @@ def test_the_staff_copy_says_it_is_a_follow_up_and_what_changed(app, earlier):
     assert sent.reference in staff_copy
     assert sent.reference in patient_copy
     assert earlier.reference not in patient_copy
+
+
+def test_a_carried_over_answer_that_no_longer_holds_is_left_out(app, client):
+    """An event date that has passed since the earlier visit, or passes while
+    the patient answers: they are not asked that screen, so it is left out
+    rather than shown as a problem they cannot reach."""
+    earlier = add_consultation(app, "fine-lines-no-flags")
+    with app.app_context():
+        past = db.session.get(Consultation, earlier.id)
+        past.answers = {**past.answers, "event_date": "2020-01-01"}
+        db.session.commit()
+    patient = PatientClient(client)
+    walk_back(patient, look_up(client, earlier.reference, "Maya"))
+    with app.app_context():
+        assert "event_date" not in db.session.scalar(select(Draft)).answers
+        # And one that passes while they answer.
+        draft = db.session.scalar(select(Draft))
+        draft.answers = {**draft.answers, "event_date": dt.date.today().isoformat()}
+        db.session.commit()
+    patient.get("/check")
+    response = client.post("/check", data={"csrf_token": csrf_token(patient.last_html)})
+    assert response.headers["Location"] == "/check"
+    sent = consultation(app, sent_reference(patient))
+    assert "event_date" not in sent.answers
+    assert sent.answers["downtime"] == "few_days"

@@ -43,8 +43,7 @@ def returning_draft(earlier: Consultation, flow: Flow, language: str) -> Draft:
     carried-over answer that no longer passes its checks (an event date now
     past) is left out. The caller adds and commits it."""
     carried = flow.carried_over(earlier.answers)
-    stale = answer_problems(flow, carried, dt.date.today()).keys() & carried.keys()
-    carried = {k: v for k, v in carried.items() if k not in stale}
+    carried = {k: v for k, v in carried.items() if k not in _stale(flow, carried)}
     visit = earlier_visit(
         flow, earlier.answers, earlier.reference, local_time(earlier.submitted_at)
     )
@@ -55,6 +54,24 @@ def returning_draft(earlier: Consultation, flow: Flow, language: str) -> Draft:
         previous_id=earlier.id,
         previous=visit.to_json(),
     )
+
+
+def forget_stale(draft: Draft, flow: Flow) -> bool:
+    """Leave out of a returning patient's draft the carried-over answers that
+    no longer pass their checks (an event date passed while they answered):
+    they are not asked those screens, so could not put them right. Whether
+    any was left out; the caller commits."""
+    carried = flow.carried_over(draft.answers)
+    stale = _stale(flow, carried)
+    if not stale:
+        return False
+    draft.answers = {k: v for k, v in draft.answers.items() if k not in stale}
+    draft.asked = [q for q in draft.asked if q not in stale]
+    return True
+
+
+def _stale(flow: Flow, carried: dict) -> set[str]:
+    return answer_problems(flow, carried, dt.date.today()).keys() & carried.keys()
 
 
 def unmatched_draft(code: str | None, language: str) -> Draft:

@@ -34,6 +34,7 @@ from kiosk.core.i18n import current_language, own_name
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, Draft, local_time, utcnow
 from kiosk.records import jobs
+from kiosk.records.returning import forget_stale
 from kiosk.records.submission import submit_draft
 from kiosk.web import errors
 from kiosk.web.forms import EmptyForm
@@ -404,6 +405,11 @@ def check():
 
     form = EmptyForm()
     if request.method == "POST" and form.validate():
+        if draft.returning and forget_stale(draft, flow()):
+            # A carried-over answer that no longer holds is left out (a screen
+            # it leaves without a required answer is asked next).
+            db.session.commit()
+            return go(resume_url(draft))
         # Check every answer again: a date may have passed, content may have
         # changed. The first screen with a problem comes back, showing it.
         problems = answer_problems(flow(), draft.answers, dt.date.today())
