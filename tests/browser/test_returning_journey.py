@@ -13,6 +13,7 @@ from kiosk import create_app
 from ..staff_helpers import add_consultation, create_account
 from . import journey
 from .conftest import PORTRAIT, new_page, screenshot
+from .test_accessibility import serious_violations
 
 NOT_FOUND = (
     "We could not find a summary with that code and first name. Check the code on your "
@@ -52,6 +53,7 @@ def test_a_returning_patient_with_nothing_changed_answers_three_screens(browser,
     screenshot(page, "returning", "returning-welcome", full_page=False)
     taps.press("link", "I have been here before")
     expect(journey.heading(page)).to_have_text("You have been here before")
+    assert serious_violations(page) == []
 
     # A mistyped code: one message, what was typed kept, and a way on as a new patient.
     look_up(page, taps, "K7P 4QX", "Maya")
@@ -63,6 +65,7 @@ def test_a_returning_patient_with_nothing_changed_answers_three_screens(browser,
     ).to_be_visible()
     assert "K7P" not in page.url
     screenshot(page, "returning", "returning-code-error", full_page=False)
+    assert serious_violations(page) == []
 
     # The code as read aloud, the name in lower case.
     taps.count = 1  # the mistyped code aside: a patient who types it right
@@ -90,6 +93,7 @@ def test_a_returning_patient_with_nothing_changed_answers_three_screens(browser,
     expect(page).to_have_url(re.compile(r"/check$"))
     expect(journey.heading(page)).to_have_text("Check your answers")
     screens.append("Check your answers")
+    assert serious_violations(page) == []
     expect(page.get_by_text("Fine lines and wrinkles")).to_have_count(0)
     taps.press("button", "Send my answers")
     expect(page).to_have_url(re.compile(r"/done$"))
@@ -110,6 +114,10 @@ def test_staff_see_what_changed_since_the_earlier_visit(browser, server):
     taps = Taps(page)
     look_up(page, taps, earlier.reference, "LUCIA")
     journey.skin_today(page)
+    # A restart of the server loses nothing: the draft and its link are stored.
+    server.restart()
+    page.reload()
+    journey.go_to(page, "health_history")
     journey.health_history(page, "Pregnant or breastfeeding")
     journey.medicines(page, isotretinoin="Yes, I have stopped")
     journey.go_to(page, "medicine_details")
@@ -128,6 +136,7 @@ def test_staff_see_what_changed_since_the_earlier_visit(browser, server):
     staff.get_by_role("button", name="Sign in").click()
     row = staff.get_by_role("row").filter(has_text=reference)
     expect(row).to_contain_text("Returning")
+    screenshot(staff, "returning", "returning-queue", full_page=False)
     row.get_by_role("link", name=reference).click()
     changed = staff.locator(".follow-up")
     expect(changed.get_by_role("heading")).to_contain_text(f"Changed since {earlier.reference} (")
@@ -140,6 +149,7 @@ def test_staff_see_what_changed_since_the_earlier_visit(browser, server):
     expect(staff.locator(".summary-list__row--changed")).to_have_count(3)
     screenshot(staff, "returning", "returning-staff-changes", full_page=False)
     screenshot(staff, "returning", "returning-staff-page")
+    assert serious_violations(staff) == []
     changed.get_by_role("link", name=f"Open {earlier.reference}").click()
     expect(staff.get_by_role("heading", level=1)).to_contain_text(earlier.reference)
     staff.context.close()
