@@ -215,6 +215,7 @@ def _welcome(flow: Flow, clinic: str) -> list[str]:
             24,
         ),
         _("Start"),
+        _("I have been here before"),
     ]
 
 
