@@ -152,9 +152,31 @@ class PatientClient:
             location = response.headers["Location"]
         return visited
 
-    def submit(self):
+    def submit(self, *, photos: bool = False):
+        """Send the answers from Check your answers: where the clinic asks for
+        the consent, signed on its screen with a typed full name (``photos``:
+        the photo choice ticked). The response is the last one: to Done."""
         self.get("/check")
-        return self.client.post("/check", data={"csrf_token": csrf_token(self.last_html)})
+        response = self.client.post("/check", data={"csrf_token": csrf_token(self.last_html)})
+        if response.headers.get("Location") != "/consent":
+            return response
+        return self.sign(TYPED_SIGNATURE | ({"photos": "y"} if photos else {}))
+
+    def sign(self, data: dict):
+        """Send the consent screen with ``data`` (its fields)."""
+        self.get("/consent")
+        response = self.client.post(
+            "/consent", data={**data, "csrf_token": csrf_token(self.last_html)}
+        )
+        self.last_html = response.get_data(as_text=True)
+        return response
+
+
+# The consent signed with a typed name and its tick.
+TYPED_SIGNATURE = {"typed_name": "Maya Patel", "typed_confirm": "y"}
+# A drawn signature as the consent screen's script sends it: a 600×224 area,
+# two strokes.
+DRAWN_SIGNATURE = "600 224;40,150 80,90 120,160 160,80 200,150;240,120 300,118 360,122"
 
 
 def errors(html: str) -> list[str]:

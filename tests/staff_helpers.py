@@ -12,6 +12,7 @@ from kiosk.clinic import saved_settings
 from kiosk.clinic.settings import in_group
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, Draft
+from kiosk.records.consents import Signing
 from kiosk.records.submission import submit_draft
 
 from .patient_client import csrf_token
@@ -40,13 +41,23 @@ class Stored:
     first_name: str
 
 
-def add_consultation(app, example: str = "fine-lines-no-flags", **changes) -> Stored:
-    """A submitted consultation, stored the way the kiosk stores one."""
+def add_consultation(
+    app, example: str = "fine-lines-no-flags", *, signed: bool = False, **changes
+) -> Stored:
+    """A submitted consultation, stored the way the kiosk stores one; ``signed``:
+    with the consent signed (a typed full name)."""
     with app.app_context():
-        draft = Draft(answers={**example_answers(example), **changes}, asked=[])
+        answers = {**example_answers(example), **changes}
+        draft = Draft(answers=answers, asked=[])
         db.session.add(draft)
         db.session.flush()
-        consultation: Consultation = submit_draft(draft, app.extensions["kiosk.core.flow"])
+        signing = None
+        if signed:
+            consent = app.extensions["kiosk.core.plan"].consent(answers, language="en")
+            signing = Signing(consent, None, "Sofia Rossi", photos=False)
+        consultation: Consultation = submit_draft(
+            draft, app.extensions["kiosk.core.flow"], signing=signing
+        )
         return Stored(consultation.id, consultation.reference, consultation.first_name)
 
 

@@ -16,9 +16,10 @@ import pytest
 from flask import url_for
 
 from kiosk.data.database import db
+from kiosk.data.models import Consultation
 from kiosk.web import throttle
 
-from .patient_client import PLAIN, PatientClient, csrf_token
+from .patient_client import PLAIN, TYPED_SIGNATURE, PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account, settings_form_data
 
 
@@ -45,21 +46,30 @@ def _patient(app, *, started: bool = True, walked: bool = False) -> PatientClien
     return patient
 
 
-def patient_case(url: str, data: dict | None = None, **state) -> Callable[[object], Case]:
+def patient_case(
+    url: str, data: dict | None = None, *, consent: bool = True, **state
+) -> Callable[[object], Case]:
+    """``consent``: the clinic asks for the consent (else Check sends the answers)."""
+
     def build(app) -> Case:
+        app.config["CONSENT_ON"] = consent
         patient = _patient(app, **state)
         # The form's own page.
-        page = patient.get(url if url.startswith(("/step/", "/check")) else "/")
+        page = patient.get(url if url.startswith(("/step/", "/check", "/consent")) else "/")
         page = page.get_data(as_text=True)
         return Case(patient.client, url, data or {}, page)
 
     return build
 
 
-def staff_case(url: str, data: dict | None = None, *, signed_in: bool = True):
+def staff_case(
+    url: str, data: dict | None = None, *, signed_in: bool = True, consent: bool = False
+):
+    """``consent``: the consultation has its consent signed."""
+
     def build(app) -> Case:
         password = create_account(app, "ada", "admin", "Ada Okafor")
-        consultation = add_consultation(app, "pregnant")
+        consultation = add_consultation(app, "pregnant", signed=consent)
         member = StaffClient(app.test_client())
         if signed_in:
             assert member.login("ada", password).status_code == 302
@@ -103,6 +113,21 @@ def returning_case(url: str) -> Callable[[object], Case]:
     return build
 
 
+def email_case(app) -> Case:
+    """The "Send again" button, for a patient who asked for the summary by e-mail."""
+    app.config["MAIL_SERVER"] = "127.0.0.1"  # the job stays queued: no worker runs it
+    case = staff_case("staff.send_email_again")(app)
+    with app.app_context():
+        consultation = db.session.scalar(db.select(Consultation))
+        consultation.answers = {
+            **consultation.answers,
+            "contact_consent": True,
+            "email": "sofia@example.org",
+        }
+        db.session.commit()
+    return case
+
+
 # endpoint -> (scenario, whether a genuine request changes something)
 SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "patient.choose_language": (patient_case("/language", {"language": "es"}), True),
@@ -112,7 +137,8 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "patient.returning": (returning_case("/returning"), True),
     "patient.returning_as_new": (returning_case("/returning/new"), True),
     "patient.step": (patient_case("/step/about", PLAIN["about"]), True),
-    "patient.check": (patient_case("/check", walked=True), True),
+    "patient.check": (patient_case("/check", walked=True, consent=False), True),
+    "patient.consent": (patient_case("/consent", TYPED_SIGNATURE, walked=True), True),
     "staff.login": (
         staff_case("/staff/login", {"username": "ada", "password": "*"}, signed_in=False),
         True,
@@ -125,7 +151,13 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "staff.mark_reviewed": (staff_case("staff.mark_reviewed"), True),
     "staff.add_note": (staff_case("staff.add_note", {"text": "Checked with the patient"}), True),
     "staff.regenerate": (staff_case("staff.regenerate"), True),
+    "staff.send_email_again": (email_case, True),
     "staff.delete": (staff_case("staff.delete"), True),
+    "staff.withdraw_consent": (
+        staff_case("staff.withdraw_consent", {"reason": "Asked at the desk"}, consent=True),
+        True,
+    ),
+    "staff.sign_consent_again": (staff_case("staff.sign_consent_again", TYPED_SIGNATURE), True),
     "staff.accounts_page": (
         staff_case("staff.accounts_page", {"username": "nia", "role": "staff"}),
         True,

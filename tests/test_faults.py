@@ -18,7 +18,14 @@ from kiosk.data.database import db
 from kiosk.data.models import Consultation, Draft
 
 from .conftest import app_on
-from .patient_client import PLAIN, PatientClient, csrf_token, date_boxes, errors
+from .patient_client import (
+    DRAWN_SIGNATURE,
+    PLAIN,
+    PatientClient,
+    csrf_token,
+    date_boxes,
+    errors,
+)
 from .staff_helpers import StaffClient, add_consultation, create_account
 
 
@@ -223,6 +230,7 @@ def test_the_spanish_busy_page_is_in_spanish(busy_app):
 
 @pytest.mark.database("sqlite")
 def test_send_while_the_database_is_locked_answers_503_and_keeps_the_draft(busy_app):
+    busy_app.config["CONSENT_ON"] = False
     patient = PatientClient(busy_app.test_client())
     patient.walk()
     patient.get("/check")
@@ -232,6 +240,37 @@ def test_send_while_the_database_is_locked_answers_503_and_keeps_the_draft(busy_
     assert response.status_code == 503
     assert "The kiosk is busy" in html
     assert 'href="/check"' in html
+    with busy_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Consultation.id))) == 0
+    assert draft_answers(busy_app)["first_name"] == "Maya"
+    # Sent again once the lock is gone.
+    assert patient.submit().status_code in (200, 303)
+    with busy_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Consultation.id))) == 1
+
+
+@pytest.mark.database("sqlite")
+def test_signing_while_the_database_is_locked_keeps_the_signature_on_the_screen(busy_app):
+    """The consent screen comes back as it was sent, signature and all (drawn
+    again from its field), saying to press the button again."""
+    patient = PatientClient(busy_app.test_client())
+    patient.walk()
+    patient.get("/check")
+    patient.client.post("/check", data={"csrf_token": csrf_token(patient.last_html)})
+    patient.get("/consent")
+    sent = {
+        "signature": DRAWN_SIGNATURE,
+        "photos": "y",
+        "csrf_token": csrf_token(patient.last_html),
+    }
+    with write_lock_held(busy_app, seconds=10):
+        response = patient.client.post("/consent", data=sent)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "The kiosk is busy" in html
+    assert "your signature are still here" in html
+    assert f'name="signature" value="{DRAWN_SIGNATURE}"' in html
+    assert 'id="photos" name="photos" value="y" aria-describedby="photos-hint" checked' in html
     with busy_app.app_context():
         assert db.session.scalar(db.select(db.func.count(Consultation.id))) == 0
     assert draft_answers(busy_app)["first_name"] == "Maya"

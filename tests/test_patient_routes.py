@@ -14,7 +14,9 @@ from kiosk.data.database import db
 from kiosk.data.models import Consultation, Draft
 
 from .patient_client import (
+    DRAWN_SIGNATURE,
     PLAIN,
+    TYPED_SIGNATURE,
     PatientClient,
     csrf_token,
     date_boxes,
@@ -280,8 +282,10 @@ def test_the_progress_names_the_topics_and_marks_the_screens_own(patient):
         seen.append((step_id, progress(patient.get(location).get_data(as_text=True))))
         location = patient.answer(step_id, answers[step_id]).headers["Location"]
     seen.append(("check", progress(patient.get(location).get_data(as_text=True))))
+    patient.client.post("/check", data={"csrf_token": csrf_token(patient.last_html)})
+    seen.append(("consent", progress(patient.get("/consent").get_data(as_text=True))))
 
-    names = ["About you", "Your skin", "Health", "Goals", "Check"]
+    names = ["About you", "Your skin", "Health", "Goals", "Check", "Consent"]
     assert all([name for name, _ in items] == names for _, items in seen)
     current = [(step, [n for n, state in items if state == "current"]) for step, items in seen]
     assert current == [
@@ -297,6 +301,7 @@ def test_the_progress_names_the_topics_and_marks_the_screens_own(patient):
         ("goals", ["Goals"]),
         ("event", ["Goals"]),
         ("check", ["Check"]),
+        ("consent", ["Consent"]),
     ]
     for _, items in seen:
         states = [state for _, state in items]
@@ -317,6 +322,7 @@ def test_the_progress_speaks_the_patients_language(patient):
         ("Salud", "later"),
         ("Objetivos", "later"),
         ("Revisar", "later"),
+        ("Consentimiento", "later"),
     ]
     assert '<ol class="progress" aria-label="Su progreso">' in page
     assert '<span class="visually-hidden"> (completado)</span>' in page
@@ -348,6 +354,7 @@ def test_whole_questionnaire_plain_posts(app, patient):
         ("Health", "done"),
         ("Goals", "done"),
         ("Check", "current"),
+        ("Consent", "later"),
     ]
 
     response = patient.submit()
@@ -940,9 +947,10 @@ def test_a_clinic_without_rf_never_asks_about_it(app):
         assert "device_interest" not in db.session.scalars(db.select(Consultation)).one().answers
 
 
-def test_send_with_htmx_goes_to_done_as_a_whole_page(patient):
+def test_send_with_htmx_goes_to_done_as_a_whole_page(app, patient):
     """Send is posted in the background, so a dropped connection leaves Check
     your answers as it is (kiosk.js says so); once sent, Done is a page of its own."""
+    app.config["CONSENT_ON"] = False
     patient.walk()
     html = patient.get("/check").get_data(as_text=True)
     response = patient.client.post(
@@ -950,6 +958,22 @@ def test_send_with_htmx_goes_to_done_as_a_whole_page(patient):
     )
     assert response.headers["HX-Redirect"] == "/done"
     assert "Thank you, Maya" in patient.get("/done").get_data(as_text=True)
+
+
+def test_sign_with_htmx_goes_from_check_to_the_consent_and_on_to_done_as_whole_pages(patient):
+    """Continue on Check and Sign on the consent are posted in the background;
+    the consent screen and Done are pages of their own (the consent loads the
+    signature's scripts)."""
+    patient.walk()
+    html = patient.get("/check").get_data(as_text=True)
+    htmx = {"HX-Request": "true"}
+    response = patient.client.post("/check", data={"csrf_token": csrf_token(html)}, headers=htmx)
+    assert response.headers["HX-Redirect"] == "/consent"
+    page = patient.get("/consent").get_data(as_text=True)
+    assert "signature_pad-5.1.4.umd.min.js" in page
+    data = {"signature": DRAWN_SIGNATURE, "csrf_token": csrf_token(page)}
+    response = patient.client.post("/consent", data=data, headers=htmx)
+    assert response.headers["HX-Redirect"] == "/done"
 
 
 def test_start_with_htmx_goes_to_the_first_screen_as_a_whole_page(patient):
@@ -960,11 +984,12 @@ def test_start_with_htmx_goes_to_the_first_screen_as_a_whole_page(patient):
     assert response.headers["HX-Redirect"] == "/step/about"
 
 
-@pytest.mark.parametrize("url", ["/step/concerns", "/check"])
+@pytest.mark.parametrize("url", ["/step/concerns", "/check", "/consent"])
 def test_a_server_error_returns_the_patient_to_the_screen_they_were_on(
     app, patient, monkeypatch, url
 ):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in a clinic: the error page, not a traceback
+    app.config["CONSENT_ON"] = url == "/consent"
     patient.walk()
     html = patient.get(url).get_data(as_text=True)
 
@@ -973,7 +998,8 @@ def test_a_server_error_returns_the_patient_to_the_screen_they_were_on(
 
     monkeypatch.setattr("kiosk.web.patient.routes.submit_draft", fail)
     monkeypatch.setattr("kiosk.data.models.Draft.keep_answers", fail)
-    response = patient.client.post(url, data={**PLAIN["concerns"], "csrf_token": csrf_token(html)})
+    sent = {**PLAIN["concerns"], **TYPED_SIGNATURE, "csrf_token": csrf_token(html)}
+    response = patient.client.post(url, data=sent)
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "Your answers so far are saved" in page

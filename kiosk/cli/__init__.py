@@ -2,10 +2,10 @@
 
 Every command of the app is in this package: ``serve``, ``worker``, ``content
 check``, ``staff``, ``summary`` and ``pdfs retry`` here, ``purge``, ``backup``
-and ``restore`` in ``data.py``; Flask-Migrate adds ``db``. ``serve`` and
-``content`` are registered as Flask plugin commands, so they run even when the
-app itself cannot start (a broken content file is exactly what ``content
-check`` is for).
+and ``restore`` in ``data.py``, ``mail test`` in ``mail.py``; Flask-Migrate
+adds ``db``. ``serve`` and ``content`` are registered as Flask plugin
+commands, so they run even when the app itself cannot start (a broken content
+file is exactly what ``content check`` is for).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
-from kiosk.cli import data
+from kiosk.cli import data, mail
 from kiosk.clinic import saved_settings
 from kiosk.core.statuses import COPIES, PdfStatus
 
@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(worker_command)
     data.init_app(app)
+    mail.init_app(app)
 
 
 @click.group("staff", help="Staff accounts: one per person, role staff or admin.")

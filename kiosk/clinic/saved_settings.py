@@ -234,6 +234,8 @@ def _shown(value: Any, setting: Setting) -> str:
         return ", ".join(v.isoformat() if isinstance(v, dt.date) else v for v in value) or "(none)"
     if value is None or value == "":
         return "(empty)"
+    if setting.secret:
+        return "(hidden)"  # a password is never written out, not even here
     if setting.file:
         return PurePath(value).name  # where the server keeps an upload is not news
     return str(value)

@@ -374,6 +374,10 @@ def _deployment(name: str, kind: type, default: Any, description: str, **more: A
     return Setting(name, kind, default, description, "deployment", **more)
 
 
+# When the summary e-mail goes: once staff mark the consultation reviewed (the
+# patient's copy then names the reviewer), or as soon as the patient's copy is ready.
+MAIL_SEND_CHOICES = ("after_review", "at_once")
+
 # Retention settings and their largest values (a hundred years): larger ones
 # would put the cut-off before the first day a date can hold.
 RETENTION_LIMITS = {"RETENTION_DAYS": 36500, "DRAFT_RETENTION_HOURS": 36500 * 24}
@@ -458,6 +462,13 @@ _CLINIC = (
         maximum=RETENTION_LIMITS["DRAFT_RETENTION_HOURS"],
     ),
     _clinic(
+        "CONSENT_ON",
+        bool,
+        True,
+        "Patients read and sign the microneedling consent on the tablet after checking "
+        "their answers",
+    ),
+    _clinic(
         "DONE_SECONDS",
         int,
         20,
@@ -499,6 +510,43 @@ _CLINIC = (
         (),
         "Other days the clinic is closed (day/month/year, one a line): no session is dated on them",
         empty=True,
+    ),
+    # The patient's summary e-mailed through the clinic's own mail server
+    # (kiosk/records/summary_email.py); no mail server, no e-mail.
+    _clinic(
+        "MAIL_SERVER",
+        str,
+        "",
+        "Mail server that e-mails patients their summary (empty: no e-mail is sent)",
+        empty=True,
+    ),
+    _clinic(
+        "MAIL_PORT",
+        int,
+        587,
+        "Mail server port (usually 587 with TLS, 465 with SSL)",
+        minimum=1,
+        maximum=65535,
+    ),
+    _clinic("MAIL_USE_TLS", bool, True, "Secure the connection with STARTTLS (TLS)"),
+    _clinic("MAIL_USE_SSL", bool, False, "Connect over SSL from the start (instead of TLS)"),
+    _clinic(
+        "MAIL_USERNAME", str, "", "User name on the mail server (empty: no sign-in)", empty=True
+    ),
+    _clinic("MAIL_PASSWORD", str, "", "Password on the mail server", empty=True, secret=True),
+    _clinic(
+        "MAIL_DEFAULT_SENDER",
+        str,
+        "",
+        "Address the e-mails come from (empty: the clinic's email address)",
+        empty=True,
+    ),
+    _clinic(
+        "MAIL_SEND",
+        str,
+        "after_review",
+        "When the summary is e-mailed to a patient who asked for it",
+        choices=MAIL_SEND_CHOICES,
     ),
     _clinic(
         "STAFF_IDLE_MINUTES",
@@ -690,6 +738,22 @@ _DEPLOYMENT = (
         minimum=0,
     ),
     _deployment("RENDER_TIMEOUT", int, 120, "Seconds before a render job is stopped", minimum=1),
+    _deployment(
+        "MAIL_TIMEOUT",
+        int,
+        30,
+        "Seconds to wait for the mail server to answer before giving up",
+        minimum=1,
+        maximum=600,
+    ),
+    _deployment("MAIL_RETRIES", int, 4, "Times a failed summary e-mail is tried again", minimum=0),
+    _deployment(
+        "MAIL_RETRY_DELAY",
+        float,
+        60,
+        "Seconds before a summary e-mail is first tried again, doubled for each next time",
+        minimum=0,
+    ),
     _deployment("WORKER_PROCESSES", int, 0, "Render worker processes (0: one per core)", minimum=0),
     _deployment(
         "WORKER_RESTARTS",
@@ -770,9 +834,19 @@ def check(values: Mapping[str, Any]) -> dict[str, Any]:
             problems.append(
                 f"unknown setting {name} (KIOSK_{name}): no policy setting has that name"
             )
+    if checked.get("MAIL_USE_TLS") and checked.get("MAIL_USE_SSL"):
+        problems.append(MAIL_TLS_AND_SSL)
     if problems:
         raise SettingError("\n".join(problems))
     return checked
+
+
+MAIL_TLS_AND_SSL = (
+    "settings MAIL_USE_TLS (KIOSK_MAIL_USE_TLS) and MAIL_USE_SSL (KIOSK_MAIL_USE_SSL) are both "
+    "on: choose one. SSL is for a server that expects it from the first byte (usually port "
+    "465): set KIOSK_MAIL_USE_TLS=false. TLS (STARTTLS) is for port 587: set "
+    "KIOSK_MAIL_USE_SSL=false"
+)
 
 
 def policy(values: Mapping[str, Any]) -> Policy:

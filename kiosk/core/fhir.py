@@ -1,5 +1,6 @@
-"""FHIR R4 export: the questionnaire as a ``Questionnaire`` and a consultation
-as a ``QuestionnaireResponse``. Plain Python: no Flask.
+"""FHIR R4 export: the questionnaire as a ``Questionnaire``, a consultation
+as a ``QuestionnaireResponse``, and its consent as a ``Consent``. Plain
+Python: no Flask.
 
 Each screen is a ``group`` item whose ``linkId`` is ``step-`` and the step id
 (step and question ids may coincide, linkIds may not); each question an item
@@ -8,12 +9,15 @@ whose ``linkId`` is the question id. Branching becomes ``enableWhen``.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from itertools import groupby
 from typing import Any
 
 from kiosk.core.content import EnableWhen, Question, Questionnaire, Step
 from kiosk.core.i18n import local
+from kiosk.core.signature import Signature
 
 ANSWER_SYSTEM = "urn:kiosk:answer"
 ITEM_TYPES = {
@@ -180,3 +184,92 @@ def response_resource(
         "language": language,
         "item": items,
     }
+
+
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+CONSENT_ACTION = "http://terminology.hl7.org/CodeSystem/consentaction"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+SIGNATURE_EXTENSION = "urn:kiosk:fhir:signature"
+TYPED_NAME_EXTENSION = "urn:kiosk:fhir:typed-name"
+
+
+def consent_resource(
+    *,
+    consent_id: str,
+    response_id: str,
+    text: str,
+    title: str,
+    version: str,
+    language: str,
+    signed_at: dt.datetime,
+    signature: Signature | None,
+    typed_name: str | None,
+    photos: bool,
+    withdrawn_at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """A consultation's consent as a FHIR R4 ``Consent`` to treatment: the exact
+    words signed as its source (plain text, with their SHA-1 as FHIR's
+    ``Attachment.hash`` wants), active until withdrawn; the photo choice as a
+    nested provision on collecting photographs; the signature's strokes as an
+    SVG attachment (or the typed full name) in an extension."""
+    signed = _instant(signed_at)
+    data = text.encode()
+    resource: dict[str, Any] = {
+        "resourceType": "Consent",
+        "id": consent_id,
+        "status": "inactive" if withdrawn_at else "active",
+        "scope": {"coding": [{"system": CONSENT_SCOPE, "code": "treatment"}]},
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "dateTime": signed,
+        "sourceAttachment": {
+            "contentType": "text/plain; charset=utf-8",
+            "language": language,
+            "data": base64.b64encode(data).decode(),
+            "hash": base64.b64encode(hashlib.sha1(data).digest()).decode(),
+            "title": f"{title} ({version})",
+            "creation": signed,
+        },
+        "policyRule": {"coding": [{"system": ACT_CODE, "code": "OPTIN"}]},
+        "provision": {
+            "type": "permit",
+            "period": {
+                "start": signed,
+                **({"end": _instant(withdrawn_at)} if withdrawn_at else {}),
+            },
+            "data": [
+                {
+                    "meaning": "related",
+                    "reference": {"reference": f"QuestionnaireResponse/{response_id}"},
+                }
+            ],
+            "provision": [
+                {
+                    "type": "permit" if photos else "deny",
+                    "action": [{"coding": [{"system": CONSENT_ACTION, "code": "collect"}]}],
+                    "code": [{"text": "Photographs of the treated area"}],
+                }
+            ],
+        },
+    }
+    if signature is not None:
+        svg = _signature_svg(signature).encode()
+        attachment = {"contentType": "image/svg+xml", "data": base64.b64encode(svg).decode()}
+        resource["extension"] = [{"url": SIGNATURE_EXTENSION, "valueAttachment": attachment}]
+    elif typed_name:
+        resource["extension"] = [{"url": TYPED_NAME_EXTENSION, "valueString": typed_name}]
+    return resource
+
+
+def _instant(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+def _signature_svg(signature: Signature) -> str:
+    paths = "".join(f'<path d="{d}"/>' for d in signature.paths())
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {signature.width} '
+        f'{signature.height}" fill="none" stroke="#000" stroke-width="2.5" '
+        f'stroke-linecap="round" stroke-linejoin="round">{paths}</svg>'
+    )

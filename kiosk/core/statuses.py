@@ -1,6 +1,6 @@
 """The staff side's fixed values and words: a consultation's status and a
 screening flag's severity, each value with its one label, and flags grouped by
-severity; a PDF's copy and status.
+severity; a PDF's copy and status; where a consent stands.
 
 The queue, the consultation page, the queue's status filter and the staff copy
 all take their words from here, translated with the interface catalogue when
@@ -43,6 +43,32 @@ STATUS_LABELS: dict[ConsultationStatus, LazyString] = {
     ConsultationStatus.IN_REVIEW: lazy_gettext("In review"),
     ConsultationStatus.REVIEWED: lazy_gettext("Reviewed"),
 }
+
+
+class ConsentAction(StrEnum):
+    """One step of a consultation's consent. Stored as these strings."""
+
+    SIGNED = "signed"
+    WITHDRAWN = "withdrawn"
+
+
+class ConsentState(StrEnum):
+    """A consultation's consent as it stands, for the queue. Stored as these
+    strings; a consultation sent with no consent asked for has none."""
+
+    GIVEN = "given"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return str(CONSENT_LABELS[self])
+
+
+CONSENT_LABELS: dict[ConsentState, LazyString] = {
+    ConsentState.GIVEN: lazy_gettext("Consent signed"),
+    ConsentState.WITHDRAWN: lazy_gettext("Consent withdrawn"),
+}
+
 
 # A consultation's two PDFs: the patient's take-home copy, in their language,
 # and the staff copy, in the clinic's.

@@ -4,12 +4,13 @@ in the instance folder.
 It changes texts only, per language, of what exists, by id: a screen's
 title, introduction and checklist texts; a question's label, hint, summary
 label, checklist line, messages and its options' labels; a screening flag's
-staff and patient texts; and any interface string (Welcome, the privacy
-text, buttons) by its English text. It adds, removes and reorders nothing,
-so no rule loses a question it depends on. It is checked as the content
-files are: an unknown id, language or field, a plan text that drops or
-invents a placeholder, or an interface string that does not exist is a
-problem naming the file, line and item.
+staff and patient texts; the consent's title, introduction, part headings,
+lines (by part and line id), agreement and photo choice; and any interface
+string (Welcome, the privacy text, buttons) by its English text. It adds,
+removes and reorders nothing, so no rule loses a question it depends on.
+It is checked as the content files are: an unknown id, language or field, a
+plan text that drops or invents a placeholder, or an interface string that
+does not exist is a problem naming the file, line and item.
 
     steps:
       about: {title: {en: "A little about you"}}
@@ -19,6 +20,11 @@ problem naming the file, line and item.
     flags:
       home_roller:
         patient: {en: "Bring your roller to your appointment and we will look at it."}
+    consent:
+      parts:
+        alternatives:
+          lines:
+            other_treatments: {en: "We also offer chemical peels; ask us how they compare."}
     interface:
       "Please hand the tablet back at the front desk.":
         en: "Please give the tablet back at reception."
@@ -85,6 +91,19 @@ class FlagWords(Strict):
     patient: Text | None = None
 
 
+class ConsentPartWords(Strict):
+    heading: Text | None = None
+    lines: dict[Identifier, Text] = {}
+
+
+class ConsentWords(Strict):
+    title: Text | None = None
+    intro: Text | None = None
+    agreement: Text | None = None
+    photos: Text | None = None
+    parts: dict[Identifier, ConsentPartWords] = {}
+
+
 def texts_of(model: type[Strict]) -> tuple[str, ...]:
     """The fields of ``model`` that hold a text: each part of the wording
     lists its texts once, in its class, and the layering reads them there."""
@@ -97,6 +116,7 @@ class Wording(Strict):
     steps: dict[Identifier, StepWords] = {}
     questions: dict[Identifier, QuestionWords] = {}
     flags: dict[Identifier, FlagWords] = {}
+    consent: ConsentWords | None = None
     interface: dict[str, Text] = {}
 
     @property
@@ -154,6 +174,8 @@ def _problems(
             yield from _same_placeholders(
                 ("flags", flag_id, field), getattr(words, field), getattr(flag, field)
             )
+    if wording.consent is not None:
+        yield from _consent_problems(wording.consent, rules)
     known = _catalogue()
     for message, text in wording.interface.items():
         if message not in known:
@@ -167,6 +189,28 @@ def _problems(
         if loc[0] in ("steps", "questions"):
             for language, words in text.items():
                 yield from placeholders_known(loc, language, words)
+
+
+def _consent_problems(words: ConsentWords, rules: PlanRules) -> Iterator[tuple[tuple, str]]:
+    consent = rules.consent
+    for name in ("intro", "agreement", "photos"):
+        yield from _same_placeholders(
+            ("consent", name), getattr(words, name), getattr(consent, name).text
+        )
+    parts = {part.id: part for part in consent.parts}
+    for part_id, part_words in words.parts.items():
+        part = parts.get(part_id)
+        if part is None:
+            yield ("consent", "parts", part_id), f"the consent has no part '{part_id}'"
+            continue
+        lines = {line.id: line for line in part.lines}
+        for line_id, text in part_words.lines.items():
+            loc = ("consent", "parts", part_id, "lines", line_id)
+            line = lines.get(line_id)
+            if line is None:
+                yield loc, f"the consent's part '{part_id}' has no line '{line_id}'"
+                continue
+            yield from _same_placeholders(loc, text, line.text)
 
 
 def _same_placeholders(
@@ -240,7 +284,7 @@ def reword_questionnaire(questionnaire: Questionnaire, wording: Wording) -> Ques
 
 
 def reword_rules(rules: PlanRules, wording: Wording) -> PlanRules:
-    if not wording.flags:
+    if not wording.flags and wording.consent is None:
         return rules
     data = rules.model_dump()
     for flag in data["flags"]:
@@ -248,7 +292,22 @@ def reword_rules(rules: PlanRules, wording: Wording) -> PlanRules:
         if words:
             for field in texts_of(FlagWords):
                 flag[field] = _merge(flag[field], getattr(words, field))
+    if wording.consent is not None:
+        _reword_consent(data["consent"], wording.consent)
     return type(rules).model_validate(data)
+
+
+def _reword_consent(consent: dict[str, Any], words: ConsentWords) -> None:
+    consent["title"] = _merge(consent["title"], words.title)
+    for name in ("intro", "agreement", "photos"):
+        consent[name]["text"] = _merge(consent[name]["text"], getattr(words, name))
+    for part in consent["parts"]:
+        part_words = words.parts.get(part["id"])
+        if part_words is None:
+            continue
+        part["heading"] = _merge(part["heading"], part_words.heading)
+        for line in part["lines"]:
+            line["text"] = _merge(line["text"], part_words.lines.get(line["id"]))
 
 
 def interface_texts(wording: Wording) -> dict[tuple[str, str], str]:

@@ -22,10 +22,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from kiosk.core.plan.model import SEVERITIES
-from kiosk.core.statuses import ConsultationStatus, PdfStatus
+from kiosk.core.statuses import ConsentAction, ConsentState, ConsultationStatus, PdfStatus
 from kiosk.data.database import db
 
 
@@ -131,6 +131,9 @@ class Consultation(db.Model):
         ForeignKey("consultations.id", ondelete="SET NULL"), index=True
     )
     previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The consent as it stands, for the queue: given, withdrawn, or None where
+    # none was asked for. Its history is in ``consents``.
+    consent: Mapped[ConsentState | None] = mapped_column(stored_enum(ConsentState, 10))
 
     reviewed_by: Mapped[StaffUser | None] = relationship()
     notes: Mapped[list[Note]] = relationship(
@@ -139,6 +142,17 @@ class Consultation(db.Model):
     pdfs: Mapped[list[ConsultationPdf]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan"
     )
+    consents: Mapped[list[ConsentRecord]] = relationship(
+        back_populates="consultation",
+        cascade="all, delete-orphan",
+        order_by="ConsentRecord.id",
+    )
+
+    @property
+    def signed_consent(self) -> ConsentRecord | None:
+        """The consent last signed, while it stands (not withdrawn since)."""
+        last = self.consents[-1] if self.consents else None
+        return last if last is not None and last.action == ConsentAction.SIGNED else None
 
     def pdf(self, copy: str) -> ConsultationPdf | None:
         """Its PDF of ``copy`` ("patient" or "staff"), if one was made."""
@@ -179,6 +193,70 @@ class ConsultationPdf(db.Model):
     rendered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     consultation: Mapped[Consultation] = relationship(back_populates="pdfs")
+
+
+class ConsentRecord(db.Model):
+    """One step of a consultation's consent: signed (on the kiosk, or again on a
+    staff device) or withdrawn. Never changed: a later step is a new row."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[str] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[ConsentAction] = mapped_column(stored_enum(ConsentAction, 10))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Signed: the exact words, their version and digest, and their language.
+    language: Mapped[str | None] = mapped_column(String(8))
+    version: Mapped[str | None] = mapped_column(String(30))
+    text: Mapped[str | None] = mapped_column(Text)
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The signature's vector strokes (signature.Signature.stored), or the
+    # full name typed in its place.
+    signature: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    typed_name: Mapped[str | None] = mapped_column(String(120))
+    photos: Mapped[bool | None] = mapped_column(Boolean)
+    # The staff member who recorded a withdrawal, or on whose device the
+    # patient signed again; None for the kiosk.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # Why it was withdrawn, as staff wrote it.
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="consents")
+    staff: Mapped[StaffUser | None] = relationship()
+
+
+class EmailStatus(StrEnum):
+    """Where a consultation's summary e-mail is. Stored as these strings."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class SummaryEmail(db.Model):
+    """The patient's copy e-mailed to the patient (``kiosk/records/summary_email.py``):
+    one row per consultation, made when the e-mail is queued; deleted with the
+    consultation. The address is never stored here: it is read from the answers."""
+
+    __tablename__ = "summary_emails"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[str] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    status: Mapped[EmailStatus] = mapped_column(stored_enum(EmailStatus, 10))
+    # Connections to the mail server since it was last queued.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Why the last attempt failed, in words for staff (never the address).
+    error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    consultation: Mapped[Consultation] = relationship(
+        backref=backref("summary_email", uselist=False, cascade="all, delete-orphan")
+    )
 
 
 class StaffUser(UserMixin, db.Model):

@@ -34,7 +34,7 @@ from kiosk.core.statuses import (
 from kiosk.data import audit
 from kiosk.data.database import db
 from kiosk.data.models import AuditEvent, Consultation, Note, StaffUser, local_time, utcnow
-from kiosk.records import jobs, retention, returning, stored_pdfs
+from kiosk.records import jobs, retention, returning, stored_pdfs, summary_email
 
 AUDIT_LOG_LIMIT = 500  # the newest entries the audit log shows
 
@@ -234,6 +234,8 @@ def mark_reviewed(consultation: Consultation, reviewer: StaffUser) -> None:
     stored_pdfs.mark_pending(consultation)
     db.session.commit()
     jobs.enqueue_render(consultation.id)
+    # After the render: the e-mail's job waits for the copy that names the reviewer.
+    summary_email.after_review(consultation)
 
 
 def add_note(consultation: Consultation, author: StaffUser, text: str) -> Note:

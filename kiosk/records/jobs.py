@@ -55,6 +55,7 @@ QUEUE_NAME = "kiosk"
 # earlier version are still found.
 RENDER_TASK = "render_summaries"
 PREVIEW_TASK = "render_settings_preview"
+MAIL_TASK = "send_summary_email"
 
 IDLE_POLL_SECONDS = 0.5
 
@@ -102,6 +103,15 @@ class Jobs:
             context=True,
             name=RENDER_TASK,
         )(self._render)
+        # The patient's copy e-mailed (summary_email.py): tried again while the
+        # copy is not ready or the mail server cannot take it yet.
+        self.mail = self.huey.task(
+            retries=config["MAIL_RETRIES"],
+            retry_delay=config["MAIL_RETRY_DELAY"],
+            retry_backoff=2,
+            context=True,
+            name=MAIL_TASK,
+        )(self._mail)
         # A settings preview's sample PDF: once, no retry (the admin asks again).
         self.preview = self.huey.task(timeout=config["RENDER_TIMEOUT"], name=PREVIEW_TASK)(
             self._preview
@@ -129,6 +139,23 @@ class Jobs:
         with self.app.app_context():
             saved_settings.refresh(self.app)
             render(consultation_id, final=final)
+            # A clinic that e-mails the patient's copy at once: now it is ready.
+            from kiosk.records.summary_email import after_render
+
+            after_render(consultation_id)
+
+    def enqueue_mail(self, consultation_id: str) -> None:
+        task = self.mail.s(consultation_id)
+        if self.huey.immediate:
+            task.retry_delay = 0  # as for renders: a failure is final when the request returns
+        self.huey.enqueue(task)
+
+    def _mail(self, consultation_id: str, task=None) -> None:
+        from kiosk.records import summary_email
+
+        with self.app.app_context():
+            saved_settings.refresh(self.app)
+            summary_email.send(consultation_id, final=task is None or not task.retries)
 
     def enqueue_preview(self, token: str) -> None:
         self.huey.enqueue(self.preview.s(token))
@@ -216,6 +243,18 @@ def enqueue_render(consultation_id: str, *, retries: int | None = None) -> bool:
         jobs.enqueue_render(consultation_id, retries=retries)
     except Exception:
         log.exception("could not queue the render of %s; the sweep will", consultation_id)
+        return False
+    return True
+
+
+def enqueue_mail(consultation_id: str) -> bool:
+    """Queue the send of a consultation's summary e-mail. Never raises: when the
+    queue cannot be reached, the e-mail stays queued on the consultation page."""
+    jobs: Jobs = current_app.extensions["kiosk.records.jobs"]
+    try:
+        jobs.enqueue_mail(consultation_id)
+    except Exception:
+        log.exception("could not queue the summary e-mail of %s", consultation_id)
         return False
     return True
 

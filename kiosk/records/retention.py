@@ -2,7 +2,8 @@
 
 ``purge`` deletes drafts not changed for ``DRAFT_RETENTION_HOURS`` and
 consultations sent more than ``RETENTION_DAYS`` ago, with their notes, their
-PDF rows and the PDF files, and files of the PDF folder that no row names
+consents, their PDF rows and the PDF files and the state of their summary
+e-mail, and files of the PDF folder that no row names
 (``stored_pdfs.orphan_files``, which the worker's sweep removes too). Staff
 sign-in sessions past their lifetime (``STAFF_SESSION_HOURS``), which open
 nothing any more, go too. It needs an app context and nothing
@@ -31,7 +32,16 @@ from sqlalchemy import delete, func, select
 
 from kiosk.data import audit
 from kiosk.data.database import db
-from kiosk.data.models import Consultation, ConsultationPdf, Draft, Note, StaffSession, utcnow
+from kiosk.data.models import (
+    ConsentRecord,
+    Consultation,
+    ConsultationPdf,
+    Draft,
+    Note,
+    StaffSession,
+    SummaryEmail,
+    utcnow,
+)
 from kiosk.records import stored_pdfs
 
 log = logging.getLogger(__name__)
@@ -106,6 +116,10 @@ def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> PurgeRepo
     else:
         drafts = db.session.execute(delete(Draft).where(old_drafts)).rowcount
         notes = db.session.execute(delete(Note).where(of_expired_notes)).rowcount
+        # Counted with their consultations: a consent is part of one.
+        db.session.execute(delete(ConsentRecord).where(ConsentRecord.consultation_id.in_(expired)))
+        # SQLite enforces no foreign key: each child row goes by name.
+        db.session.execute(delete(SummaryEmail).where(SummaryEmail.consultation_id.in_(expired)))
         pdf_names = list(
             db.session.scalars(
                 delete(ConsultationPdf).where(of_expired_pdfs).returning(ConsultationPdf.filename)

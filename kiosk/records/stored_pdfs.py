@@ -24,7 +24,7 @@ from kiosk.clinic.saved_settings import engines
 from kiosk.core.answer_text import answer_lines, at_a_glance
 from kiosk.core.files import create_private_file, private_folder
 from kiosk.core.flow import Flow
-from kiosk.core.pdf.document import Clinic, PdfDocument, PrintedNote
+from kiosk.core.pdf.document import Clinic, PdfDocument, PrintedConsent, PrintedNote
 from kiosk.core.plan import PlanEngine
 from kiosk.core.plan.model import Plan
 from kiosk.core.plan.rules import Citations
@@ -33,7 +33,7 @@ from kiosk.core.returning import FollowUp
 from kiosk.core.statuses import COPIES, ConsultationStatus, PdfStatus
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, ConsultationPdf, local_time, utcnow
-from kiosk.records import returning
+from kiosk.records import consents, returning
 
 # The names _write_part gives: a finished PDF, and one being written. Only files
 # named so are ever deleted from the PDF folder; anything else kept there stays.
@@ -67,6 +67,7 @@ def build_document(
     settings: Mapping[str, Any] | None = None,
     notes: tuple[PrintedNote, ...] = (),
     follow_up: FollowUp | None = None,
+    consent: PrintedConsent | None = None,
 ) -> PdfDocument:
     """Everything the two PDFs say, for one set of answers; with ``settings``
     (the clinic settings of a preview), as a clinic with those would say it."""
@@ -99,6 +100,7 @@ def build_document(
         reviewed_at=reviewed_at,
         notes=notes,
         follow_up=follow_up,
+        consent=consent,
         sources=_cited(app.extensions["kiosk.core.content"].citations, staff_plan, engine.policy),
     )
 
@@ -125,6 +127,7 @@ def consultation_document(consultation: Consultation) -> PdfDocument:
             for note in consultation.notes
         ),
         follow_up=returning.follow_up(consultation, current_app.config["CLINIC_LANGUAGE"]),
+        consent=consents.printed(consultation),
     )
 
 

@@ -10,6 +10,7 @@ from kiosk.core.reference import new_reference
 from kiosk.core.statuses import ConsultationStatus
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, Draft, utcnow
+from kiosk.records import consents
 from kiosk.records.consultations import keep_flags
 from kiosk.records.stored_pdfs import mark_pending
 
@@ -21,10 +22,17 @@ def unused_reference() -> str:
             return code
 
 
-def submit_draft(draft: Draft, flow: Flow, *, done_token: str | None = None) -> Consultation:
+def submit_draft(
+    draft: Draft,
+    flow: Flow,
+    *,
+    done_token: str | None = None,
+    signing: consents.Signing | None = None,
+) -> Consultation:
     """Store the answers that apply as a consultation, with the count of its
-    flags and both PDFs pending, and delete the draft, in one transaction.
-    ``done_token``: the one-time token of its Done page.
+    flags, its consent (``signing``, where the clinic asks for one) and both
+    PDFs pending, and delete the draft, in one transaction. ``done_token``:
+    the one-time token of its Done page.
 
     The caller queues the render (``jobs.enqueue_render``) once this returns.
     """
@@ -46,6 +54,8 @@ def submit_draft(draft: Draft, flow: Flow, *, done_token: str | None = None) -> 
     )
     keep_flags(consultation)  # for the queue, which then need not run the plan per row
     db.session.add(consultation)
+    if signing is not None:
+        consents.record_signed(consultation, signing)
     mark_pending(consultation)
     db.session.delete(draft)
     db.session.commit()

@@ -6,19 +6,30 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from kiosk import create_app
 
 from ..staff_helpers import add_consultation, create_account
 from . import journey
-from .conftest import PORTRAIT, new_page, screenshot
+from .conftest import PORTRAIT, LiveServer, new_page, screenshot
 from .test_accessibility import serious_violations
 
 NOT_FOUND = (
     "We could not find a summary with that code and first name. Check the code on your "
     "summary, or answer all the questions as a new patient."
 )
+
+
+@pytest.fixture
+def server(tmp_path, migrated_instance):
+    """The kiosk without its consent screen: what is measured here is the
+    returning patient's own screens (the consent has tests of its own)."""
+    live = LiveServer(migrated_instance(tmp_path / "instance"), KIOSK_CONSENT_ON="false")
+    live.start()
+    yield live
+    live.stop()
 
 
 class Taps:

@@ -13,6 +13,7 @@ from kiosk import create_app
 
 from ..staff_helpers import add_consultation
 from . import webkit_journey as wj
+from .conftest import LiveServer
 from .webkit import webkit_display_fixture, webkit_driver_fixture, webkit_fixture  # noqa: F401
 
 pytestmark = pytest.mark.webkit
@@ -21,6 +22,16 @@ NOT_FOUND = (
     "We could not find a summary with that code and first name. Check the code on your "
     "summary, or answer all the questions as a new patient."
 )
+
+
+@pytest.fixture
+def server(tmp_path, migrated_instance):
+    """The kiosk without its consent screen: what is measured here is the
+    returning patient's own screens (the consent has tests of its own)."""
+    live = LiveServer(migrated_instance(tmp_path / "instance"), KIOSK_CONSENT_ON="false")
+    live.start()
+    yield live
+    live.stop()
 
 
 def linked(server) -> list[tuple[str, str | None]]:

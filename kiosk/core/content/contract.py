@@ -20,6 +20,8 @@ CONCERNS = "concerns"
 AREAS = "areas"
 EVENT_DATE = "event_date"
 DEVICE_INTEREST = "device_interest"
+CONTACT_CONSENT = "contact_consent"
+EMAIL = "email"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,13 @@ CODE_READS: tuple[Read, ...] = (
         read_by=("plan engine: pen or RF texts and screening",),
         options=("pen", "rf"),
     ),
+    Read(
+        CONTACT_CONSENT,
+        "yesno",
+        required=False,
+        read_by=("summary e-mail: sent only to a patient who agreed to be contacted",),
+    ),
+    Read(EMAIL, "email", required=False, read_by=("summary e-mail: where it is sent",)),
 )
 
 

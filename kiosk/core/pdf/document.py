@@ -9,8 +9,9 @@ from kiosk.core.answer_text import AnswerGroup, AnswerLine
 from kiosk.core.i18n import clinic_name
 from kiosk.core.plan.model import Plan
 from kiosk.core.returning import FollowUp
+from kiosk.core.signature import Signature
 
-__all__ = ["AnswerGroup", "AnswerLine", "Clinic", "PdfDocument", "PrintedNote"]
+__all__ = ["AnswerGroup", "AnswerLine", "Clinic", "PdfDocument", "PrintedConsent", "PrintedNote"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,40 @@ class PrintedNote:
 
 
 @dataclass(frozen=True)
+class PrintedConsent:
+    """The consent as it stands, as both copies print it: the words last
+    signed, exactly as kept, and how; or that it was withdrawn since."""
+
+    text: str  # the words signed (ConsentText.as_text), in ``language``
+    language: str
+    version: str  # "2026-12 (1f6b7836)": the content's version and the words' digest
+    signed_at: dt.datetime  # local time
+    signature: Signature | None  # drawn; None where a full name was typed
+    typed_name: str | None
+    photos: bool
+    witness: str | None = None  # staff, where the patient signed again on their device
+    withdrawn_at: dt.datetime | None = None  # local time
+    withdrawn_reason: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.text.split("\n\n", 1)[0].strip()
+
+    @property
+    def blocks(self) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
+        """The words after the title: each part as (heading, its lines), each
+        paragraph as (None, (paragraph,))."""
+        blocks = []
+        for block in self.text.strip().split("\n\n")[1:]:
+            first, *rest = block.split("\n")
+            if rest and all(line.startswith("- ") for line in rest):
+                blocks.append((first, tuple(line[2:] for line in rest)))
+            else:
+                blocks.append((None, (block,)))
+        return tuple(blocks)
+
+
+@dataclass(frozen=True)
 class PdfDocument:
     """What the patient's copy and the staff copy of one set of answers say."""
 
@@ -66,3 +101,4 @@ class PdfDocument:
     sources: tuple[tuple[str, str], ...] = ()
     # A follow-up visit: the earlier one and what changed since (staff copy).
     follow_up: FollowUp | None = None
+    consent: PrintedConsent | None = None  # None: no consent was asked for

@@ -19,6 +19,8 @@ from kiosk.core.plan.model import (
     SEVERITIES,
     STRIP_DAYS,
     Benefit,
+    ConsentPart,
+    ConsentText,
     DayBar,
     EventPlan,
     Flag,
@@ -167,6 +169,32 @@ class PlanEngine:
                 for line in self.rules.device_notes
                 if rf_stopped and line.device == "rf" and self._applies(line, answers, _RF)
             ),
+        )
+
+    def consent(self, answers: Mapping[str, Any], *, language: str) -> ConsentText:
+        """The consent for ``answers`` in ``language``: its lines for the
+        treatments this patient may have (RF lines where RF is in question)."""
+        answers = self._with_derived(self.flow.effective_answers(answers))
+        devices = self._devices(answers)
+        text = _Texts(language, self.policy)
+        rules = self.rules.consent
+        parts = (
+            ConsentPart(
+                heading=text(part.heading),
+                lines=tuple(
+                    text(line.text) for line in part.lines if self._applies(line, answers, devices)
+                ),
+            )
+            for part in rules.parts
+        )
+        return ConsentText(
+            version=rules.version,
+            language=language,
+            title=text(rules.title),
+            intro=text(rules.intro.text),
+            parts=tuple(part for part in parts if part.lines),
+            agreement=text(rules.agreement.text),
+            photos=text(rules.photos.text),
         )
 
     # Screening -----------------------------------------------------------

@@ -4,6 +4,7 @@ patient's language (the staff copy's flag texts in the clinic's language)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 from kiosk.core.i18n import day_date
@@ -177,6 +178,45 @@ class Plan:
     @property
     def can_treat_today(self) -> bool:
         return not self.flags_of("do_not_treat")
+
+
+@dataclass(frozen=True)
+class ConsentPart:
+    heading: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    """The consent a patient reads and signs, in their language and for their
+    treatments: the words that are kept, as they were, with the signature."""
+
+    version: str  # the content's version of the consent (plan.yaml)
+    language: str
+    title: str
+    intro: str
+    parts: tuple[ConsentPart, ...]
+    agreement: str  # what signing says
+    photos: str  # the separate photo choice, in the patient's words
+
+    def as_text(self) -> str:
+        """The whole consent as plain text: what is kept and printed as signed."""
+        blocks = [self.title, self.intro]
+        for part in self.parts:
+            blocks.append("\n".join([part.heading, *(f"- {line}" for line in part.lines)]))
+        blocks += [self.agreement, self.photos]
+        return "\n\n".join(blocks) + "\n"
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of :meth:`as_text`: tells apart any two wordings signed."""
+        return hashlib.sha256(self.as_text().encode()).hexdigest()
+
+    @property
+    def label(self) -> str:
+        """The version as staff read it: the content's, and the wording's digest
+        (a clinic's own wording signs under the same content version)."""
+        return f"{self.version} ({self.digest[:8]})"
 
 
 def first_session(schedule: Schedule, *, rf_only_stop: bool = False) -> str:

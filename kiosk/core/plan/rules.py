@@ -229,6 +229,36 @@ class EventTexts(Strict):
     results_after_event: Sourced
 
 
+class ConsentLine(Line):
+    """A line of the consent, with an id a clinic's wording file rewords it by."""
+
+    id: Identifier
+
+
+class ConsentPart(Strict):
+    """One part of the consent: what the treatment is, results, risks, ..."""
+
+    id: Identifier
+    heading: LocalText
+    lines: Annotated[list[ConsentLine], Field(min_length=1)]
+
+
+class ConsentRules(Strict):
+    """The consent the patient reads and signs after checking their answers.
+
+    ``version`` names this wording: it changes with every change to the text,
+    and is kept, with the words themselves, beside each signature."""
+
+    version: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+    title: LocalText
+    intro: Sourced
+    parts: Annotated[list[ConsentPart], Field(min_length=1)]
+    # What signing says ("I have read this consent ... I agree ..."), and the
+    # separate photo choice's words.
+    agreement: Sourced
+    photos: Sourced
+
+
 class PlanRules(Strict):
     languages: Annotated[list[LanguageCode], Field(min_length=1)]
     derived: dict[Identifier, Derived] = {}
@@ -249,6 +279,7 @@ class PlanRules(Strict):
     # `when` names the point ("What it is").
     about: list[Line] = []
     flags: list[FlagRule]
+    consent: ConsentRules
 
 
 SECTIONS = (
@@ -358,6 +389,12 @@ def cited(rules: PlanRules) -> Iterator[tuple[tuple, list[str]]]:
             yield (section, n, "sources"), line.sources
     for n, flag in enumerate(rules.flags):
         yield ("flags", n, "sources"), flag.sources
+    consent = rules.consent
+    for name in ("intro", "agreement", "photos"):
+        yield ("consent", name, "sources"), getattr(consent, name).sources
+    for p, part in enumerate(consent.parts):
+        for n, line in enumerate(part.lines):
+            yield ("consent", "parts", p, "lines", n, "sources"), line.sources
 
 
 def _cross_check(
@@ -440,11 +477,36 @@ def _cross_check(
                 yield (*loc, "hold"), "a do-not-treat or no-RF flag gives no dates, so no hold"
             yield from _window_ok((*loc, "hold"), flag.hold, known, languages)
 
+    yield from _consent_ok(rules.consent, known, languages)
+
     for loc, keys in cited(rules):
         for n, key in enumerate(keys):
             problem = citations.problem(key)
             if problem:
                 yield (*loc, n), problem
+
+
+def _consent_ok(consent: ConsentRules, known: dict[str, Question], languages: set[str]):
+    yield from _text_ok(("consent", "title"), consent.title, languages)
+    for name in ("intro", "agreement", "photos"):
+        yield from _text_ok(("consent", name, "text"), getattr(consent, name).text, languages)
+    parts: set[str] = set()
+    for p, part in enumerate(consent.parts):
+        loc = ("consent", "parts", p)
+        if part.id in parts:
+            yield (*loc, "id"), f"consent part id '{part.id}' is used twice"
+        parts.add(part.id)
+        yield from _text_ok((*loc, "heading"), part.heading, languages)
+        lines: set[str] = set()
+        for n, line in enumerate(part.lines):
+            line_loc = (*loc, "lines", n)
+            if line.id in lines:
+                yield (*line_loc, "id"), f"line id '{line.id}' is used twice in '{part.id}'"
+            lines.add(line.id)
+            yield from _text_ok((*line_loc, "text"), line.text, languages)
+            yield from _conditions_ok((*line_loc, "only_if"), line.only_if, known)
+            if line.when or line.lead or line.glance or line.days:
+                yield line_loc, "a consent line has only an id, text, sources, device and only_if"
 
 
 def _window_ok(loc: tuple, window: Window, known: dict[str, Question], languages: set[str]):

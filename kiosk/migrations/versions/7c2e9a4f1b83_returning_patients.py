@@ -5,7 +5,7 @@ NULL when retention deletes it) and keep what they need of it as JSON: its
 reference, when it was sent, and its answers to the questions asked again.
 
 Revision ID: 7c2e9a4f1b83
-Revises: e1f2a3b4c5d6
+Revises: 6d37a27e6783
 Create Date: 2026-12-07 08:45:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c2e9a4f1b83'
-down_revision = 'e1f2a3b4c5d6'
+down_revision = '6d37a27e6783'
 branch_labels = None
 depends_on = None
 

@@ -34,6 +34,7 @@ from kiosk.core.i18n import current_language, own_name
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, Draft, local_time, utcnow
 from kiosk.records import jobs
+from kiosk.records.consents import Signing
 from kiosk.records.returning import forget_stale
 from kiosk.records.submission import submit_draft
 from kiosk.web import errors
@@ -67,6 +68,7 @@ def kiosk_pages() -> dict[str, Any]:
         "large_text": session.get("large_text", False),
         "patient_page": True,
         "this_screen": this_screen(),
+        "consent_step": consent_asked(),
     }
 
 
@@ -405,37 +407,56 @@ def check():
 
     form = EmptyForm()
     if request.method == "POST" and form.validate():
-        if draft.returning and forget_stale(draft, flow()):
-            # A carried-over answer that no longer holds is left out (a screen
-            # it leaves without a required answer is asked next).
-            db.session.commit()
-            return go(resume_url(draft))
-        # Check every answer again: a date may have passed, content may have
-        # changed. The first screen with a problem comes back, showing it.
-        problems = answer_problems(flow(), draft.answers, dt.date.today())
-        if problems:
-            question_id = next(iter(problems))
-            screen = flow().step_of(question_id)
-            questions = flow().enabled_questions(screen, draft.answers)
-            form = step_form(
-                questions, draft.language, stored=draft.answers, checklist=screen.checklist
-            )
-            form.show_problems(problems)
-            response = render_step(draft, screen, form, questions, change=question_id)
-            if wants_fragment():
-                response.headers["HX-Push-Url"] = step_url(screen, question_id)
-            return response
-        done_token = secrets.token_urlsafe(32)
-        consultation = submit_draft(draft, flow(), done_token=done_token)
-        # Saved first; the worker renders the PDFs, so Done waits for nothing.
-        jobs.enqueue_render(consultation.id)
-        large_text = session.get("large_text", False)
-        session.clear()
-        session["done"] = done_token
-        if large_text:
-            session["large_text"] = True  # for Done; Done forgets it
-        return go(url_for("patient.done"))
+        problem = screen_with_a_problem(draft)
+        if problem is not None:
+            return problem
+        if consent_asked():
+            return go(url_for("patient.consent"))
+        return send(draft)
     return show_check(draft, form)
+
+
+def consent_asked() -> bool:
+    """The clinic asks patients to sign the consent before sending (CONSENT_ON)."""
+    return current_app.config["CONSENT_ON"]
+
+
+def screen_with_a_problem(draft: Draft) -> Response | None:
+    """Before sending, every answer checked again (a date may have passed, the
+    content may have changed): the first screen with a problem, showing it,
+    or None when all is well."""
+    if draft.returning and forget_stale(draft, flow()):
+        # A carried-over answer that no longer holds is left out (a screen it
+        # leaves without a required answer is asked next).
+        db.session.commit()
+        return go(resume_url(draft))
+    problems = answer_problems(flow(), draft.answers, dt.date.today())
+    if not problems:
+        return None
+    question_id = next(iter(problems))
+    screen = flow().step_of(question_id)
+    questions = flow().enabled_questions(screen, draft.answers)
+    form = step_form(questions, draft.language, stored=draft.answers, checklist=screen.checklist)
+    form.show_problems(problems)
+    response = render_step(draft, screen, form, questions, change=question_id)
+    if wants_fragment():
+        response.headers["HX-Push-Url"] = step_url(screen, question_id)
+    return response
+
+
+def send(draft: Draft, signing: Signing | None = None) -> Response:
+    """Send the answers (with the consent signed, where it is asked for) and
+    go to Done."""
+    done_token = secrets.token_urlsafe(32)
+    consultation = submit_draft(draft, flow(), done_token=done_token, signing=signing)
+    # Saved first; the worker renders the PDFs, so Done waits for nothing.
+    jobs.enqueue_render(consultation.id)
+    large_text = session.get("large_text", False)
+    session.clear()
+    session["done"] = done_token
+    if large_text:
+        session["large_text"] = True  # for Done; Done forgets it
+    return go(url_for("patient.done"))
 
 
 def show_check(draft: Draft, form: EmptyForm | None = None) -> Response:
@@ -454,6 +475,7 @@ def show_check(draft: Draft, form: EmptyForm | None = None) -> Response:
         lang=draft.language,
         progress=flow().progress(None),
         back=step_url(flow().last_step(draft.answers)),
+        consent_next=consent_asked(),
     )
 
 
@@ -522,6 +544,10 @@ def patient_busy(error: errors.DatabaseBusy) -> Response:
         screen = flow().step(step_id) if draft else None
     except SQLAlchemyError:
         draft = screen = None
+    if draft is not None and request.method == "POST" and request.endpoint == "patient.consent":
+        from kiosk.web.patient.consent import consent_busy  # the module imports this one
+
+        return consent_busy(draft, error.code)
     if draft is None or screen is None or request.method != "POST":
         return errors.error_page(error, back=screen_to_return_to(error))
     questions = flow().enabled_questions(screen, draft.answers)
@@ -552,6 +578,6 @@ def screen_to_return_to(error: HTTPException) -> str | None:
     # A screen that failed, or refused what was sent as too long, is asked for
     # again; an address that is no screen leads to where the patient is.
     failed = error.code is not None and (error.code >= 500 or error.code == 413)
-    if failed and request.endpoint in ("patient.step", "patient.check"):
+    if failed and request.endpoint in ("patient.step", "patient.check", "patient.consent"):
         return this_screen()
     return resume_url(draft)

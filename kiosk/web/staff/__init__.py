@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from kiosk.web.staff import accounts_page, own_password, routes, settings_page  # noqa: E402,F401  (registers the views)
+from kiosk.web.staff import (  # noqa: E402,F401  (registers the views)
+    accounts_page,
+    consent_page,
+    email_routes,
+    own_password,
+    routes,
+    settings_page,
+)

@@ -46,6 +46,17 @@ class NoteForm(FlaskForm):
     )
 
 
+class WithdrawConsentForm(FlaskForm):
+    reason = TextAreaField(
+        lazy_gettext("Reason, if the patient gave one (optional)"),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=1000, message=lazy_gettext("Keep the reason under 1000 characters")),
+        ],
+    )
+
+
 class DayField(DateField):
     """A day typed as 21/11/2026, whatever the browser's own locale (a date
     input shows the browser's, mm/dd/yyyy on a US-English one); the ISO form

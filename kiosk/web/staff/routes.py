@@ -30,7 +30,7 @@ from kiosk.core.statuses import PdfStatus
 from kiosk.data import audit
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, local_time, utcnow
-from kiosk.records import consultations, stored_pdfs
+from kiosk.records import consents, consultations, stored_pdfs, summary_email
 from kiosk.web import throttle
 from kiosk.web.auth import (
     admin_required,
@@ -49,7 +49,7 @@ from kiosk.web.throttle import throttled
 
 PUBLIC = {"staff.login"}
 # Requests that do not count as activity for the idle time-out.
-PASSIVE = {"staff.queue_rows", "staff.pdf_status"}
+PASSIVE = {"staff.queue_rows", "staff.pdf_status", "staff.email_status"}
 
 
 @bp.before_request
@@ -216,13 +216,17 @@ def consultation(consultation_id: str):
 
 
 def _render_consultation(consultation: Consultation, note_form: NoteForm, status: int = 200):
+    signed = consents.last_signed(consultation)
     return render_template(
         "staff/consultation.html",
         consultation=consultation,
         **consultations.consultation_page(consultation).context(),
         note_form=note_form,
         local_time=local_time,
+        consent_signed=signed,
+        signature=consents.signature_of(signed) if signed else None,
         **_pdf_context(consultation),
+        summary_email=summary_email.state(consultation),
     ), status
 
 
@@ -351,6 +355,32 @@ def consultation_fhir(consultation_id: str):
     audit.add_entry("export_fhir", consultation_ref=consultation.reference)
     db.session.commit()
     return _json(resource, f"questionnaire-response-{consultation.reference}.json")
+
+
+@bp.route("/c/<consultation_id>/consent.json")
+def consent_fhir(consultation_id: str):
+    """The consent as it stands, as a FHIR R4 Consent: 404 where none was signed."""
+    consultation = _consultation(consultation_id)
+    record = consents.last_signed(consultation)
+    if record is None:
+        abort(404)
+    printed = consents.printed(consultation)
+    resource = fhir.consent_resource(
+        consent_id=f"{consultation.id}-{record.id}",
+        response_id=consultation.id,
+        text=printed.text,
+        title=printed.title,
+        version=printed.version,
+        language=printed.language,
+        signed_at=record.at,
+        signature=printed.signature,
+        typed_name=printed.typed_name,
+        photos=printed.photos,
+        withdrawn_at=consultation.consents[-1].at if printed.withdrawn_at else None,
+    )
+    audit.add_entry("export_fhir", consultation_ref=consultation.reference, detail="consent")
+    db.session.commit()
+    return _json(resource, f"consent-{consultation.reference}.json")
 
 
 @bp.route("/questionnaire.json")

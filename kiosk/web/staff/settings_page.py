@@ -30,6 +30,7 @@ from wtforms import (
     BooleanField,
     Field,
     FileField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -79,6 +80,19 @@ SECTIONS: tuple[tuple[LazyString, tuple[str, ...]], ...] = (
         ("IDLE_SECONDS", "IDLE_WARNING_SECONDS", "DONE_SECONDS"),
     ),
     (
+        lazy_gettext("Summary e-mail"),
+        (
+            "MAIL_SEND",
+            "MAIL_SERVER",
+            "MAIL_PORT",
+            "MAIL_USE_TLS",
+            "MAIL_USE_SSL",
+            "MAIL_USERNAME",
+            "MAIL_PASSWORD",
+            "MAIL_DEFAULT_SENDER",
+        ),
+    ),
+    (
         lazy_gettext("Keeping data"),
         ("RETENTION_DAYS", "DRAFT_RETENTION_HOURS", "STAFF_IDLE_MINUTES", "STAFF_SESSION_HOURS"),
     ),
@@ -89,6 +103,16 @@ HINTS = {
         "For example GB-ENG, US-CA, ES-MD or MX. Leave it empty for no public holidays."
     ),
     "CLOSED_DATES": lazy_gettext("One date a line, day/month/year, such as 24/12/2026."),
+    "MAIL_SERVER": lazy_gettext(
+        "The clinic's own mail server, such as mail.example.com. Leave it empty to send no "
+        "e-mail. Check the settings with: flask --app kiosk mail test ADDRESS"
+    ),
+    "MAIL_PASSWORD": lazy_gettext("Never shown again. Leave it empty to keep the password saved."),
+}
+# The choices of MAIL_SEND, in words.
+MAIL_SEND_LABELS = {
+    "after_review": lazy_gettext("Once staff mark the consultation reviewed"),
+    "at_once": lazy_gettext("At once, as soon as the patient's copy is ready"),
 }
 # Every other POLICY_ setting: the screening, preparation and aftercare windows.
 WINDOWS_HEADING = lazy_gettext("Screening, preparation and aftercare windows")
@@ -128,6 +152,8 @@ def _choices(setting: Setting) -> list[SelectChoice]:
     if tuple(setting.options()) == WEEKDAYS:
         names = Locale.parse(current_language()).days["format"]["wide"]
         return [SelectChoice(day, names[n].capitalize()) for n, day in enumerate(WEEKDAYS)]
+    if setting.name == "MAIL_SEND":
+        return [SelectChoice(option, str(MAIL_SEND_LABELS[option])) for option in setting.options()]
     return [SelectChoice(option) for option in setting.options()]
 
 
@@ -135,6 +161,8 @@ def _field(setting: Setting) -> Field:
     label = _(setting.description)
     if setting.name == "CLINIC_LOGO":  # uploaded: see read_form
         return FileField(label)
+    if setting.secret:  # never sent back to the browser (PasswordField shows no value)
+        return PasswordField(label, render_kw={"autocomplete": "new-password"})
     if setting.type is bool:
         return BooleanField(label)
     if setting.type is dt.date:
@@ -212,6 +240,8 @@ def read_form(form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
         if setting.type is dt.date:
             _read_days(field, values)
             continue
+        if setting.secret and not raw:
+            continue  # left empty: the saved one stays
         if setting.raise_to_minimum and not _at_least(raw, setting.minimum):
             # The page refuses what the start-up settings would raise.
             field.errors = [problem(setting)]
@@ -220,7 +250,26 @@ def read_form(form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
             values[name] = setting.parse(raw)
         except SettingError:
             field.errors = [problem(setting)]
+    _one_secure_connection(form, locked, values)
     return values
+
+
+def _one_secure_connection(form: FlaskForm, locked: frozenset[str], values: dict[str, Any]) -> None:
+    """TLS and SSL are two ways of securing the connection: not both."""
+    chosen = {
+        name: values.get(name, current_app.config[name])
+        for name in ("MAIL_USE_TLS", "MAIL_USE_SSL")
+    }
+    if all(chosen.values()):
+        field = form["MAIL_USE_SSL" if "MAIL_USE_SSL" not in locked else "MAIL_USE_TLS"]
+        field.errors = [
+            _(
+                "Choose TLS or SSL, not both: SSL for a server that expects it from the start "
+                "(usually port 465), TLS for port 587."
+            )
+        ]
+        values.pop("MAIL_USE_TLS", None)
+        values.pop("MAIL_USE_SSL", None)
 
 
 def _read_days(field: Field, values: dict[str, Any]) -> None:
@@ -292,7 +341,9 @@ def settings():
         if form.validate_on_submit():
             values = read_form(form, locked)
             if not any(_errors(form)) and request.form.get("action") == "preview":
-                preview = settings_preview.start(app, values)
+                # The preview makes a sample PDF: no secret needs to be kept with it.
+                shown = {k: v for k, v in values.items() if not SETTINGS[k].secret}
+                preview = settings_preview.start(app, shown)
             elif not any(_errors(form)):
                 changed = saved_settings.save(app, values)
                 if changed:
