@@ -97,6 +97,22 @@ def a_refusal(app) -> dict:
         return {"limit": throttle.refusals()[0].key}
 
 
+def returning_case(url: str) -> Callable[[object], Case]:
+    """I have been here before: the code and first name of a consultation, or
+    (``/returning/new``) the code that matched nothing."""
+
+    def build(app) -> Case:
+        earlier = add_consultation(app)
+        patient = _patient(app, started=False)
+        page = patient.get("/returning").get_data(as_text=True)
+        data = {"code": earlier.reference, "first_name": earlier.first_name}
+        if url == "/returning/new":
+            data = {"given": "K7P-4QX"}
+        return Case(patient.client, url, data, page)
+
+    return build
+
+
 def email_case(app) -> Case:
     """The "Send again" button, for a patient who asked for the summary by e-mail."""
     app.config["MAIL_SERVER"] = "127.0.0.1"  # the job stays queued: no worker runs it
@@ -118,6 +134,8 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "patient.text_size": (patient_case("/text-size"), True),
     "patient.start": (patient_case("/start", started=False), True),
     "patient.start_again": (patient_case("/start-again"), True),
+    "patient.returning": (returning_case("/returning"), True),
+    "patient.returning_as_new": (returning_case("/returning/new"), True),
     "patient.step": (patient_case("/step/about", PLAIN["about"]), True),
     "patient.check": (patient_case("/check", walked=True, consent=False), True),
     "patient.consent": (patient_case("/consent", TYPED_SIGNATURE, walked=True), True),

@@ -88,10 +88,19 @@ class Progress(NamedTuple):
 
 
 class Flow:
-    """The order of the steps for one set of answers."""
+    """The order of the steps for one set of answers.
 
-    def __init__(self, questionnaire: Questionnaire):
+    A returning patient's flow (:meth:`for_returning`) walks only the steps
+    marked ``returning`` (what may change between sessions of a course); the
+    answers to the others are carried over from their earlier consultation.
+    Should one of those lack a required answer (the content changed since),
+    its step is walked too, until it has one. Answers and the walk over them
+    are the same in both: only the screens shown differ."""
+
+    def __init__(self, questionnaire: Questionnaire, *, returning: bool = False):
         self.questionnaire = questionnaire
+        self.returning = returning
+        self._returning_flow: Flow | None = None
         self.steps = list(questionnaire.steps)
         self.topics = list(questionnaire.topics)
         self._steps = {s.id: s for s in self.steps}
@@ -100,8 +109,28 @@ class Flow:
         self._topics = {t.id: t for t in self.topics}
         # The topics the patient may meet: those with a screen of this clinic's.
         self.progress_topics = tuple(
-            t for t in self.topics if any(s.topic == t.id for s in self.steps)
+            t
+            for t in self.topics
+            if any(s.topic == t.id and (s.returning or not returning) for s in self.steps)
         )
+
+    def for_returning(self) -> Flow:
+        """The flow of a patient coming back for a later session of their course."""
+        if self.returning:
+            return self
+        if self._returning_flow is None:
+            self._returning_flow = Flow(self.questionnaire, returning=True)
+        return self._returning_flow
+
+    def asked_again(self) -> list[Step]:
+        """The steps asked again of a returning patient."""
+        return [s for s in self.steps if s.returning]
+
+    def carried_over(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers that apply, less those to the questions asked again: what
+        a returning patient's new draft starts with."""
+        again = {q.id for s in self.asked_again() for q in s.questions}
+        return {k: v for k, v in self.effective_answers(answers).items() if k not in again}
 
     # Look-ups -----------------------------------------------------------
 
@@ -219,8 +248,16 @@ class Flow:
         return [
             s
             for s in self.steps
-            if is_enabled(s, effective) and any(is_enabled(q, effective) for q in s.questions)
+            if is_enabled(s, effective)
+            and any(is_enabled(q, effective) for q in s.questions)
+            and (not self.returning or s.returning or self._lacks_answer(s, effective))
         ]
+
+    def _lacks_answer(self, step: Step, effective: Mapping[str, Any]) -> bool:
+        return any(
+            q.required and not has_answer(effective.get(q.id))
+            for q in self._enabled(step, effective)
+        )
 
     def _complete(
         self, step: Step, answers: Mapping[str, Any], effective: Mapping[str, Any], asked: Set[str]
@@ -240,5 +277,15 @@ class Flow:
         moves only forward as the patient does."""
         current = len(self.progress_topics)
         if step is not None:
-            current = next(n for n, t in enumerate(self.progress_topics) if t.id == step.topic)
+            # A returning patient's screen of a topic not listed (one that lacks
+            # an answer) counts as the first listed topic after it.
+            order = [t.id for t in self.topics]
+            current = next(
+                (
+                    n
+                    for n, t in enumerate(self.progress_topics)
+                    if order.index(t.id) >= order.index(step.topic)
+                ),
+                current,
+            )
         return Progress(self.progress_topics, current)

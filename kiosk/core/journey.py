@@ -252,6 +252,7 @@ def _welcome(flow: Flow, clinic: str) -> list[str]:
             24,
         ),
         _("Start"),
+        _("I have been here before"),
     ]
 
 

@@ -18,6 +18,7 @@ ACTIONS = {
     "timeout": lazy_gettext("Signed out after inactivity"),
     "session_lifetime": lazy_gettext("Signed out at the end of the session's lifetime"),
     "view": lazy_gettext("Viewed consultation"),
+    "returning_patient": lazy_gettext("Patient back for a later session started from it"),
     "print_patient": lazy_gettext("Opened patient copy"),
     "download_staff": lazy_gettext("Downloaded staff copy"),
     "export_fhir": lazy_gettext("Exported FHIR"),

@@ -68,6 +68,17 @@ class Draft(db.Model):
     current_step: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # A patient back for a later session: their earlier consultation, and what
+    # the draft keeps of it (kiosk/core/returning.py, Earlier).
+    previous_id: Mapped[str | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="SET NULL")
+    )
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    @property
+    def returning(self) -> bool:
+        """Asked only what may change since the earlier consultation it follows."""
+        return bool(self.previous and self.previous.get("matched"))
 
     def keep_answers(self, values: dict[str, Any], *, mark_asked: bool) -> None:
         """Keep the answers from one screen (the caller commits); ``mark_asked``
@@ -114,6 +125,12 @@ class Consultation(db.Model):
     # The Done page's one-time token, held by the session of the tablet that
     # sent the answers; cleared when the page is shown (patient.done).
     done_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # A follow-up visit: the earlier consultation (until retention deletes it)
+    # and what this one keeps of it (kiosk/core/returning.py, Earlier).
+    previous_id: Mapped[str | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="SET NULL"), index=True
+    )
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The consent as it stands, for the queue: given, withdrawn, or None where
     # none was asked for. Its history is in ``consents``.
     consent: Mapped[ConsentState | None] = mapped_column(stored_enum(ConsentState, 10))

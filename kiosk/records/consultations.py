@@ -22,6 +22,7 @@ from sqlalchemy.orm import defer, selectinload
 from kiosk.core.answer_text import AnswerGroup, AnswerLine, answer_lines, at_a_glance
 from kiosk.core.plan.model import SEVERITIES, Plan, first_session
 from kiosk.core.reference import normalise
+from kiosk.core.returning import FollowUp
 from kiosk.core.statuses import (
     FILE_MISSING,
     ConsultationStatus,
@@ -33,7 +34,7 @@ from kiosk.core.statuses import (
 from kiosk.data import audit
 from kiosk.data.database import db
 from kiosk.data.models import AuditEvent, Consultation, Note, StaffUser, local_time, utcnow
-from kiosk.records import jobs, retention, stored_pdfs, summary_email
+from kiosk.records import jobs, retention, returning, stored_pdfs, summary_email
 
 AUDIT_LOG_LIMIT = 500  # the newest entries the audit log shows
 
@@ -162,6 +163,7 @@ class ConsultationPage:
     submitted: dt.datetime  # local times
     reviewed: dt.datetime | None
     kept_until: dt.datetime
+    follow_up: FollowUp | None = None  # the earlier visit this one follows, and what changed
 
     def context(self) -> dict[str, Any]:
         """The fields, as template variables."""
@@ -184,6 +186,7 @@ def consultation_page(consultation: Consultation) -> ConsultationPage:
         submitted=local_time(consultation.submitted_at),
         reviewed=local_time(reviewed_at) if reviewed_at else None,
         kept_until=local_time(retention.deletion_time(consultation.submitted_at)),
+        follow_up=returning.follow_up(consultation, language),
     )
 
 

@@ -29,10 +29,11 @@ from kiosk.core.plan import PlanEngine
 from kiosk.core.plan.model import Plan
 from kiosk.core.plan.rules import Citations
 from kiosk.core.policy import Policy
+from kiosk.core.returning import FollowUp
 from kiosk.core.statuses import COPIES, ConsultationStatus, PdfStatus
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, ConsultationPdf, local_time, utcnow
-from kiosk.records import consents
+from kiosk.records import consents, returning
 
 # The names _write_part gives: a finished PDF, and one being written. Only files
 # named so are ever deleted from the PDF folder; anything else kept there stays.
@@ -65,6 +66,7 @@ def build_document(
     reviewed_at: dt.datetime | None = None,
     settings: Mapping[str, Any] | None = None,
     notes: tuple[PrintedNote, ...] = (),
+    follow_up: FollowUp | None = None,
     consent: PrintedConsent | None = None,
 ) -> PdfDocument:
     """Everything the two PDFs say, for one set of answers; with ``settings``
@@ -97,6 +99,7 @@ def build_document(
         reviewer=reviewer,
         reviewed_at=reviewed_at,
         notes=notes,
+        follow_up=follow_up,
         consent=consent,
         sources=_cited(app.extensions["kiosk.core.content"].citations, staff_plan, engine.policy),
     )
@@ -123,6 +126,7 @@ def consultation_document(consultation: Consultation) -> PdfDocument:
             PrintedNote(note.author.display_name, local_time(note.created_at), note.text)
             for note in consultation.notes
         ),
+        follow_up=returning.follow_up(consultation, current_app.config["CLINIC_LANGUAGE"]),
         consent=consents.printed(consultation),
     )
 

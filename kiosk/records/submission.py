@@ -48,6 +48,9 @@ def submit_draft(
         status=ConsultationStatus.NEW,
         submitted_at=utcnow(),
         done_token=done_token,
+        # A follow-up visit: linked to the earlier consultation it follows.
+        previous_id=draft.previous_id,
+        previous=draft.previous,
     )
     keep_flags(consultation)  # for the queue, which then need not run the plan per row
     db.session.add(consultation)

@@ -243,11 +243,15 @@ def questionnaire_problems(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
     step_ids: set[str] = set()
     earlier: dict[str, Question] = {}
     topics_used: list[str] = []
+    asked_again: set[str] = set()  # the questions of the steps marked returning
     for s, step in enumerate(q.steps):
         loc = ("steps", s)
         if step.id in step_ids:
             yield (*loc, "id"), f"step id '{step.id}' is used twice"
         step_ids.add(step.id)
+        yield from _returning_valid(loc, step, asked_again)
+        if step.returning:
+            asked_again.update(question.id for question in step.questions)
         if step.topic not in topic_ids:
             yield (*loc, "topic"), f"unknown topic '{step.topic}' (topics: {', '.join(topic_ids)})"
         elif topics_used and step.topic != topics_used[-1] and step.topic in topics_used:
@@ -306,6 +310,22 @@ def questionnaire_problems(q: Questionnaire) -> Iterator[tuple[tuple, str]]:
                 f"topic '{first}' must be listed before '{listed}': its steps come first",
             )
             break
+
+
+def _returning_valid(loc: tuple, step: Step, asked_again: set[str]):
+    """A step that follows up an answer asked again of a returning patient is
+    asked again too: else a changed answer would call for a screen they never see."""
+    if step.returning:
+        return
+    conditions = [*step.enable_when, *(c for q in step.questions for c in q.enable_when)]
+    for cond in conditions:
+        if cond.question in asked_again:
+            yield (
+                (*loc, "returning"),
+                f"'{cond.question}' is asked again of a returning patient, so this step, "
+                "which depends on it, needs returning: true too",
+            )
+            return
 
 
 def _checklist_valid(loc: tuple, step: Step, languages: set[str]):

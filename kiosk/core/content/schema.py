@@ -129,6 +129,10 @@ class Step(Strict):
     questions: Annotated[list[Question], Field(min_length=1)]
     enable_when: list[EnableWhen] = []
     enable_behavior: Literal["all", "any"] = "all"
+    # Asked again of a patient coming back for a later session of their course
+    # (what may change between sessions: skin today, health, medicines); the
+    # other steps' answers are carried over from their earlier consultation.
+    returning: bool = False
 
     @property
     def checklist_items(self) -> tuple[Question, ...]:

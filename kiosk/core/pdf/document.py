@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from kiosk.core.answer_text import AnswerGroup, AnswerLine
 from kiosk.core.i18n import clinic_name
 from kiosk.core.plan.model import Plan
+from kiosk.core.returning import FollowUp
 from kiosk.core.signature import Signature
 
 __all__ = ["AnswerGroup", "AnswerLine", "Clinic", "PdfDocument", "PrintedConsent", "PrintedNote"]
@@ -98,4 +99,6 @@ class PdfDocument:
     notes: tuple[PrintedNote, ...] = ()  # the staff notes, oldest first
     # The staff copy's legend: each source its flags cite, and what it is.
     sources: tuple[tuple[str, str], ...] = ()
+    # A follow-up visit: the earlier one and what changed since (staff copy).
+    follow_up: FollowUp | None = None
     consent: PrintedConsent | None = None  # None: no consent was asked for

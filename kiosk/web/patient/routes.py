@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, NotFound
 
 from kiosk.core import copy_covers
-from kiosk.core.answer_text import check_lines
+from kiosk.core.answer_text import AnswerGroup, check_lines
 from kiosk.core.answers import answer_problems
 from kiosk.core.content import Step
 from kiosk.core.flow import Flow
@@ -35,6 +35,7 @@ from kiosk.data.database import db
 from kiosk.data.models import Consultation, Draft, local_time, utcnow
 from kiosk.records import jobs
 from kiosk.records.consents import Signing
+from kiosk.records.returning import forget_stale
 from kiosk.records.submission import submit_draft
 from kiosk.web import errors
 from kiosk.web.forms import EmptyForm
@@ -84,7 +85,7 @@ def this_screen() -> str:
 def offered_languages() -> list[str]:
     """The languages patients may choose: those the clinic offers that the
     questionnaire has (all of its languages, should none be left)."""
-    has = list(flow().questionnaire.languages)
+    has = list(whole_flow().questionnaire.languages)
     offered = [code for code in has if code in current_app.config["PATIENT_LANGUAGES"]]
     return offered or has
 
@@ -109,8 +110,16 @@ def page_language() -> str:
     return chosen if chosen in offered else starting_language()
 
 
-def flow() -> Flow:
+def whole_flow() -> Flow:
+    """The questionnaire's flow: every screen."""
     return current_app.extensions["kiosk.core.flow"]
+
+
+def flow() -> Flow:
+    """The flow of this session's draft: for a patient back for a later
+    session (kiosk/web/patient/returning.py), only the screens asked again."""
+    draft = current_draft()
+    return whole_flow().for_returning() if draft is not None and draft.returning else whole_flow()
 
 
 def current_draft() -> Draft | None:
@@ -415,6 +424,11 @@ def screen_with_a_problem(draft: Draft) -> Response | None:
     """Before sending, every answer checked again (a date may have passed, the
     content may have changed): the first screen with a problem, showing it,
     or None when all is well."""
+    if draft.returning and forget_stale(draft, flow()):
+        # A carried-over answer that no longer holds is left out (a screen it
+        # leaves without a required answer is asked next).
+        db.session.commit()
+        return go(resume_url(draft))
     problems = answer_problems(flow(), draft.answers, dt.date.today())
     if not problems:
         return None
@@ -448,15 +462,27 @@ def show_check(draft: Draft, form: EmptyForm | None = None) -> Response:
     """Check your answers: every answer that applies, each row with a Change
     link to its question (its fragment, ``answer-<question id>``, is where a
     change comes back to)."""
+    groups = check_lines(flow(), draft.answers, draft.language)
+    if draft.returning:
+        # Only the answers given today: nothing of the earlier visit is shown.
+        groups = asked_again(groups)
     return render(
         CHECK,
         form=form or EmptyForm(),
-        groups=check_lines(flow(), draft.answers, draft.language),
+        returning=draft.returning,
+        groups=groups,
         lang=draft.language,
         progress=flow().progress(None),
         back=step_url(flow().last_step(draft.answers)),
         consent_next=consent_asked(),
     )
+
+
+def asked_again(groups: tuple[AnswerGroup, ...]) -> tuple[AnswerGroup, ...]:
+    """The rows of ``groups`` of the screens asked again of a returning patient."""
+    again = {step.id for step in flow().asked_again()}
+    kept = (AnswerGroup(g.title, tuple(r for r in g.lines if r.step_id in again)) for g in groups)
+    return tuple(group for group in kept if group.lines)
 
 
 def sent_consultation() -> Consultation | None:
