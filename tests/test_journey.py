@@ -177,13 +177,19 @@ def model_minutes(app, code: str) -> int:
     answers = flow.questionnaire.typical_answers()
     with language(code):
         covers = copy_covers.covers(engine.build(answers, language=code))
-    screens = journey.journey(flow, answers, code, clinic=app.config["CLINIC_NAME"], covers=covers)
+    consent = engine.consent(answers, language=code) if app.config["CONSENT_ON"] else None
+    screens = journey.journey(
+        flow, answers, code, clinic=app.config["CLINIC_NAME"], covers=covers, consent=consent
+    )
     return journey.minutes(screens)
 
 
 def test_welcome_says_how_long_the_typical_patient_takes_in_each_language(app, patient):
     english, spanish = model_minutes(app, "en"), model_minutes(app, "es")
     assert app.extensions[time_needed.EXTENSION] == {"en": english, "es": spanish}
+    # The consent's reading and signing are counted where the clinic asks for it.
+    app.config["CONSENT_ON"] = False
+    assert model_minutes(app, "en") < english
     patient.get("/")
     assert f"It takes about {english} minutes." in patient.last_html
 

@@ -26,9 +26,9 @@ NOT_FOUND = (
 
 @pytest.fixture
 def server(tmp_path, migrated_instance):
-    """The kiosk without its consent screen: what is measured here is the
-    returning patient's own screens (the consent has tests of its own)."""
-    live = LiveServer(migrated_instance(tmp_path / "instance"), KIOSK_CONSENT_ON="false")
+    """The kiosk as a clinic has it by default: the returning patient signs
+    the consent again after Check your answers."""
+    live = LiveServer(migrated_instance(tmp_path / "instance"))
     live.start()
     yield live
     live.stop()
