@@ -240,10 +240,15 @@ def test_send_while_the_database_is_locked_answers_503_and_keeps_the_draft(busy_
     assert response.status_code == 503
     assert "The kiosk is busy" in html
     assert 'href="/check"' in html
+    nothing_sent_then_sent_again(busy_app, patient)
+
+
+def nothing_sent_then_sent_again(busy_app, patient: PatientClient) -> None:
+    """Nothing was sent under the lock, the draft is kept, and once the lock
+    is gone the answers are sent."""
     with busy_app.app_context():
         assert db.session.scalar(db.select(db.func.count(Consultation.id))) == 0
     assert draft_answers(busy_app)["first_name"] == "Maya"
-    # Sent again once the lock is gone.
     assert patient.submit().status_code in (200, 303)
     with busy_app.app_context():
         assert db.session.scalar(db.select(db.func.count(Consultation.id))) == 1
@@ -271,13 +276,7 @@ def test_signing_while_the_database_is_locked_keeps_the_signature_on_the_screen(
     assert "your signature are still here" in html
     assert f'name="signature" value="{DRAWN_SIGNATURE}"' in html
     assert 'id="photos" name="photos" value="y" aria-describedby="photos-hint" checked' in html
-    with busy_app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Consultation.id))) == 0
-    assert draft_answers(busy_app)["first_name"] == "Maya"
-    # Sent again once the lock is gone.
-    assert patient.submit().status_code in (200, 303)
-    with busy_app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Consultation.id))) == 1
+    nothing_sent_then_sent_again(busy_app, patient)
 
 
 @pytest.mark.database("sqlite")

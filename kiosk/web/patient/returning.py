@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import math
 
-from flask import current_app, g, render_template, request, session, url_for
+from flask import current_app, g, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
@@ -27,13 +27,19 @@ from kiosk.core.i18n import current_language, lazy_gettext, ngettext, short_time
 from kiosk.core.i18n import gettext as _
 from kiosk.core.returning import tidy_code
 from kiosk.data import audit
-from kiosk.data.database import db
 from kiosk.data.models import Draft
 from kiosk.records.returning import find_earlier, returning_draft, unmatched_draft
 from kiosk.web import throttle
 from kiosk.web.forms import clean_text
 from kiosk.web.patient import bp
-from kiosk.web.patient.routes import current_draft, go, patient_error, resume_url, whole_flow
+from kiosk.web.patient.routes import (
+    begin,
+    current_draft,
+    go,
+    patient_error,
+    resume_url,
+    whole_flow,
+)
 
 
 def _strip(value):
@@ -141,13 +147,7 @@ def returning_as_new():
 
 
 def _begin(draft: Draft):
-    db.session.add(draft)
-    db.session.commit()
-    large_text = session.get("large_text", False)
-    session.clear()
-    session["draft"] = draft.id
-    if large_text:
-        session["large_text"] = True
+    begin(draft)
     return go(resume_url(draft))
 
 

@@ -256,14 +256,20 @@ def start():
     draft = current_draft()
     if draft is None:
         draft = Draft(answers={}, asked=[], language=current_language())
-        db.session.add(draft)
-        db.session.commit()
-        large_text = session.get("large_text", False)
-        session.clear()
-        session["draft"] = draft.id
-        if large_text:
-            session["large_text"] = True
+        begin(draft)
     return go(resume_url(draft))
+
+
+def begin(draft: Draft) -> None:
+    """Save a new patient's draft and make it this session's only content,
+    but for the text size chosen on Welcome."""
+    db.session.add(draft)
+    db.session.commit()
+    large_text = session.get("large_text", False)
+    session.clear()
+    session["draft"] = draft.id
+    if large_text:
+        session["large_text"] = True
 
 
 def forget_patient() -> None:
