@@ -17,7 +17,7 @@ from kiosk.records import consents, consultations
 from kiosk.web.signing import ConsentForm
 from kiosk.web.staff import bp
 from kiosk.web.staff.forms import WithdrawConsentForm
-from kiosk.web.staff.routes import _consultation
+from kiosk.web.staff.routes import find_consultation
 
 
 def consent_text(consultation: Consultation) -> ConsentText:
@@ -30,7 +30,7 @@ def consent_text(consultation: Consultation) -> ConsentText:
 def sign_consent_again(consultation_id: str):
     """The consent in the patient's language, for the patient to sign on this
     (staff) device; the staff member signed in is recorded with it."""
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     text = consent_text(consultation)
     form = ConsentForm()
     if form.is_submitted():
@@ -51,7 +51,7 @@ def sign_consent_again(consultation_id: str):
 
 @bp.route("/c/<consultation_id>/consent/withdraw", methods=["GET", "POST"])
 def withdraw_consent(consultation_id: str):
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     if consultation.signed_consent is None:
         return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
     form = WithdrawConsentForm()

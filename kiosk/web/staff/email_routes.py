@@ -3,27 +3,19 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 
 from kiosk.core.i18n import gettext as _
-from kiosk.data.database import db
-from kiosk.data.models import Consultation
 from kiosk.records import summary_email
 from kiosk.web.forms import EmptyForm
 from kiosk.web.staff import bp
-
-
-def _consultation(consultation_id: str) -> Consultation:
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        abort(404)
-    return consultation
+from kiosk.web.staff.routes import find_consultation
 
 
 @bp.route("/c/<consultation_id>/email")
 def email_status(consultation_id: str):
     """The line alone: it asks for itself again while the e-mail is on its way."""
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     return render_template(
         "staff/_summary_email.html",
         consultation=consultation,
@@ -34,7 +26,7 @@ def email_status(consultation_id: str):
 
 @bp.route("/c/<consultation_id>/email", methods=["POST"])
 def send_email_again(consultation_id: str):
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     if EmptyForm().validate_on_submit():
         if summary_email.send_again(consultation):
             flash(_("The summary e-mail is queued: it is sent to the address the patient gave."))

@@ -200,7 +200,8 @@ def queue_rows():
 # One consultation --------------------------------------------------------------
 
 
-def _consultation(consultation_id: str) -> Consultation:
+def find_consultation(consultation_id: str) -> Consultation:
+    """The consultation of a staff URL, or a 404 page."""
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
         abort(404)
@@ -209,7 +210,7 @@ def _consultation(consultation_id: str) -> Consultation:
 
 @bp.route("/c/<consultation_id>")
 def consultation(consultation_id: str):
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     audit.add_entry("view", consultation_ref=consultation.reference)
     db.session.commit()
     return _render_consultation(consultation, NoteForm())
@@ -232,7 +233,7 @@ def _render_consultation(consultation: Consultation, note_form: NoteForm, status
 
 @bp.route("/c/<consultation_id>/review", methods=["POST"])
 def start_review(consultation_id: str):
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     if EmptyForm().validate_on_submit():
         consultations.start_review(consultation)
     return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
@@ -240,7 +241,7 @@ def start_review(consultation_id: str):
 
 @bp.route("/c/<consultation_id>/reviewed", methods=["POST"])
 def mark_reviewed(consultation_id: str):
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     if EmptyForm().validate_on_submit():
         consultations.mark_reviewed(consultation, current_user._get_current_object())
         flash(
@@ -254,7 +255,7 @@ def mark_reviewed(consultation_id: str):
 
 @bp.route("/c/<consultation_id>/notes", methods=["POST"])
 def add_note(consultation_id: str):
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     form = NoteForm()
     if not form.validate_on_submit():
         return _render_consultation(consultation, form, 422)
@@ -264,7 +265,7 @@ def add_note(consultation_id: str):
 
 @bp.route("/c/<consultation_id>/regenerate", methods=["POST"])
 def regenerate(consultation_id: str):
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     if EmptyForm().validate_on_submit():
         consultations.regenerate(consultation)
         flash(_("The PDFs are being prepared again."))
@@ -272,7 +273,7 @@ def regenerate(consultation_id: str):
 
 
 def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool, name: str):
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     pdf = consultation.pdf(copy)
     if pdf is not None and pdf.status != PdfStatus.READY:
         return _pdf_not_ready(consultation, copy)
@@ -322,7 +323,7 @@ def _pdf_context(consultation: Consultation) -> dict:
 @bp.route("/c/<consultation_id>/pdfs")
 def pdf_status(consultation_id: str):
     """The PDFs component: polls itself while a copy is being prepared."""
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     return render_template(
         "staff/_pdfs.html", consultation=consultation, **_pdf_context(consultation)
     )
@@ -341,7 +342,7 @@ def staff_pdf(consultation_id: str):
 
 @bp.route("/c/<consultation_id>/fhir.json")
 def consultation_fhir(consultation_id: str):
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     flow = current_app.extensions["kiosk.core.flow"]
     resource = fhir.response_resource(
         flow.questionnaire,
@@ -360,7 +361,7 @@ def consultation_fhir(consultation_id: str):
 @bp.route("/c/<consultation_id>/consent.json")
 def consent_fhir(consultation_id: str):
     """The consent as it stands, as a FHIR R4 Consent: 404 where none was signed."""
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     record = consents.last_signed(consultation)
     if record is None:
         abort(404)
@@ -403,7 +404,7 @@ def _json(resource: dict, filename: str) -> Response:
 @bp.route("/c/<consultation_id>/delete", methods=["GET", "POST"])
 @admin_required
 def delete(consultation_id: str):
-    consultation = _consultation(consultation_id)
+    consultation = find_consultation(consultation_id)
     form = EmptyForm()
     if form.validate_on_submit():
         reference = consultation.reference
