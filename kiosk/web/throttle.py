@@ -28,6 +28,7 @@ database.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.core.i18n import ngettext, short_time
 from kiosk.data.database import db
 from kiosk.data.models import RateLimitCounter
 from kiosk.web.forms import clean_text
@@ -286,6 +288,18 @@ def lift(key: str) -> Refusal | None:
     with db.engine.begin() as connection:
         connection.execute(delete(_table()).where(_table().c.key.in_(keys)))
     return refusal
+
+
+def wait_words(seconds: float) -> dict[str, str]:
+    """A wait of ``seconds`` in words, for a refusal's message: ``wait``, whole
+    minutes from now ("4 minutes", at least 1), and ``time``, the clock time
+    it ends ("10:42"), in the language in force."""
+    minutes = max(1, math.ceil(seconds / 60))
+    at = dt.datetime.now().astimezone() + dt.timedelta(seconds=seconds)
+    return {
+        "wait": ngettext("%(num)d minute", "%(num)d minutes", minutes),
+        "time": short_time(at),
+    }
 
 
 def retry_seconds() -> float:

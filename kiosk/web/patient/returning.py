@@ -14,16 +14,14 @@ only the draft's id, as ever.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import math
 
 from flask import current_app, g, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 
-from kiosk.core.i18n import current_language, lazy_gettext, ngettext, short_time
+from kiosk.core.i18n import current_language, lazy_gettext
 from kiosk.core.i18n import gettext as _
 from kiosk.core.returning import tidy_code
 from kiosk.data import audit
@@ -163,12 +161,9 @@ def _page(form: ReturningForm, *, given: str = "", offer_new: bool = False, stat
 
 
 def _wait_words(seconds: float) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    at = dt.datetime.now().astimezone() + dt.timedelta(seconds=seconds)
     return _(
         "Too many codes did not match. Please wait %(wait)s (until %(time)s) before you try again.",
-        wait=ngettext("%(num)d minute", "%(num)d minutes", minutes),
-        time=short_time(at),
+        **throttle.wait_words(seconds),
     )
 
 

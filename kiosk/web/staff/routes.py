@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
 
 from flask import (
     Response,
@@ -25,7 +23,6 @@ from wtforms.fields.choices import SelectChoice
 
 from kiosk.core import fhir
 from kiosk.core.i18n import gettext as _
-from kiosk.core.i18n import ngettext, short_time
 from kiosk.core.statuses import PdfStatus
 from kiosk.data import audit
 from kiosk.data.database import db
@@ -128,12 +125,9 @@ def login():
 
 def _try_again(seconds: float) -> str:
     """When the refused may try again, in words: minutes from now and the clock time."""
-    minutes = max(1, math.ceil(seconds / 60))
-    at = dt.datetime.now().astimezone() + dt.timedelta(seconds=seconds)
     return _(
         "Too many failed sign-in attempts. Try again in %(wait)s, at %(time)s.",
-        wait=ngettext("%(num)d minute", "%(num)d minutes", minutes),
-        time=short_time(at),
+        **throttle.wait_words(seconds),
     )
 
 
