@@ -6,7 +6,11 @@ queue. Nothing recorded is ever changed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
 
 from kiosk.core.pdf.document import PrintedConsent
 from kiosk.core.plan.model import ConsentText
@@ -15,6 +19,12 @@ from kiosk.core.statuses import ConsentAction, ConsentState
 from kiosk.data import audit
 from kiosk.data.database import db
 from kiosk.data.models import ConsentRecord, Consultation, StaffUser, local_time, utcnow
+
+
+def consent_text(answers: Mapping[str, Any], language: str) -> ConsentText:
+    """The consent for ``answers`` (its RF lines where RF is in question), in
+    ``language``: what the kiosk, or a staff device signing again, shows."""
+    return current_app.extensions["kiosk.core.plan"].consent(answers, language=language)
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ sends the answers with it."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, redirect, url_for
+from flask import Response, redirect, url_for
 
 from kiosk.core.plan.model import ConsentText
 from kiosk.data.models import Draft
+from kiosk.records.consents import consent_text
 from kiosk.web.patient import bp
 from kiosk.web.patient.routes import (
     Templates,
@@ -26,13 +27,6 @@ from kiosk.web.signing import ConsentForm
 CONSENT = Templates("patient/consent.html", "patient/_consent.html")
 
 
-def consent_text(draft: Draft) -> ConsentText:
-    """The consent for this patient's answers (its RF lines where RF is in
-    question), in their language."""
-    engine = current_app.extensions["kiosk.core.plan"]
-    return engine.consent(draft.answers, language=draft.language)
-
-
 @bp.route("/consent", methods=["GET", "POST"])
 def consent():
     draft = current_draft()
@@ -42,7 +36,7 @@ def consent():
         return redirect(resume_url(draft), 303)
     if not consent_asked():
         return redirect(url_for("patient.check"), 303)
-    text = consent_text(draft)
+    text = consent_text(draft.answers, draft.language)
     form = ConsentForm()
     if form.is_submitted():
         signing = form.signing(text)
@@ -75,7 +69,7 @@ def consent_busy(draft: Draft, status: int) -> Response:
     form.validate()  # reads what was sent into the fields
     for field in (form.signature, form.typed_name, form.typed_confirm):
         field.errors = []
-    response = show_consent(draft, form, consent_text(draft), busy=True)
+    response = show_consent(draft, form, consent_text(draft.answers, draft.language), busy=True)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response

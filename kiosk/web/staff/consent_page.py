@@ -6,13 +6,11 @@ as it now stands."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from kiosk.core.i18n import gettext as _
 from kiosk.core.i18n import language as language_in_force
-from kiosk.core.plan.model import ConsentText
-from kiosk.data.models import Consultation
 from kiosk.records import consents, consultations
 from kiosk.web.signing import ConsentForm
 from kiosk.web.staff import bp
@@ -20,18 +18,12 @@ from kiosk.web.staff.forms import WithdrawConsentForm
 from kiosk.web.staff.routes import find_consultation
 
 
-def consent_text(consultation: Consultation) -> ConsentText:
-    """The consent for the consultation's answers, in the patient's language."""
-    engine = current_app.extensions["kiosk.core.plan"]
-    return engine.consent(consultation.answers, language=consultation.language)
-
-
 @bp.route("/c/<consultation_id>/consent/sign", methods=["GET", "POST"])
 def sign_consent_again(consultation_id: str):
     """The consent in the patient's language, for the patient to sign on this
     (staff) device; the staff member signed in is recorded with it."""
     consultation = find_consultation(consultation_id)
-    text = consent_text(consultation)
+    text = consents.consent_text(consultation.answers, consultation.language)
     form = ConsentForm()
     if form.is_submitted():
         # The form's messages are the patient's to read: in their language.
