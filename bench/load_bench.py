@@ -262,10 +262,11 @@ def locust_run(
 
 
 def burst(server: Server, app, patients: int = 5) -> dict:
-    """``patients`` walk to Check, then all send at the same moment."""
+    """``patients`` walk to Check and on to the consent, then all sign and
+    send at the same moment."""
     import requests
 
-    from tests.patient_client import PLAIN, csrf_token
+    from tests.patient_client import DRAWN_SIGNATURE, PLAIN, csrf_token
 
     sessions, pages = [], []
     for _ in range(patients):
@@ -277,6 +278,9 @@ def burst(server: Server, app, patients: int = 5) -> dict:
             response = session.post(
                 response.url, data={**PLAIN[step_id], "csrf_token": csrf_token(response.text)}
             )
+        # Continue on Check: on to the consent, which sends when signed.
+        token = {"csrf_token": csrf_token(response.text)}
+        response = session.post(server.url + "/check", data=token)
         sessions.append(session)
         pages.append(response.text)
     since = utc_now()
@@ -286,7 +290,8 @@ def burst(server: Server, app, patients: int = 5) -> dict:
     def send(session, page):
         barrier.wait()
         began = time.perf_counter()
-        session.post(server.url + "/check", data={"csrf_token": csrf_token(page)})
+        sign = {"signature": DRAWN_SIGNATURE, "csrf_token": csrf_token(page)}
+        session.post(server.url + "/consent", data=sign)
         sent.append((time.perf_counter() - began) * 1000)
 
     pairs = zip(sessions, pages, strict=True)

@@ -3,8 +3,9 @@
 A Tablet starts on Welcome, answers every screen as htmx does (HX-Request
 headers; the next screen, or after the last one Check your answers, comes in the
 response to Continue, so one "step" is what a patient waits for between
-pressing Continue and seeing the next screen), checks and sends its
-answers ("send" includes the Done screen), then starts again.
+pressing Continue and seeing the next screen), checks its answers, signs
+the consent with a drawn signature and sends ("send" is that press; Done is
+loaded after it), then starts again.
 BENCH_THINK_SECONDS sets the pause on each screen (0: none). The Prober times
 a static file on the same server: the floor under every other figure.
 """
@@ -22,7 +23,7 @@ from locust import HttpUser, constant, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.patient_client import PLAIN, csrf_token
+from tests.patient_client import DRAWN_SIGNATURE, PLAIN, csrf_token
 
 THINK = float(os.environ.get("BENCH_THINK_SECONDS", "3"))
 
@@ -70,12 +71,25 @@ class Tablet(HttpUser):
             response.failure = True
             return
         self.pause()
-        sent = self.client.post(
+        response = self.client.post(
             "/check",
             data={"csrf_token": csrf_token(response.text)},
             headers=htmx(self.host + path),
-            name="send",
+            name="step",
         )
+        # Where the clinic asks for the consent (the default), Continue on
+        # Check leads to it, a whole page (HX-Redirect); signing sends.
+        if response.headers.get("HX-Redirect") == "/consent":
+            consent = self.client.get("/consent", name="consent")
+            self.pause()
+            sent = self.client.post(
+                "/consent",
+                data={"signature": DRAWN_SIGNATURE, "csrf_token": csrf_token(consent.text)},
+                headers=htmx(self.host + "/consent"),
+                name="send",
+            )
+        else:
+            sent = response
         # Then Done, loaded as a whole page (HX-Redirect), as the browser does.
         if sent.headers.get("HX-Redirect"):
             self.client.get(sent.headers["HX-Redirect"], name="done")
