@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from kiosk.core.i18n import gettext as _
 from kiosk.core.i18n import lazy_gettext
 from kiosk.core.statuses import STATUS_LABELS
+from kiosk.records.period import Period
 from kiosk.web.accounts import MIN_PASSWORD_LENGTH
 from kiosk.web.forms import clean_text
 
@@ -90,6 +91,34 @@ class QueueFilter(FlaskForm):
     date_from = DayField(lazy_gettext("From"), validators=[Optional()])
     date_to = DayField(lazy_gettext("To"), validators=[Optional()])
     status = SelectField(lazy_gettext("Status"), choices=STATUSES, validators=[Optional()])
+
+
+class PeriodForm(FlaskForm):
+    """A period of days for the statistics and the exports, read from the URL's
+    ``from`` and ``to`` (dates are not private; the page can be bookmarked)."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DayField(lazy_gettext("From"), validators=[Optional()], name="from")
+    date_to = DayField(lazy_gettext("To"), validators=[Optional()], name="to")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        first, last = self.date_from.data, self.date_to.data
+        if valid and first and last and last < first:
+            self.date_to.errors.append(_("Choose a day on or after the first day"))
+            return False
+        return valid
+
+    def period(self) -> Period:
+        """The period asked for; a day the form refused counts as not given."""
+        self.validate()
+        first = None if self.date_from.errors else self.date_from.data
+        last = None if self.date_to.errors else self.date_to.data
+        if first and last and last < first:
+            last = None
+        return Period.chosen(first, last)
 
 
 class AuditFilter(FlaskForm):

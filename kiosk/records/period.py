@@ -1,0 +1,63 @@
+"""A period of days chosen by staff (the statistics, the CSV and FHIR exports):
+its stored-time bounds and the consultations sent within it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select
+
+from kiosk.data.database import db
+from kiosk.data.models import Consultation
+from kiosk.records.consultations import day_bounds
+
+DEFAULT_DAYS = 30  # a period not chosen: the last 30 days, today included
+
+
+@dataclass(frozen=True)
+class Period:
+    """The server's local days ``first`` to ``last``, both included."""
+
+    first: dt.date
+    last: dt.date
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValueError("a period ends on or after its first day")
+
+    @classmethod
+    def chosen(
+        cls, first: dt.date | None, last: dt.date | None, today: dt.date | None = None
+    ) -> Period:
+        """The period staff asked for. A missing end is today (or the first day, when
+        that is later); a missing start is DEFAULT_DAYS before the end."""
+        today = today or dt.date.today()
+        last = last or max(first or today, today)
+        first = first or last - dt.timedelta(days=DEFAULT_DAYS - 1)
+        return cls(first, last)
+
+    @property
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """Stored times (naive UTC): the first day's start, and the start of the
+        day after the last."""
+        return day_bounds(self.first)[0], day_bounds(self.last)[1]
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [
+            self.first + dt.timedelta(days=offset)
+            for offset in range((self.last - self.first).days + 1)
+        ]
+
+    def query(self) -> Select:
+        """The consultations sent within the period, oldest first."""
+        start, end = self.bounds
+        return (
+            db.select(Consultation)
+            .where(Consultation.submitted_at >= start, Consultation.submitted_at < end)
+            .order_by(Consultation.submitted_at, Consultation.id)
+        )
+
+    def consultations(self) -> list[Consultation]:
+        return list(db.session.scalars(self.query()))
