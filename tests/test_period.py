@@ -29,7 +29,7 @@ def test_a_period_with_one_end_given():
 
 
 def test_a_period_never_runs_backwards():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ends on or after"):
         Period(TODAY, TODAY - dt.timedelta(days=1))
 
 
