@@ -287,3 +287,22 @@ def test_at_a_glance_names_the_allergies_and_leaves_out_a_row_the_clinic_does_no
     # The allergy named, without the "Yes" before it.
     assert rows["Allergies"] == "Numbing cream or local anaesthetic"
     assert rows["Implants and tattoos"] == "No"
+
+
+def test_at_a_glance_gives_the_age_band_and_the_patients_own_words_when_they_gave_some():
+    from kiosk.core.answer_text import at_a_glance
+    from kiosk.core.content_folder import load_questionnaire
+    from kiosk.core.flow import Flow
+
+    from .staff_helpers import example_answers
+
+    flow = Flow(load_questionnaire())
+    answers = example_answers("fitzpatrick-6-rf-pacemaker")
+    said = "I have a wedding soon."
+    rows = at_a_glance(flow, {**answers, "notes": said}, "en")
+    assert (rows[0].question, rows[0].answer) == ("Age", "40 to 49")
+    assert (rows[-1].question, rows[-1].answer) == ("In their words", said)
+    # Nothing said: no row saying so (in Spanish too).
+    for language in ["en", "es"]:
+        words = {row.question for row in at_a_glance(flow, {**answers, "notes": ""}, language)}
+        assert not words & {"In their words", "En sus palabras"}

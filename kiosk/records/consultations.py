@@ -71,6 +71,7 @@ class QueueRow:
     flags: tuple[FlagCount, ...]  # per severity, most serious first
     pdf_states: dict[str, str]  # copy -> state (see pdf_states)
     next_try: dt.datetime | None = None  # local time: a failed PDF's next render
+    earlier: bool = False  # sent before today and not reviewed yet: still waiting
 
     @property
     def preparing(self) -> bool:
@@ -87,15 +88,36 @@ def queue(
 ) -> list[QueueRow]:
     """Consultations submitted in the queue's days (see :func:`queue_days`),
     newest first; ``text`` matches a reference (however typed) or part of a
-    first name."""
-    first, last = queue_days(date_from, date_to, today or dt.date.today())
-    query = db.select(Consultation).where(
+    first name. With no day chosen, those of earlier days not reviewed yet come
+    first, oldest first: nothing left waiting overnight drops out of view."""
+    if status and status not in set(ConsultationStatus):
+        return []  # a status no consultation has
+    today = today or dt.date.today()
+    first, last = queue_days(date_from, date_to, today)
+    in_days = _queue_query(text, status).where(
         Consultation.submitted_at >= day_bounds(first)[0],
         Consultation.submitted_at < day_bounds(last)[1],
     )
+    rows = [
+        _row(consultation)
+        for consultation in db.session.scalars(in_days.order_by(Consultation.submitted_at.desc()))
+    ]
+    if date_from or date_to or status == ConsultationStatus.REVIEWED:
+        return rows
+    waiting = _queue_query(text, status).where(
+        Consultation.submitted_at < day_bounds(today)[0],
+        Consultation.status != ConsultationStatus.REVIEWED,
+    )
+    earlier = [
+        _row(consultation, earlier=True)
+        for consultation in db.session.scalars(waiting.order_by(Consultation.submitted_at))
+    ]
+    return earlier + rows
+
+
+def _queue_query(text: str | None, status: ConsultationStatus | str | None):
+    query = db.select(Consultation)
     if status:
-        if status not in set(ConsultationStatus):
-            return []  # a status no consultation has
         query = query.where(Consultation.status == ConsultationStatus(status))
     if text and text.strip():
         text = text.strip()
@@ -106,17 +128,15 @@ def queue(
                 Consultation.first_name.icontains(text, autoescape=True),
             )
         )
-    query = query.options(
+    return query.options(
         # Each row shows its PDFs' states; its answers are read only where its
         # flags are not known.
         selectinload(Consultation.pdfs),
         defer(Consultation.answers),
     )
-    consultations = db.session.scalars(query.order_by(Consultation.submitted_at.desc()))
-    return [_row(consultation) for consultation in consultations]
 
 
-def _row(consultation: Consultation) -> QueueRow:
+def _row(consultation: Consultation, *, earlier: bool = False) -> QueueRow:
     counts = consultation.flag_counts
     if counts is None:  # not known (see keep_flags): the plan says
         plan = _staff_plan(consultation)
@@ -127,6 +147,7 @@ def _row(consultation: Consultation) -> QueueRow:
         flags=tuple(FlagCount(severity, count) for severity, count in counts.items()),
         pdf_states=pdf_states(consultation),
         next_try=next_try(consultation),
+        earlier=earlier,
     )
 
 
