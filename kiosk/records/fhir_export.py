@@ -18,7 +18,7 @@ from kiosk.core import fhir
 from kiosk.core.i18n import language
 from kiosk.core.statuses import ConsentAction, ConsultationStatus
 from kiosk.data.database import db
-from kiosk.data.models import Consultation, Note, utcnow
+from kiosk.data.models import Consultation, Note, StaffUser, utcnow
 from kiosk.records import consents, consultations
 from kiosk.records.period import Period
 
@@ -53,11 +53,8 @@ def record(consultation: Consultation) -> fhir.ConsultationRecord:
     them."""
     reviewed = consultation.status == ConsultationStatus.REVIEWED
     review = None
-    if reviewed and consultation.reviewed_at is not None:
-        reviewer = consultation.reviewed_by
-        review = fhir.Review(
-            reviewer=reviewer.display_name if reviewer else "", at=consultation.reviewed_at
-        )
+    if reviewed and consultation.reviewed_at and consultation.reviewed_by:
+        review = fhir.Review(reviewer=_name(consultation.reviewed_by), at=consultation.reviewed_at)
     return fhir.ConsultationRecord(
         id=consultation.id,
         reference=consultation.reference,
@@ -74,9 +71,12 @@ def record(consultation: Consultation) -> fhir.ConsultationRecord:
 
 
 def _note(note: Note) -> fhir.StaffNote:
-    return fhir.StaffNote(
-        author=note.author.display_name if note.author else "", at=note.created_at, text=note.text
-    )
+    return fhir.StaffNote(author=_name(note.author), at=note.created_at, text=note.text)
+
+
+def _name(member: StaffUser) -> str:
+    """A member of staff as the consultation page names them."""
+    return member.display_name or member.username
 
 
 def _flow():
