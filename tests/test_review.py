@@ -76,7 +76,8 @@ def test_a_review_starts_once_and_each_change_is_saved_with_its_entry(app):
         assert consultation.reviewed_by.username == "sam"
         assert utcnow() - consultation.reviewed_at < dt.timedelta(minutes=1)
         assert [note.text for note in consultation.notes] == ["Call back after 3 pm"]
-        assert consultations.amended(consultation)
+        # Notes and the review leave the patient's answers as they were sent.
+        assert not consultations.amended(consultation)
         entries = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))
         assert [(e.action, e.consultation_ref) for e in entries] == [
             ("start_review", sent.reference),

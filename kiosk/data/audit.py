@@ -22,6 +22,8 @@ ACTIONS = {
     "print_patient": lazy_gettext("Opened patient copy"),
     "download_staff": lazy_gettext("Downloaded staff copy"),
     "export_fhir": lazy_gettext("Exported FHIR"),
+    "export_fhir_bundle": lazy_gettext("Exported a consultation as a FHIR bundle"),
+    "export_fhir_period": lazy_gettext("Exported a period's consultations as FHIR"),
     "start_review": lazy_gettext("Started review"),
     "mark_reviewed": lazy_gettext("Marked reviewed"),
     "note": lazy_gettext("Added note"),

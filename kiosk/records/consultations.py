@@ -20,7 +20,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import defer, selectinload
 
 from kiosk.core.answer_text import AnswerGroup, AnswerLine, answer_lines, at_a_glance
-from kiosk.core.plan.model import SEVERITIES, Plan, first_session
+from kiosk.core.plan.model import SEVERITIES, Flag, Plan, first_session
 from kiosk.core.reference import normalise
 from kiosk.core.returning import FollowUp
 from kiosk.core.statuses import (
@@ -227,9 +227,20 @@ def _staff_plan(consultation: Consultation) -> Plan:
     )
 
 
+def staff_flags(consultation: Consultation) -> tuple[Flag, ...]:
+    """The flags the consultation page shows, most serious first."""
+    return tuple(
+        flag for group in flag_groups(_staff_plan(consultation).flags) for flag in group.flags
+    )
+
+
 def amended(consultation: Consultation) -> bool:
-    """Whether staff have added to what the patient sent (FHIR's ``amended``)."""
-    return bool(consultation.notes) or consultation.status == ConsultationStatus.REVIEWED
+    """Whether the patient's answers were changed after they were sent (FHIR's
+    ``amended``). Nothing changes them: staff add notes, a review, a consent
+    signed again or withdrawn, each kept apart from the answers (and exported
+    as resources of their own), and a returning patient sends a new
+    consultation. So a QuestionnaireResponse is always ``completed``."""
+    return False
 
 
 # The review's changes: each commits with its audit entry --------------------------------
