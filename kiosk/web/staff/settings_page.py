@@ -62,6 +62,11 @@ class Group:
     def settings(self) -> tuple[Setting, ...]:
         return tuple(SETTINGS[name] for name in self.names)
 
+    @property
+    def numbers(self) -> bool:
+        """Whether each of its settings is a number (short fields, shown side by side)."""
+        return all(SETTINGS[name].type in (int, float) for name in self.names)
+
 
 @dataclass(frozen=True)
 class Section:
@@ -151,7 +156,6 @@ SECTIONS: tuple[Section, ...] = (
             Group(
                 None,
                 (
-                    "MAIL_SEND",
                     "MAIL_SERVER",
                     "MAIL_PORT",
                     "MAIL_USE_TLS",
@@ -159,6 +163,7 @@ SECTIONS: tuple[Section, ...] = (
                     "MAIL_USERNAME",
                     "MAIL_PASSWORD",
                     "MAIL_DEFAULT_SENDER",
+                    "MAIL_SEND",
                 ),
             ),
         ),
