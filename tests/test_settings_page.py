@@ -88,6 +88,9 @@ def test_the_contents_link_to_each_section_and_mark_the_one_shown(app, admin):
     assert current == ["branding"]
     assert "<title>Logo and colour – Clinic settings" in branding
     assert branding.count('name="action" value="save"') == 1  # its own Save button
+    assert 'value="preview"' in branding
+    mail = admin.get(settings_url("mail")).get_data(as_text=True)
+    assert 'value="preview"' not in mail  # nothing of it on Welcome or the sample copy
 
 
 def test_a_saved_change_is_used_at_once_and_audited_with_its_section_old_and_new_value(app, admin):
@@ -493,3 +496,18 @@ def test_a_stored_same_day_setting_is_ignored_and_dropped_at_the_next_save(app, 
     assert save(admin, app, CLINIC_PHONE="020 7946 0000").status_code == 303
     with app.app_context():
         assert db.session.get(ClinicSettings, 1).values == {"CLINIC_PHONE": "020 7946 0000"}
+
+
+def test_the_sections_in_the_staff_pages_spanish(app, admin):
+    save(admin, app, CLINIC_LANGUAGE="es")
+    contents = admin.get(URL).get_data(as_text=True)
+    assert "Ajustes de la clínica" in contents
+    assert 'aria-label="Partes de los ajustes"' in contents
+    assert "Tratamientos y normas de la clínica" in contents
+    assert "Nombre, dirección, teléfono, correo electrónico y página de reservas." in contents
+    section = admin.get(settings_url("retention")).get_data(as_text=True)
+    assert (
+        '<h1 class="heading" tabindex="-1">Conservación de datos y tiempos de espera</h1>'
+        in section
+    )
+    assert "Sesiones del personal" in section
