@@ -608,7 +608,10 @@ def test_staff_pages_say_while_the_patients_copy_has_no_way_to_contact_the_clini
 
 def test_an_admin_is_led_from_the_banner_to_the_missing_setting(app, admin):
     page = admin.get("/staff/").get_data(as_text=True)
-    assert 'href="/staff/settings#setting-CLINIC_PHONE">Add them in the clinic settings</a>' in page
+    assert (
+        'href="/staff/settings/clinic#setting-CLINIC_PHONE">Add them in the clinic settings</a>'
+        in page
+    )
 
 
 def test_the_sign_in_page_does_not_show_the_clinic_details_banner(client):
