@@ -64,7 +64,7 @@ def broken_renderer(monkeypatch, message="fonts missing"):
 # Submitting ----------------------------------------------------------------------
 
 
-def test_sending_stores_pending_summaries_and_queues_one_render_job(app, patient, tmp_path):
+def test_sending_stores_pending_summaries_and_queues_a_render_job_per_copy(app, patient, tmp_path):
     huey = real_queue(app)
     patient.walk()
     response = patient.submit()
@@ -75,13 +75,16 @@ def test_sending_stores_pending_summaries_and_queues_one_render_job(app, patient
     with app.app_context():
         consultation = only_consultation(app)
         assert db.session.scalars(db.select(Draft)).all() == []
+        # One job a copy, the patient's first: two worker processes render
+        # them at once, and in a queue the copy the patient takes home comes first.
         assert [(type(t).__name__, t.args) for t in huey.pending()] == [
-            (jobs.RENDER_TASK, (consultation.id,))
+            (jobs.RENDER_TASK, (consultation.id, "patient")),
+            (jobs.RENDER_TASK, (consultation.id, "staff")),
         ]
     assert_queue_is_private(app)
     assert patient.get("/done").status_code == 200
 
-    assert run_queued_jobs(app) == 1
+    assert run_queued_jobs(app) == 2
     assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]
     with app.app_context():
         for pdf in only_consultation(app).pdfs:
@@ -139,23 +142,26 @@ def test_a_failing_render_is_retried_with_back_off_then_marked_failed(app, patie
     patient.submit()
     broken_renderer(monkeypatch)
 
-    task = huey.dequeue()
+    tasks = [huey.dequeue(), huey.dequeue()]  # a job for each copy
+    assert [task.args[1] for task in tasks] == ["patient", "staff"]
     delays = []
     for attempt in range(1, retries + 1):
-        huey.execute(task, task.eta)
+        for task in tasks:
+            huey.execute(task, task.eta)
         # Still pending between attempts, with the last error on record.
         with app.app_context():
             stored = only_consultation(app).pdfs
             assert {s.status for s in stored} == {"pending"}
             assert {s.attempts for s in stored} == {attempt}
             assert {s.error for s in stored} == {"RuntimeError: fonts missing"}
-        (task,) = huey.scheduled()
-        assert task.retries == retries - attempt
-        delays.append(task.retry_delay)
-        task = huey.read_schedule(task.eta)[0]
-    assert delays == [delay * 2**n for n in range(1, retries + 1)]
+        scheduled = huey.scheduled()
+        assert [task.retries for task in scheduled] == [retries - attempt] * 2
+        delays.append({task.retry_delay for task in scheduled})
+        tasks = huey.read_schedule(max(task.eta for task in scheduled))
+    assert delays == [{delay * 2**n} for n in range(1, retries + 1)]
 
-    huey.execute(task, task.eta)
+    for task in tasks:
+        huey.execute(task, task.eta)
     assert huey.scheduled() == []
     with app.app_context():
         stored = only_consultation(app).pdfs
@@ -209,11 +215,13 @@ def test_the_sweep_queues_again_what_a_dead_worker_left_pending(app, tmp_path):
         jobs.enqueue_render(waiting.id)  # still in the queue: not queued twice
         assert app.extensions["kiosk.records.jobs"].queued_consultations() == {waiting.id}
         jobs.sweep()
-        queued = sorted(t.args[0] for t in huey.pending())
-    assert queued == sorted([abandoned.id, waiting.id])
-    assert fresh.id not in queued
+        queued = sorted(t.args for t in huey.pending())
+    assert queued == sorted(
+        (stored.id, copy) for stored in (abandoned, waiting) for copy in ("patient", "staff")
+    )
+    assert fresh.id not in {args[0] for args in queued}
 
-    assert run_queued_jobs(app) == 2
+    assert run_queued_jobs(app) == 4
     with app.app_context():
         for stored in (abandoned, waiting):
             assert {s.status for s in db.session.get(Consultation, stored.id).pdfs} == {"ready"}
@@ -336,12 +344,12 @@ def test_regenerate_and_review_queue_the_render_instead_of_waiting_for_it(app, s
     staff.get(url)
     assert "The PDFs are being prepared again." in staff.html
     assert pdf_states(app) == [("patient", "pending"), ("staff", "pending")]
-    assert [t.args for t in huey.pending()] == [(stored.id,)]
-    assert run_queued_jobs(app) == 1
+    assert [t.args for t in huey.pending()] == [(stored.id, "patient"), (stored.id, "staff")]
+    assert run_queued_jobs(app) == 2
 
     staff.post(f"{url}/reviewed", token_from=url)
     assert pdf_states(app) == [("patient", "pending"), ("staff", "pending")]
-    assert run_queued_jobs(app) == 1
+    assert run_queued_jobs(app) == 2
     assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]
     patient_copy = staff.client.get(f"{url}/patient.pdf")
     assert patient_copy.mimetype == "application/pdf"
@@ -479,9 +487,9 @@ def test_the_sweep_queues_a_failed_render_as_one_attempt(app, monkeypatch):
     with app.app_context():
         jobs.sweep()
         jobs.sweep()  # queued once, not again while it waits
-    [task] = huey.pending()
-    assert task.args == (stored.id,)
-    assert task.retries == 0
+    tasks = huey.pending()
+    assert [task.args for task in tasks] == [(stored.id, "patient"), (stored.id, "staff")]
+    assert {task.retries for task in tasks} == {0}
 
 
 def test_failed_renders_are_tried_again_less_often_up_to_once_a_day(app):
@@ -499,3 +507,29 @@ def test_failed_renders_are_tried_again_less_often_up_to_once_a_day(app):
     assert stored_pdfs.next_try(failed, retries) - failed.rendered_at == dt.timedelta(days=1)
     failed.status = "ready"
     assert stored_pdfs.next_try(failed, retries) is None
+
+
+def test_a_note_queues_only_the_staff_copy_and_a_job_from_before_renders_every_copy(app, staff):
+    huey = real_queue(app)
+    stored = add_consultation(app, "pregnant")
+    with app.app_context():
+        stored_pdfs.generate(db.session.get(Consultation, stored.id))
+    url = f"/staff/c/{stored.id}"
+    staff.post(f"{url}/notes", {"text": "Patch test on Friday."}, token_from=url)
+    # The note is printed on the staff copy only: the patient's stays as it is.
+    assert pdf_states(app) == [("patient", "ready"), ("staff", "pending")]
+    assert [t.args for t in huey.pending()] == [(stored.id, "staff")]
+    assert run_queued_jobs(app) == 1
+    assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]
+
+    # A job queued by the version before (the consultation alone, no copy),
+    # still waiting after an upgrade: it renders every copy not ready.
+    with app.app_context():
+        consultation = db.session.get(Consultation, stored.id)
+        stored_pdfs.mark_pending(consultation, ("patient", "staff"))
+        db.session.commit()
+        app.extensions["kiosk.records.jobs"].huey.enqueue(
+            app.extensions["kiosk.records.jobs"].render.s(stored.id)
+        )
+    assert run_queued_jobs(app) == 1
+    assert pdf_states(app) == [("patient", "ready"), ("staff", "ready")]

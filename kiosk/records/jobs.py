@@ -47,6 +47,7 @@ from sqlalchemy.engine import make_url
 
 from kiosk.clinic import saved_settings
 from kiosk.core.files import FILE_MODE, create_private_file, restrict
+from kiosk.core.statuses import COPIES
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +120,14 @@ class Jobs:
         for schedule, function in PERIODIC_TASKS:
             self.huey.periodic_task(schedule, name=function.__name__)(self._in_app(function))
 
-    def enqueue_render(self, consultation_id: str, *, retries: int | None = None) -> None:
-        """Queue the render; ``retries``: how many times the queue tries it
-        again (default RENDER_RETRIES; 0 for the sweep's later tries of a
-        failed PDF, each one attempt)."""
-        task = self.render.s(consultation_id)
+    def enqueue_render(
+        self, consultation_id: str, *, retries: int | None = None, copy: str | None = None
+    ) -> None:
+        """Queue the render of one ``copy`` (or of every copy not ready: a job
+        queued by an earlier version); ``retries``: how many times the queue
+        tries it again (default RENDER_RETRIES; 0 for the sweep's later tries
+        of a failed PDF, each one attempt)."""
+        task = self.render.s(consultation_id, copy) if copy else self.render.s(consultation_id)
         if retries is not None:
             task.retries = retries
         if self.huey.immediate:
@@ -132,17 +136,18 @@ class Jobs:
             task.retry_delay = 0
         self.huey.enqueue(task)
 
-    def _render(self, consultation_id: str, task=None) -> None:
+    def _render(self, consultation_id: str, copy: str | None = None, task=None) -> None:
         from kiosk.records.stored_pdfs import render
 
         final = task is None or not task.retries
         with self.app.app_context():
             saved_settings.refresh(self.app)
-            render(consultation_id, final=final)
-            # A clinic that e-mails the patient's copy at once: now it is ready.
-            from kiosk.records.summary_email import after_render
+            render(consultation_id, final=final, copies=(copy,) if copy else COPIES)
+            if copy in (None, "patient"):
+                # A clinic that e-mails the patient's copy at once: now it is ready.
+                from kiosk.records.summary_email import after_render
 
-            after_render(consultation_id)
+                after_render(consultation_id)
 
     def enqueue_mail(self, consultation_id: str) -> None:
         task = self.mail.s(consultation_id)
@@ -233,14 +238,20 @@ def init_app(app: Flask) -> None:
 
 
 def enqueue_render(consultation_id: str, *, retries: int | None = None) -> bool:
-    """Queue the render of a consultation's PDFs that are not ready.
+    """Queue the render of a consultation's PDFs that are not ready: a job for
+    each copy, the patient's first, so that the worker's processes render the
+    two at once and the copy handed to the patient comes first when they wait
+    in line.
 
     Never raises: when the queue cannot be reached the PDFs stay pending
     and the periodic sweep queues them again.
     """
+    from kiosk.records.stored_pdfs import copies_to_render
+
     jobs: Jobs = current_app.extensions["kiosk.records.jobs"]
     try:
-        jobs.enqueue_render(consultation_id, retries=retries)
+        for copy in copies_to_render(consultation_id):
+            jobs.enqueue_render(consultation_id, retries=retries, copy=copy)
     except Exception:
         log.exception("could not queue the render of %s; the sweep will", consultation_id)
         return False

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -157,8 +157,22 @@ def mark_pending(
     return results
 
 
-def render(consultation_id: str, *, final: bool = True) -> list[ConsultationPdf]:
-    """Render the consultation's PDFs that are not ready, and attach them.
+def copies_to_render(consultation_id: str) -> list[str]:
+    """The consultation's copies not ready yet, the patient's first."""
+    statuses = dict(
+        db.session.execute(
+            db.select(ConsultationPdf.copy, ConsultationPdf.status).where(
+                ConsultationPdf.consultation_id == consultation_id
+            )
+        ).all()
+    )
+    return [copy for copy in COPIES if copy in statuses and statuses[copy] != PdfStatus.READY]
+
+
+def render(
+    consultation_id: str, *, final: bool = True, copies: Collection[str] = COPIES
+) -> list[ConsultationPdf]:
+    """Render the consultation's PDFs of ``copies`` that are not ready, and attach them.
 
     Each file is written under a temporary ``.part`` name, then renamed and
     recorded in the one transaction that marks that PDF ready. A failure is
@@ -174,7 +188,9 @@ def render(consultation_id: str, *, final: bool = True) -> list[ConsultationPdf]
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:  # deleted while its job waited
         return []
-    todo = [pdf for pdf in consultation.pdfs if pdf.status != PdfStatus.READY]
+    todo = [
+        pdf for pdf in consultation.pdfs if pdf.status != PdfStatus.READY and pdf.copy in copies
+    ]
     if not todo:
         return []
     started = utcnow()
