@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_
+from sqlalchemy import Select, or_
 from sqlalchemy.orm import defer, selectinload
 
 from kiosk.core.answer_text import AnswerGroup, AnswerLine, answer_lines, at_a_glance
-from kiosk.core.plan.model import SEVERITIES, Plan, first_session
+from kiosk.core.plan.model import SEVERITIES, Flag, Plan, first_session
 from kiosk.core.reference import normalise
 from kiosk.core.returning import FollowUp
 from kiosk.core.statuses import (
@@ -117,10 +117,7 @@ def queue(
 
 
 def _row(consultation: Consultation) -> QueueRow:
-    counts = consultation.flag_counts
-    if counts is None:  # not known (see keep_flags): the plan says
-        plan = _staff_plan(consultation)
-        counts = {severity: len(plan.flags_of(severity)) for severity in SEVERITIES}
+    counts = flag_counts(consultation)
     return QueueRow(
         consultation=consultation,
         submitted=local_time(consultation.submitted_at),
@@ -128,6 +125,21 @@ def _row(consultation: Consultation) -> QueueRow:
         pdf_states=pdf_states(consultation),
         next_try=next_try(consultation),
     )
+
+
+def flag_counts(consultation: Consultation) -> dict[str, int]:
+    """Severity -> how many of its flags fired: as kept, or where not known
+    (see keep_flags), as the plan says."""
+    counts = consultation.flag_counts
+    if counts is None:
+        plan = _staff_plan(consultation)
+        counts = {severity: len(plan.flags_of(severity)) for severity in SEVERITIES}
+    return counts
+
+
+def staff_flags(consultation: Consultation) -> tuple[Flag, ...]:
+    """The flags its plan raises, as its staff copy made now would show them."""
+    return _staff_plan(consultation).flags
 
 
 def pdf_states(consultation: Consultation) -> dict[str, str]:
@@ -282,6 +294,21 @@ def audit_entries(
 ) -> list[AuditEvent]:
     """The newest entries (at most :data:`AUDIT_LOG_LIMIT`) matching every filter
     given; the dates are local days, both included."""
+    query = audit_query(
+        username=username, action=action, reference=reference, date_from=date_from, date_to=date_to
+    )
+    return list(db.session.scalars(query.limit(AUDIT_LOG_LIMIT)))
+
+
+def audit_query(
+    *,
+    username: str | None = None,
+    action: str | None = None,
+    reference: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> Select:
+    """Every entry matching the filters given (see :func:`audit_entries`), newest first."""
     query = db.select(AuditEvent)
     filters: list[Any] = []
     if username and username.strip():
@@ -294,5 +321,4 @@ def audit_entries(
         filters.append(AuditEvent.at >= day_bounds(date_from)[0])
     if date_to:
         filters.append(AuditEvent.at < day_bounds(date_to)[1])
-    query = query.where(*filters).order_by(AuditEvent.at.desc()).limit(AUDIT_LOG_LIMIT)
-    return list(db.session.scalars(query))
+    return query.where(*filters).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
@@ -119,6 +119,12 @@ class PeriodForm(FlaskForm):
         if first and last and last < first:
             last = None
         return Period.chosen(first, last)
+
+
+class ExportForm(PeriodForm):
+    """The CSV export of a period: the patients' own words only when asked for."""
+
+    free_text = BooleanField(lazy_gettext("Include free text"), name="free_text")
 
 
 class AuditFilter(FlaskForm):
