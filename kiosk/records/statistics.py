@@ -154,8 +154,6 @@ def _contact(within, total: int) -> tuple[Part, ...]:
             func.count(case((answer.cast(Boolean).is_(False), 1))),
         ).where(within)
     ).one()
-    return (
-        Part("yes", yes, total),
-        Part("no", no, total),
-        Part(NOT_ASKED, total - yes - no, total),
-    )
+    parts = (Part("yes", yes, total), Part("no", no, total))
+    unanswered = total - yes - no
+    return (*parts, Part(NOT_ASKED, unanswered, total)) if unanswered else parts
