@@ -138,8 +138,11 @@ def flag_counts(consultation: Consultation) -> dict[str, int]:
 
 
 def staff_flags(consultation: Consultation) -> tuple[Flag, ...]:
-    """The flags its plan raises, as its staff copy made now would show them."""
-    return _staff_plan(consultation).flags
+    """The flags its answers raise, as its staff copy made now would show them
+    (without the rest of its plan)."""
+    return current_app.extensions["kiosk.core.plan"].flags(
+        consultation.answers, language=current_app.config["CLINIC_LANGUAGE"]
+    )
 
 
 def pdf_states(consultation: Consultation) -> dict[str, str]:
