@@ -220,6 +220,33 @@ def test_malformed_dates_are_kept_with_their_error(admin):
     assert "Choose a day on or after the first day" in admin.html
 
 
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("from=0001-01-01&to=9999-12-31", "Choose a day from the year 2000 to 2099"),
+        ("to=31/12/9999", "Choose a day from the year 2000 to 2099"),
+        ("from=1999-12-31", "Choose a day from the year 2000 to 2099"),
+        ("from=2001-01-01&to=2026-11-30", "Choose a period of 10 years or less"),
+        ("from=2001-01-01", "Choose a period of 10 years or less"),
+    ],
+)
+def test_a_period_out_of_reach_is_refused(app, admin, query, error):
+    admin.get(f"/staff/statistics?{query}")
+    assert error in admin.html
+    assert "<title>Error: Statistics" in admin.html
+    response = admin.get(f"/staff/export.csv?{query}")
+    assert response.status_code == 303
+    assert export_entries(app, "export_csv") == []
+
+
+def test_ten_years_are_charted_by_month(app, admin):
+    place(app, add_consultation(app), sent=local_noon(dt.date(2020, 2, 29)))
+    admin.get("/staff/statistics?from=2016-12-01&to=2026-11-30")
+    assert ": 1 consultation</p>" in admin.html
+    assert "Consultations per month" in admin.html
+    assert admin.html.count('class="chart__bar"') == 120
+
+
 def test_only_admins_see_the_statistics_and_exports(app, staff, admin):
     for url in ("/staff/statistics", f"/staff/export.csv?{PERIOD}", "/staff/audit.csv"):
         assert staff.get(url).status_code == 403, url

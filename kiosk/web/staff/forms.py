@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -93,6 +95,11 @@ class QueueFilter(FlaskForm):
     status = SelectField(lazy_gettext("Status"), choices=STATUSES, validators=[Optional()])
 
 
+# The days a period may start and end on, and its longest (10 years).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+MAX_DAYS = 3653
+
+
 class PeriodForm(FlaskForm):
     """A period of days for the statistics and the exports, read from the URL's
     ``from`` and ``to`` (dates are not private; the page can be bookmarked)."""
@@ -105,9 +112,16 @@ class PeriodForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        for field in (self.date_from, self.date_to):
+            if field.data and not field.errors and not FIRST_DAY <= field.data <= LAST_DAY:
+                field.errors.append(_("Choose a day from the year 2000 to 2099"))
+                valid = False
         first, last = self.date_from.data, self.date_to.data
         if valid and first and last and last < first:
             self.date_to.errors.append(_("Choose a day on or after the first day"))
+            return False
+        if valid and first and (Period.chosen(first, last).last - first).days >= MAX_DAYS:
+            self.date_from.errors.append(_("Choose a period of 10 years or less"))
             return False
         return valid
 
