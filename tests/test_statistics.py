@@ -371,12 +371,27 @@ def test_an_export_of_malformed_dates_goes_back_to_the_page_with_the_error(app, 
     assert export_entries(app, "export_csv") == []
 
 
-def test_a_big_export_is_streamed_in_chunks(app, admin):
-    for _ in range(3):
-        add_consultation(app)
-    response = admin.client.get("/staff/export.csv", buffered=False)
+def test_an_export_is_read_and_sent_a_page_at_a_time(app, admin, monkeypatch):
+    from kiosk.records import exports
+
+    monkeypatch.setattr(exports, "CHUNK", 2)  # pages of 2 rows, not 500
+    made = [add_consultation(app) for _ in range(5)]
+    # Three sent at the same second: the next page starts after the last row's time and id.
+    for n, stored in enumerate(made):
+        place(app, stored, sent=local_noon(FIRST) + MINUTE * min(n, 2))
+    response = admin.client.get(f"/staff/export.csv?{PERIOD}", buffered=False)
     assert response.is_streamed
-    assert len(read_csv(response)) == 3
+    chunks = list(response.response)
+    assert len(chunks) == 4  # the header, then pages of 2, 2 and 1 rows
+    rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
+    assert sorted(row["reference"] for row in rows) == sorted(s.reference for s in made)
+    assert [row["sent_local"] for row in rows] == sorted(row["sent_local"] for row in rows)
+    with app.app_context():
+        at = day_bounds(FIRST)[0]
+        db.session.add_all(AuditEvent(at=at, username="sam", action="view") for _ in range(5))
+        db.session.commit()
+    audit_rows = read_csv(admin.get("/staff/audit.csv?action=view"))
+    assert len(audit_rows) == 5
 
 
 # The audit log's CSV -------------------------------------------------------------------

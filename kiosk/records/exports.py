@@ -1,7 +1,8 @@
 """CSV exports for admins: a period's consultations, one row each, and the
-audit log. Both are written a few hundred rows at a time as the database
-hands them over (``yield_per``), so that a year's export never sits whole
-in memory.
+audit log. Both are read a page of rows at a time, each page its own short
+query that starts after the last row of the one before (by time, then id),
+so that a year's export never sits whole in memory and no query or
+transaction stays open while the rows travel to the browser.
 
 Every cell that a spreadsheet would read as a formula (it starts with
 = + - @, a tab or a carriage return) gets a leading apostrophe: a first name
@@ -14,12 +15,13 @@ Times are the server's local time in ISO 8601 with its offset
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from kiosk.core.content.contract import CONTACT_CONSENT, FIRST_NAME
@@ -31,7 +33,7 @@ from kiosk.records import consultations
 from kiosk.records.period import Period
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CHUNK = 500  # rows fetched, and written out, at a time
+CHUNK = 500  # rows read, and sent, at a time
 
 CONSULTATION_COLUMNS = (
     "reference",
@@ -69,18 +71,17 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def csv_text(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    """The rows as CSV text, a chunk of rows at a time, every cell made safe."""
+def csv_text(rows: Iterable[Iterable[Any]]) -> str:
+    """The rows as CSV text, every cell made safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for number, row in enumerate(rows, 1):
-        writer.writerow([safe_cell(value) for value in row])
-        if number % CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
+    return buffer.getvalue()
+
+
+# Where a page of rows ends: the last row's time and id (None: from the start).
+Key = tuple[dt.datetime, Any] | None
+Page = tuple[list[list[Any]], Key]
 
 
 def _local(stored) -> str:
@@ -117,11 +118,12 @@ def count(period: Period) -> int:
     )
 
 
-def consultation_rows(period: Period, *, free_text: bool) -> Iterator[list[Any]]:
-    """The header, then a row per consultation sent in the period, oldest first.
-    The flags per severity are those kept with it (as the queue shows them);
-    their ids and words are worked out from its answers by the screening rules
-    in force, as a staff copy made now would print them."""
+def consultation_page(period: Period, *, free_text: bool, after: Key = None) -> Page:
+    """Up to CHUNK rows, a consultation each, of those sent in the period after
+    ``after`` (oldest first), and the key to ask for the next. The flags per
+    severity are those kept with each (as the queue shows them); their ids and
+    words are worked out from its answers by the screening rules in force, as
+    a staff copy made now would print them."""
     start, _end = period.bounds
     # When its review was started: the first "start_review" in the audit log.
     started = (
@@ -135,13 +137,22 @@ def consultation_rows(period: Period, *, free_text: bool) -> Iterator[list[Any]]
         .add_columns(started.c.at, StaffUser.display_name)
         .outerjoin(started, started.c.consultation_ref == Consultation.reference)
         .outerjoin(StaffUser, StaffUser.id == Consultation.reviewed_by_id)
-        .execution_options(yield_per=CHUNK)
+        .limit(CHUNK)
     )
+    if after is not None:
+        query = query.where(
+            or_(
+                Consultation.submitted_at > after[0],
+                and_(Consultation.submitted_at == after[0], Consultation.id > after[1]),
+            )
+        )
     if free_text:
         query = query.options(selectinload(Consultation.notes).selectinload(Note.author))
     texts = free_text_questions() if free_text else ()
-    yield list(consultation_columns(free_text=free_text))
+    rows = []
+    key: Key = None
     for consultation, review_started, reviewer in db.session.execute(query):
+        key = (consultation.submitted_at, consultation.id)
         counts = consultations.flag_counts(consultation)
         flags = consultations.staff_flags(consultation)
         contact = (consultation.answers or {}).get(CONTACT_CONSENT)
@@ -171,7 +182,8 @@ def consultation_rows(period: Period, *, free_text: bool) -> Iterator[list[Any]]
                     for note in consultation.notes
                 )
             )
-        yield row
+        rows.append(row)
+    return rows, key
 
 
 # The audit log -----------------------------------------------------------------------
@@ -181,17 +193,27 @@ def audit_count(query: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
-def audit_rows(query: Select) -> Iterator[list[Any]]:
-    """The header, then a row per entry of ``query`` (consultations.audit_query)."""
-    yield list(AUDIT_COLUMNS)
-    for event in db.session.scalars(query.execution_options(yield_per=CHUNK)):
+def audit_page(query: Select, after: Key = None) -> Page:
+    """Up to CHUNK rows, an entry each, of ``query`` (consultations.audit_query,
+    newest first) after ``after``, and the key to ask for the next."""
+    if after is not None:
+        query = query.where(
+            or_(AuditEvent.at < after[0], and_(AuditEvent.at == after[0], AuditEvent.id < after[1]))
+        )
+    rows = []
+    key: Key = None
+    for event in db.session.scalars(query.limit(CHUNK)):
+        key = (event.at, event.id)
         words = audit.ACTIONS.get(event.action)
-        yield [
-            _local(event.at),
-            event.username or "",
-            event.action,
-            str(words) if words is not None else "",
-            event.consultation_ref or "",
-            event.detail or "",
-            event.ip or "",
-        ]
+        rows.append(
+            [
+                _local(event.at),
+                event.username or "",
+                event.action,
+                str(words) if words is not None else "",
+                event.consultation_ref or "",
+                event.detail or "",
+                event.ip or "",
+            ]
+        )
+    return rows, key

@@ -8,7 +8,7 @@ anything of a patient.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from flask import (
     Response,
@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from sqlalchemy import func, select
@@ -25,7 +24,7 @@ from sqlalchemy import func, select
 from kiosk.core import figures
 from kiosk.core.content.contract import DEVICE_INTEREST
 from kiosk.core.i18n import gettext as _
-from kiosk.core.i18n import local
+from kiosk.core.i18n import language, local
 from kiosk.core.statuses import severity_label
 from kiosk.data import audit
 from kiosk.data.database import db
@@ -76,8 +75,25 @@ def _contact_words(value: str) -> str:
     return {"yes": _("Yes"), "no": _("No")}.get(value) or _("Not answered")
 
 
-def _csv(lines: Iterator[str], filename: str) -> Response:
-    response = Response(stream_with_context(lines), mimetype="text/csv")
+def _csv(columns: Iterable[str], page: Callable[[exports.Key], exports.Page], filename: str):
+    """The CSV of ``columns`` and the rows ``page`` reads, a page at a time,
+    written while they are sent. Each page is read in an app context (and
+    database session) of its own, closed before its rows are sent: nothing
+    stays open between pages, or when a download is abandoned."""
+    app = current_app._get_current_object()
+
+    def lines() -> Iterator[str]:
+        yield exports.csv_text([columns])
+        key = None
+        while True:
+            with app.app_context(), language(app.config["CLINIC_LANGUAGE"]):
+                rows, key = page(key)
+                text = exports.csv_text(rows)
+            if not rows:
+                return
+            yield text
+
+    response = Response(lines(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -98,8 +114,11 @@ def export_csv():
         f"free text {'included' if free_text else 'left out'}",
     )
     db.session.commit()
-    lines = exports.csv_text(exports.consultation_rows(period, free_text=free_text))
-    return _csv(lines, f"consultations-{period.first.isoformat()}-to-{period.last.isoformat()}.csv")
+    return _csv(
+        exports.consultation_columns(free_text=free_text),
+        lambda after: exports.consultation_page(period, free_text=free_text, after=after),
+        f"consultations-{period.first.isoformat()}-to-{period.last.isoformat()}.csv",
+    )
 
 
 @bp.route("/audit.csv")
@@ -118,4 +137,6 @@ def audit_csv():
     )
     audit.add_entry("export_audit", detail=f"{given or 'all entries'}; {rows} rows")
     db.session.commit()
-    return _csv(exports.csv_text(exports.audit_rows(query)), "audit-log.csv")
+    return _csv(
+        exports.AUDIT_COLUMNS, lambda after: exports.audit_page(query, after), "audit-log.csv"
+    )
