@@ -449,3 +449,39 @@ def test_the_statistics_page_links_its_periods_downloads(admin):
     assert 'name="free_text"' in form
     assert "Include free text" in form
     assert "/staff/audit.csv?date_from=02/11/2026&amp;date_to=08/11/2026" in admin.html
+
+
+def test_the_statistics_speak_the_clinics_language(tmp_path, migrated_instance):
+    from kiosk import create_app
+
+    from .staff_helpers import StaffClient, create_account
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(migrated_instance(tmp_path / "es")),
+            "CLINIC_LANGUAGE": "es",
+            "PDF_DIR": str(tmp_path / "pdfs"),
+        }
+    )
+    password = create_account(app, "lola", "admin", "Lola Ruiz")
+    place(
+        app, add_consultation(app, "pregnant"), sent=local_noon(FIRST), reviewed_after=MINUTE * 75
+    )
+    member = StaffClient(app.test_client())
+    member.login("lola", password)
+    member.get(f"/staff/statistics?{PERIOD}")
+    html = member.html
+    assert "<title>Estadísticas" in html
+    assert "Del 2 de noviembre de 2026 al 8 de noviembre de 2026: 1 consulta" in html
+    assert "Consultas por día" in html
+    assert "<dd>1 h 15 min</dd>" in html
+    assert "No tratar hoy" in html
+    assert "Sí</th>" in html
+    assert "Descargar CSV" in html
+    response = member.get(f"/staff/export.csv?{PERIOD}")
+    row = read_csv(response)[0]
+    assert row["flags_do_not_treat"] == "1"
+    assert "embaraz" in row["flag_words"].lower()  # the clinic's language
+    member.get("/staff/audit.csv")
+    assert "Exportó las consultas de un periodo en CSV" in member.html

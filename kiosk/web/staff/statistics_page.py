@@ -4,6 +4,12 @@ server), and the CSV exports: a period's consultations and the audit log.
 Each export is recorded in the audit log before its first row is sent: the
 period or the filters, how many rows, whether free text was included; never
 anything of a patient.
+
+The chart is SVG written by the template (templates/staff/statistics.html)
+from a geometry worked out in ``core/figures.py``, not a chart library's:
+the Content-Security-Policy allows no inline style or script, which libraries
+such as pygal put in their SVG, the page needs the figures as a table for
+screen readers anyway, and a few rectangles and labels need no dependency.
 """
 
 from __future__ import annotations
