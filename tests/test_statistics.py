@@ -197,6 +197,17 @@ def test_one_consultation_today(app, admin):
     assert "No consultations in this period." not in admin.html
 
 
+def test_a_period_of_one_day(admin, week):
+    admin.get("/staff/statistics?from=02/11/2026&to=02/11/2026")
+    html = admin.html
+    assert "2 November 2026 to 2 November 2026: 2 consultations" in html
+    assert html.count('class="chart__bar"') == 1
+    waits = html.split('id="waits"')[1].split("</dl>")[0]
+    assert "<dd>15 min</dd>" in waits  # the median of 10 and 20 minutes
+    assert "<dd>19 min</dd>" in waits  # 10 + 0.9 × 10
+    assert re.search(r"Not reviewed yet</dt><dd>0</dd>", waits)
+
+
 def test_a_year_is_charted_by_month(app, admin):
     sent = add_consultation(app)
     place(app, sent, sent=local_noon(dt.date(2026, 3, 15)))
