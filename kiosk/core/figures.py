@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kiosk.core.i18n import gettext as _
-from kiosk.core.i18n import month_year, ngettext, short_date
+from kiosk.core.i18n import ngettext, short_date, short_month_year
 
 # A period of up to this many days is charted day by day; up to WEEKS_UP_TO,
 # week by week (Monday to Sunday); longer, month by month. About 60 bars at
@@ -53,7 +53,7 @@ class Bucket:
     def label(self) -> str:
         """Short, under its bar: "21 Nov"; a week by its first day; "Nov 2026"."""
         if self.unit == "month":
-            return month_year(self.first)
+            return short_month_year(self.first)
         return short_date(self.first, year=False)
 
     @property
@@ -151,7 +151,8 @@ def bar_chart(
     buckets: Sequence[Bucket], *, width: int = 720, height: int = 260, labels: int = 12
 ) -> BarChart:
     """A vertical bar per bucket; at most about ``labels`` labels under the axis."""
-    left, right, top, bottom = 44, width - 8, 12, height - 34
+    # Room on the left for the axis's numbers, and on the right for half a label.
+    left, right, top, bottom = 44, width - 28, 12, height - 34
     top_value = nice_top(max((b.count for b in buckets), default=0))
     ticks = tuple(
         Tick(bottom - (bottom - top) * value / top_value, value)

@@ -82,7 +82,7 @@ def test_a_year_is_charted_by_months():
     assert len(buckets) == 13  # 8 December 2025 to 7 December 2026
     assert (buckets[0].count, buckets[1].count, buckets[-1].count) == (24, 31, 7)
     with language("en"):
-        assert buckets[1].label == "January 2026"
+        assert buckets[1].label == "Jan 2026"
         assert buckets[0].span == "8 Dec 2025 – 31 Dec 2025"
 
 
