@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.clinic import saved_settings
-from kiosk.clinic.settings import in_group
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, Draft
 from kiosk.records.consents import Signing
@@ -90,11 +89,30 @@ class StaffClient:
         return response
 
 
-def settings_form_data(app, **changes) -> dict:
-    """What the clinic settings page sends with every setting as it stands, but ``changes``."""
+def settings_section(name: str) -> str:
+    """The key of the settings page's section that holds setting ``name``."""
+    from kiosk.web.staff.settings_page import section_of
+
+    return section_of(name).key
+
+
+def settings_url(section: str) -> str:
+    return f"/staff/settings/{section}"
+
+
+def settings_form_data(app, section: str | None = None, **changes) -> dict:
+    """What a section of the clinic settings page sends, as a browser does:
+    each of its settings as it stands, but ``changes``. The section is the one
+    of the settings changed, unless given."""
+    from kiosk.web.staff.settings_page import sections
+
+    if section is None:
+        [section] = {settings_section(name) for name in changes}
+    [shown] = [part for part in sections() if part.key == section]
+    assert set(changes) <= set(shown.names), f"not all in the section {section}: {changes}"
     locked = saved_settings.locked(app)
     data = {}
-    for setting in in_group("clinic"):
+    for setting in shown.settings:
         if setting.name in locked:
             continue
         value = changes.get(setting.name, app.config[setting.name])
@@ -108,3 +126,16 @@ def settings_form_data(app, **changes) -> dict:
         else:
             data[setting.name] = "" if value is None else str(value)
     return data
+
+
+def save_settings(member: StaffClient, app, **changes):
+    """Save ``changes`` as an admin does: each section they are in from its
+    own page, with its Save button. The last section's response."""
+    by_section: dict[str, dict] = {}
+    for name, value in changes.items():
+        by_section.setdefault(settings_section(name), {})[name] = value
+    response = None
+    for section, values in by_section.items():
+        url = settings_url(section)
+        response = member.post(url, settings_form_data(app, section, **values), token_from=url)
+    return response

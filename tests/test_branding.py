@@ -23,7 +23,7 @@ from kiosk.records import stored_pdfs
 from .logos import SVG_LOGO, png_claiming, png_logo
 from .staff_helpers import add_consultation, settings_form_data
 
-URL = "/staff/settings"
+URL = "/staff/settings/branding"  # the settings page's section of the logo and colour
 
 
 # The colour ----------------------------------------------------------------------------
@@ -219,7 +219,9 @@ def test_a_good_logo_is_kept_private_under_a_name_made_from_its_content(tmp_path
 
 
 def upload(admin, app, data: bytes, filename: str, **changes):
-    form = settings_form_data(app, **changes) | {"CLINIC_LOGO": (io.BytesIO(data), filename)}
+    form = settings_form_data(app, "branding", **changes) | {
+        "CLINIC_LOGO": (io.BytesIO(data), filename)
+    }
     return admin.post(URL, form, token_from=URL, content_type="multipart/form-data")
 
 
@@ -233,11 +235,15 @@ def test_an_unreadable_colour_on_the_page_is_refused_with_the_shade_to_use(app, 
 
 
 def test_a_logo_refused_on_the_page_says_why_and_saves_nothing(app, admin):
-    response = upload(admin, app, UNSAFE_SVG["script"].encode(), "logo.svg", CLINIC_PHONE="1")
+    svg = UNSAFE_SVG["script"].encode()
+    response = upload(admin, app, svg, "logo.svg", BRAND_COLOUR="#7a1f5c")
     assert response.status_code == 422
-    assert "scripts or links to other files" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "scripts or links to other files" in html
+    assert 'id="CLINIC_LOGO-error"' in html  # beside the field
+    assert 'value="#7a1f5c"' in html  # the colour typed with it is still there
     assert app.config["CLINIC_LOGO"] == ""
-    assert app.config["CLINIC_PHONE"] == ""
+    assert app.config["BRAND_COLOUR"] == "#1d4f6e"
 
 
 def test_the_logo_and_colour_saved_on_the_page_show_on_every_kiosk_screen(app, admin, patient):
@@ -255,12 +261,12 @@ def test_the_logo_and_colour_saved_on_the_page_show_on_every_kiosk_screen(app, a
     assert "masthead__logo" not in welcome  # once on Welcome, large
     with app.app_context():
         [change] = db.session.scalars(
-            db.select(AuditEvent.detail).where(AuditEvent.detail.startswith("CLINIC_LOGO"))
+            db.select(AuditEvent.detail).where(AuditEvent.detail.contains("CLINIC_LOGO"))
         ).all()
-    # The file by its name, not where the server keeps it.
-    assert re.fullmatch(r"CLINIC_LOGO: \(empty\) → logo-[0-9a-f]+\.png", change), change
+    # The section saved from, and the file by its name, not where the server keeps it.
+    assert re.fullmatch(r"Logo and colour – CLINIC_LOGO: \(empty\) → logo-[0-9a-f]+\.png", change)
     # Removed again: the clinic's name alone.
-    form = settings_form_data(app) | {"remove_logo": "y"}
+    form = settings_form_data(app, "branding") | {"remove_logo": "y"}
     admin.post(URL, form, token_from=URL, content_type="multipart/form-data")
     patient.start()
     assert "masthead__logo" not in patient.get("/step/about").get_data(as_text=True)
@@ -331,31 +337,91 @@ def test_only_a_logo_kept_by_the_kiosk_can_be_named_by_a_form(tmp_path):
         assert branding.kept_logo(tmp_path, name) is None
 
 
-@pytest.mark.render
-def test_the_preview_sample_copy_shows_the_name_logo_and_colour_not_yet_saved(
-    app, accounts, tmp_path
-):
+def unlocked_admin(app, accounts):
+    """An app on the test app's database without its forced name, and an admin of it."""
     from .conftest import another_process
     from .staff_helpers import StaffClient
 
-    unlocked = another_process(app)  # the test app's own name is forced by its config
+    unlocked = another_process(app)
     admin = StaffClient(unlocked.test_client())
     admin.login("ada", accounts["ada"])
-    form = settings_form_data(
-        unlocked, CLINIC_NAME="Riverside Skin Clinic", BRAND_COLOUR="#2b5d1e"
-    ) | {"CLINIC_LOGO": (io.BytesIO(SVG_LOGO.encode()), "logo.svg"), "action": "preview"}
-    html = admin.post(URL, form, token_from=URL, content_type="multipart/form-data").get_data(
+    return unlocked, admin
+
+
+def preview_of(admin, app, section: str, logo: bytes | None = None, **changes) -> str:
+    """A section's Preview without saving, ``logo`` uploaded; the preview's token."""
+    url = f"/staff/settings/{section}"
+    form = settings_form_data(app, section, **changes) | {"action": "preview"}
+    if logo:
+        form = form | {"CLINIC_LOGO": (io.BytesIO(logo), "logo.svg")}
+    html = admin.post(url, form, token_from=url, content_type="multipart/form-data").get_data(
         as_text=True
     )
-    token = re.search(r"/staff/settings/preview/([A-Za-z0-9_-]{16})/", html).group(1)
-    sample = tmp_path / "sample.pdf"
+    return re.search(r"/staff/settings/preview/([A-Za-z0-9_-]{16})/", html).group(1)
+
+
+def welcome_preview(admin, token: str) -> dict:
+    """The preview's Welcome: its heading, its stylesheet's colour and its logo."""
+    html = admin.get(f"/staff/settings/preview/{token}/welcome").get_data(as_text=True)
+    css = re.search(r'<link rel="stylesheet" href="(/[^"]*(brand|\.css)[^"]*)">\s*<script', html)
+    logo = re.search(r'<img class="welcome__logo" src="([^"]+)" alt="">', html)
+    served = admin.client.get(logo.group(1)) if logo else None
+    return {
+        "heading": re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1),
+        "masthead": re.search(r'<span class="masthead__clinic">(.*?)</span>', html).group(1),
+        "colour": re.search(
+            r"--brand: (#[0-9a-f]{6});", admin.get(css.group(1)).get_data(as_text=True)
+        ).group(1),
+        "logo": served.get_data() if served else None,
+        "logo_policy": served.headers["Content-Security-Policy"] if served else None,
+    }
+
+
+def sample_copy(admin, token: str, tmp_path: Path) -> Path:
+    sample = tmp_path / f"sample-{token}.pdf"
     sample.write_bytes(admin.client.get(f"/staff/settings/preview/{token}/sample.pdf").get_data())
-    text = PdfReader(sample).pages[0].extract_text()
-    assert "Riverside Skin Clinic" in text
+    return sample
+
+
+@pytest.mark.render
+def test_the_preview_shows_the_logo_and_colour_not_yet_saved_on_welcome_and_the_sample_copy(
+    app, accounts, tmp_path
+):
+    unlocked, admin = unlocked_admin(app, accounts)
+    token = preview_of(admin, unlocked, "branding", BRAND_COLOUR="#2b5d1e", logo=SVG_LOGO.encode())
+    welcome = welcome_preview(admin, token)
+    assert welcome["colour"] == "#2b5d1e"
+    assert welcome["logo"] == SVG_LOGO.encode()
+    assert welcome["logo_policy"] == branding.LOGO_POLICY  # served as the kiosk serves it
+    assert welcome["heading"] == "Welcome to Our clinic"  # the saved name
+    sample = sample_copy(admin, token, tmp_path)
     assert brand_pixels(sample, "#7a1f5c") > 200  # the logo
     assert brand_pixels(sample, "#2b5d1e") > 50  # the colour
+    # Nothing saved: the kiosk's own Welcome has neither.
+    assert (unlocked.config["BRAND_COLOUR"], unlocked.config["CLINIC_LOGO"]) == ("#1d4f6e", "")
+    live = unlocked.test_client().get("/").get_data(as_text=True)
+    assert "welcome__logo" not in live
+    assert '<link rel="stylesheet" href="/brand/1d4f6e.css">' in live
+
+
+@pytest.mark.render
+def test_the_preview_shows_the_name_not_yet_saved_on_welcome_and_the_sample_copy(
+    app, accounts, tmp_path
+):
+    unlocked, admin = unlocked_admin(app, accounts)
+    form = settings_form_data(unlocked, "branding", BRAND_COLOUR="#7a1f5c")
+    assert admin.post(URL, form, token_from=URL).status_code == 303  # saved before
+    token = preview_of(admin, unlocked, "clinic", CLINIC_NAME="Riverside Skin Clinic")
+    welcome = welcome_preview(admin, token)
+    assert welcome["heading"] == "Welcome to Riverside Skin Clinic"
+    assert welcome["masthead"] == "Riverside Skin Clinic"
+    assert welcome["colour"] == "#7a1f5c"  # the colour saved in its own section
+    assert welcome["logo"] is None
+    text = PdfReader(sample_copy(admin, token, tmp_path)).pages[0].extract_text()
+    assert "Riverside Skin Clinic" in text
     assert unlocked.config["CLINIC_NAME"] == "Our clinic"  # nothing saved
-    assert unlocked.config["CLINIC_LOGO"] == ""
+    live = unlocked.test_client().get("/").get_data(as_text=True)
+    assert "Welcome to Our clinic" in live
 
 
 def test_the_pdf_fetcher_reads_the_logo_and_no_other_file_beside_it(tmp_path):

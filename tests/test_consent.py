@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from kiosk.core import fhir
 from kiosk.core.statuses import ConsentAction, ConsentState
 from kiosk.data.database import db
 from kiosk.data.models import AuditEvent, ConsentRecord, Consultation
@@ -345,7 +346,7 @@ def test_the_consent_is_exported_as_a_fhir_consent(app, staff):
     assert photos["type"] == "permit"
     assert photos["action"][0]["coding"][0]["code"] == "collect"
     assert resource["provision"]["data"][0]["reference"]["reference"] == (
-        f"QuestionnaireResponse/{consultation.id}"
+        f"QuestionnaireResponse/{fhir.response_uuid(consultation.id)}"
     )
     [extension] = resource["extension"]
     svg = base64.b64decode(extension["valueAttachment"]["data"]).decode()

@@ -613,7 +613,7 @@ def test_content_check_names_a_question_the_app_needs_that_is_missing(tmp_path):
     ) in result.output
     # ... and the staff's at-a-glance row that gathers it, and the typical
     # patient's answer to it.
-    assert "at_a_glance > item 1 > question 1: unknown question 'concerns'" in result.output
+    assert "at_a_glance > item 2 > question 1: unknown question 'concerns'" in result.output
     assert "typical_patient > concerns: unknown question 'concerns'" in result.output
     assert "3 problem(s) found." in result.output
 

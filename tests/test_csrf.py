@@ -175,9 +175,10 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
         True,
     ),
     "staff.lift_sign_in_limit": (staff_case("/staff/accounts/limits/lift", a_refusal), True),
-    "staff.settings": (
+    "staff.settings_section": (
         staff_case(
-            "staff.settings", lambda app: settings_form_data(app, CLINIC_PHONE="020 7946 0000")
+            "/staff/settings/clinic",
+            lambda app: settings_form_data(app, CLINIC_PHONE="020 7946 0000"),
         ),
         True,
     ),

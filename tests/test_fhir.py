@@ -270,11 +270,16 @@ def test_staff_export_a_consultation_and_the_questionnaire(app, client):
     exported = client.get(f"/staff/c/{sent.id}/fhir.json")
     response = exported.get_json(force=True)
     assert response_problems(response, questionnaire.get_json(force=True)) == []
-    assert response["id"] == sent.id
+    assert response["id"] == fhir.response_uuid(sent.id)
+    assert response["identifier"] == {"system": "urn:kiosk:reference", "value": sent.reference}
     assert response["status"] == "completed"
     member.post(
         f"/staff/c/{sent.id}/notes",
         {"text": "Antiviral cover discussed."},
         token_from=f"/staff/c/{sent.id}",
     )
-    assert client.get(f"/staff/c/{sent.id}/fhir.json").get_json(force=True)["status"] == ("amended")
+    member.post(f"/staff/c/{sent.id}/reviewed", token_from=f"/staff/c/{sent.id}")
+    # A note and the review are the staff's, not a change of the patient's
+    # answers: the response stays completed (the bundle carries them).
+    again = client.get(f"/staff/c/{sent.id}/fhir.json").get_json(force=True)
+    assert again == response

@@ -95,7 +95,10 @@ VALUES = st.one_of(
 )
 FIELD_VALUE = st.one_of(VALUES, st.lists(VALUES, min_size=1, max_size=3))
 SEGMENT = st.one_of(st.sampled_from(["", "0", "-1", "9" * 30, "..", "%00"]), st.text(max_size=30))
-QUERY_NAMES = ["next", "change", "q", "username", "action", "reference", "date_from", "date_to"]
+QUERY_NAMES = [
+    *("next", "change", "q", "username", "action", "reference", "date_from", "date_to"),
+    *("from", "to", "format"),  # the Exports page's period and format
+]
 
 
 def form_fields(app, questionnaire) -> list[str]:

@@ -303,7 +303,7 @@ def test_staff_see_what_changed_since_the_earlier_visit(app, staff, earlier):
     assert f"Changed since {earlier.reference} ({when.day} " in page
     assert f'href="/staff/c/{earlier.id}">Open {earlier.reference}</a>' in staff.html
     changed = staff.html[
-        staff.html.index('id="follow-up-title"') : staff.html.index("glance-title")
+        staff.html.index('id="follow-up-title"') : staff.html.index('id="dates-title"')
     ]
     assert text_of(changed).count("→") == 3
     assert "Pregnant or breastfeeding No → now Yes" in text_of(changed)

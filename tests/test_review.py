@@ -76,7 +76,8 @@ def test_a_review_starts_once_and_each_change_is_saved_with_its_entry(app):
         assert consultation.reviewed_by.username == "sam"
         assert utcnow() - consultation.reviewed_at < dt.timedelta(minutes=1)
         assert [note.text for note in consultation.notes] == ["Call back after 3 pm"]
-        assert consultations.amended(consultation)
+        # Notes and the review leave the patient's answers as they were sent.
+        assert not consultations.amended(consultation)
         entries = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))
         assert [(e.action, e.consultation_ref) for e in entries] == [
             ("start_review", sent.reference),
@@ -287,3 +288,22 @@ def test_at_a_glance_names_the_allergies_and_leaves_out_a_row_the_clinic_does_no
     # The allergy named, without the "Yes" before it.
     assert rows["Allergies"] == "Numbing cream or local anaesthetic"
     assert rows["Implants and tattoos"] == "No"
+
+
+def test_at_a_glance_gives_the_age_band_and_the_patients_own_words_when_they_gave_some():
+    from kiosk.core.answer_text import at_a_glance
+    from kiosk.core.content_folder import load_questionnaire
+    from kiosk.core.flow import Flow
+
+    from .staff_helpers import example_answers
+
+    flow = Flow(load_questionnaire())
+    answers = example_answers("fitzpatrick-6-rf-pacemaker")
+    said = "I have a wedding soon."
+    rows = at_a_glance(flow, {**answers, "notes": said}, "en")
+    assert (rows[0].question, rows[0].answer) == ("Age", "40 to 49")
+    assert (rows[-1].question, rows[-1].answer) == ("In their words", said)
+    # Nothing said: no row saying so (in Spanish too).
+    for language in ["en", "es"]:
+        words = {row.question for row in at_a_glance(flow, {**answers, "notes": ""}, language)}
+        assert not words & {"In their words", "En sus palabras"}

@@ -56,6 +56,7 @@ def get_urls(app, consultation_id: str, token: str) -> list[str]:
         "step_id": "about",
         "filename": "css/kiosk.css",
         "token": token,
+        "key": "clinic",
         "user_id": 1,
         "version": "1",
     }

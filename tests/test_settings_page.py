@@ -1,5 +1,6 @@
-"""The clinic settings page: who may use it, what it checks, what it keeps,
-where the change shows, and the settings the server locks."""
+"""The clinic settings page: who may use it, its sections (each saved on its
+own), what it checks, what it keeps, where the change shows, and the settings
+the server locks."""
 
 from __future__ import annotations
 
@@ -8,19 +9,33 @@ import re
 
 import pytest
 
+from kiosk.clinic import saved_settings
 from kiosk.clinic.settings import SETTINGS
 from kiosk.data.database import db
 from kiosk.data.models import AuditEvent, ClinicSettings
 
 from .conftest import another_process
 from .patient_client import PatientClient, csrf_token, plain
-from .staff_helpers import StaffClient, settings_form_data
+from .staff_helpers import (
+    StaffClient,
+    save_settings,
+    settings_form_data,
+    settings_section,
+    settings_url,
+)
 
 URL = "/staff/settings"
+SECTIONS = ("clinic", "branding", "policy", "languages", "mail", "retention")
 
 
 def save(admin: StaffClient, app, **changes):
-    return admin.post(URL, settings_form_data(app, **changes), token_from=URL)
+    """Each section of ``changes`` saved from its own page."""
+    return save_settings(admin, app, **changes)
+
+
+def save_section(admin: StaffClient, app, section: str, **changes):
+    url = settings_url(section)
+    return admin.post(url, settings_form_data(app, section, **changes), token_from=url)
 
 
 def audit_details(app) -> list[str]:
@@ -32,39 +47,118 @@ def audit_details(app) -> list[str]:
 
 
 def test_staff_members_are_refused_and_signed_out_browsers_sent_to_sign_in(app, client, staff):
-    assert staff.get(URL).status_code == 403
-    assert staff.post(URL, settings_form_data(app), token_from="/staff/").status_code == 403
+    clinic = settings_url("clinic")
+    for url in (URL, clinic):
+        assert staff.get(url).status_code == 403
+    data = settings_form_data(app, "clinic")
+    assert staff.post(clinic, data, token_from="/staff/").status_code == 403
     assert "Settings" not in staff.get("/staff/").get_data(as_text=True).split("</nav>")[0]
     stranger = app.test_client()
-    response = stranger.get(URL)
-    assert response.status_code == 302
-    assert "/staff/login" in response.location
+    for url in (URL, clinic):
+        response = stranger.get(url)
+        assert response.status_code == 302
+        assert "/staff/login" in response.location
 
 
-def test_every_clinic_setting_is_on_the_page_and_no_deployment_setting(app, admin):
-    html = admin.get(URL).get_data(as_text=True)
+def test_every_clinic_setting_is_in_one_section_and_no_deployment_setting(app, admin):
+    from kiosk.web.staff.settings_page import unplaced
+
+    assert unplaced() == ()
+    pages = {key: admin.get(settings_url(key)).get_data(as_text=True) for key in SECTIONS}
     for setting in SETTINGS.values():
-        shown = html.count(f'id="setting-{setting.name}"')
-        assert shown == (1 if setting.group == "clinic" else 0), setting.name
-    assert 'href="/staff/settings"' in html  # in the admin's navigation
+        shown = {key for key, html in pages.items() if f'id="setting-{setting.name}"' in html}
+        if setting.group == "clinic":
+            assert shown == {settings_section(setting.name)}, setting.name
+            assert pages[settings_section(setting.name)].count(f'id="{setting.name}"') == 1
+        else:
+            assert shown == set(), setting.name
+    assert 'href="/staff/settings"' in pages["clinic"]  # in the admin's navigation
+    assert admin.get("/staff/settings/deployment").status_code == 404
 
 
-def test_a_saved_change_is_used_at_once_and_audited_with_old_and_new_value(app, admin):
-    response = save(admin, app, CLINIC_PHONE="020 7946 0000", POLICY_ISOTRETINOIN_MONTHS=12)
+def test_the_contents_link_to_each_section_and_mark_the_one_shown(app, admin):
+    contents = admin.get(URL).get_data(as_text=True)
+    links = re.findall(r'href="/staff/settings/([a-z]+)"', contents)
+    assert tuple(links) == SECTIONS
+    assert "Name, address, phone, email and booking page." in contents
+    assert 'id="setting-' not in contents  # no settings: one section a page
+    branding = admin.get(settings_url("branding")).get_data(as_text=True)
+    assert tuple(re.findall(r'href="/staff/settings/([a-z]+)"', branding)) == SECTIONS
+    current = re.findall(r'href="/staff/settings/([a-z]+)" aria-current="page"', branding)
+    assert current == ["branding"]
+    assert "<title>Logo and colour – Clinic settings" in branding
+    assert branding.count('name="action" value="save"') == 1  # its own Save button
+    assert 'value="preview"' in branding
+    mail = admin.get(settings_url("mail")).get_data(as_text=True)
+    assert 'value="preview"' not in mail  # nothing of it on Welcome or the sample copy
+
+
+def test_a_saved_change_is_used_at_once_and_audited_with_its_section_old_and_new_value(app, admin):
+    response = save_section(admin, app, "clinic", CLINIC_PHONE="020 7946 0000")
     assert response.status_code == 303
-    page = admin.get(URL).get_data(as_text=True)
-    assert "Saved: 2 settings changed." in page
+    assert response.location == "/staff/settings/clinic"  # back to the section saved
+    page = admin.get(response.location).get_data(as_text=True)
+    assert "Saved: 1 setting changed." in page
     assert 'value="020 7946 0000"' in page
+    data = settings_form_data(app, "policy", POLICY_ISOTRETINOIN_MONTHS=12, POLICY_TANNING_WEEKS=4)
+    response = admin.post(settings_url("policy"), data, token_from=settings_url("policy"))
+    assert "Saved: 2 settings changed." in admin.get(response.location).get_data(as_text=True)
     assert app.config["CLINIC_PHONE"] == "020 7946 0000"
     assert app.extensions["kiosk.core.plan"].policy.isotretinoin_months == 12
     assert sorted(audit_details(app)) == [
-        "CLINIC_PHONE: (empty) → 020 7946 0000",
-        "POLICY_ISOTRETINOIN_MONTHS: 6 → 12",
+        "The clinic – CLINIC_PHONE: (empty) → 020 7946 0000",
+        "Treatments and policy – POLICY_ISOTRETINOIN_MONTHS: 6 → 12",
+        "Treatments and policy – POLICY_TANNING_WEEKS: 2 → 4",
     ]
     # Saving again without a change keeps nothing and logs nothing.
-    save(admin, app)
-    assert "Nothing was changed." in admin.get(URL).get_data(as_text=True)
-    assert len(audit_details(app)) == 2
+    for section in SECTIONS:
+        assert save_section(admin, app, section).status_code == 303, section
+        assert "Nothing was changed." in admin.get(settings_url(section)).get_data(as_text=True)
+    assert len(audit_details(app)) == 3
+
+
+def stored_values(app) -> dict:
+    with app.app_context():
+        return dict(db.session.get(ClinicSettings, 1).values)
+
+
+def test_saving_a_section_keeps_every_other_sections_values(app, admin):
+    # A value other than the default in every section, checkboxes off included
+    # (a checkbox left out of a form reads as off).
+    others = {
+        "CLINIC_PHONE": "020 7946 0000",
+        "BRAND_COLOUR": "#7a1f5c",
+        "POLICY_OFFERS_RF": False,
+        "CONSENT_ON": False,
+        "PAPER_SIZE": "Letter",
+        "MAIL_USE_TLS": False,
+        "MAIL_PASSWORD": "s3cret",
+        "RETENTION_DAYS": 45,
+    }
+    save(admin, app, **others)
+    before = stored_values(app)
+    assert before == others
+    for section in SECTIONS:
+        # Each section saved with a change of its own, and whatever a page of
+        # another section would send slipped into the request too.
+        change = {
+            "clinic": {"CLINIC_ADDRESS": "1 High Street"},
+            "branding": {"BRAND_COLOUR": "#2b5d1e"},
+            "policy": {"POLICY_TANNING_WEEKS": 3},
+            "languages": {"CLINIC_LANGUAGE": "es"},
+            "mail": {"MAIL_PORT": 2525},
+            "retention": {"DONE_SECONDS": 30},
+        }[section]
+        stray = {name: "9" for name in saved_settings.names() if settings_section(name) != section}
+        data = stray | settings_form_data(app, section, **change)
+        url = settings_url(section)
+        assert admin.post(url, data, token_from=url).status_code == 303, section
+        after = stored_values(app)
+        [(name, value)] = change.items()
+        assert after == before | {name: value}, section
+        before = after
+    assert (app.config["MAIL_PASSWORD"], app.config["POLICY_OFFERS_RF"]) == ("s3cret", False)
+    assert (app.config["CONSENT_ON"], app.config["MAIL_USE_TLS"]) == (False, False)
 
 
 @pytest.mark.parametrize(
@@ -79,19 +173,48 @@ def test_a_saved_change_is_used_at_once_and_audited_with_old_and_new_value(app, 
         ("POLICY_OPENING_DAYS", ["mon", "someday"], "Choose at least one of the options."),
         ("PAPER_SIZE", "A3", "Choose one of the options."),
         ("CLINIC_LANGUAGE", "xx", "Choose one of the options."),
+        ("MAIL_PORT", "0", "Enter a whole number from 1 to 65535."),
     ],
 )
 def test_a_value_that_does_not_fit_is_named_and_nothing_is_saved(app, admin, name, value, message):
-    data = settings_form_data(app, CLINIC_PHONE="020 7946 0000")
+    # Something else typed in the same section, kept on the page and not saved.
+    typed_name, typed = TYPED_BESIDE[settings_section(name)]
+    section = settings_section(name)
+    data = settings_form_data(app, section, **{typed_name: typed})
     data[name] = value
-    response = admin.post(URL, data, token_from=URL)
+    response = admin.post(settings_url(section), data, token_from=settings_url(section))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html
     assert f'href="#{name}"' in html  # the error summary links to the field
-    assert 'value="020 7946 0000"' in html  # what was typed is still there
-    assert app.config["CLINIC_PHONE"] == ""
+    assert f'id="{name}-error"' in html  # and the message is beside it
+    assert field_value(html, typed_name) == typed  # what was typed is still there
+    assert app.config[typed_name] != typed
     assert audit_details(app) == []
+
+
+# For each section, a setting typed beside the one refused, and its value.
+TYPED_BESIDE = {
+    "retention": ("DRAFT_RETENTION_HOURS", "48"),
+    "policy": ("HOLIDAYS_REGION", "ES-MD"),
+    "languages": ("PATIENT_LANGUAGE", "es"),
+    "mail": ("MAIL_SERVER", "mail.clinic.example"),
+}
+
+
+def field_value(html: str, name: str) -> str:
+    """The value a text box, list or text area with id ``name`` shows."""
+    found = re.search(
+        rf'<(input|select|textarea)[^>]*id="{name}"[^>]*>(.*?)</\1>|<input[^>]*id="{name}"[^>]*>',
+        html,
+        re.S,
+    )
+    assert found, name
+    if found.group(1) == "select":
+        return re.search(r'<option selected value="([^"]*)"', found.group(2)).group(1)
+    if found.group(1) == "textarea":
+        return found.group(2).strip()
+    return re.search(r'value="([^"]*)"', found.group(0)).group(1)
 
 
 def signed_in_admin(app, accounts) -> StaffClient:
@@ -115,13 +238,14 @@ def test_a_setting_the_environment_forces_is_shown_locked_and_not_changed(
     monkeypatch.setenv("KIOSK_CLINIC_PHONE", "0161 496 0000")
     forced = another_process(app)
     member = signed_in_admin(forced, accounts)
-    html = member.get(URL).get_data(as_text=True)
+    clinic = settings_url("clinic")
+    html = member.get(clinic).get_data(as_text=True)
     field = re.search(r'<input[^>]*id="CLINIC_PHONE"[^>]*>', html).group(0)
     assert "disabled" in field
     assert 'value="0161 496 0000"' in field
     assert "Locked: set on the server by KIOSK_CLINIC_PHONE. Change it there." in html
-    data = settings_form_data(forced) | {"CLINIC_PHONE": "999"}
-    assert member.post(URL, data, token_from=URL).status_code == 303
+    data = settings_form_data(forced, "clinic") | {"CLINIC_PHONE": "999"}
+    assert member.post(clinic, data, token_from=clinic).status_code == 303
     assert forced.config["CLINIC_PHONE"] == "0161 496 0000"
     assert not any("CLINIC_PHONE" in detail for detail in audit_details(forced))
 
@@ -188,9 +312,11 @@ def test_without_roller_information_patients_are_not_asked_about_rollers(app, ad
     assert patient.submit().headers["Location"] == "/done"
 
 
-def preview(admin: StaffClient, app, **changes):
-    data = settings_form_data(app, **changes) | {"action": "preview"}
-    return admin.post(URL, data, token_from=URL)
+def preview(admin: StaffClient, app, section: str | None = None, **changes):
+    """A section's Preview without saving, with ``changes`` typed in it."""
+    section = section or settings_section(next(iter(changes)))
+    data = settings_form_data(app, section, **changes) | {"action": "preview"}
+    return admin.post(settings_url(section), data, token_from=settings_url(section))
 
 
 def preview_token(html: str) -> str:
@@ -198,11 +324,13 @@ def preview_token(html: str) -> str:
 
 
 def test_a_preview_shows_the_settings_without_saving_them(app, admin):
-    response = preview(admin, app, RETENTION_DAYS=45, CLINIC_PHONE="020 7946 0000")
+    response = preview(admin, app, RETENTION_DAYS=45, DRAFT_RETENTION_HOURS=12)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Preview of the settings below: not saved yet." in html
-    assert 'value="020 7946 0000"' in html  # the form keeps what was typed
+    assert field_value(html, "RETENTION_DAYS") == "45"  # the form keeps what was typed
+    assert field_value(html, "DRAFT_RETENTION_HOURS") == "12"
+    assert 'data-unsaved-guard="unsaved"' in html  # leaving the page asks first
     assert app.config["RETENTION_DAYS"] == 30
     assert audit_details(app) == []
     token = preview_token(html)
@@ -231,19 +359,25 @@ def test_the_preview_sample_copy_honours_paper_size_details_and_a_policy_window(
         return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
     a4 = sample(POLICY_RETINOID_PAUSE_DAYS=3)
-    letter = sample(PAPER_SIZE="Letter", CLINIC_PHONE="020 7946 0000", POLICY_RETINOID_PAUSE_DAYS=9)
+    # A section's preview: what is typed in it, over what the others have saved.
+    save(admin, app, CLINIC_PHONE="020 7946 0000")
+    nine = sample(POLICY_RETINOID_PAUSE_DAYS=9)
+    letter = sample(PAPER_SIZE="Letter")
     assert round(float(a4.pages[0].mediabox.width)) == 595  # A4: 210 mm
+    assert round(float(nine.pages[0].mediabox.width)) == 595
     assert round(float(letter.pages[0].mediabox.width)) == 612  # Letter: 8.5 in
+    assert "020 7946 0000" in text(nine)
     assert "020 7946 0000" in text(letter)
     assert "020 7946 0000" not in text(a4)
     assert "3 days" in text(a4)
-    assert "9 days" in text(letter)
+    assert "9 days" in text(nine)
     assert "9 days" not in text(a4)
+    assert "9 days" not in text(letter)  # the policy saved, not the earlier preview's
 
 
 def test_previews_are_for_admins_and_only_for_previews_that_exist(app, admin, staff):
-    token = preview_token(preview(admin, app).get_data(as_text=True))
-    for url in ("welcome", "pdf", "sample.pdf"):
+    token = preview_token(preview(admin, app, "branding").get_data(as_text=True))
+    for url in ("welcome", "pdf", "sample.pdf", "brand.css", "logo"):
         assert staff.client.get(f"/staff/settings/preview/{token}/{url}").status_code == 403
         assert admin.client.get(f"/staff/settings/preview/{'x' * 16}/{url}").status_code == 404
     assert admin.get("/staff/settings/preview/..%2F..%2Fsecret_key/welcome").status_code == 404
@@ -255,7 +389,7 @@ def test_previews_are_removed_after_an_hour(app, admin):
 
     from kiosk.records import settings_preview
 
-    preview(admin, app)
+    preview(admin, app, "clinic")
     folder = settings_preview.folder(app)
     assert {p.suffix for p in folder.iterdir()} == {".json", ".pdf"}
     assert settings_preview.remove_old(app, now=time.time() + 60) == 0
@@ -305,8 +439,11 @@ def test_the_languages_offered_and_the_one_welcome_starts_in(app, admin):
 def test_closed_dates_are_typed_one_a_line_and_used_by_the_plan_at_once(app, admin):
     response = save(admin, app, HOLIDAYS_REGION="es-md")
     assert response.status_code == 303
-    data = settings_form_data(app) | {"CLOSED_DATES": "31/12/2026\r\n24/12/2026, 7/1/2027"}
-    assert admin.post(URL, data, token_from=URL).status_code == 303
+    policy = settings_url("policy")
+    data = settings_form_data(app, "policy") | {
+        "CLOSED_DATES": "31/12/2026\r\n24/12/2026, 7/1/2027"
+    }
+    assert admin.post(policy, data, token_from=policy).status_code == 303
     assert app.config["HOLIDAYS_REGION"] == "ES-MD"
     assert app.config["CLOSED_DATES"] == (
         dt.date(2026, 12, 24),
@@ -316,9 +453,12 @@ def test_closed_dates_are_typed_one_a_line_and_used_by_the_plan_at_once(app, adm
     open_days = app.extensions["kiosk.core.plan"].open_days
     assert not open_days.is_open(dt.date(2027, 1, 7))
     assert not open_days.is_open(dt.date(2027, 1, 6))  # Epiphany, a holiday in Madrid
-    html = admin.get(URL).get_data(as_text=True)
+    html = admin.get(policy).get_data(as_text=True)
     assert re.search(r"<textarea[^>]*>\s*24/12/2026\n31/12/2026\n07/01/2027</textarea>", html)
-    assert "CLOSED_DATES: (none) → 2026-12-24, 2026-12-31, 2027-01-07" in audit_details(app)
+    assert (
+        "Treatments and policy – CLOSED_DATES: (none) → 2026-12-24, 2026-12-31, 2027-01-07"
+        in audit_details(app)
+    )
 
 
 @pytest.mark.parametrize(
@@ -338,8 +478,8 @@ def test_closed_dates_are_typed_one_a_line_and_used_by_the_plan_at_once(app, adm
     ],
 )
 def test_a_bad_closed_day_is_named_and_what_was_typed_is_kept(app, admin, name, value, message):
-    data = settings_form_data(app) | {name: value}
-    response = admin.post(URL, data, token_from=URL)
+    data = settings_form_data(app, "policy") | {name: value}
+    response = admin.post(settings_url("policy"), data, token_from=settings_url("policy"))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html
@@ -356,3 +496,18 @@ def test_a_stored_same_day_setting_is_ignored_and_dropped_at_the_next_save(app, 
     assert save(admin, app, CLINIC_PHONE="020 7946 0000").status_code == 303
     with app.app_context():
         assert db.session.get(ClinicSettings, 1).values == {"CLINIC_PHONE": "020 7946 0000"}
+
+
+def test_the_sections_in_the_staff_pages_spanish(app, admin):
+    save(admin, app, CLINIC_LANGUAGE="es")
+    contents = admin.get(URL).get_data(as_text=True)
+    assert "Ajustes de la clínica" in contents
+    assert 'aria-label="Partes de los ajustes"' in contents
+    assert "Tratamientos y normas de la clínica" in contents
+    assert "Nombre, dirección, teléfono, correo electrónico y página de reservas." in contents
+    section = admin.get(settings_url("retention")).get_data(as_text=True)
+    assert (
+        '<h1 class="heading" tabindex="-1">Conservación de datos y tiempos de espera</h1>'
+        in section
+    )
+    assert "Sesiones del personal" in section

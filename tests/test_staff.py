@@ -10,6 +10,7 @@ import pytest
 
 from kiosk.data.database import db
 from kiosk.data.models import AuditEvent, Consultation, ConsultationPdf, Note, StaffUser
+from kiosk.records import consultations
 
 from .patient_client import PatientClient, csrf_token
 from .staff_helpers import StaffClient, add_consultation, create_account
@@ -215,6 +216,51 @@ def test_queue_lists_todays_consultations_newest_first_with_flags(app, staff):
     assert 'hx-include="#queue-filter"' in html
 
 
+def test_the_queue_keeps_earlier_days_unreviewed_consultations_oldest_first(app, staff):
+    today = add_consultation(app, "fine-lines-no-flags", first_name="Tess")
+    waiting = {days: add_consultation(app, "pregnant") for days in (1, 3)}
+    in_review = add_consultation(app, "pregnant", first_name="Iris")
+    reviewed = add_consultation(app, "numbing-allergy", first_name="Rhea")
+    with app.app_context():
+        for stored, days in [*((s, d) for d, s in waiting.items()), (in_review, 2), (reviewed, 2)]:
+            db.session.get(Consultation, stored.id).submitted_at -= dt.timedelta(days=days)
+        consultations.start_review(db.session.get(Consultation, in_review.id))
+        reviewer = db.session.scalar(db.select(StaffUser).filter_by(username="sam"))
+        consultations.mark_reviewed(db.session.get(Consultation, reviewed.id), reviewer)
+        db.session.commit()
+    staff.get("/staff/")
+    html = staff.html
+    order = [waiting[3].reference, in_review.reference, waiting[1].reference, today.reference]
+    assert [html.index(reference) for reference in order] == sorted(
+        html.index(reference) for reference in order
+    )
+    assert reviewed.reference not in html  # reviewed: done with, not waiting
+    assert html.index("Earlier days, not reviewed yet") < html.index(order[0])
+    assert html.index(order[2]) < html.index(">Today<") < html.index(order[3])
+    assert 'class="queue__day"' in html
+    # A status chosen: today's and earlier days' of that status.
+    staff.post("/staff/queue/rows", {"status": "in_review"})
+    assert in_review.reference in staff.html
+    assert today.reference not in staff.html
+    assert waiting[1].reference not in staff.html
+    # Days chosen: exactly those days, reviewed or not, newest first, no groups.
+    two_days_ago = f"{dt.date.today() - dt.timedelta(days=2):%d/%m/%Y}"
+    staff.post("/staff/queue/rows", {"date_from": two_days_ago, "date_to": two_days_ago})
+    assert in_review.reference in staff.html
+    assert reviewed.reference in staff.html
+    assert waiting[3].reference not in staff.html
+    assert today.reference not in staff.html
+    assert "Earlier days" not in staff.html
+    # Nothing waiting from earlier days: no group headings at all.
+    with app.app_context():
+        for stored in [*waiting.values(), in_review]:
+            consultations.mark_reviewed(db.session.get(Consultation, stored.id), reviewer)
+    staff.get("/staff/")
+    assert "Earlier days" not in staff.html
+    assert ">Today<" not in staff.html
+    assert today.reference in staff.html
+
+
 def test_queue_and_consultation_page_label_an_rf_only_contraindication_no_rf(app, staff):
     pacemaker = add_consultation(app, "fitzpatrick-6-rf-pacemaker")
     staff.get("/staff/")
@@ -333,7 +379,7 @@ def test_audit_log_answers_who_looked_at_a_record(app, staff, admin):
     admin.get(f"/staff/audit?reference={sent.reference}&action=view")
     assert "sam" in admin.html
     assert "Viewed consultation" in admin.html
-    assert admin.html.count("<tr>") == 2  # header and one entry
+    assert admin.html.count('<tr role="row">') == 2  # header and one entry
     admin.get("/staff/audit?action=login")
     assert admin.html.count("Signed in") >= 2
 
@@ -562,7 +608,10 @@ def test_staff_pages_say_while_the_patients_copy_has_no_way_to_contact_the_clini
 
 def test_an_admin_is_led_from_the_banner_to_the_missing_setting(app, admin):
     page = admin.get("/staff/").get_data(as_text=True)
-    assert 'href="/staff/settings#setting-CLINIC_PHONE">Add them in the clinic settings</a>' in page
+    assert (
+        'href="/staff/settings/clinic#setting-CLINIC_PHONE">Add them in the clinic settings</a>'
+        in page
+    )
 
 
 def test_the_sign_in_page_does_not_show_the_clinic_details_banner(client):

@@ -460,7 +460,7 @@ def test_mail_test_says_when_the_server_cannot_be_reached(tmp_path, database_url
 
 # The settings ---------------------------------------------------------------------------
 
-SETTINGS_URL = "/staff/settings"
+SETTINGS_URL = "/staff/settings/mail"  # the settings page's mail section
 
 
 def test_the_settings_page_shows_the_mail_settings_and_never_the_password(app, admin):
@@ -489,8 +489,8 @@ def test_the_settings_page_shows_the_mail_settings_and_never_the_password(app, a
                 db.select(AuditEvent).where(AuditEvent.action == "setting_changed")
             )
         ]
-    assert "MAIL_PASSWORD: (empty) → (hidden)" in details
-    assert "MAIL_SERVER: (empty) → mail.clinic.example" in details
+    assert "Summary e-mail – MAIL_PASSWORD: (empty) → (hidden)" in details
+    assert "Summary e-mail – MAIL_SERVER: (empty) → mail.clinic.example" in details
     assert not any(secret in detail for detail in details)
     log = admin.get("/staff/audit").get_data(as_text=True)
     assert secret not in log

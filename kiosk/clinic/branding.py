@@ -319,6 +319,12 @@ def serve_logo(version: str) -> Response:
     logo = logo_file(current_app.config["CLINIC_LOGO"])
     if logo is None:
         abort(404)
+    return logo_response(logo)
+
+
+def logo_response(logo: Path) -> Response:
+    """A logo file, served for a day (its address names its version); an SVG
+    with a policy of its own that lets it run and fetch nothing."""
     svg = logo.suffix == ".svg"
     response = send_file(logo, mimetype="image/svg+xml" if svg else "image/png", max_age=86400)
     response.headers["Content-Disposition"] = "inline"
@@ -328,7 +334,13 @@ def serve_logo(version: str) -> Response:
 
 
 def serve_css(version: str) -> Response:
-    shades = brand_shades(current_app.config["BRAND_COLOUR"])
+    return css_response(current_app.config["BRAND_COLOUR"])
+
+
+def css_response(colour: str) -> Response:
+    """The stylesheet that gives the kiosk's stylesheet ``colour`` and its
+    shades, served for a day (its address names the colour)."""
+    shades = brand_shades(colour)
     css = ":root { " + " ".join(f"--{name}: {value};" for name, value in shades.items()) + " }\n"
     response = Response(css, mimetype="text/css")
     response.cache_control.public = True

@@ -157,11 +157,14 @@ def _apply(app: Flask, values: Mapping[str, Any], revision: int) -> None:
     app.extensions["kiosk.clinic.saved_settings"].revision = revision
 
 
-def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+def save(
+    app: Flask, changes: Mapping[str, Any], section: str | None = None
+) -> dict[str, tuple[Any, Any]]:
     """Keep ``changes`` (typed values by name; locked ones refused by the
-    caller) and apply them in this process; every change gets an audit entry
-    with its old and new value. Returns what changed, as (old, new) by name.
-    Commits."""
+    caller) and apply them in this process; every other setting kept keeps its
+    value. Every change gets an audit entry with its old and new value, after
+    the name of the settings page's ``section`` it was saved from, if given.
+    Returns what changed, as (old, new) by name. Commits."""
     state: Applied = app.extensions["kiosk.clinic.saved_settings"]
     row = stored() or ClinicSettings(id=ROW_ID, values={}, revision=0)
     # A setting the kiosk no longer has is ignored when applied, and dropped here.
@@ -178,10 +181,8 @@ def save(app: Flask, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
         if name == "CLINIC_LOGO":
             values[name] = logo_as_stored(app.instance_path, new)
         setting = SETTINGS[name]
-        audit.add_entry(
-            "setting_changed",
-            detail=f"{name}: {_shown(old, setting)} → {_shown(new, setting)}",
-        )
+        detail = f"{name}: {_shown(old, setting)} → {_shown(new, setting)}"
+        audit.add_entry("setting_changed", detail=f"{section} – {detail}" if section else detail)
     if not changed:
         return changed
     row.values = values

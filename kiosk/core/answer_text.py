@@ -120,11 +120,17 @@ def at_a_glance(flow: Flow, answers: Mapping[str, Any], language: str) -> tuple[
     """The content's at-a-glance rows for staff: each row's label and the
     answers of its questions that apply ("Blood-thinning medicine: No;
     Isotretinoin: Yes, but has stopped"), one answer alone as it is. A row
-    none of whose questions apply is left out."""
+    none of whose questions apply (or only free text left empty) is left out."""
     applies = {item.question.id: item for item in flow.walk(answers)}
     rows = []
     for row in flow.questionnaire.at_a_glance:
-        items = [applies[q] for q in row.questions if q in applies]
+        # Free text left empty ("Anything else") says nothing at a glance.
+        items = [
+            applies[q]
+            for q in row.questions
+            if q in applies
+            and not (applies[q].question.type == "textarea" and not applies[q].value)
+        ]
         if not items:
             continue
         # A yes that the next answer tells more of ("Allergies: Yes" before

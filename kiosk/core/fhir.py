@@ -1,6 +1,8 @@
 """FHIR R4 export: the questionnaire as a ``Questionnaire``, a consultation
-as a ``QuestionnaireResponse``, and its consent as a ``Consent``. Plain
-Python: no Flask.
+as a ``QuestionnaireResponse``, and its consent as a ``Consent``; and a
+consultation with everything the staff side knows of it (flags, review, notes,
+consent) as the resources of a ``Bundle`` or of NDJSON lines. Plain Python: no
+Flask.
 
 Each screen is a ``group`` item whose ``linkId`` is ``step-`` and the step id
 (step and question ids may coincide, linkIds may not); each question an item
@@ -12,12 +14,18 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
 from kiosk.core.content import EnableWhen, Question, Questionnaire, Step
 from kiosk.core.i18n import local
+from kiosk.core.plan.model import Flag
 from kiosk.core.signature import Signature
+from kiosk.core.statuses import severity_label
 
 ANSWER_SYSTEM = "urn:kiosk:answer"
 ITEM_TYPES = {
@@ -152,10 +160,16 @@ def response_resource(
     language: str,
     authored: dt.datetime,
     amended: bool,
+    reference: str | None = None,
+    subject: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A consultation as a FHIR R4 QuestionnaireResponse.
 
     ``flow`` is the questionnaire's ``Flow``: only items that apply are included.
+    ``amended``: the patient's answers themselves were changed after they were
+    sent (notes and the review are resources of their own, not amendments).
+    ``reference``: the consultation's reference code, as the identifier;
+    ``subject``: a reference to the patient.
     """
     answered = (item for item in flow.walk(answers) if item.value is not None)
     items = [
@@ -175,17 +189,27 @@ def response_resource(
     ]
     if authored.tzinfo is None:
         authored = authored.replace(tzinfo=dt.UTC)
-    return {
+    resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": response_id,
-        "questionnaire": f"{canonical_url(questionnaire)}|{questionnaire.version}",
-        "status": "amended" if amended else "completed",
-        "authored": authored.isoformat(timespec="seconds"),
         "language": language,
-        "item": items,
     }
+    if reference:
+        resource["identifier"] = {"system": REFERENCE_SYSTEM, "value": reference}
+    resource.update(
+        {
+            "questionnaire": f"{canonical_url(questionnaire)}|{questionnaire.version}",
+            "status": "amended" if amended else "completed",
+        }
+    )
+    if subject:
+        resource["subject"] = subject
+    resource["authored"] = authored.isoformat(timespec="seconds")
+    resource["item"] = items
+    return resource
 
 
+REFERENCE_SYSTEM = "urn:kiosk:reference"  # the reference code a patient is given
 CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 CONSENT_ACTION = "http://terminology.hl7.org/CodeSystem/consentaction"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
@@ -196,7 +220,9 @@ TYPED_NAME_EXTENSION = "urn:kiosk:fhir:typed-name"
 def consent_resource(
     *,
     consent_id: str,
-    response_id: str,
+    response_id: str | None = None,
+    response: dict[str, str] | None = None,
+    patient: dict[str, str] | None = None,
     text: str,
     title: str,
     version: str,
@@ -211,8 +237,13 @@ def consent_resource(
     words signed as its source (plain text, with their SHA-1 as FHIR's
     ``Attachment.hash`` wants), active until withdrawn; the photo choice as a
     nested provision on collecting photographs; the signature's strokes as an
-    SVG attachment (or the typed full name) in an extension."""
+    SVG attachment (or the typed full name) in an extension.
+
+    The QuestionnaireResponse it goes with: ``response`` (a reference), or
+    ``response_id`` for ``QuestionnaireResponse/<id>``; ``patient``: a
+    reference to the patient."""
     signed = _instant(signed_at)
+    response = response or {"reference": f"QuestionnaireResponse/{response_id}"}
     data = text.encode()
     resource: dict[str, Any] = {
         "resourceType": "Consent",
@@ -220,6 +251,7 @@ def consent_resource(
         "status": "inactive" if withdrawn_at else "active",
         "scope": {"coding": [{"system": CONSENT_SCOPE, "code": "treatment"}]},
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        **({"patient": patient} if patient else {}),
         "dateTime": signed,
         "sourceAttachment": {
             "contentType": "text/plain; charset=utf-8",
@@ -239,7 +271,7 @@ def consent_resource(
             "data": [
                 {
                     "meaning": "related",
-                    "reference": {"reference": f"QuestionnaireResponse/{response_id}"},
+                    "reference": response,
                 }
             ],
             "provision": [
@@ -273,3 +305,309 @@ def _signature_svg(signature: Signature) -> str:
         f'{signature.height}" fill="none" stroke="#000" stroke-width="2.5" '
         f'stroke-linecap="round" stroke-linejoin="round">{paths}</svg>'
     )
+
+
+# A consultation with the staff side's records of it ----------------------------------
+#
+# The resources, each with an id derived from the consultation's (so that a
+# second export of the same consultation gives the same ids, and a receiver
+# updates rather than duplicates):
+#
+# - Patient: the person who sent it, by first name only. The kiosk identifies
+#   no one: a receiver matches the person to its own records. It is there
+#   because R4's Flag must have a subject (Flag.subject is 1..1 and cannot
+#   point to a QuestionnaireResponse) and ClinicalImpression too.
+# - QuestionnaireResponse: the answers. Its status is ``completed``: notes and
+#   the review are the staff's, not a change of the patient's answers, so they
+#   are resources of their own and never make it ``amended``.
+# - Flag, one per screening flag: status active, category ``clinical``, code
+#   the rule's id and its words; the QuestionnaireResponse as the flag's detail
+#   (the core extension flag-detail), the severity as its priority (the core
+#   extension flag-priority: FHIR's PH/PM/PL codes and the kiosk's own), and
+#   each answer that made it fire in an extension of the kiosk's
+#   (TRIGGER_EXTENSION: linkId, question, answer).
+# - Provenance, once reviewed: the QuestionnaireResponse as its target, the
+#   review's time as ``recorded``, the reviewer (by name) as the verifier.
+# - ClinicalImpression, where staff wrote notes. R4's QuestionnaireResponse
+#   has no ``note``; an Annotation is FHIR's signed, timed note, and of the
+#   resources that carry Annotations ClinicalImpression is the one that means
+#   "the staff's assessment of this record": it points to the answers and the
+#   flags (supportingInfo), holds each note as an Annotation (author's name,
+#   time, words), and is completed once the consultation is reviewed, with the
+#   reviewer as assessor. (A Communication per note would say the notes were
+#   sent to someone, which they were not; an extension on the
+#   QuestionnaireResponse would be read by no receiver.)
+# - Consent, when one was signed: as consent_resource, inactive once withdrawn.
+
+FLAG_DETAIL_EXTENSION = "http://hl7.org/fhir/StructureDefinition/flag-detail"
+FLAG_PRIORITY_EXTENSION = "http://hl7.org/fhir/StructureDefinition/flag-priority"
+FLAG_PRIORITY = "http://hl7.org/fhir/flag-priority-code"
+FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
+FLAG_SYSTEM = "urn:kiosk:flag"  # the screening rule's id
+SEVERITY_SYSTEM = "urn:kiosk:flag-severity"
+TRIGGER_EXTENSION = "urn:kiosk:fhir:flag-trigger"
+PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+# The kiosk's severities on FHIR's scale of alert priorities.
+PRIORITIES = {
+    "do_not_treat": ("PH", "High priority"),
+    "no_rf": ("PM", "Medium priority"),
+    "review": ("PM", "Medium priority"),
+    "note": ("PL", "Low priority"),
+}
+
+
+@dataclass(frozen=True)
+class StaffNote:
+    author: str  # the staff member's name
+    at: dt.datetime  # stored time (naive UTC) or aware
+    text: str
+
+
+@dataclass(frozen=True)
+class Review:
+    reviewer: str  # the staff member's name
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SignedConsent:
+    """The consent last signed, as consent_resource takes it."""
+
+    record_id: int
+    text: str
+    title: str
+    version: str
+    language: str
+    signed_at: dt.datetime
+    signature: Signature | None
+    typed_name: str | None
+    photos: bool
+    withdrawn_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ConsultationRecord:
+    """One consultation and what the staff side knows of it, gathered by the
+    records layer; the flags in the clinic's language."""
+
+    id: str
+    reference: str
+    first_name: str
+    language: str
+    answers: Mapping[str, Any]
+    submitted_at: dt.datetime
+    flags: tuple[Flag, ...] = ()
+    notes: tuple[StaffNote, ...] = ()
+    review: Review | None = None
+    consent: SignedConsent | None = None
+    amended: bool = False  # the answers were changed after they were sent
+
+
+def response_uuid(consultation_id: str) -> str:
+    """The QuestionnaireResponse's id: the consultation's own uuid."""
+    try:
+        return str(uuid.UUID(hex=consultation_id))
+    except ValueError:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:kiosk:consultation:{consultation_id}"))
+
+
+def part_uuid(consultation_id: str, part: str) -> str:
+    """The id of one of the consultation's other resources ("patient",
+    "flag:<id>", "review", "notes", "consent:<n>"): the same at every export."""
+    return str(uuid.uuid5(uuid.UUID(response_uuid(consultation_id)), part))
+
+
+def _reference(kind: str, resource_id: str, in_bundle: bool) -> dict[str, str]:
+    """Inside a Bundle, a reference to its entry's ``urn:uuid:`` fullUrl; in
+    NDJSON, where each line stands alone, ``Type/id``."""
+    return {"reference": f"urn:uuid:{resource_id}" if in_bundle else f"{kind}/{resource_id}"}
+
+
+def consultation_resources(
+    questionnaire: Questionnaire, flow, record: ConsultationRecord, *, in_bundle: bool
+) -> list[dict[str, Any]]:
+    """The consultation's resources (see above), each referring to the others
+    as a Bundle (``in_bundle``) or NDJSON lines do."""
+    qr_id = response_uuid(record.id)
+    patient_id = part_uuid(record.id, "patient")
+    qr = _reference("QuestionnaireResponse", qr_id, in_bundle)
+    patient = _reference("Patient", patient_id, in_bundle)
+    resources: list[dict[str, Any]] = [
+        _patient(patient_id, record),
+        response_resource(
+            questionnaire,
+            flow,
+            response_id=qr_id,
+            answers=record.answers,
+            language=record.language,
+            authored=record.submitted_at,
+            amended=record.amended,
+            reference=record.reference,
+            subject=patient,
+        ),
+    ]
+    flags = [
+        _flag(part_uuid(record.id, f"flag:{flag.id}"), flag, qr, patient, record.submitted_at)
+        for flag in record.flags
+    ]
+    resources += flags
+    if record.review is not None:
+        resources.append(_provenance(part_uuid(record.id, "review"), record.review, qr))
+    if record.notes:
+        flag_refs = [_reference("Flag", flag["id"], in_bundle) for flag in flags]
+        resources.append(
+            _staff_notes(part_uuid(record.id, "notes"), record, patient, [qr, *flag_refs])
+        )
+    if (consent := record.consent) is not None:
+        resources.append(
+            consent_resource(
+                consent_id=part_uuid(record.id, f"consent:{consent.record_id}"),
+                response=qr,
+                patient=patient,
+                text=consent.text,
+                title=consent.title,
+                version=consent.version,
+                language=consent.language,
+                signed_at=consent.signed_at,
+                signature=consent.signature,
+                typed_name=consent.typed_name,
+                photos=consent.photos,
+                withdrawn_at=consent.withdrawn_at,
+            )
+        )
+    return resources
+
+
+def _patient(patient_id: str, record: ConsultationRecord) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "Patient", "id": patient_id}
+    if record.first_name.strip():
+        resource["name"] = [{"given": [record.first_name.strip()]}]
+    resource["communication"] = [
+        {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": record.language}]}}
+    ]
+    return resource
+
+
+def _flag(
+    flag_id: str, flag: Flag, qr: dict[str, str], patient: dict[str, str], raised: dt.datetime
+) -> dict[str, Any]:
+    words = severity_label(flag.severity)
+    priority = [{"system": SEVERITY_SYSTEM, "code": flag.severity, "display": words}]
+    if flag.severity in PRIORITIES:
+        code, display = PRIORITIES[flag.severity]
+        priority.insert(0, {"system": FLAG_PRIORITY, "code": code, "display": display})
+    triggers = [
+        {
+            "url": TRIGGER_EXTENSION,
+            "extension": [
+                {"url": "linkId", "valueString": trigger.question_id},
+                {"url": "question", "valueString": trigger.question},
+                {"url": "answer", "valueString": trigger.answer},
+            ],
+        }
+        for trigger in flag.triggers
+    ]
+    return {
+        "resourceType": "Flag",
+        "id": flag_id,
+        "extension": [
+            {"url": FLAG_DETAIL_EXTENSION, "valueReference": qr},
+            {
+                "url": FLAG_PRIORITY_EXTENSION,
+                "valueCodeableConcept": {"coding": priority, "text": words},
+            },
+            *triggers,
+        ],
+        "status": "active",
+        "category": [
+            {"coding": [{"system": FLAG_CATEGORY, "code": "clinical", "display": "Clinical"}]}
+        ],
+        "code": {"coding": [{"system": FLAG_SYSTEM, "code": flag.id}], "text": flag.staff_text},
+        "subject": patient,
+        "period": {"start": _instant(raised)},
+    }
+
+
+def _provenance(provenance_id: str, review: Review, qr: dict[str, str]) -> dict[str, Any]:
+    return {
+        "resourceType": "Provenance",
+        "id": provenance_id,
+        "target": [qr],
+        "recorded": _instant(review.at),
+        "agent": [
+            {
+                "type": {
+                    "coding": [
+                        {"system": PARTICIPANT_TYPE, "code": "verifier", "display": "Verifier"}
+                    ]
+                },
+                "who": {"display": review.reviewer},
+            }
+        ],
+    }
+
+
+def _staff_notes(
+    impression_id: str,
+    record: ConsultationRecord,
+    patient: dict[str, str],
+    supporting: list[dict[str, str]],
+) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "ClinicalImpression",
+        "id": impression_id,
+        "status": "completed" if record.review else "in-progress",
+        "subject": patient,
+    }
+    if record.review is not None:
+        resource["date"] = _instant(record.review.at)
+        resource["assessor"] = {"display": record.review.reviewer}
+    resource["supportingInfo"] = supporting
+    resource["note"] = [
+        {"authorString": note.author, "time": _instant(note.at), "text": note.text}
+        for note in record.notes
+    ]
+    return resource
+
+
+# Bundles and NDJSON ---------------------------------------------------------------------
+#
+# A ``collection``, not a ``document``: a document Bundle starts with a
+# Composition, is attested as a whole and is never changed once issued, where
+# a consultation goes on changing (notes, a review, a consent withdrawn) and a
+# receiver takes in its resources one by one. A collection says only "these
+# resources, together", which is what an export is.
+
+
+def collection(resources: Iterable[dict[str, Any]], *, timestamp: dt.datetime) -> dict[str, Any]:
+    """The resources as a FHIR R4 ``collection`` Bundle, each entry's fullUrl
+    the ``urn:uuid:`` of its id."""
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": _instant(timestamp),
+    }
+    entries = [
+        {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource} for resource in resources
+    ]
+    if entries:  # FHIR's JSON has no empty arrays: a period with nothing sent has no entry
+        bundle["entry"] = entries
+    return bundle
+
+
+def consultation_bundle(
+    questionnaire: Questionnaire, flow, record: ConsultationRecord, *, timestamp: dt.datetime
+) -> dict[str, Any]:
+    return collection(
+        consultation_resources(questionnaire, flow, record, in_bundle=True), timestamp=timestamp
+    )
+
+
+def ndjson_lines(
+    questionnaire: Questionnaire, flow, records: Iterable[ConsultationRecord]
+) -> Iterator[str]:
+    """Each consultation's resources, one a line (``application/fhir+ndjson``),
+    referring to one another as ``Type/id``."""
+    for record in records:
+        for resource in consultation_resources(questionnaire, flow, record, in_bundle=False):
+            yield json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -143,11 +143,14 @@ def day_date(day: dt.date, code: str | None = None) -> str:
     return format_date(day, DAY_DATE_PATTERNS.get(code, "full"), locale=_formats(code))
 
 
-def short_date(day: dt.date, code: str | None = None, *, year: bool = True) -> str:
-    """``22 Nov 2026`` / ``22 nov 2026``; without the year ``22 Nov`` / ``22 nov``."""
+def short_date(
+    day: dt.date, code: str | None = None, *, year: bool = True, weekday: bool = False
+) -> str:
+    """``22 Nov 2026`` / ``22 nov 2026``; without the year ``22 Nov`` / ``22 nov``,
+    and with its weekday ``Sun 22 Nov`` / ``dom, 22 nov``."""
     locale = _formats(code or _current.get())
     if not year:
-        return format_skeleton("dMMM", day, locale=locale)
+        return format_skeleton("EdMMM" if weekday else "dMMM", day, locale=locale)
     return format_date(day, "medium", locale=locale)
 
 

@@ -71,6 +71,7 @@ class QueueRow:
     flags: tuple[FlagCount, ...]  # per severity, most serious first
     pdf_states: dict[str, str]  # copy -> state (see pdf_states)
     next_try: dt.datetime | None = None  # local time: a failed PDF's next render
+    earlier: bool = False  # sent before today and not reviewed yet: still waiting
 
     @property
     def preparing(self) -> bool:
@@ -87,15 +88,36 @@ def queue(
 ) -> list[QueueRow]:
     """Consultations submitted in the queue's days (see :func:`queue_days`),
     newest first; ``text`` matches a reference (however typed) or part of a
-    first name."""
-    first, last = queue_days(date_from, date_to, today or dt.date.today())
-    query = db.select(Consultation).where(
+    first name. With no day chosen, those of earlier days not reviewed yet come
+    first, oldest first: nothing left waiting overnight drops out of view."""
+    if status and status not in set(ConsultationStatus):
+        return []  # a status no consultation has
+    today = today or dt.date.today()
+    first, last = queue_days(date_from, date_to, today)
+    in_days = _queue_query(text, status).where(
         Consultation.submitted_at >= day_bounds(first)[0],
         Consultation.submitted_at < day_bounds(last)[1],
     )
+    rows = [
+        _row(consultation)
+        for consultation in db.session.scalars(in_days.order_by(Consultation.submitted_at.desc()))
+    ]
+    if date_from or date_to or status == ConsultationStatus.REVIEWED:
+        return rows
+    waiting = _queue_query(text, status).where(
+        Consultation.submitted_at < day_bounds(today)[0],
+        Consultation.status != ConsultationStatus.REVIEWED,
+    )
+    earlier = [
+        _row(consultation, earlier=True)
+        for consultation in db.session.scalars(waiting.order_by(Consultation.submitted_at))
+    ]
+    return earlier + rows
+
+
+def _queue_query(text: str | None, status: ConsultationStatus | str | None):
+    query = db.select(Consultation)
     if status:
-        if status not in set(ConsultationStatus):
-            return []  # a status no consultation has
         query = query.where(Consultation.status == ConsultationStatus(status))
     if text and text.strip():
         text = text.strip()
@@ -106,17 +128,15 @@ def queue(
                 Consultation.first_name.icontains(text, autoescape=True),
             )
         )
-    query = query.options(
+    return query.options(
         # Each row shows its PDFs' states; its answers are read only where its
         # flags are not known.
         selectinload(Consultation.pdfs),
         defer(Consultation.answers),
     )
-    consultations = db.session.scalars(query.order_by(Consultation.submitted_at.desc()))
-    return [_row(consultation) for consultation in consultations]
 
 
-def _row(consultation: Consultation) -> QueueRow:
+def _row(consultation: Consultation, *, earlier: bool = False) -> QueueRow:
     counts = flag_counts(consultation)
     return QueueRow(
         consultation=consultation,
@@ -124,6 +144,7 @@ def _row(consultation: Consultation) -> QueueRow:
         flags=tuple(FlagCount(severity, count) for severity, count in counts.items()),
         pdf_states=pdf_states(consultation),
         next_try=next_try(consultation),
+        earlier=earlier,
     )
 
 
@@ -135,14 +156,6 @@ def flag_counts(consultation: Consultation) -> dict[str, int]:
         plan = _staff_plan(consultation)
         counts = {severity: len(plan.flags_of(severity)) for severity in SEVERITIES}
     return counts
-
-
-def staff_flags(consultation: Consultation) -> tuple[Flag, ...]:
-    """The flags its answers raise, as its staff copy made now would show them
-    (without the rest of its plan)."""
-    return current_app.extensions["kiosk.core.plan"].flags(
-        consultation.answers, language=current_app.config["CLINIC_LANGUAGE"]
-    )
 
 
 def pdf_states(consultation: Consultation) -> dict[str, str]:
@@ -221,9 +234,23 @@ def _staff_plan(consultation: Consultation) -> Plan:
     )
 
 
+def staff_flags(consultation: Consultation) -> tuple[Flag, ...]:
+    """The flags the consultation page shows, most serious first: worked out
+    by the screening rules alone (PlanEngine.flags), without the rest of the
+    plan, for the exports of many consultations."""
+    flags = current_app.extensions["kiosk.core.plan"].flags(
+        consultation.answers, language=current_app.config["CLINIC_LANGUAGE"]
+    )
+    return tuple(flag for group in flag_groups(flags) for flag in group.flags)
+
+
 def amended(consultation: Consultation) -> bool:
-    """Whether staff have added to what the patient sent (FHIR's ``amended``)."""
-    return bool(consultation.notes) or consultation.status == ConsultationStatus.REVIEWED
+    """Whether the patient's answers were changed after they were sent (FHIR's
+    ``amended``). Nothing changes them: staff add notes, a review, a consent
+    signed again or withdrawn, each kept apart from the answers (and exported
+    as resources of their own), and a returning patient sends a new
+    consultation. So a QuestionnaireResponse is always ``completed``."""
+    return False
 
 
 # The review's changes: each commits with its audit entry --------------------------------

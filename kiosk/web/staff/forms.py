@@ -5,9 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from kiosk.core.i18n import gettext as _
 from kiosk.core.i18n import lazy_gettext
@@ -135,7 +143,28 @@ class PeriodForm(FlaskForm):
         return Period.chosen(first, last)
 
 
+FORMATS = ("bundle", "ndjson")
+
+
 class ExportForm(PeriodForm):
+    """The consultations of a period as FHIR: the period and the file's kind,
+    in the URL like the period (nothing private in it)."""
+
+    kind = RadioField(
+        lazy_gettext("Format"),
+        name="format",
+        choices=[
+            SelectChoice("bundle", lazy_gettext("One FHIR Bundle (JSON)")),
+            SelectChoice("ndjson", lazy_gettext("NDJSON, one resource a line, for bulk loading")),
+        ],
+        default="bundle",
+        # WTForms' own "Not a valid choice" is in English only.
+        validate_choice=False,
+        validators=[AnyOf(FORMATS, message=lazy_gettext("Choose a format"))],
+    )
+
+
+class CsvExportForm(PeriodForm):
     """The CSV export of a period: the patients' own words only when asked for."""
 
     free_text = BooleanField(lazy_gettext("Include free text"), name="free_text")

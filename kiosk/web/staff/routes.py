@@ -14,6 +14,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask_htmx import make_response as htmx_response
@@ -27,7 +28,7 @@ from kiosk.core.statuses import PdfStatus
 from kiosk.data import audit
 from kiosk.data.database import db
 from kiosk.data.models import Consultation, local_time, utcnow
-from kiosk.records import consents, consultations, stored_pdfs, summary_email
+from kiosk.records import consents, consultations, fhir_export, stored_pdfs, summary_email
 from kiosk.web import throttle
 from kiosk.web.auth import (
     admin_required,
@@ -41,7 +42,7 @@ from kiosk.web.forms import EmptyForm
 from kiosk.web.htmx import htmx
 from kiosk.web.redirects import local_path
 from kiosk.web.staff import bp
-from kiosk.web.staff.forms import AuditFilter, LoginForm, NoteForm, QueueFilter
+from kiosk.web.staff.forms import AuditFilter, ExportForm, LoginForm, NoteForm, QueueFilter
 from kiosk.web.throttle import throttled
 
 PUBLIC = {"staff.login"}
@@ -341,11 +342,12 @@ def consultation_fhir(consultation_id: str):
     resource = fhir.response_resource(
         flow.questionnaire,
         flow,
-        response_id=consultation.id,
+        response_id=fhir.response_uuid(consultation.id),
         answers=consultation.answers,
         language=consultation.language,
         authored=consultation.submitted_at,
         amended=consultations.amended(consultation),
+        reference=consultation.reference,
     )
     audit.add_entry("export_fhir", consultation_ref=consultation.reference)
     db.session.commit()
@@ -356,26 +358,84 @@ def consultation_fhir(consultation_id: str):
 def consent_fhir(consultation_id: str):
     """The consent as it stands, as a FHIR R4 Consent: 404 where none was signed."""
     consultation = find_consultation(consultation_id)
-    record = consents.last_signed(consultation)
-    if record is None:
+    signed = fhir_export.signed_consent(consultation)
+    if signed is None:
         abort(404)
-    printed = consents.printed(consultation)
+    # The same ids as in the consultation's Bundle.
     resource = fhir.consent_resource(
-        consent_id=f"{consultation.id}-{record.id}",
-        response_id=consultation.id,
-        text=printed.text,
-        title=printed.title,
-        version=printed.version,
-        language=printed.language,
-        signed_at=record.at,
-        signature=printed.signature,
-        typed_name=printed.typed_name,
-        photos=printed.photos,
-        withdrawn_at=consultation.consents[-1].at if printed.withdrawn_at else None,
+        consent_id=fhir.part_uuid(consultation.id, f"consent:{signed.record_id}"),
+        response_id=fhir.response_uuid(consultation.id),
+        text=signed.text,
+        title=signed.title,
+        version=signed.version,
+        language=signed.language,
+        signed_at=signed.signed_at,
+        signature=signed.signature,
+        typed_name=signed.typed_name,
+        photos=signed.photos,
+        withdrawn_at=signed.withdrawn_at,
     )
     audit.add_entry("export_fhir", consultation_ref=consultation.reference, detail="consent")
     db.session.commit()
     return _json(resource, f"consent-{consultation.reference}.json")
+
+
+@bp.route("/c/<consultation_id>/fhir-bundle.json")
+def consultation_bundle(consultation_id: str):
+    """The consultation with its flags, review, notes and consent: a FHIR R4
+    collection Bundle (see kiosk/core/fhir.py)."""
+    consultation = find_consultation(consultation_id)
+    bundle = fhir_export.consultation_bundle(consultation)
+    audit.add_entry(
+        "export_fhir_bundle",
+        consultation_ref=consultation.reference,
+        detail=f"{len(bundle['entry'])} resources",
+    )
+    db.session.commit()
+    return _json(bundle, f"consultation-{consultation.reference}.json")
+
+
+# Exporting a period: admins only. A period's export takes every patient's
+# answers out of the kiosk at once, which a clinic decides on, as it does who
+# reads the audit log; one consultation's export is part of a review.
+@bp.route("/exports")
+@admin_required
+def exports():
+    form = ExportForm(request.args)
+    if "format" not in request.args:  # the page, not yet a download
+        period = form.period()
+        form.date_from.data = form.date_from.data or period.first
+        form.date_to.data = form.date_to.data or period.last
+        return _exports_page(form, period)
+    if not form.validate():
+        return _exports_page(form, None, 422)
+    period = form.period()
+    total = fhir_export.count(period)
+    audit.add_entry(
+        "export_fhir_period",
+        detail=f"{period.first.isoformat()} to {period.last.isoformat()}; "
+        f"{total} consultations; {form.kind.data}",
+    )
+    db.session.commit()
+    name = f"consultations-{period.first.isoformat()}-to-{period.last.isoformat()}"
+    if form.kind.data == "ndjson":
+        # Streamed: a year of consultations is never held in memory whole.
+        response = Response(
+            stream_with_context(fhir_export.period_lines(period)),
+            mimetype="application/fhir+ndjson",
+        )
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.ndjson"'
+        return response
+    return _json(fhir_export.period_bundle(period), f"{name}.json")
+
+
+def _exports_page(form: ExportForm, period, status: int = 200):
+    return render_template(
+        "staff/exports.html",
+        form=form,
+        period=period,
+        total=fhir_export.count(period) if period else None,
+    ), status
 
 
 @bp.route("/questionnaire.json")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from wtforms.fields.choices import SelectChoice
 
 from kiosk.clinic import branding, saved_settings
 from kiosk.clinic.settings import SETTINGS, CheckFailed, Setting, SettingError, parse_day
+from kiosk.core import i18n
 from kiosk.core.i18n import LazyString, current_language, lazy_gettext, ngettext
 from kiosk.core.i18n import gettext as _
 from kiosk.core.policy import WEEKDAYS
@@ -48,55 +49,144 @@ from kiosk.web.auth import admin_required
 from kiosk.web.forms import EmptyForm
 from kiosk.web.staff import bp
 
-# The page's sections, in order: (heading, settings). A clinic setting left
-# out of every section is shown under "Other settings" (tests/test_settings_page.py
-# checks that each one is on the page).
-SECTIONS: tuple[tuple[LazyString, tuple[str, ...]], ...] = (
-    (
+
+@dataclass(frozen=True)
+class Group:
+    """Settings shown together in a section, under a heading of their own
+    (None: the section's one group)."""
+
+    heading: LazyString | None
+    names: tuple[str, ...]
+
+    @property
+    def settings(self) -> tuple[Setting, ...]:
+        return tuple(SETTINGS[name] for name in self.names)
+
+    @property
+    def numbers(self) -> bool:
+        """Whether each of its settings is a number (short fields, shown side by side)."""
+        return all(SETTINGS[name].type in (int, float) for name in self.names)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the page shown and saved on its own, at ``/staff/settings/<key>``.
+    ``preview``: what it holds shows on Welcome or the sample patient copy."""
+
+    key: str
+    heading: LazyString
+    summary: LazyString
+    groups: tuple[Group, ...]
+    preview: bool = True
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for group in self.groups for name in group.names)
+
+    @property
+    def settings(self) -> tuple[Setting, ...]:
+        return tuple(SETTINGS[name] for name in self.names)
+
+
+# Every POLICY_ setting not named below: the screening, preparation and aftercare windows.
+WINDOWS_HEADING = lazy_gettext("Screening, preparation and aftercare windows")
+
+# The page's sections, in order. Every clinic setting is in exactly one
+# (tests/test_settings_page.py checks it): a POLICY_ setting not named here
+# joins the policy section's windows.
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "clinic",
         lazy_gettext("The clinic"),
-        ("CLINIC_NAME", "CLINIC_ADDRESS", "CLINIC_PHONE", "CLINIC_EMAIL", "CLINIC_BOOKING_URL"),
+        lazy_gettext("Name, address, phone, email and booking page."),
+        (
+            Group(
+                None,
+                (
+                    "CLINIC_NAME",
+                    "CLINIC_ADDRESS",
+                    "CLINIC_PHONE",
+                    "CLINIC_EMAIL",
+                    "CLINIC_BOOKING_URL",
+                ),
+            ),
+        ),
     ),
-    (
-        lazy_gettext("Treatments offered"),
-        ("POLICY_OFFERS_RF", "POLICY_HOME_ROLLER_INFORMATION"),
+    Section(
+        "branding",
+        lazy_gettext("Logo and colour"),
+        lazy_gettext("The logo and brand colour of the kiosk's screens and both PDFs."),
+        (Group(None, ("CLINIC_LOGO", "BRAND_COLOUR")),),
     ),
-    (lazy_gettext("Logo and colour"), ("CLINIC_LOGO", "BRAND_COLOUR")),
-    (
+    Section(
+        "policy",
+        lazy_gettext("Treatments and policy"),
+        lazy_gettext(
+            "Treatments offered, the consent, the days sessions may fall on, and the "
+            "screening, preparation and aftercare windows."
+        ),
+        (
+            Group(
+                lazy_gettext("Treatments offered"),
+                ("POLICY_OFFERS_RF", "POLICY_HOME_ROLLER_INFORMATION", "CONSENT_ON"),
+            ),
+            Group(
+                lazy_gettext("Planning sessions"),
+                (
+                    "POLICY_OPENING_DAYS",
+                    "HOLIDAYS_REGION",
+                    "CLOSED_DATES",
+                    "POLICY_SESSION_SPACING_WEEKS",
+                    "POLICY_LAST_SESSION_WEEKS_BEFORE_EVENT",
+                ),
+            ),
+        ),
+    ),
+    Section(
+        "languages",
         lazy_gettext("Languages and paper"),
-        ("PATIENT_LANGUAGES", "PATIENT_LANGUAGE", "CLINIC_LANGUAGE", "PAPER_SIZE"),
+        lazy_gettext("The languages patients may choose, the staff's language and the paper size."),
+        (Group(None, ("PATIENT_LANGUAGES", "PATIENT_LANGUAGE", "CLINIC_LANGUAGE", "PAPER_SIZE")),),
     ),
-    (
-        lazy_gettext("Planning sessions"),
-        (
-            "POLICY_OPENING_DAYS",
-            "HOLIDAYS_REGION",
-            "CLOSED_DATES",
-            "POLICY_SESSION_SPACING_WEEKS",
-            "POLICY_LAST_SESSION_WEEKS_BEFORE_EVENT",
-        ),
-    ),
-    (
-        lazy_gettext("Kiosk timings"),
-        ("IDLE_SECONDS", "IDLE_WARNING_SECONDS", "DONE_SECONDS"),
-    ),
-    (
+    Section(
+        "mail",
         lazy_gettext("Summary e-mail"),
+        lazy_gettext("The mail server that e-mails patients their summary, and when it does."),
         (
-            "MAIL_SEND",
-            "MAIL_SERVER",
-            "MAIL_PORT",
-            "MAIL_USE_TLS",
-            "MAIL_USE_SSL",
-            "MAIL_USERNAME",
-            "MAIL_PASSWORD",
-            "MAIL_DEFAULT_SENDER",
+            Group(
+                None,
+                (
+                    "MAIL_SERVER",
+                    "MAIL_PORT",
+                    "MAIL_USE_TLS",
+                    "MAIL_USE_SSL",
+                    "MAIL_USERNAME",
+                    "MAIL_PASSWORD",
+                    "MAIL_DEFAULT_SENDER",
+                    "MAIL_SEND",
+                ),
+            ),
         ),
+        preview=False,  # nothing of it shows on Welcome or the patient's copy
     ),
-    (
-        lazy_gettext("Keeping data"),
-        ("RETENTION_DAYS", "DRAFT_RETENTION_HOURS", "STAFF_IDLE_MINUTES", "STAFF_SESSION_HOURS"),
+    Section(
+        "retention",
+        lazy_gettext("Keeping data and timeouts"),
+        lazy_gettext(
+            "How long answers and consultations are kept, and how long a kiosk screen or a "
+            "staff session stays open."
+        ),
+        (
+            Group(lazy_gettext("Keeping data"), ("RETENTION_DAYS", "DRAFT_RETENTION_HOURS")),
+            Group(
+                lazy_gettext("Kiosk timings"),
+                ("IDLE_SECONDS", "IDLE_WARNING_SECONDS", "DONE_SECONDS"),
+            ),
+            Group(lazy_gettext("Staff sessions"), ("STAFF_IDLE_MINUTES", "STAFF_SESSION_HOURS")),
+        ),
     ),
 )
+
 # What to type, under a field's label.
 HINTS = {
     "HOLIDAYS_REGION": lazy_gettext(
@@ -114,28 +204,35 @@ MAIL_SEND_LABELS = {
     "after_review": lazy_gettext("Once staff mark the consultation reviewed"),
     "at_once": lazy_gettext("At once, as soon as the patient's copy is ready"),
 }
-# Every other POLICY_ setting: the screening, preparation and aftercare windows.
-WINDOWS_HEADING = lazy_gettext("Screening, preparation and aftercare windows")
-OTHER_HEADING = lazy_gettext("Other settings")
 
 
-@dataclass(frozen=True)
-class Section:
-    heading: LazyString
-    settings: tuple[Setting, ...]
+def sections() -> tuple[Section, ...]:
+    """The page's sections, the policy section with every window (the POLICY_
+    settings named in no section)."""
+    named = {name for section in SECTIONS for name in section.names}
+    windows = tuple(
+        name for name in saved_settings.names() if name.startswith("POLICY_") and name not in named
+    )
+    return tuple(
+        replace(section, groups=(*section.groups, Group(WINDOWS_HEADING, windows)))
+        if section.key == "policy"
+        else section
+        for section in SECTIONS
+    )
 
 
-def sections() -> list[Section]:
-    """The page's sections, with every clinic setting in one of them."""
-    placed = {name for _heading, names in SECTIONS for name in names}
-    clinic = saved_settings.names()
-    result = [Section(heading, tuple(SETTINGS[n] for n in names)) for heading, names in SECTIONS]
-    windows = tuple(SETTINGS[n] for n in clinic if n.startswith("POLICY_") and n not in placed)
-    others = tuple(SETTINGS[n] for n in clinic if not n.startswith("POLICY_") and n not in placed)
-    result.append(Section(WINDOWS_HEADING, windows))
-    if others:
-        result.append(Section(OTHER_HEADING, others))
-    return result
+def section_of(name: str) -> Section:
+    """The section a clinic setting is in (KeyError: none)."""
+    for section in sections():
+        if name in section.names:
+            return section
+    raise KeyError(name)
+
+
+def unplaced() -> tuple[str, ...]:
+    """Clinic settings in no section: none, or the page would not show them."""
+    placed = {name for section in sections() for name in section.names}
+    return tuple(name for name in saved_settings.names() if name not in placed)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -175,16 +272,16 @@ def _field(setting: Setting) -> Field:
     return StringField(label)
 
 
-def settings_form(values: dict[str, Any]) -> FlaskForm:
-    """The form, one field per clinic setting, holding the posted values on a
-    POST and ``values`` otherwise."""
+def settings_form(section: Section, values: dict[str, Any]) -> FlaskForm:
+    """The section's form, one field per setting of it, holding the posted
+    values on a POST and ``values`` otherwise."""
 
     class SettingsForm(FlaskForm):
         pass
 
-    for name in saved_settings.names():
+    for name in section.names:
         setattr(SettingsForm, name, _field(SETTINGS[name]))
-    shown = {name: _shown(SETTINGS[name], value) for name, value in values.items()}
+    shown = {name: _shown(SETTINGS[name], values[name]) for name in section.names}
     return SettingsForm(data=shown)
 
 
@@ -219,11 +316,12 @@ def problem(setting: Setting) -> str:
     return _("This cannot be left empty.")
 
 
-def read_form(form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
-    """The typed value of every setting not locked; a value that does not fit
-    gets its field's error (and is left out)."""
+def read_form(section: Section, form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
+    """The typed value of every setting of the section not locked; a value
+    that does not fit gets its field's error (and is left out). The other
+    sections' settings are neither read nor touched."""
     values: dict[str, Any] = {}
-    for name in saved_settings.names():
+    for name in section.names:
         if name in locked:
             continue
         setting, field = SETTINGS[name], form[name]
@@ -250,12 +348,14 @@ def read_form(form: FlaskForm, locked: frozenset[str]) -> dict[str, Any]:
             values[name] = setting.parse(raw)
         except SettingError:
             field.errors = [problem(setting)]
-    _one_secure_connection(form, locked, values)
+    if "MAIL_USE_SSL" in section.names:
+        _one_secure_connection(form, locked, values)
     return values
 
 
 def _one_secure_connection(form: FlaskForm, locked: frozenset[str], values: dict[str, Any]) -> None:
-    """TLS and SSL are two ways of securing the connection: not both."""
+    """TLS and SSL are two ways of securing the connection: not both (both
+    are in the mail section)."""
     chosen = {
         name: values.get(name, current_app.config[name])
         for name in ("MAIL_USE_TLS", "MAIL_USE_SSL")
@@ -320,32 +420,56 @@ def _read_logo(field: Field, values: dict[str, Any]) -> None:
 def _locked_values(form: FlaskForm, locked: frozenset[str]) -> None:
     # A disabled field is not sent: show what the environment forces.
     for name in locked:
-        form[name].data = _shown(SETTINGS[name], current_app.config[name])
+        if name in form:
+            form[name].data = _shown(SETTINGS[name], current_app.config[name])
 
 
-def _errors(form: FlaskForm) -> Iterator[Field]:
-    return (form[name] for name in saved_settings.names() if form[name].errors)
+def _errors(section: Section, form: FlaskForm) -> Iterator[Field]:
+    return (form[name] for name in section.names if form[name].errors)
 
 
-@bp.route("/settings", methods=["GET", "POST"])
+@bp.route("/settings")
 @admin_required
 def settings():
+    """The contents: each section, and what it holds."""
+    return render_template("staff/settings.html", sections=sections(), section=None)
+
+
+def _section(key: str) -> Section:
+    for section in sections():
+        if section.key == key:
+            return section
+    abort(404)
+
+
+@bp.route("/settings/<key>", methods=["GET", "POST"])
+@admin_required
+def settings_section(key: str):
+    """One section of the settings, saved on its own: a save reads and keeps
+    only this section's settings, whatever else the request holds."""
+    section = _section(key)
     # A logo may come with the form: more than the other pages' requests.
     request.max_content_length = request.max_form_memory_size = 2 * branding.LOGO_BYTES
     app = current_app._get_current_object()
     locked = saved_settings.locked(app)
     current = {name: app.config[name] for name in saved_settings.names()}
-    form = settings_form(current)
+    form = settings_form(section, current)
     status, preview, values = 200, None, {}
     if request.method == "POST":
         if form.validate_on_submit():
-            values = read_form(form, locked)
-            if not any(_errors(form)) and request.form.get("action") == "preview":
-                # The preview makes a sample PDF: no secret needs to be kept with it.
-                shown = {k: v for k, v in values.items() if not SETTINGS[k].secret}
+            values = read_form(section, form, locked)
+            wants_preview = section.preview and request.form.get("action") == "preview"
+            if not any(_errors(section, form)) and wants_preview:
+                # The saved settings with this section's typed over them. The
+                # preview makes a sample PDF: no secret needs to be kept with it.
+                shown = {
+                    name: value
+                    for name, value in (current | values).items()
+                    if name not in locked and not SETTINGS[name].secret
+                }
                 preview = settings_preview.start(app, shown)
-            elif not any(_errors(form)):
-                changed = saved_settings.save(app, values)
+            elif not any(_errors(section, form)):
+                changed = saved_settings.save(app, values, section=section.heading.message)
                 if changed:
                     flash(
                         ngettext(
@@ -356,7 +480,7 @@ def settings():
                     )
                 else:
                     flash(_("Nothing was changed."))
-                return redirect(url_for("staff.settings"), 303)
+                return redirect(url_for("staff.settings_section", key=section.key), 303)
         if preview is None:
             status = 422
     _locked_values(form, locked)
@@ -364,10 +488,13 @@ def settings():
         "staff/settings.html",
         form=form,
         sections=sections(),
+        section=section,
         hints=HINTS,
         locked=locked,
-        errors=list(_errors(form)),
+        errors=list(_errors(section, form)),
         expired=bool(form.csrf_token.errors),
+        # What is on the page is not what is saved: leaving it asks first.
+        unsaved=request.method == "POST",
         preview=preview,
         preview_ready=False,
         pending_logo=Path(values["CLINIC_LOGO"]).name
@@ -386,17 +513,44 @@ def _preview_settings(token: str) -> dict[str, Any]:
 @bp.route("/settings/preview/<token>/welcome")
 @admin_required
 def preview_welcome(token: str):
-    """Welcome as patients would see it with the preview's settings."""
+    """Welcome as patients would see it with the preview's settings: its
+    name, logo and colour included (the pages' own come from the saved ones)."""
     settings = _preview_settings(token)
     from kiosk.web.patient.routes import language_form
 
+    logo = branding.logo_file(settings["CLINIC_LOGO"])
     return render_template(
         "patient/welcome.html",
         config={**current_app.config, **settings},
+        clinic_name=lambda: i18n.clinic_name(settings["CLINIC_NAME"]),
+        brand_css_url=url_for("staff.preview_css", token=token),
+        brand_logo_url=url_for("staff.preview_logo", token=token) if logo else None,
         start_form=EmptyForm(),
         language_form=language_form(),
         preview=True,
     )
+
+
+# A preview's settings never change: its token names its colour and logo.
+@bp.route("/settings/preview/<token>/brand.css")
+@admin_required
+def preview_css(token: str):
+    """The preview's colour, as the kiosk's /brand/….css serves the saved one."""
+    response = branding.css_response(_preview_settings(token)["BRAND_COLOUR"])
+    response.cache_control.public, response.cache_control.private = False, True
+    return response
+
+
+@bp.route("/settings/preview/<token>/logo")
+@admin_required
+def preview_logo(token: str):
+    """The preview's logo, as the kiosk's /brand/logo/… serves the saved one."""
+    logo = branding.logo_file(_preview_settings(token)["CLINIC_LOGO"])
+    if logo is None:
+        abort(404)
+    response = branding.logo_response(logo)
+    response.cache_control.public, response.cache_control.private = False, True
+    return response
 
 
 @bp.route("/settings/preview/<token>/pdf")

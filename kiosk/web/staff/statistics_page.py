@@ -39,7 +39,7 @@ from kiosk.records import consultations, exports, statistics
 from kiosk.records.period import Period
 from kiosk.web.auth import admin_required
 from kiosk.web.staff import bp
-from kiosk.web.staff.forms import ExportForm, PeriodForm
+from kiosk.web.staff.forms import CsvExportForm, PeriodForm
 from kiosk.web.staff.routes import audit_filter
 
 
@@ -107,7 +107,7 @@ def _csv(columns: Iterable[str], page: Callable[[exports.Key], exports.Page], fi
 @bp.route("/export.csv")
 @admin_required
 def export_csv():
-    form = ExportForm(request.args)
+    form = CsvExportForm(request.args)
     if not form.validate():
         flash(_("The CSV was not made: correct the period first."))
         return redirect(url_for("staff.statistics_page", **request.args.to_dict()), 303)
