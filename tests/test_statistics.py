@@ -250,6 +250,23 @@ def test_a_period_out_of_reach_is_refused(app, admin, query, error):
     assert export_entries(app, "export_csv") == []
 
 
+@pytest.mark.parametrize(
+    "url", ["/staff/audit?date_from=01/01/0001", "/staff/audit.csv?date_to=31/12/9999"]
+)
+def test_the_audit_log_refuses_a_day_out_of_reach_too(admin, url):
+    response = admin.get(url)
+    assert response.status_code == 200
+    if url.startswith("/staff/audit?"):
+        assert "Choose a day from the year 2000 to 2099" in admin.html
+
+
+def test_the_queue_refuses_a_day_out_of_reach_too(admin):
+    response = admin.client.post("/staff/queue/rows", data={"date_from": "01/01/0001"})
+    assert response.status_code in (200, 422)
+    response = admin.post("/staff/", {"date_to": "9999-12-31"})
+    assert "Choose a day from the year 2000 to 2099" in admin.html
+
+
 def test_ten_years_are_charted_by_month(app, admin):
     place(app, add_consultation(app), sent=local_noon(dt.date(2020, 2, 29)))
     admin.get("/staff/statistics?from=2016-12-01&to=2026-11-30")

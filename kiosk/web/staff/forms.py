@@ -68,10 +68,15 @@ class WithdrawConsentForm(FlaskForm):
     )
 
 
+# The days a filter or a period may name: the server's day arithmetic (local
+# midnight in UTC) fails at the ends of the calendar (year 1, year 9999).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
 class DayField(DateField):
     """A day typed as 21/11/2026, whatever the browser's own locale (a date
     input shows the browser's, mm/dd/yyyy on a US-English one); the ISO form
-    is accepted too."""
+    is accepted too. A day before 2000 or after 2099 is refused."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format=["%d/%m/%Y", "%Y-%m-%d"], **kwargs)
@@ -81,6 +86,9 @@ class DayField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_("Enter a date like 21/11/2026")) from None
+        if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:
+            self.data = None
+            raise ValueError(_("Choose a day from the year 2000 to 2099"))
 
 
 class QueueFilter(FlaskForm):
@@ -103,9 +111,7 @@ class QueueFilter(FlaskForm):
     status = SelectField(lazy_gettext("Status"), choices=STATUSES, validators=[Optional()])
 
 
-# The days a period may start and end on, and its longest (10 years).
-FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
-MAX_DAYS = 3653
+MAX_DAYS = 3653  # a period's longest: 10 years
 
 
 class PeriodForm(FlaskForm):
@@ -120,10 +126,6 @@ class PeriodForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        for field in (self.date_from, self.date_to):
-            if field.data and not field.errors and not FIRST_DAY <= field.data <= LAST_DAY:
-                field.errors.append(_("Choose a day from the year 2000 to 2099"))
-                valid = False
         first, last = self.date_from.data, self.date_to.data
         if valid and first and last and last < first:
             self.date_to.errors.append(_("Choose a day on or after the first day"))
