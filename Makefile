@@ -57,9 +57,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-# Timings in-process (flow_bench), then the served app under 30 tablets (load_bench, locust).
+# Timings in-process (flow_bench), the statistics page and CSV export over a year
+# of consultations (statistics_bench), then the served app under 30 tablets (load_bench, locust).
 bench: install $(VENV)/.installed-bench
 	$(BIN)/python bench/flow_bench.py
+	$(BIN)/python bench/statistics_bench.py --repeat 3
 	$(BIN)/python bench/load_bench.py
 
 $(BIN)/python:

@@ -210,6 +210,11 @@ def month_year(day: dt.date, code: str | None = None) -> str:
     return format_skeleton("yMMMM", day, locale=_formats(code or _current.get()))
 
 
+def short_month_year(day: dt.date, code: str | None = None) -> str:
+    """``Sept 2026`` / ``sept 2026``: under a chart's bar."""
+    return format_skeleton("yMMM", day, locale=_formats(code or _current.get()))
+
+
 def week_days(code: str | None = None) -> list[tuple[int, str]]:
     """The days of a calendar week in the order the language's calendars show
     them, as ``(weekday, narrow name)``: Monday first in British English and

@@ -24,6 +24,8 @@ ACTIONS = {
     "export_fhir": lazy_gettext("Exported FHIR"),
     "export_fhir_bundle": lazy_gettext("Exported a consultation as a FHIR bundle"),
     "export_fhir_period": lazy_gettext("Exported a period's consultations as FHIR"),
+    "export_csv": lazy_gettext("Exported a period's consultations as CSV"),
+    "export_audit": lazy_gettext("Exported the audit log as CSV"),
     "start_review": lazy_gettext("Started review"),
     "mark_reviewed": lazy_gettext("Marked reviewed"),
     "note": lazy_gettext("Added note"),

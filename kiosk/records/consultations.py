@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_
+from sqlalchemy import Select, or_
 from sqlalchemy.orm import defer, selectinload
 
 from kiosk.core.answer_text import AnswerGroup, AnswerLine, answer_lines, at_a_glance
@@ -137,10 +137,7 @@ def _queue_query(text: str | None, status: ConsultationStatus | str | None):
 
 
 def _row(consultation: Consultation, *, earlier: bool = False) -> QueueRow:
-    counts = consultation.flag_counts
-    if counts is None:  # not known (see keep_flags): the plan says
-        plan = _staff_plan(consultation)
-        counts = {severity: len(plan.flags_of(severity)) for severity in SEVERITIES}
+    counts = flag_counts(consultation)
     return QueueRow(
         consultation=consultation,
         submitted=local_time(consultation.submitted_at),
@@ -149,6 +146,16 @@ def _row(consultation: Consultation, *, earlier: bool = False) -> QueueRow:
         next_try=next_try(consultation),
         earlier=earlier,
     )
+
+
+def flag_counts(consultation: Consultation) -> dict[str, int]:
+    """Severity -> how many of its flags fired: as kept, or where not known
+    (see keep_flags), as the plan says."""
+    counts = consultation.flag_counts
+    if counts is None:
+        plan = _staff_plan(consultation)
+        counts = {severity: len(plan.flags_of(severity)) for severity in SEVERITIES}
+    return counts
 
 
 def pdf_states(consultation: Consultation) -> dict[str, str]:
@@ -228,10 +235,13 @@ def _staff_plan(consultation: Consultation) -> Plan:
 
 
 def staff_flags(consultation: Consultation) -> tuple[Flag, ...]:
-    """The flags the consultation page shows, most serious first."""
-    return tuple(
-        flag for group in flag_groups(_staff_plan(consultation).flags) for flag in group.flags
+    """The flags the consultation page shows, most serious first: worked out
+    by the screening rules alone (PlanEngine.flags), without the rest of the
+    plan, for the exports of many consultations."""
+    flags = current_app.extensions["kiosk.core.plan"].flags(
+        consultation.answers, language=current_app.config["CLINIC_LANGUAGE"]
     )
+    return tuple(flag for group in flag_groups(flags) for flag in group.flags)
 
 
 def amended(consultation: Consultation) -> bool:
@@ -314,6 +324,21 @@ def audit_entries(
 ) -> list[AuditEvent]:
     """The newest entries (at most :data:`AUDIT_LOG_LIMIT`) matching every filter
     given; the dates are local days, both included."""
+    query = audit_query(
+        username=username, action=action, reference=reference, date_from=date_from, date_to=date_to
+    )
+    return list(db.session.scalars(query.limit(AUDIT_LOG_LIMIT)))
+
+
+def audit_query(
+    *,
+    username: str | None = None,
+    action: str | None = None,
+    reference: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> Select:
+    """Every entry matching the filters given (see :func:`audit_entries`), newest first."""
     query = db.select(AuditEvent)
     filters: list[Any] = []
     if username and username.strip():
@@ -326,5 +351,4 @@ def audit_entries(
         filters.append(AuditEvent.at >= day_bounds(date_from)[0])
     if date_to:
         filters.append(AuditEvent.at < day_bounds(date_to)[1])
-    query = query.where(*filters).order_by(AuditEvent.at.desc()).limit(AUDIT_LOG_LIMIT)
-    return list(db.session.scalars(query))
+    return query.where(*filters).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

@@ -257,6 +257,24 @@ def test_baseline_answers_raise_no_flags():
     assert plan.can_treat_today
 
 
+@pytest.mark.parametrize(
+    "answers",
+    [
+        *(
+            pytest.param(with_gates({**BASELINE, **FLAGS[flag_id].changes}), id=flag_id)
+            for flag_id in FLAGS
+        ),
+        *(pytest.param(example(p.stem), id=p.stem) for p in sorted(EXAMPLES.glob("*.json"))),
+    ],
+)
+def test_the_flags_alone_are_the_plans_flags(answers):
+    """PlanEngine.flags (the CSV export's) raises what build does."""
+    engine = PlanEngine(questionnaire(), rules(), Policy())
+    for language in ("en", "es"):
+        built = engine.build(answers, language=language, today=TODAY).flags
+        assert engine.flags(answers, language=language) == built
+
+
 @pytest.mark.parametrize("flag_id", list(FLAGS))
 def test_flag_fires_alone_on_its_trigger(flag_id):
     row = FLAGS[flag_id]

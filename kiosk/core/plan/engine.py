@@ -66,6 +66,7 @@ class PlanEngine:
         self.rules = rules
         self.policy = policy
         self.open_days = OpenDays(policy.opening_weekdays, holidays_region, frozenset(closed_dates))
+        self._flag_texts: dict[str, _Texts] = {}  # per language, for flags()
 
     def build(
         self, answers: Mapping[str, Any], *, language: str, today: dt.date | None = None
@@ -76,6 +77,18 @@ class PlanEngine:
         """
         with language_in_force(language):
             return self._build(answers, language=language, today=today or dt.date.today())
+
+    def flags(self, answers: Mapping[str, Any], *, language: str) -> tuple[Flag, ...]:
+        """The screening flags alone, as :meth:`build` raises them (they depend on
+        the answers, not on the day), without the plan's dates and texts: for a
+        list of many consultations (the CSV export)."""
+        with language_in_force(language):
+            answers = self._with_derived(self.flow.effective_answers(answers))
+            text = self._flag_texts.get(language)
+            if text is None:
+                text = self._flag_texts[language] = _Texts(language, self.policy)
+            fired = self._fired(answers, self._devices(answers))
+            return tuple(self._flag(rule, held, answers, text) for rule, held in fired)
 
     def _build(self, answers: Mapping[str, Any], *, language: str, today: dt.date) -> Plan:
         answers = self._with_derived(self.flow.effective_answers(answers))

@@ -11,4 +11,5 @@ from kiosk.web.staff import (  # noqa: E402,F401  (registers the views)
     own_password,
     routes,
     settings_page,
+    statistics_page,
 )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     PasswordField,
     RadioField,
@@ -65,10 +68,15 @@ class WithdrawConsentForm(FlaskForm):
     )
 
 
+# The days a filter or a period may name: the server's day arithmetic (local
+# midnight in UTC) fails at the ends of the calendar (year 1, year 9999).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
 class DayField(DateField):
     """A day typed as 21/11/2026, whatever the browser's own locale (a date
     input shows the browser's, mm/dd/yyyy on a US-English one); the ISO form
-    is accepted too."""
+    is accepted too. A day before 2000 or after 2099 is refused."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format=["%d/%m/%Y", "%Y-%m-%d"], **kwargs)
@@ -78,6 +86,9 @@ class DayField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_("Enter a date like 21/11/2026")) from None
+        if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:
+            self.data = None
+            raise ValueError(_("Choose a day from the year 2000 to 2099"))
 
 
 class QueueFilter(FlaskForm):
@@ -100,6 +111,9 @@ class QueueFilter(FlaskForm):
     status = SelectField(lazy_gettext("Status"), choices=STATUSES, validators=[Optional()])
 
 
+MAX_DAYS = 3653  # a period's longest: 10 years
+
+
 class PeriodForm(FlaskForm):
     """A period of days for the statistics and the exports, read from the URL's
     ``from`` and ``to`` (dates are not private; the page can be bookmarked)."""
@@ -115,6 +129,9 @@ class PeriodForm(FlaskForm):
         first, last = self.date_from.data, self.date_to.data
         if valid and first and last and last < first:
             self.date_to.errors.append(_("Choose a day on or after the first day"))
+            return False
+        if valid and first and (Period.chosen(first, last).last - first).days >= MAX_DAYS:
+            self.date_from.errors.append(_("Choose a period of 10 years or less"))
             return False
         return valid
 
@@ -147,6 +164,12 @@ class ExportForm(PeriodForm):
         validate_choice=False,
         validators=[AnyOf(FORMATS, message=lazy_gettext("Choose a format"))],
     )
+
+
+class CsvExportForm(PeriodForm):
+    """The CSV export of a period: the patients' own words only when asked for."""
+
+    free_text = BooleanField(lazy_gettext("Include free text"), name="free_text")
 
 
 class AuditFilter(FlaskForm):

@@ -471,9 +471,9 @@ def delete(consultation_id: str):
 # The audit log -----------------------------------------------------------------
 
 
-@bp.route("/audit")
-@admin_required
-def audit_log():
+def audit_filter() -> tuple[AuditFilter, dict]:
+    """The audit log's filters from the URL (the page and its CSV export), and
+    those the form accepted."""
     form = AuditFilter(request.args)
     form.action.choices = [
         SelectChoice("", _("Any action")),
@@ -482,13 +482,14 @@ def audit_log():
     form.validate()
     # A filter the form refused (an unknown action, a malformed date) filters nothing.
     accepted = {field.name: None if field.errors else field.data for field in form}
-    events = consultations.audit_entries(
-        username=accepted["username"],
-        action=accepted["action"],
-        reference=accepted["reference"],
-        date_from=accepted["date_from"],
-        date_to=accepted["date_to"],
-    )
+    return form, accepted
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log():
+    form, accepted = audit_filter()
+    events = consultations.audit_entries(**accepted)
     return render_template(
         "staff/audit.html",
         filter=form,
