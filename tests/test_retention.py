@@ -342,8 +342,8 @@ def test_the_consultation_page_says_until_when_it_is_kept(app, client, now):
     staff.get(f"/staff/c/{stored.id}")
     until = local_time(dt.datetime(2026, 3, 12, 9, 30))
     assert (
-        f'<dt>Kept until</dt><dd><time datetime="{until.isoformat()}">'
-        f"{until.day} Mar 2026, {until:%H:%M}</time></dd>"
+        f'<p class="hint" id="kept-until">Kept until {until.day} Mar 2026, {until:%H:%M}, '
+        "then deleted with its PDFs.</p>"
     ) in staff.html
 
 
