@@ -454,6 +454,26 @@ def test_a_copy_whose_last_page_would_hold_a_few_lines_is_set_a_little_denser():
     assert short, "no example patient's copy ends short: the denser layout is untested"
 
 
+def test_the_staff_copy_is_laid_out_once_even_when_its_last_page_is_short(monkeypatch):
+    """The staff copy ends with ruled lines for notes: it is printed as laid
+    out, never laid out a second time to save its last page."""
+    import kiosk.core.pdf.render as render_module
+
+    document = example_document("fine-lines-no-flags")
+    usual = layout(document, "staff")
+    assert len(usual.pages) > 1
+    assert last_page_filled(usual) < SHORT_LAST_PAGE  # a patient's copy would be set again
+    calls = []
+    monkeypatch.setattr(
+        render_module,
+        "layout",
+        lambda *args, **kwargs: calls.append(kwargs.get("tight", False)) or layout(*args, **kwargs),
+    )
+    printed = pages_of(render_pdf(document, "staff"))
+    assert calls == [False]
+    assert len(printed) == len(usual.pages)
+
+
 def test_a_copy_that_ends_well_is_printed_as_laid_out():
     document = example_document("pregnant-with-event", paper="Letter")
     usual = layout(document, "patient")

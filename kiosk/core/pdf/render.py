@@ -39,9 +39,13 @@ TRIGGER_LIMIT = 300  # characters of a trigger answer shown in a flag box
 GLANCE_POINTS = 3  # preparation and aftercare points in the overview on page 1
 PDF_VARIANT = "pdf/ua-1"  # tagged, with title and language: what screen readers need
 # A last page whose text fills less than this share of it is worth saving: the
-# copy is laid out again a little denser (html.tight in print.css), and that
-# layout is printed when it has fewer pages.
+# patient's copy is laid out again a little denser (html.tight in print.css),
+# and that layout is printed when it has fewer pages. Not the staff copy: it
+# ends with ruled lines for handwritten notes and the flags' sources, and the
+# denser layout saved it no page on any example patient, at the cost of laying
+# out four or five pages a second time.
 SHORT_LAST_PAGE = 0.3
+DENSER_COPIES = ("patient",)
 
 
 # Pango and Fontconfig are not thread-safe, and the font configuration is
@@ -56,7 +60,7 @@ def render_pdf(document: PdfDocument, copy: str, *, url_fetcher: URLFetcher | No
     subclass of :class:`StaticFetcher`).
     """
     pages = layout(document, copy, url_fetcher=url_fetcher)
-    if len(pages.pages) > 1 and last_page_filled(pages) < SHORT_LAST_PAGE:
+    if copy in DENSER_COPIES and len(pages.pages) > 1 and last_page_filled(pages) < SHORT_LAST_PAGE:
         denser = layout(document, copy, url_fetcher=url_fetcher, tight=True)
         if len(denser.pages) < len(pages.pages):
             pages = denser
