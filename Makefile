@@ -8,7 +8,8 @@ KIOSK  := $(BIN)/kiosk
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test test-fast test-unit install db lint bench clean system-deps system-test-deps nginx translations \
+.PHONY: run test test-fast test-unit install db lint bench bench-chain clean system-deps system-test-deps \
+	nginx postgresql translations \
 	extract-messages
 
 run: system-deps install db
@@ -64,6 +65,11 @@ bench: install $(VENV)/.installed-bench
 	$(BIN)/python bench/statistics_bench.py --repeat 3
 	$(BIN)/python bench/load_bench.py
 
+# A chain under load (bench/chain_bench.py): 100 tablets through nginx on two app
+# servers, one render worker and one throwaway PostgreSQL, all on 127.0.0.1.
+bench-chain: system-deps postgresql nginx install $(VENV)/.installed-bench
+	$(BIN)/python bench/chain_bench.py
+
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
 	  rm -rf $(VENV); \
@@ -94,19 +100,25 @@ system-deps:
 # cluster the tests start themselves (so the package's own cluster is not
 # created: nothing is left running).
 system-test-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null \
-	    || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  $(SUDO) mkdir -p /etc/postgresql-common/createcluster.d && \
-	  echo 'create_main_cluster = false' | \
-	    $(SUDO) tee /etc/postgresql-common/createcluster.d/kiosk-tests.conf >/dev/null && \
-	  $(APT) update -q && $(APT) install -y -q chromium poppler-utils postgresql; fi
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null; then \
+	  $(APT) update -q && $(APT) install -y -q chromium poppler-utils; fi
+	@$(MAKE) --no-print-directory postgresql
 	@if [ ! -x /usr/bin/WebKitWebDriver ] || ! command -v xvfb-run >/dev/null \
 	    || ! command -v Xvfb >/dev/null; then \
 	  $(APT) update -q && $(APT) install -y -q webkit2gtk-driver xvfb xauth; fi
 	@$(MAKE) --no-print-directory nginx
 
-# tests/test_reverse_proxy.py runs Debian's nginx (its own config, ports and
-# files under the test's folder) in front of `serve`. Installing the package
+# Debian's PostgreSQL programs, for the throwaway clusters of the tests and
+# bench-chain (tests/postgres.py); the package's own cluster is not created.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  $(SUDO) mkdir -p /etc/postgresql-common/createcluster.d && \
+	  echo 'create_main_cluster = false' | \
+	    $(SUDO) tee /etc/postgresql-common/createcluster.d/kiosk-tests.conf >/dev/null && \
+	  $(APT) update -q && $(APT) install -y -q postgresql; fi
+
+# tests/test_reverse_proxy.py and bench-chain run Debian's nginx (its own config,
+# ports and files under their own folder) in front of `serve`. Installing the package
 # must not leave the system's nginx running on port 80: its start is refused
 # while it installs (policy-rc.d, unless the machine has one already), and it
 # is stopped and disabled after, where systemd runs.

@@ -8,10 +8,20 @@ the consent with a drawn signature and sends ("send" is that press; Done is
 loaded after it), then starts again.
 BENCH_THINK_SECONDS sets the pause on each screen (0: none). The Prober times
 a static file on the same server: the floor under every other figure.
+
+BENCH_WELCOME_PATHS (comma-separated, default "/") are the Welcome addresses
+the tablets start from, given out in turn (tablet 1 the first, tablet 2 the
+second, ...): the hook for a chain's locations, each with its own Welcome,
+once the app has them. Today there is one Welcome, "/".
+
+A journey that goes astray (never reaches Check, or Sign and send does not
+lead to Done) is counted as a failure named "journey", so that no error goes
+unseen in the figures.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import sys
@@ -26,6 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.patient_client import DRAWN_SIGNATURE, PLAIN, csrf_token
 
 THINK = float(os.environ.get("BENCH_THINK_SECONDS", "3"))
+WELCOME_PATHS = [
+    path.strip() for path in os.environ.get("BENCH_WELCOME_PATHS", "/").split(",") if path.strip()
+]
+_tablets = itertools.count()
+# A certificate to trust (HTTPS through nginx with a certificate made for the run).
+CA_FILE = os.environ.get("BENCH_CA_FILE")
 
 
 def htmx(url: str) -> dict[str, str]:
@@ -35,18 +51,35 @@ def htmx(url: str) -> dict[str, str]:
 class Tablet(HttpUser):
     wait_time = constant(0)
 
+    def on_start(self) -> None:
+        self.welcome = WELCOME_PATHS[next(_tablets) % len(WELCOME_PATHS)]
+        if CA_FILE:
+            self.client.verify = CA_FILE
+
     def pause(self) -> None:
         if THINK:
             gevent.sleep(random.uniform(THINK * 0.67, THINK * 1.33))
 
+    def astray(self, why: str) -> None:
+        """Count a journey that went wrong as a failure of its own."""
+        self.environment.events.request.fire(
+            request_type="JOURNEY",
+            name="journey",
+            response_time=0,
+            response_length=0,
+            response=None,
+            context={},
+            exception=RuntimeError(why),
+        )
+
     @task
     def journey(self) -> None:
-        page = self.client.get("/", name="welcome")
+        page = self.client.get(self.welcome, name="welcome")
         self.pause()
         response = self.client.post(
             "/start",
             data={"csrf_token": csrf_token(page.text)},
-            headers=htmx(self.host + "/"),
+            headers=htmx(self.host + self.welcome),
             name="step",
         )
         # Start answers htmx with HX-Redirect: the browser then loads the first
@@ -68,7 +101,7 @@ class Tablet(HttpUser):
                 name="step",
             )
         if path != "/check":
-            response.failure = True
+            self.astray(f"ended on {path} ({response.status_code}), not on Check")
             return
         self.pause()
         response = self.client.post(
@@ -91,14 +124,20 @@ class Tablet(HttpUser):
         else:
             sent = response
         # Then Done, loaded as a whole page (HX-Redirect), as the browser does.
-        if sent.headers.get("HX-Redirect"):
-            self.client.get(sent.headers["HX-Redirect"], name="done")
+        if sent.headers.get("HX-Redirect") != "/done":
+            self.astray(f"sending answered {sent.status_code}, not Done")
+            return
+        self.client.get("/done", name="done")
         self.pause()
 
 
 class Prober(HttpUser):
     fixed_count = 1
     wait_time = constant(0.25)
+
+    def on_start(self) -> None:
+        if CA_FILE:
+            self.client.verify = CA_FILE
 
     @task
     def floor(self) -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -42,6 +41,7 @@ from kiosk.core.files import FILE_MODE, private_folder
 from kiosk.core.flow import Flow
 
 from .patient_client import PatientClient
+from .ports import free_port as free_port  # the tests import it from here
 from .staff_helpers import StaffClient, create_account
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -348,13 +348,6 @@ def app_on(tmp_path: Path, database_url: str | None, **more):
 def app(tmp_path, database_url):
     with app_on(tmp_path, database_url) as app:
         yield app
-
-
-def free_port() -> int:
-    """A port nothing listens on, on 127.0.0.1, for a server a test starts."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def another_process(app, **settings):

@@ -29,7 +29,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from .conftest import free_port
+from .ports import free_port
 
 USER = "kiosk"
 TEMPLATE = "kiosk_template"

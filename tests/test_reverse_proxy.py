@@ -1,7 +1,7 @@
 """The kiosk behind Debian's nginx, configured by deploy/nginx-kiosk.conf, over
 HTTPS with a certificate made here: `flask --app kiosk serve` in its own
-process, nginx in its own (its own prefix, pid, logs and ports under the
-test's folder; the system's nginx is never used).
+process, nginx in its own (tests/nginx.py: its own prefix, pid, logs and ports
+under the test's folder; the system's nginx is never used).
 
 Several clients are told apart as a clinic's network tells them apart: each
 connects from its own loopback address (127.0.0.2, 127.0.0.3, ...), and no
@@ -11,17 +11,10 @@ believed.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import os
 import re
-import shutil
-import signal
-import socket
 import sqlite3
 import ssl
-import subprocess
-import time
 import urllib.parse
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -31,128 +24,11 @@ import pytest
 from kiosk import create_app
 
 from .browser.conftest import LiveServer
-from .conftest import free_port
+from .nginx import NGINX, Nginx
 from .patient_client import csrf_token
 from .staff_helpers import create_account
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-SITE = Path(__file__).parents[1] / "deploy" / "nginx-kiosk.conf"
 REFUSED = "Too many failed sign-in attempts. Try again in"
-
-
-def make_certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (the test's own CA too)."""
-    cert, key = folder / "kiosk.crt", folder / "kiosk.key"
-    subprocess.run(
-        [
-            *(
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-            ),
-            *("-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out"),
-            *(str(cert), "-addext", "subjectAltName=IP:127.0.0.1"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
-    return cert, key
-
-
-def site_config(*, http_port: int, https_port: int, upstream: int, cert: Path, key: Path) -> str:
-    """deploy/nginx-kiosk.conf as it is, but for its ports and certificate paths."""
-    text = SITE.read_text()
-    replacements = [
-        ("    listen [::]:80;\n", ""),
-        ("    listen [::]:443 ssl http2;\n", ""),
-        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
-        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
-        ("/etc/kiosk/tls/kiosk.crt", str(cert)),
-        ("/etc/kiosk/tls/kiosk.key", str(key)),
-        ("proxy_pass http://127.0.0.1:8000;", f"proxy_pass http://127.0.0.1:{upstream};"),
-    ]
-    for old, new in replacements:
-        assert text.count(old) == 1, f"deploy/nginx-kiosk.conf no longer has {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
-class Nginx:
-    """nginx in the foreground (``daemon off``), everything it writes in ``folder``."""
-
-    def __init__(self, folder: Path, upstream: int):
-        self.folder = folder
-        folder.mkdir()
-        self.http_port, self.https_port = free_port(), free_port()
-        self.cert, key = make_certificate(folder)
-        (folder / "site.conf").write_text(
-            site_config(
-                http_port=self.http_port,
-                https_port=self.https_port,
-                upstream=upstream,
-                cert=self.cert,
-                key=key,
-            )
-        )
-        temp = "\n".join(
-            f"  {name}_temp_path {folder / name};"
-            for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        )
-        (folder / "nginx.conf").write_text(
-            f"daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
-            f"error_log {folder / 'error.log'} info;\n"
-            "events { worker_connections 64; }\n"
-            f"http {{\n  access_log {folder / 'access.log'};\n{temp}\n"
-            f"  include {folder / 'site.conf'};\n}}\n"
-        )
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        command = [NGINX, "-p", str(self.folder), "-c", str(self.folder / "nginx.conf")]
-        check = subprocess.run(
-            [*command, "-e", str(self.folder / "error.log"), "-t"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert check.returncode == 0, check.stderr
-        with (self.folder / "nginx.out").open("ab") as out:
-            self.process = subprocess.Popen(
-                [*command, "-e", str(self.folder / "error.log")],
-                stdout=out,
-                stderr=out,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, (self.folder / "error.log").read_text()
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.https_port), timeout=0.2),
-            ):
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"nginx did not start: {(self.folder / 'error.log').read_text()}")
-
-    def stop(self) -> None:
-        """SIGTERM to the master by its own pid; then nothing of its group is left."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)  # a worker left behind
-        self.process = None
 
 
 class Client:
