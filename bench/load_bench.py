@@ -54,6 +54,7 @@ from tests.staff_helpers import example_answers  # noqa: E402
 
 EXAMPLE = "fitzpatrick-6-rf-pacemaker"
 READY_TIMEOUT = 300  # seconds to wait for a backlog of renders to finish
+STEADY_STAGGER = 50  # seconds: about one journey at 3 s a screen
 
 
 def free_port() -> int:
@@ -194,11 +195,31 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def send_window(app, since: dt.datetime) -> float | None:
+    """Seconds between the first and the last Send of consultations since ``since``."""
+    with app.app_context():
+        first, last = db.session.execute(
+            db.select(
+                db.func.min(Consultation.submitted_at), db.func.max(Consultation.submitted_at)
+            ).where(Consultation.submitted_at >= since)
+        ).one()
+        db.session.rollback()
+    return round((last - first).total_seconds(), 1) if first else None
+
+
 def locust_run(
-    server: Server, app, name: str, think: float, seconds: int, out: Path, wait: float
+    server: Server,
+    app,
+    name: str,
+    think: float,
+    seconds: int,
+    out: Path,
+    wait: float,
+    stagger: float = 0,
 ) -> dict:
-    """30 tablets and the prober for ``seconds``; the figures of that run, after
-    waiting at most ``wait`` seconds for the PDFs of its consultations."""
+    """30 tablets and the prober for ``seconds``, the tablets' starts spread over
+    ``stagger`` seconds (0: together); the figures of that run, after waiting
+    at most ``wait`` seconds for the PDFs of its consultations."""
     since = utc_now()
     prefix = out / name
     command = [
@@ -222,7 +243,7 @@ def locust_run(
         "--loglevel",
         "WARNING",
     ]
-    env = {**os.environ, "BENCH_THINK_SECONDS": str(think)}
+    env = {**os.environ, "BENCH_THINK_SECONDS": str(think), "BENCH_STAGGER_SECONDS": str(stagger)}
     with (out / f"{name}.log").open("wb") as log:
         subprocess.run(command, env=env, stdout=log, stderr=log, timeout=seconds + 120, check=False)
     rows = {r["Name"]: r for r in csv.DictReader((out / f"{name}_stats.csv").open())}
@@ -237,7 +258,9 @@ def locust_run(
     return {
         "tablets": 30,
         "think_seconds": think,
+        "stagger_seconds": stagger,
         "seconds": seconds,
+        "sends_within_s": send_window(app, since),
         "requests": int(
             sum(float(r["Request Count"]) for n, r in rows.items() if n != "Aggregated")
         ),
@@ -410,7 +433,7 @@ def main() -> None:
     )
     parser.add_argument("--load-only", action="store_true", help="only the two locust runs")
     parser.add_argument(
-        "--paced-only", action="store_true", help="only the paced run (30 tablets, 3 s a screen)"
+        "--paced-only", action="store_true", help="only the runs at 3 s a screen (together, steady)"
     )
     args = parser.parse_args()
 
@@ -438,6 +461,12 @@ def main() -> None:
             if whole:
                 results["queue"] = queue_throughput(server, app)
             results["paced"] = locust_run(server, app, "paced", 3.0, args.seconds, out, 120)
+            # The same tablets in steady use: their starts spread over about one
+            # journey (some 50 s at 3 s a screen), so their Sends are too, and the
+            # run twice as long, so that each tablet sends once or twice.
+            results["steady"] = locust_run(
+                server, app, "steady", 3.0, 2 * args.seconds, out, 120, stagger=STEADY_STAGGER
+            )
             if whole:
                 results["burst"] = burst(server, app)
             if not args.paced_only:
@@ -472,16 +501,21 @@ def print_table(r: dict) -> None:
     print(f"# bench/load_bench.py  ({r['machine']})")
     print(
         "| run | step p50/p95/p99 ms | send p50/p95 ms | floor p50/p95 ms | journeys/s "
-        "| submit→ready p50/p95 s | all ready after last submit |"
+        "| sends within | submit→ready p50/p95 s | all ready after last submit |"
     )
-    print("|---|---|---|---|---|---|---|")
-    for key, label in (("paced", "30 tablets, ~3 s/screen"), ("no_pause", "30 tablets, no pause")):
+    print("|---|---|---|---|---|---|---|---|")
+    for key, label in (
+        ("paced", "30 tablets, ~3 s/screen, started together"),
+        ("steady", "30 tablets, ~3 s/screen, in steady use"),
+        ("no_pause", "30 tablets, no pause"),
+    ):
         if key not in r:
             continue
         run = r[key]
         print(
             f"| {label} | {ms(run['step_ms'], 50, 95, 99)} | {ms(run['send_ms'], 50, 95)} "
             f"| {ms(run['floor_ms'], 50, 95)} | {run['journeys_per_second']} "
+            f"| {run.get('sends_within_s')} s "
             f"| {run['submit_to_ready_s'][50]} / {run['submit_to_ready_s'][95]} "
             f"| {ready_after(run)} |"
         )

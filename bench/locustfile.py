@@ -14,6 +14,11 @@ the tablets start from, given out in turn (tablet 1 the first, tablet 2 the
 second, ...): the hook for a chain's locations, each with its own Welcome,
 once the app has them. Today there is one Welcome, "/".
 
+BENCH_STAGGER_SECONDS spreads the tablets' first Welcome over that many
+seconds (0, the default: all start together, so all send within a few seconds
+of each other): with about one journey's length, the tablets are in steady use,
+their patients at every point of the questionnaire, as in a waiting room.
+
 A journey that goes astray (never reaches Check, or Sign and send does not
 lead to Done) is counted as a failure named "journey", so that no error goes
 unseen in the figures.
@@ -36,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.patient_client import DRAWN_SIGNATURE, PLAIN, csrf_token
 
 THINK = float(os.environ.get("BENCH_THINK_SECONDS", "3"))
+STAGGER = float(os.environ.get("BENCH_STAGGER_SECONDS", "0"))
 WELCOME_PATHS = [
     path.strip() for path in os.environ.get("BENCH_WELCOME_PATHS", "/").split(",") if path.strip()
 ]
@@ -55,6 +61,8 @@ class Tablet(HttpUser):
         self.welcome = WELCOME_PATHS[next(_tablets) % len(WELCOME_PATHS)]
         if CA_FILE:
             self.client.verify = CA_FILE
+        if STAGGER:
+            gevent.sleep(random.uniform(0, STAGGER))
 
     def pause(self) -> None:
         if THINK:
