@@ -54,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
 
+from bench.load_bench import percentile  # noqa: E402
 from kiosk import create_app  # noqa: E402
 from kiosk.core.statuses import PdfStatus  # noqa: E402
 from kiosk.data.database import db  # noqa: E402
@@ -73,13 +74,6 @@ TARGETS = {
     "errors": 0,
     "all_ready_after_last_send_s": 60,
 }
-
-
-def percentile(values: list[float], share: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(len(ordered) * share) - 1))]
 
 
 class Process:

@@ -31,7 +31,6 @@ import multiprocessing
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,18 +48,13 @@ from kiosk import create_app  # noqa: E402
 from kiosk.core.statuses import PdfStatus  # noqa: E402
 from kiosk.data.database import db  # noqa: E402
 from kiosk.data.models import Consultation, ConsultationPdf, Draft  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 from tests.processes import descendants  # noqa: E402
 from tests.staff_helpers import example_answers  # noqa: E402
 
 EXAMPLE = "fitzpatrick-6-rf-pacemaker"
 READY_TIMEOUT = 300  # seconds to wait for a backlog of renders to finish
 STEADY_STAGGER = 50  # seconds: about one journey at 3 s a screen
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list[float], share: float) -> float | None:

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import flask_migrate
 from sqlalchemy import insert
 
+from bench.flow_bench import timed
 from kiosk import create_app
 from kiosk.core.plan.model import SEVERITIES
 from kiosk.data.database import db
@@ -95,15 +96,6 @@ def store_a_year(app, days: int, per_day: int) -> int:
             made += len(rows)
         db.session.commit()
     return made
-
-
-def timed(function, repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
 
 
 def report(name: str, samples: list[float]) -> None:
