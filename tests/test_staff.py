@@ -261,6 +261,28 @@ def test_the_queue_keeps_earlier_days_unreviewed_consultations_oldest_first(app,
     assert today.reference in staff.html
 
 
+def test_the_queue_lists_the_oldest_waiting_and_counts_the_rest(app, staff, monkeypatch):
+    monkeypatch.setattr(consultations, "EARLIER_SHOWN", 2)
+    today = add_consultation(app, "fine-lines-no-flags")
+    waiting = [add_consultation(app, "pregnant") for _ in range(3)]
+    with app.app_context():
+        for days, stored in zip((5, 4, 3), waiting, strict=True):
+            db.session.get(Consultation, stored.id).submitted_at -= dt.timedelta(days=days)
+        db.session.commit()
+    staff.get("/staff/")
+    html = staff.html
+    assert waiting[0].reference in html
+    assert waiting[1].reference in html
+    assert waiting[2].reference not in html  # the newest of them: counted instead
+    more = "And 1 more from earlier days not reviewed yet: choose their dates to see them."
+    assert html.index(waiting[1].reference) < html.index(more) < html.index(">Today<")
+    assert today.reference in html
+    # A search narrows the count as it narrows the rows.
+    staff.post("/staff/queue/rows", {"q": waiting[2].reference})
+    assert waiting[2].reference in staff.html
+    assert "more from earlier days" not in staff.html
+
+
 def test_queue_and_consultation_page_label_an_rf_only_contraindication_no_rf(app, staff):
     pacemaker = add_consultation(app, "fitzpatrick-6-rf-pacemaker")
     staff.get("/staff/")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, func, or_
 from sqlalchemy.orm import defer, selectinload
 
 from kiosk.core.answer_text import AnswerGroup, AnswerLine, answer_lines, at_a_glance
@@ -37,6 +37,10 @@ from kiosk.data.models import AuditEvent, Consultation, Note, StaffUser, local_t
 from kiosk.records import jobs, retention, returning, stored_pdfs, summary_email
 
 AUDIT_LOG_LIMIT = 500  # the newest entries the audit log shows
+# The most consultations of earlier days, not reviewed yet, the queue lists above
+# today's (the oldest): the rest are counted, so that a clinic that does not
+# mark consultations reviewed gets a line, not a page refreshed every few seconds.
+EARLIER_SHOWN = 50
 
 
 # Dates -------------------------------------------------------------------------------
@@ -104,36 +108,69 @@ def queue(
     ]
     if date_from or date_to or status == ConsultationStatus.REVIEWED:
         return rows
-    waiting = _queue_query(text, status).where(
-        Consultation.submitted_at < day_bounds(today)[0],
-        Consultation.status != ConsultationStatus.REVIEWED,
-    )
+    waiting = _queue_query(text, status).where(*_waiting(today))
     earlier = [
         _row(consultation, earlier=True)
-        for consultation in db.session.scalars(waiting.order_by(Consultation.submitted_at))
+        for consultation in db.session.scalars(
+            waiting.order_by(Consultation.submitted_at).limit(EARLIER_SHOWN)
+        )
     ]
     return earlier + rows
 
 
-def _queue_query(text: str | None, status: ConsultationStatus | str | None):
-    query = db.select(Consultation)
+def earlier_not_shown(
+    rows: list[QueueRow],
+    *,
+    text: str | None = None,
+    status: ConsultationStatus | str | None = None,
+    today: dt.date | None = None,
+) -> int:
+    """How many consultations of earlier days waiting for review the queue's
+    ``rows`` leave out (past EARLIER_SHOWN); counted only when the rows are full."""
+    if sum(row.earlier for row in rows) < EARLIER_SHOWN:
+        return 0
+    waiting = db.select(func.count(Consultation.id)).where(
+        *_queue_filters(text, status), *_waiting(today or dt.date.today())
+    )
+    return db.session.scalar(waiting) - EARLIER_SHOWN
+
+
+def _queue_filters(text: str | None, status: ConsultationStatus | str | None) -> list:
+    """The conditions of the queue's search and status filter."""
+    filters = []
     if status:
-        query = query.where(Consultation.status == ConsultationStatus(status))
+        filters.append(Consultation.status == ConsultationStatus(status))
     if text and text.strip():
         text = text.strip()
-        query = query.where(
+        filters.append(
             or_(
                 Consultation.reference == normalise(text),
                 # % and _ typed in the search are matched as themselves.
                 Consultation.first_name.icontains(text, autoescape=True),
             )
         )
-    return query.options(
-        # Each row shows its PDFs' states; its answers are read only where its
-        # flags are not known.
-        selectinload(Consultation.pdfs),
-        defer(Consultation.answers),
+    return filters
+
+
+def _queue_query(text: str | None, status: ConsultationStatus | str | None) -> Select:
+    return (
+        db.select(Consultation)
+        .where(*_queue_filters(text, status))
+        .options(
+            # Each row shows its PDFs' states; its answers are read only where its
+            # flags are not known.
+            selectinload(Consultation.pdfs),
+            defer(Consultation.answers),
+        )
     )
+
+
+def _waiting(today: dt.date) -> list:
+    """The conditions of a consultation of an earlier day not reviewed yet."""
+    return [
+        Consultation.submitted_at < day_bounds(today)[0],
+        Consultation.status != ConsultationStatus.REVIEWED,
+    ]
 
 
 def _row(consultation: Consultation, *, earlier: bool = False) -> QueueRow:

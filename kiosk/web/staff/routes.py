@@ -177,8 +177,14 @@ def _queue_context():
         date_to=accepted["date_to"],
         status=accepted["status"],
     )
+    more = consultations.earlier_not_shown(rows, text=accepted["q"], status=accepted["status"])
     # The rows refresh faster while a PDF is being prepared.
-    return {"filter": form, "rows": rows, "preparing": any(row.preparing for row in rows)}
+    return {
+        "filter": form,
+        "rows": rows,
+        "earlier_not_shown": more,
+        "preparing": any(row.preparing for row in rows),
+    }
 
 
 @bp.route("/", methods=["GET", "POST"])
