@@ -109,15 +109,6 @@ def consultation_columns(*, free_text: bool) -> tuple[str, ...]:
     return (*CONSULTATION_COLUMNS, *free_text_questions(), STAFF_NOTES)
 
 
-def count(period: Period) -> int:
-    start, end = period.bounds
-    return db.session.scalar(
-        select(func.count()).where(
-            Consultation.submitted_at >= start, Consultation.submitted_at < end
-        )
-    )
-
-
 def consultation_page(period: Period, *, free_text: bool, after: Key = None) -> Page:
     """Up to CHUNK rows, a consultation each, of those sent in the period after
     ``after`` (oldest first), and the key to ask for the next. The flags per

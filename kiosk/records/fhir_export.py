@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from kiosk.core import fhir
@@ -94,16 +93,6 @@ def consultation_bundle(consultation: Consultation) -> dict[str, Any]:
         return fhir.consultation_bundle(
             flow.questionnaire, flow, record(consultation), timestamp=_now()
         )
-
-
-def count(period: Period) -> int:
-    """How many consultations were sent in ``period``."""
-    start, end = period.bounds
-    return db.session.scalar(
-        db.select(func.count(Consultation.id)).where(
-            Consultation.submitted_at >= start, Consultation.submitted_at < end
-        )
-    )
 
 
 def _consultations(period: Period) -> Iterator[Consultation]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, and_, func
 
 from kiosk.data.database import db
 from kiosk.data.models import Consultation
@@ -50,14 +50,23 @@ class Period:
             for offset in range((self.last - self.first).days + 1)
         ]
 
+    @property
+    def sent_within(self) -> ColumnElement[bool]:
+        """The condition of a consultation sent within the period."""
+        start, end = self.bounds
+        return and_(Consultation.submitted_at >= start, Consultation.submitted_at < end)
+
     def query(self) -> Select:
         """The consultations sent within the period, oldest first."""
-        start, end = self.bounds
         return (
             db.select(Consultation)
-            .where(Consultation.submitted_at >= start, Consultation.submitted_at < end)
+            .where(self.sent_within)
             .order_by(Consultation.submitted_at, Consultation.id)
         )
+
+    def count(self) -> int:
+        """How many consultations were sent within the period."""
+        return db.session.scalar(db.select(func.count(Consultation.id)).where(self.sent_within))
 
     def consultations(self) -> list[Consultation]:
         return list(db.session.scalars(self.query()))

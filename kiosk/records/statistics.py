@@ -73,8 +73,7 @@ class Figures:
 
 
 def figures_for(period: Period) -> Figures:
-    start, end = period.bounds
-    within = and_(Consultation.submitted_at >= start, Consultation.submitted_at < end)
+    within = period.sent_within
     times = db.session.execute(
         select(Consultation.submitted_at, Consultation.reviewed_at).where(within)
     ).all()

@@ -113,7 +113,7 @@ def export_csv():
         return redirect(url_for("staff.statistics_page", **request.args.to_dict()), 303)
     period: Period = form.period()
     free_text = bool(form.free_text.data)
-    rows = exports.count(period)
+    rows = period.count()
     audit.add_entry(
         "export_csv",
         detail=f"{period.first.isoformat()} to {period.last.isoformat()}; {rows} rows; "
