@@ -62,7 +62,7 @@ from kiosk.data.models import Consultation  # noqa: E402
 from tests.nginx import NGINX, Nginx  # noqa: E402
 from tests.ports import free_port  # noqa: E402
 from tests.postgres import Cluster  # noqa: E402
-from tests.processes import descendants  # noqa: E402
+from tests.processes import descendants, stop_group  # noqa: E402
 
 DATABASE = "kiosk"
 START_TIMEOUT = 60  # seconds for a server to answer its first request
@@ -101,15 +101,8 @@ class Process:
     def stop(self) -> None:
         """SIGINT (the kiosk's Ctrl-C: a render in progress finishes), then
         SIGKILL to whatever of its group is left."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=20)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        if self.process is not None:
+            stop_group(self.process, timeout=20, first=signal.SIGINT)
 
 
 class AppServer(Process):
@@ -324,15 +317,8 @@ class Locust:
         self.process.wait(timeout=self.seconds + 120)
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        if self.process is not None:
+            stop_group(self.process, timeout=15)
 
     def figures(self) -> dict:
         stats = self.out / "chain_stats.csv"

@@ -23,14 +23,12 @@ Run: make bench   (or: .venv/bin/python bench/load_bench.py [--seconds 60] [--js
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import datetime as dt
 import json
 import multiprocessing
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
@@ -49,7 +47,7 @@ from kiosk.core.statuses import PdfStatus  # noqa: E402
 from kiosk.data.database import db  # noqa: E402
 from kiosk.data.models import Consultation, ConsultationPdf, Draft  # noqa: E402
 from tests.ports import free_port  # noqa: E402
-from tests.processes import descendants  # noqa: E402
+from tests.processes import descendants, stop_group  # noqa: E402
 from tests.staff_helpers import example_answers  # noqa: E402
 
 EXAMPLE = "fitzpatrick-6-rf-pacemaker"
@@ -110,15 +108,8 @@ class Server:
         raise RuntimeError("the server did not answer within 60 s")
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=30)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)  # anything left behind
-        self.process.wait()
+        if self.process is not None:
+            stop_group(self.process, timeout=30)  # then SIGKILL to anything left behind
         self.process = None
 
     def worker_rss_mib(self) -> list[float]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
 from pathlib import Path
 
 
@@ -24,3 +28,16 @@ def descendants(pid: int) -> set[int]:
                     found.add(child)
                     todo.append(child)
     return found
+
+
+def stop_group(process: subprocess.Popen, *, timeout: float, first: int = signal.SIGTERM) -> None:
+    """``first`` (SIGTERM, or SIGINT for the kiosk's Ctrl-C) to ``process``, started
+    with ``start_new_session``; then, after at most ``timeout`` seconds, SIGKILL to
+    what is left of the process group it leads, so nothing else is touched."""
+    if process.poll() is None:
+        process.send_signal(first)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=timeout)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=timeout)

@@ -18,11 +18,9 @@ Use in a test module::
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import select
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -39,6 +37,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from selenium.webdriver.webkitgtk.service import Service
 
 from ..conftest import ARTIFACTS, free_port
+from ..processes import stop_group
 
 WEBKIT_WEBDRIVER = "/usr/bin/WebKitWebDriver"
 XVFB = "/usr/bin/Xvfb"
@@ -68,16 +67,8 @@ def minibrowser() -> str:
 
 
 def stop_process_group(process: subprocess.Popen) -> None:
-    """SIGTERM to ``process`` (started with ``start_new_session``), then, after
-    at most STOP_TIMEOUT seconds, SIGKILL to what is left of its process group:
-    the group is the one this process leads, so nothing else is touched."""
-    if process.poll() is None:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=STOP_TIMEOUT)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=STOP_TIMEOUT)
+    """SIGTERM, then SIGKILL to the group after at most STOP_TIMEOUT seconds."""
+    stop_group(process, timeout=STOP_TIMEOUT)
 
 
 class Xvfb:
