@@ -21,12 +21,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``config`` overrides every other source of settings (tests use it).
     """
     from kiosk import cli
-    from kiosk.clinic import branding, saved_settings, settings
+    from kiosk.clinic import branding, locations, saved_settings, settings
     from kiosk.core.content_folder import load_content
     from kiosk.core.wording import WORDING_FILE, interface_texts
     from kiosk.data import database
     from kiosk.records import jobs
-    from kiosk.web import auth, errors, headers, htmx, language, templating, throttle
+    from kiosk.web import auth, errors, headers, htmx, language, places, templating, throttle
     from kiosk.web.patient import bp as patient_bp
     from kiosk.web.staff import bp as staff_bp
 
@@ -49,6 +49,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # First of the before_request hooks: the clinic's settings as last changed
     # on the settings page (its default language included).
     saved_settings.init_app(app, settings.forced(config))
+    # Then the location whose address the request is for (its languages are
+    # the patient's choices).
+    locations.init_app(app)
+    places.init_app(app)
     # Then every later hook, view and error page speaks the request's language.
     language.init_app(app)
 

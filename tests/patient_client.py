@@ -105,8 +105,12 @@ def csrf_token(html: str) -> str:
 
 
 class PatientClient:
-    def __init__(self, client):
+    """A tablet; ``at``: the address of the location it opens (``/at/<slug>``),
+    every path below it."""
+
+    def __init__(self, client, at: str = ""):
         self.client = client
+        self.at = at
         self.last_html = ""
 
     def get(self, url: str, **kwargs):
@@ -115,15 +119,17 @@ class PatientClient:
         return response
 
     def start(self):
-        self.get("/")
-        response = self.client.post("/start", data={"csrf_token": csrf_token(self.last_html)})
+        self.get(self.at + "/")
+        response = self.client.post(
+            self.at + "/start", data={"csrf_token": csrf_token(self.last_html)}
+        )
         assert response.status_code == 303, response.status_code
         return response
 
     def answer(self, step_id: str, data: dict, *, change: str = "", htmx: bool = False):
         """Answer a screen; ``change``: the question whose Change was pressed on
         Check your answers."""
-        url = f"/step/{step_id}" + (f"?change={change}" if change else "")
+        url = f"{self.at}/step/{step_id}" + (f"?change={change}" if change else "")
         page = self.get(url)
         assert page.status_code == 200, (url, page.status_code, page.headers.get("Location"))
         headers = {"HX-Request": "true", "HX-Current-URL": "http://localhost" + url} if htmx else {}
@@ -142,8 +148,8 @@ class PatientClient:
         visited = []
         response = self.start()
         location = response.headers["Location"]
-        while location.startswith("/step/"):
-            step_id = location.removeprefix("/step/").split("?")[0]
+        while location.startswith(self.at + "/step/"):
+            step_id = location.removeprefix(self.at + "/step/").split("?")[0]
             if step_id == until:
                 break
             visited.append(step_id)
@@ -156,17 +162,19 @@ class PatientClient:
         """Send the answers from Check your answers: where the clinic asks for
         the consent, signed on its screen with a typed full name (``photos``:
         the photo choice ticked). The response is the last one: to Done."""
-        self.get("/check")
-        response = self.client.post("/check", data={"csrf_token": csrf_token(self.last_html)})
-        if response.headers.get("Location") != "/consent":
+        self.get(self.at + "/check")
+        response = self.client.post(
+            self.at + "/check", data={"csrf_token": csrf_token(self.last_html)}
+        )
+        if response.headers.get("Location") != self.at + "/consent":
             return response
         return self.sign(TYPED_SIGNATURE | ({"photos": "y"} if photos else {}))
 
     def sign(self, data: dict):
         """Send the consent screen with ``data`` (its fields)."""
-        self.get("/consent")
+        self.get(self.at + "/consent")
         response = self.client.post(
-            "/consent", data={**data, "csrf_token": csrf_token(self.last_html)}
+            self.at + "/consent", data={**data, "csrf_token": csrf_token(self.last_html)}
         )
         self.last_html = response.get_data(as_text=True)
         return response

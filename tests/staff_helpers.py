@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kiosk.clinic import saved_settings
 from kiosk.data.database import db
-from kiosk.data.models import Consultation, Draft
+from kiosk.data.models import FIRST_LOCATION, Consultation, Draft
 from kiosk.records.consents import Signing
 from kiosk.records.submission import submit_draft
 
@@ -41,13 +41,18 @@ class Stored:
 
 
 def add_consultation(
-    app, example: str = "fine-lines-no-flags", *, signed: bool = False, **changes
+    app,
+    example: str = "fine-lines-no-flags",
+    *,
+    signed: bool = False,
+    location_id: int = FIRST_LOCATION,
+    **changes,
 ) -> Stored:
     """A submitted consultation, stored the way the kiosk stores one; ``signed``:
-    with the consent signed (a typed full name)."""
+    with the consent signed (a typed full name); sent at ``location_id``."""
     with app.app_context():
         answers = {**example_answers(example), **changes}
-        draft = Draft(answers=answers, asked=[])
+        draft = Draft(answers=answers, asked=[], location_id=location_id)
         db.session.add(draft)
         db.session.flush()
         signing = None

@@ -20,7 +20,7 @@ from kiosk import create_app
 from kiosk.data.database import db
 from kiosk.data.models import AuditEvent, ClinicSettings, Consultation, Note, StaffUser
 from kiosk.records import stored_pdfs
-from kiosk.records.backup import pg_dump_command, pg_restore_command
+from kiosk.records.backup import create_backup, pg_dump_command, pg_restore_command
 
 from .conftest import another_process
 from .patient_client import PatientClient
@@ -199,7 +199,9 @@ def test_a_backup_made_at_an_older_revision_is_migrated_to_the_current_one(
     head = revision(app)
     with app.app_context():
         flask_migrate.downgrade(revision="72c2bbde3ab2")  # before the throttling counters
-    folder = back_up(app, tmp_path / "backups")
+        # As the older version made it: without this version's audit entry,
+        # whose columns the older tables have not all got.
+        folder = create_backup(tmp_path / "backups", record=False).folder
     assert json.loads((folder / "manifest.json").read_text())["alembic_revision"] == "72c2bbde3ab2"
 
     restored = fresh_instance(tmp_path)

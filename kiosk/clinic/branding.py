@@ -42,8 +42,9 @@ from pathlib import Path
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
-from flask import Flask, Response, abort, current_app, send_file, url_for
+from flask import Flask, Response, abort, send_file, url_for
 
+from kiosk.clinic import locations
 from kiosk.core.files import create_private_file, private_folder
 from kiosk.core.i18n import gettext as _
 
@@ -307,8 +308,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def brand() -> dict:
-        logo = logo_file(current_app.config["CLINIC_LOGO"])
-        colour = current_app.config["BRAND_COLOUR"]
+        config = locations.current().config
+        logo = logo_file(config["CLINIC_LOGO"])
+        colour = config["BRAND_COLOUR"]
         return {
             "brand_css_url": url_for("brand_css", version=colour.lstrip("#")),
             "brand_logo_url": url_for("brand_logo", version=logo_version(logo)) if logo else None,
@@ -316,7 +318,8 @@ def init_app(app: Flask) -> None:
 
 
 def serve_logo(version: str) -> Response:
-    logo = logo_file(current_app.config["CLINIC_LOGO"])
+    # The logo of the location whose address it is under (kiosk/web/places.py).
+    logo = logo_file(locations.current().config["CLINIC_LOGO"])
     if logo is None:
         abort(404)
     return logo_response(logo)
@@ -334,7 +337,7 @@ def logo_response(logo: Path) -> Response:
 
 
 def serve_css(version: str) -> Response:
-    return css_response(current_app.config["BRAND_COLOUR"])
+    return css_response(locations.current().config["BRAND_COLOUR"])
 
 
 def css_response(colour: str) -> Response:

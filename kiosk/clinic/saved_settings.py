@@ -144,11 +144,12 @@ def use_engines(app: Flask) -> None:
     """The flow and plan engine of the clinic's settings in force, and the
     minutes Welcome says the questionnaire takes with them."""
     # Imported here: the patient blueprint's modules import this one.
-    from kiosk.clinic import time_needed
+    from kiosk.clinic import locations, time_needed
 
     flow, engine = engines(app.extensions["kiosk.core.content"], app.config)
     app.extensions["kiosk.core.flow"], app.extensions["kiosk.core.plan"] = flow, engine
     app.extensions[time_needed.EXTENSION] = time_needed.minutes_needed(flow, engine, app.config)
+    locations.forget(app)  # each location's settings are over these
 
 
 def _apply(app: Flask, values: Mapping[str, Any], revision: int) -> None:
@@ -192,6 +193,19 @@ def save(
     with state.lock:
         _apply(app, row.values, row.revision)
     return changed
+
+
+def touch(app: Flask) -> None:
+    """Something the settings in force are made from changed besides the
+    page's values (a location was added or changed): every process applies
+    them again, as after a save. Commits."""
+    state: Applied = app.extensions["kiosk.clinic.saved_settings"]
+    row = stored() or ClinicSettings(id=ROW_ID, values={}, revision=0)
+    row.revision += 1
+    db.session.add(row)
+    db.session.commit()
+    with state.lock:
+        _apply(app, row.values, row.revision)
 
 
 def logo_as_stored(instance_path: str | Path, path: str) -> str:

@@ -48,6 +48,8 @@ ACTIONS = {
     "password_change_refused": lazy_gettext("Own password change refused: wrong current password"),
     "role_changed": lazy_gettext("Role changed"),
     "setting_changed": lazy_gettext("Changed a clinic setting"),
+    "location_added": lazy_gettext("Added a location"),
+    "location_changed": lazy_gettext("Changed a location"),
 }
 
 
@@ -58,11 +60,13 @@ def add_entry(
     detail: str | None = None,
     user: StaffUser | None = None,
     username: str | None = None,
+    location_id: int | None = None,
 ) -> AuditEvent:
     """Add one entry to the session, by default on behalf of the signed-in staff
     member. It is saved with the change it records: whoever owns that change (a
     view, a service, a command) commits, so that the entry and the change are
-    saved together or not at all."""
+    saved together or not at all. ``location_id``: the location it concerns
+    (a consultation's), for the log's location filter."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if user is None and has_request_context() and current_user.is_authenticated:
@@ -74,6 +78,7 @@ def add_entry(
         consultation_ref=consultation_ref,
         detail=detail,
         ip=request.remote_addr if has_request_context() else None,
+        location_id=location_id,
     )
     db.session.add(event)
     return event

@@ -52,6 +52,35 @@ def stored_enum(values: type[StrEnum], length: int) -> Enum:
     )
 
 
+# The first location: every installation has it (its migration makes it), and
+# it is the one at the kiosk's own address, "/". Consultations made before
+# there were locations are its.
+FIRST_LOCATION = 1
+
+
+class Location(db.Model):
+    """One of the chain's clinics (an installation with one has only the first).
+    Its tablets open its own address (``/at/<slug>/``; the first's is also
+    ``/``); ``values`` holds the settings it has of its own, by setting name, as
+    the form sent them (``kiosk/clinic/locations.py`` says which may be its own);
+    every other setting is the chain's, from the settings page."""
+
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# Which locations' consultations a staff account sees (admins see every one).
+staff_locations = db.Table(
+    "staff_locations",
+    db.Column("user_id", ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("location_id", ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Draft(db.Model):
     """A questionnaire in progress. The patient's session cookie holds only its id."""
 
@@ -74,6 +103,10 @@ class Draft(db.Model):
         ForeignKey("consultations.id", ondelete="SET NULL")
     )
     previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The location whose address the tablet opened.
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id"), default=FIRST_LOCATION, server_default=str(FIRST_LOCATION)
+    )
 
     @property
     def returning(self) -> bool:
@@ -134,6 +167,13 @@ class Consultation(db.Model):
     # The consent as it stands, for the queue: given, withdrawn, or None where
     # none was asked for. Its history is in ``consents``.
     consent: Mapped[ConsentState | None] = mapped_column(stored_enum(ConsentState, 10))
+    # The location whose tablet sent it: its queue, and the details on its copies.
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id"),
+        default=FIRST_LOCATION,
+        server_default=str(FIRST_LOCATION),
+        index=True,
+    )
 
     reviewed_by: Mapped[StaffUser | None] = relationship()
     notes: Mapped[list[Note]] = relationship(
@@ -272,6 +312,10 @@ class StaffUser(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The locations whose consultations it sees (an admin sees every one).
+    locations: Mapped[list[Location]] = relationship(
+        secondary=staff_locations, order_by=Location.id
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot sign in
@@ -332,6 +376,10 @@ class AuditEvent(db.Model):
     consultation_ref: Mapped[str | None] = mapped_column(String(12), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(String(45))
+    # The location it concerns (a consultation's, or the one a staff page was
+    # showing); None for what concerns the whole installation. No foreign key:
+    # the log outlives what it names.
+    location_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class RateLimitCounter(db.Model):

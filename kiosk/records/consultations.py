@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import Select, func, or_
 from sqlalchemy.orm import defer, selectinload
 
+from kiosk.clinic import locations
 from kiosk.core.answer_text import AnswerGroup, AnswerLine, answer_lines, at_a_glance
 from kiosk.core.plan.model import SEVERITIES, Flag, Plan, first_session
 from kiosk.core.reference import normalise
@@ -264,7 +265,8 @@ def keep_flags(consultation: Consultation) -> None:
 
 
 def _staff_plan(consultation: Consultation) -> Plan:
-    return current_app.extensions["kiosk.core.plan"].build(
+    # Its dates as its location plans them (opening days, holidays, closed dates).
+    return locations.place(consultation.location_id).engine.build(
         consultation.answers,
         language=current_app.config["CLINIC_LANGUAGE"],
         today=local_time(consultation.submitted_at).date(),

@@ -20,6 +20,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import update
 
+from kiosk.clinic import locations
 from kiosk.clinic.saved_settings import engines
 from kiosk.core.answer_text import answer_lines, at_a_glance
 from kiosk.core.files import create_private_file, private_folder
@@ -68,13 +69,17 @@ def build_document(
     notes: tuple[PrintedNote, ...] = (),
     follow_up: FollowUp | None = None,
     consent: PrintedConsent | None = None,
+    place: locations.Place | None = None,
 ) -> PdfDocument:
-    """Everything the two PDFs say, for one set of answers; with ``settings``
-    (the clinic settings of a preview), as a clinic with those would say it."""
+    """Everything the two PDFs say, for one set of answers: as ``place`` (the
+    location it was sent at; the first by default) says it, or with
+    ``settings`` (the clinic settings of a preview), as a clinic with those
+    would say it."""
     if settings is None:
-        engine: PlanEngine = app.extensions["kiosk.core.plan"]
-        flow: Flow = app.extensions["kiosk.core.flow"]
-        config: Mapping[str, Any] = app.config
+        place = place or locations.place(None, app)
+        engine: PlanEngine = place.engine
+        flow: Flow = place.flow
+        config: Mapping[str, Any] = place.config
     else:
         config = {**app.config, **settings}
         flow, engine = engines(app.extensions["kiosk.core.content"], config)
@@ -128,6 +133,7 @@ def consultation_document(consultation: Consultation) -> PdfDocument:
         ),
         follow_up=returning.follow_up(consultation, current_app.config["CLINIC_LANGUAGE"]),
         consent=consents.printed(consultation),
+        place=locations.place(consultation.location_id),
     )
 
 

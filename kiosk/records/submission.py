@@ -51,6 +51,7 @@ def submit_draft(
         # A follow-up visit: linked to the earlier consultation it follows.
         previous_id=draft.previous_id,
         previous=draft.previous,
+        location_id=draft.location_id,
     )
     keep_flags(consultation)  # for the queue, which then need not run the plan per row
     db.session.add(consultation)

@@ -40,6 +40,7 @@ from typing import Any
 
 from flask import current_app
 
+from kiosk.clinic import locations
 from kiosk.core.content.contract import CONTACT_CONSENT, EMAIL
 from kiosk.core.i18n import clinic_name, language
 from kiosk.core.i18n import gettext as _
@@ -454,7 +455,9 @@ def send(consultation_id: str, *, final: bool = True) -> None:
             if not final:
                 raise NotSentYet("the patient's copy is not ready yet")
             return _failed(consultation, _("The patient's copy was not ready in time."), None)
-        message = summary_message(consultation, address, path.read_bytes(), app.config)
+        # From the location it was sent at: its name, address and e-mail.
+        config = locations.place(consultation.location_id, app).config
+        message = summary_message(consultation, address, path.read_bytes(), config)
         row.attempts = (row.attempts or 0) + 1
         db.session.commit()  # the attempt is on record, even if this process dies now
         try:

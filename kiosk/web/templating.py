@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
-from kiosk.clinic import time_needed
+from kiosk.clinic import locations, time_needed
 from kiosk.core.content import Question
 from kiosk.core.i18n import (
     DATE_FILTERS,
-    clinic_name,
     current_language,
     gettext,
     local,
@@ -51,8 +50,9 @@ def init_app(app: Flask) -> None:
         # "Español (es)": a language named in itself, with its code.
         language_name=lambda code: f"{own_name(code)} ({code})",
         local=local,
-        # The clinic's name, in the language in force where it is the default.
-        clinic_name=lambda: clinic_name(current_app.config["CLINIC_NAME"]),
+        # The name of the request's location (the clinic's, with one), in the
+        # language in force where it is the default.
+        clinic_name=lambda: locations.current().name,
         option_hints=option_hints,
         compact_options=compact_options,
         minutes_needed=time_needed.for_welcome,

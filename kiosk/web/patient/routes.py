@@ -25,6 +25,7 @@ from flask_htmx import make_response as htmx_response
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, NotFound
 
+from kiosk.clinic import locations
 from kiosk.core import copy_covers
 from kiosk.core.answer_text import AnswerGroup, check_lines
 from kiosk.core.answers import answer_problems
@@ -83,17 +84,18 @@ def this_screen() -> str:
 
 
 def offered_languages() -> list[str]:
-    """The languages patients may choose: those the clinic offers that the
+    """The languages patients may choose: those the location offers that the
     questionnaire has (all of its languages, should none be left)."""
     has = list(whole_flow().questionnaire.languages)
-    offered = [code for code in has if code in current_app.config["PATIENT_LANGUAGES"]]
+    chosen = locations.current().config["PATIENT_LANGUAGES"]
+    offered = [code for code in has if code in chosen]
     return offered or has
 
 
 def starting_language() -> str:
-    """The language Welcome starts in: the clinic's choice, if offered."""
+    """The language Welcome starts in: the location's choice, if offered."""
     offered = offered_languages()
-    chosen = current_app.config["PATIENT_LANGUAGE"]
+    chosen = locations.current().config["PATIENT_LANGUAGE"]
     return chosen if chosen in offered else offered[0]
 
 
@@ -262,7 +264,9 @@ def start():
 
 def begin(draft: Draft) -> None:
     """Save a new patient's draft and make it this session's only content,
-    but for the text size chosen on Welcome."""
+    but for the text size chosen on Welcome. It is the location's whose
+    address the tablet opened."""
+    draft.location_id = locations.current().id
     db.session.add(draft)
     db.session.commit()
     large_text = session.get("large_text", False)
@@ -514,7 +518,7 @@ def done():
         "patient/done.html",
         consultation=consultation,
         covers=copy_covers.covers(
-            current_app.extensions["kiosk.core.plan"].build(
+            locations.place(consultation.location_id).engine.build(
                 consultation.answers,
                 language=consultation.language,
                 today=local_time(consultation.submitted_at).date(),
