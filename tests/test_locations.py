@@ -118,3 +118,133 @@ def test_a_change_of_a_location_reaches_another_process(app, client):
         location = db.session.get(Location, ids["harley-street"])
         locations.change(app, location, {**HARLEY, "CLINIC_NAME": "Glow Marylebone"})
     assert "Glow Marylebone" in other_client.get("/at/harley-street/").get_data(as_text=True)
+
+
+# The settings' Locations page ------------------------------------------------------
+
+
+def location_id(app, slug: str) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(Location.id).where(Location.slug == slug))
+
+
+def test_an_admin_adds_a_location_and_its_tablets_open_its_address(app, admin):
+    page = admin.get("/staff/settings/locations")
+    assert page.status_code == 200
+    assert "http://localhost/</code>" in admin.html  # the first location's tablets
+    response = admin.post(
+        "/staff/settings/locations",
+        {
+            "slug": "Harley-Street ",
+            "CLINIC_NAME": "Glow Harley Street",
+            "CLINIC_ADDRESS": "12 Harley Street",
+            "CLINIC_PHONE": "",
+        },
+        token_from="/staff/settings/locations",
+    )
+    assert response.status_code == 303
+    added = location_id(app, "harley-street")
+    assert response.headers["Location"] == f"/staff/settings/locations/{added}"
+    admin.get(response.headers["Location"])
+    assert "Its tablets open: <code" in admin.html
+    assert "http://localhost/at/harley-street/" in admin.html
+    assert "Glow Harley Street" in app.test_client().get("/at/harley-street/").get_data(True)
+    with app.app_context():
+        # Left empty: the chain's, not kept as its own.
+        assert db.session.get(Location, added).values == {
+            "CLINIC_NAME": "Glow Harley Street",
+            "CLINIC_ADDRESS": "12 Harley Street",
+        }
+        from kiosk.data.models import AuditEvent
+
+        entry = db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.action == "location_added")
+        ).one()
+        assert (entry.username, entry.location_id) == ("ada", added)
+
+
+@pytest.mark.parametrize(
+    ("slug", "name", "message"),
+    [
+        ("harley street", "Glow", "Use 1 to 40 lower-case letters, digits and hyphens"),
+        ("-harley", "Glow", "Use 1 to 40 lower-case letters, digits and hyphens"),
+        ("main", "Glow", "Another location has this address already."),
+        ("harley", "  ", "Give the location its name."),
+    ],
+)
+def test_a_location_that_cannot_be_added_keeps_what_was_typed(app, admin, slug, name, message):
+    response = admin.post(
+        "/staff/settings/locations",
+        {"slug": slug, "CLINIC_NAME": name, "CLINIC_ADDRESS": "12 Harley Street"},
+        token_from="/staff/settings/locations",
+    )
+    assert response.status_code == 422
+    assert message in admin.html
+    assert "12 Harley Street" in admin.html
+    assert f'value="{slug}"' in admin.html
+    with app.app_context():
+        assert len(locations.places()) == 1
+
+
+def test_a_location_is_given_its_own_settings_and_gives_them_back(app, admin):
+    ids = add_locations(app)
+    url = f"/staff/settings/locations/{ids['harley-street']}"
+    admin.get(url)
+    assert "Glow Harley Street" in admin.html
+    assert "Empty: the chain&#39;s, “" in admin.html
+    response = admin.post(
+        url,
+        {
+            "slug": "marylebone",
+            "CLINIC_NAME": "Glow Marylebone",
+            "CLINIC_ADDRESS": "",  # the chain's from now on
+            "CLINIC_PHONE": "020 7946 0002",
+            "BRAND_COLOUR": "#6b2d5c",
+            "POLICY_OPENING_DAYS": ["tue", "wed", "thu"],
+            "CLOSED_DATES": "24/12/2026",
+            "PATIENT_LANGUAGE": "",
+        },
+        token_from=url,
+    )
+    assert response.status_code == 303, admin.html
+    with app.app_context():
+        place = locations.by_slug("marylebone")
+        assert place.name == "Glow Marylebone"
+        assert place.config["CLINIC_ADDRESS"] == app.config["CLINIC_ADDRESS"]
+        assert place.config["POLICY_OPENING_DAYS"] == ("tue", "wed", "thu")
+        assert "CLINIC_ADDRESS" not in place.own
+    client = app.test_client()
+    assert client.get("/at/harley-street/").status_code == 404
+    assert "Glow Marylebone" in client.get("/at/marylebone/").get_data(True)
+
+
+def test_a_wrong_value_of_a_location_is_named_and_the_rest_kept(app, admin):
+    ids = add_locations(app)
+    url = f"/staff/settings/locations/{ids['madrid']}"
+    response = admin.post(
+        url,
+        {
+            "slug": "madrid",
+            "CLINIC_NAME": "Glow Madrid",
+            "CLINIC_PHONE": "910 000 000",
+            "CLOSED_DATES": "31/02/2027",
+            "HOLIDAYS_REGION": "XX-NOWHERE",
+        },
+        token_from=url,
+    )
+    assert response.status_code == 422
+    assert "“31/02/2027” is not a date" in admin.html
+    assert "Enter a country or country-region code" in admin.html
+    assert "910 000 000" in admin.html
+    with app.app_context():
+        assert locations.by_slug("madrid").config["HOLIDAYS_REGION"] == "ES-MD"
+
+
+def test_the_first_location_is_the_settings_own(app, admin):
+    admin.get(f"/staff/settings/locations/{FIRST_LOCATION}")
+    assert "This is the first location" in admin.html
+    assert "Save the location" not in admin.html
+
+
+def test_staff_who_are_not_admins_cannot_see_the_locations(app, staff):
+    assert staff.get("/staff/settings/locations").status_code in (302, 403)

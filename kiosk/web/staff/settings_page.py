@@ -322,35 +322,40 @@ def read_form(section: Section, form: FlaskForm, locked: frozenset[str]) -> dict
     sections' settings are neither read nor touched."""
     values: dict[str, Any] = {}
     for name in section.names:
-        if name in locked:
-            continue
-        setting, field = SETTINGS[name], form[name]
-        raw = field.data
-        if name == "CLINIC_LOGO":
-            _read_logo(field, values)
-            continue
-        if name == "BRAND_COLOUR":
-            try:
-                values[name] = branding.check_colour(raw or "")
-            except branding.ColourError as exc:
-                field.errors = [exc.message]
-            continue
-        if setting.type is dt.date:
-            _read_days(field, values)
-            continue
-        if setting.secret and not raw:
-            continue  # left empty: the saved one stays
-        if setting.raise_to_minimum and not _at_least(raw, setting.minimum):
-            # The page refuses what the start-up settings would raise.
-            field.errors = [problem(setting)]
-            continue
-        try:
-            values[name] = setting.parse(raw)
-        except SettingError:
-            field.errors = [problem(setting)]
+        if name not in locked:
+            read_field(form[name], values)
     if "MAIL_USE_SSL" in section.names:
         _one_secure_connection(form, locked, values)
     return values
+
+
+def read_field(field: Field, values: dict[str, Any]) -> None:
+    """The typed value of one setting's field, put in ``values`` by its name;
+    a value that does not fit gets the field's error instead."""
+    name = field.name
+    setting, raw = SETTINGS[name], field.data
+    if name == "CLINIC_LOGO":
+        _read_logo(field, values)
+        return
+    if name == "BRAND_COLOUR":
+        try:
+            values[name] = branding.check_colour(raw or "")
+        except branding.ColourError as exc:
+            field.errors = [exc.message]
+        return
+    if setting.type is dt.date:
+        _read_days(field, values)
+        return
+    if setting.secret and not raw:
+        return  # left empty: the saved one stays
+    if setting.raise_to_minimum and not _at_least(raw, setting.minimum):
+        # The page refuses what the start-up settings would raise.
+        field.errors = [problem(setting)]
+        return
+    try:
+        values[name] = setting.parse(raw)
+    except SettingError:
+        field.errors = [problem(setting)]
 
 
 def _one_secure_connection(form: FlaskForm, locked: frozenset[str], values: dict[str, Any]) -> None:
