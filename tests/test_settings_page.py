@@ -79,11 +79,15 @@ def test_every_clinic_setting_is_in_one_section_and_no_deployment_setting(app, a
 def test_the_contents_link_to_each_section_and_mark_the_one_shown(app, admin):
     contents = admin.get(URL).get_data(as_text=True)
     links = re.findall(r'href="/staff/settings/([a-z]+)"', contents)
-    assert tuple(links) == SECTIONS
+    # And last, the chain's locations (tests/test_locations.py).
+    assert tuple(links) == (*SECTIONS, "locations")
     assert "Name, address, phone, email and booking page." in contents
     assert 'id="setting-' not in contents  # no settings: one section a page
     branding = admin.get(settings_url("branding")).get_data(as_text=True)
-    assert tuple(re.findall(r'href="/staff/settings/([a-z]+)"', branding)) == SECTIONS
+    assert tuple(re.findall(r'href="/staff/settings/([a-z]+)"', branding)) == (
+        *SECTIONS,
+        "locations",
+    )
     current = re.findall(r'href="/staff/settings/([a-z]+)" aria-current="page"', branding)
     assert current == ["branding"]
     assert "<title>Logo and colour – Clinic settings" in branding
