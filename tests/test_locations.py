@@ -248,3 +248,52 @@ def test_the_first_location_is_the_settings_own(app, admin):
 
 def test_staff_who_are_not_admins_cannot_see_the_locations(app, staff):
     assert staff.get("/staff/settings/locations").status_code in (302, 403)
+
+
+# The command line ------------------------------------------------------------------
+
+
+def test_a_location_is_added_and_listed_from_the_command_line(app, tmp_path):
+    logo = tmp_path / "madrid.svg"
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
+        '<rect width="120" height="40" fill="#7a1f5c"/></svg>'
+    )
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "locations", "add", "madrid", "--name", "Glow Madrid", "--languages", "es",
+            "--language", "es", "--holidays-region", "ES-MD", "--closed-dates",
+            "24/12/2026, 31/12/2026", "--logo", str(logo), "--colour", "#7a1f5c",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Added Glow Madrid: its tablets open /at/madrid/" in result.output
+    listed = runner.invoke(args=["locations", "list"]).output.splitlines()
+    assert [line.split()[:2] for line in listed] == [["main", "/"], ["madrid", "/at/madrid/"]]
+    with app.app_context():
+        madrid = locations.by_slug("madrid")
+        assert madrid.config["PATIENT_LANGUAGES"] == ("es",)
+        assert [d.isoformat() for d in madrid.own["CLOSED_DATES"]] == ["2026-12-24", "2026-12-31"]
+        # Kept in the instance folder, as an uploaded logo is (and so backed up).
+        assert madrid.config["CLINIC_LOGO"].startswith(app.instance_path)
+    page = app.test_client().get("/at/madrid/").get_data(as_text=True)
+    assert 'src="/at/madrid/brand/logo/' in page
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["harley street", "--name", "Glow"], "Use 1 to 40 lower-case letters"),
+        (["main", "--name", "Glow"], "Another location has this address already."),
+        (["harley", "--name", "Glow", "--colour", "pink"], "--colour: "),
+        (["harley", "--name", "Glow", "--languages", "xx"], "--languages: "),
+        (["harley", "--name", " "], "A location needs a name."),
+    ],
+)
+def test_the_command_line_names_what_keeps_a_location_from_being_added(app, args, message):
+    result = app.test_cli_runner().invoke(args=["locations", "add", *args])
+    assert result.exit_code == 1
+    assert message in result.output
+    with app.app_context():
+        assert not locations.chain()

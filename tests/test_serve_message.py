@@ -29,3 +29,19 @@ def test_the_start_up_message_sends_the_clinic_to_the_settings_page():
     assert "Staff area, Settings: http://127.0.0.1:8000/staff/settings" in message
     assert "KIOSK_CLINIC_PHONE" not in message  # a variable would lock the field on the page
     assert "set the clinic's" not in ready_message(["http://127.0.0.1:8000/"], None, [])
+
+
+def test_in_a_chain_the_start_up_message_gives_each_locations_tablets_their_address(app):
+    from .test_locations import add_locations
+
+    with app.app_context():
+        from kiosk.cli import location_paths
+
+        assert location_paths() == []  # one location: the kiosk's own address
+        add_locations(app)
+        welcomes = location_paths()
+    message = ready_message(["http://192.168.1.20:8000/"], None, [], welcomes)
+    assert f"  {app.config['CLINIC_NAME']}: http://192.168.1.20:8000/\n" in message
+    assert "  Glow Harley Street: http://192.168.1.20:8000/at/harley-street/\n" in message
+    assert "  Glow Madrid: http://192.168.1.20:8000/at/madrid/\n" in message
+    assert "Staff area:              http://192.168.1.20:8000/staff/" in message

@@ -22,7 +22,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
-from kiosk.cli import data, mail
+from kiosk.cli import data, locations, mail
 from kiosk.clinic import saved_settings
 from kiosk.core.statuses import COPIES, PdfStatus
 
@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(worker_command)
     data.init_app(app)
+    locations.init_app(app)
     mail.init_app(app)
 
 
@@ -308,7 +309,8 @@ def serve_command(host: str | None, port: int | None, threads: int, worker: bool
     with app.app_context():
         password = first_admin()
         missing = missing_clinic_details(app)
-    click.echo(ready_message(_urls(host, port), password, missing))
+        welcomes = location_paths()
+    click.echo(ready_message(_urls(host, port), password, missing, welcomes))
     sys.stdout.flush()
     # waitress reads a whole body before the app sees it: it refuses anything
     # over 1 MiB itself, and the app answers smaller oversized requests with
@@ -356,9 +358,34 @@ def missing_clinic_details(app: Flask) -> list[str]:
     return clinic_profile(app.config).missing_details()
 
 
-def ready_message(urls: list[str], password: str | None, missing: list[str]) -> str:
-    """What `serve` (and so `make run`) ends with: where to go, and what to do first."""
-    lines = [f"Kiosk, for the tablets:  {urls[-1]}", f"Staff area:              {urls[-1]}staff/"]
+def location_paths() -> list[tuple[str, str]]:
+    """Each location's name and the path its tablets open, in a chain; with
+    one location, none (its tablets open the kiosk's own address). In an app
+    context, after ``missing_clinic_details`` applied the saved settings."""
+    from kiosk.clinic import locations
+
+    if not locations.chain():
+        return []
+    return [(place.name, place.path) for place in locations.places().values()]
+
+
+def ready_message(
+    urls: list[str],
+    password: str | None,
+    missing: list[str],
+    welcomes: list[tuple[str, str]] | None = None,
+) -> str:
+    """What `serve` (and so `make run`) ends with: where to go, and what to do
+    first. ``welcomes``: in a chain, each location's name and its tablets' path."""
+    if welcomes:
+        lines = ["Kiosk, for the tablets of each location:"]
+        lines += [f"  {name}: {urls[-1]}{path.lstrip('/')}" for name, path in welcomes]
+        lines.append(f"Staff area:              {urls[-1]}staff/")
+    else:
+        lines = [
+            f"Kiosk, for the tablets:  {urls[-1]}",
+            f"Staff area:              {urls[-1]}staff/",
+        ]
     if len(urls) > 1:
         lines.append(f"On this computer:        {urls[0]}")
     if password:
