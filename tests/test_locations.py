@@ -10,7 +10,7 @@ from kiosk.data.database import db
 from kiosk.data.models import FIRST_LOCATION, Consultation, Location
 from kiosk.records import stored_pdfs
 
-from .patient_client import PatientClient
+from .patient_client import PatientClient, csrf_token
 
 pytestmark = pytest.mark.database("sqlite", "postgresql")
 
@@ -297,3 +297,17 @@ def test_the_command_line_names_what_keeps_a_location_from_being_added(app, args
     assert message in result.output
     with app.app_context():
         assert not locations.chain()
+
+
+def test_larger_text_without_script_comes_back_to_the_screen_at_its_location(app, client):
+    add_locations(app)
+    harley = PatientClient(client, at="/at/harley-street")
+    harley.start()
+    for screen in ("/at/harley-street/", "/at/harley-street/step/about"):
+        harley.get(screen)
+        assert f'name="back" value="{screen}"' in harley.last_html
+        response = client.post(
+            "/at/harley-street/text-size",
+            data={"back": screen, "csrf_token": csrf_token(harley.last_html)},
+        )
+        assert response.headers["Location"] == screen

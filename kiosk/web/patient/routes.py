@@ -80,7 +80,7 @@ def this_screen() -> str:
         return url_for(
             "patient.step", step_id=request.view_args["step_id"], change=changing_question()
         )
-    return request.path
+    return request.script_root + request.path  # under a location's address, with it
 
 
 def offered_languages() -> list[str]:
