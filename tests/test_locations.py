@@ -311,3 +311,27 @@ def test_larger_text_without_script_comes_back_to_the_screen_at_its_location(app
             data={"back": screen, "csrf_token": csrf_token(harley.last_html)},
         )
         assert response.headers["Location"] == screen
+
+
+# An installation from before there were locations ------------------------------------
+
+
+def test_an_upgrade_makes_existing_data_the_first_locations(app):
+    import flask_migrate
+
+    from .staff_helpers import add_consultation, create_account
+
+    create_account(app, "sam", "staff", "Sam Carter")
+    stored = add_consultation(app, "pregnant")
+    with app.app_context():
+        flask_migrate.downgrade(revision="7c2e9a4f1b83")  # before locations
+        assert "locations" not in db.inspect(db.engine).get_table_names()
+        flask_migrate.upgrade()
+        from kiosk.data.models import StaffUser
+
+        consultation = db.session.get(Consultation, stored.id)
+        assert consultation.location_id == FIRST_LOCATION
+        sam = db.session.scalars(db.select(StaffUser)).one()
+        assert [location.id for location in sam.locations] == [FIRST_LOCATION]
+        # The next location made is the second.
+        assert locations.add(app, "harley-street", HARLEY).id == FIRST_LOCATION + 1
