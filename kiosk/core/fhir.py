@@ -482,18 +482,18 @@ def consultation_resources(
     patient_id = part_uuid(record.id, "patient")
     qr = _reference("QuestionnaireResponse", qr_id, in_bundle)
     patient = _reference("Patient", patient_id, in_bundle)
-    resources: list[dict[str, Any]] = []
-    encounter = None
+    # Where it was sent (none given: neither a Location nor an Encounter).
+    visit: list[dict[str, Any]] = []
     if (site := record.location) is not None:
         place = _reference("Location", location_uuid(site), in_bundle)
-        encounter_id = part_uuid(record.id, "encounter")
-        encounter = _reference("Encounter", encounter_id, in_bundle)
-        if with_location:
-            resources.append(location_resource(site))
-    resources.append(_patient(patient_id, record))
-    if site is not None:
-        resources.append(_encounter(encounter_id, record, patient, place))
+        visit = [_encounter(part_uuid(record.id, "encounter"), record, patient, place)]
+    encounter = _reference("Encounter", visit[0]["id"], in_bundle) if visit else None
+    resources: list[dict[str, Any]] = []
+    if site is not None and with_location:
+        resources.append(location_resource(site))
     resources += [
+        _patient(patient_id, record),
+        *visit,
         response_resource(
             questionnaire,
             flow,
