@@ -1,14 +1,14 @@
 """The FHIR exports of the staff area: one consultation as a Bundle (answers,
-flags, review, notes, consent), and the consultations of a period as a Bundle
-or NDJSON. Every resource exported is checked against the FHIR models of
-``fhir.resources``.
+flags, review, notes, consent, where it was sent), and the consultations of a
+period as a Bundle or NDJSON, in a chain at one location or all. Every
+resource exported is checked against the FHIR models of ``fhir.resources``.
 
 ``fhir.resources`` 8 ships R5 (its top level), R4B and STU3, and no R4: the
 resources are checked against R4B (4.3.0), R4's technical correction. For the
 resources exported here (Bundle, Patient, QuestionnaireResponse, Flag,
-Provenance, ClinicalImpression, Consent, Questionnaire) R4B has the same
-elements, cardinalities and types as R4; its changes are to other resources
-(the medication definitions, Evidence, the subscriptions). What the models do
+Provenance, ClinicalImpression, Consent, Questionnaire, Location, Encounter)
+R4B has the same elements, cardinalities and types as R4; its changes are to
+other resources (the medication definitions, Evidence, the subscriptions). What the models do
 not check (codes against their value sets, FHIRPath invariants, references
 resolving), the tests below check for these resources."""
 
