@@ -595,6 +595,9 @@ def test_a_period_at_one_location(app, client, chain, slug):
 
 def test_an_unknown_location_is_refused_and_the_rest_kept(app, client, chain):
     staff = admin(app, client)
+    page = period_export(staff, f"{NOVEMBER}&location=harley-street")
+    assert page.status_code == 422
+    assert "Choose a location from the list" in page.get_data(as_text=True)
     response = period_export(staff, f"{NOVEMBER}&location=99&format=ndjson")
     assert response.status_code == 422
     html = response.get_data(as_text=True)

@@ -412,7 +412,7 @@ def exports():
         period = form.period()
         form.date_from.data = form.date_from.data or period.first
         form.date_to.data = form.date_to.data or period.last
-        return _exports_page(form, period)
+        return _exports_page(form, period, 422 if form.errors else 200)
     if not form.validate():
         return _exports_page(form, None, 422)
     period = form.period()
