@@ -1,14 +1,14 @@
 """The FHIR exports of the staff area: one consultation as a Bundle (answers,
-flags, review, notes, consent), and the consultations of a period as a Bundle
-or NDJSON. Every resource exported is checked against the FHIR models of
-``fhir.resources``.
+flags, review, notes, consent, where it was sent), and the consultations of a
+period as a Bundle or NDJSON, in a chain at one location or all. Every
+resource exported is checked against the FHIR models of ``fhir.resources``.
 
 ``fhir.resources`` 8 ships R5 (its top level), R4B and STU3, and no R4: the
 resources are checked against R4B (4.3.0), R4's technical correction. For the
 resources exported here (Bundle, Patient, QuestionnaireResponse, Flag,
-Provenance, ClinicalImpression, Consent, Questionnaire) R4B has the same
-elements, cardinalities and types as R4; its changes are to other resources
-(the medication definitions, Evidence, the subscriptions). What the models do
+Provenance, ClinicalImpression, Consent, Questionnaire, Location, Encounter)
+R4B has the same elements, cardinalities and types as R4; its changes are to
+other resources (the medication definitions, Evidence, the subscriptions). What the models do
 not check (codes against their value sets, FHIRPath invariants, references
 resolving), the tests below check for these resources."""
 
@@ -28,6 +28,7 @@ from kiosk.records import consents, consultations
 from kiosk.records.consultations import day_bounds
 
 from .staff_helpers import StaffClient, add_consultation, create_account
+from .test_locations import add_locations
 
 MOST_FLAGS = "fitzpatrick-6-rf-pacemaker"  # 4 flags of 2 severities, of the examples
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -135,7 +136,9 @@ def test_a_reviewed_consultation_with_flags_notes_and_consent_as_one_bundle(app,
     assert sorted(resources) == [
         "ClinicalImpression",
         "Consent",
+        "Encounter",
         "Flag",
+        "Location",
         "Patient",
         "Provenance",
         "QuestionnaireResponse",
@@ -144,6 +147,13 @@ def test_a_reviewed_consultation_with_flags_notes_and_consent_as_one_bundle(app,
     [response] = resources["QuestionnaireResponse"]
     patient_url, response_url = f"urn:uuid:{patient['id']}", f"urn:uuid:{response['id']}"
     assert patient["name"] == [{"given": [sent.first_name]}]
+    # Where it was sent: the installation's one location, by way of an Encounter.
+    [encounter] = resources["Encounter"]
+    [location] = resources["Location"]
+    assert response["encounter"] == {"reference": f"urn:uuid:{encounter['id']}"}
+    assert encounter["subject"] == {"reference": patient_url}
+    assert encounter["location"][0]["location"] == {"reference": f"urn:uuid:{location['id']}"}
+    assert location["identifier"] == [{"system": "urn:kiosk:location", "value": "main"}]
     # Notes and the review are not a change of the patient's answers.
     assert response["status"] == "completed"
     assert response["identifier"] == {"system": "urn:kiosk:reference", "value": sent.reference}
@@ -237,7 +247,7 @@ def test_a_consultation_not_reviewed_without_notes_or_consent(app, client):
     staff.login("sam", create_account(app, "sam"))  # any member of staff
     sent = add_consultation(app)  # fine-lines-no-flags
     resources = valid_bundle(export(staff, sent))
-    assert sorted(resources) == ["Patient", "QuestionnaireResponse"]
+    assert sorted(resources) == ["Encounter", "Location", "Patient", "QuestionnaireResponse"]
     assert resources["QuestionnaireResponse"][0]["status"] == "completed"
 
 
@@ -332,6 +342,12 @@ def test_a_period_as_one_bundle(app, client, november):
         c.reference for c in november[:3]
     ]
     assert len(resources["Patient"]) == 3
+    # One installation, one location: one Location for the three Encounters.
+    [location] = resources["Location"]
+    assert {e["location"][0]["location"]["reference"] for e in resources["Encounter"]} == {
+        f"urn:uuid:{location['id']}"
+    }
+    assert len(resources["Encounter"]) == 3
     assert len(resources["Flag"]) == 4 + 1
     assert len(resources["Consent"]) == 1
     [entry] = audit_entries(app, "export_fhir_period")
@@ -475,3 +491,132 @@ def test_in_spanish(app, client):
     sent = add_consultation(app, "pregnant")
     [flag] = valid_bundle(export(staff, sent))["Flag"]
     assert flag["extension"][1]["valueCodeableConcept"]["text"] == "No tratar hoy"
+
+
+# A chain of clinics ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def chain(app):
+    """A chain of three and consultations sent in November 2026: one at the
+    first location, two at Harley Street, three in Madrid (and one in Madrid on
+    1 December, outside the month). Returns the location ids by slug and the
+    references sent at each, oldest first."""
+    ids = {"main": 1, **add_locations(app)}
+    sent: dict[str, list[str]] = {slug: [] for slug in ids}
+    plan = ["madrid", "harley-street", "main", "madrid", "harley-street", "madrid"]
+    for day, slug in enumerate(plan, start=2):
+        stored = add_consultation(app, "pregnant", location_id=ids[slug])
+        sent_on(app, stored, day_bounds(dt.date(2026, 11, day))[0] + dt.timedelta(hours=10))
+        sent[slug].append(stored.reference)
+    december = add_consultation(app, location_id=ids["madrid"])
+    sent_on(app, december, day_bounds(dt.date(2026, 12, 1))[0] + dt.timedelta(hours=10))
+    return ids, sent
+
+
+NOVEMBER = "from=01/11/2026&to=30/11/2026"
+
+
+def test_a_chains_period_gives_each_location_once(app, client, chain):
+    _ids, sent = chain
+    staff = admin(app, client)
+    bundle = period_export(staff, f"{NOVEMBER}&format=bundle").get_json(force=True)
+    resources = valid_bundle(bundle)
+    assert len(resources["QuestionnaireResponse"]) == 6
+    places = {r["identifier"][0]["value"]: r for r in resources["Location"]}
+    assert sorted(places) == ["harley-street", "madrid", "main"]
+    harley, madrid, main = places["harley-street"], places["madrid"], places["main"]
+    assert harley["name"] == "Glow Harley Street"
+    assert harley["address"] == {"line": ["12 Harley Street", "London W1G 9PG"]}
+    assert harley["telecom"] == [{"system": "phone", "value": "020 7946 0001"}]
+    assert madrid["address"] == {"line": ["Calle de Serrano 10", "28001 Madrid"]}
+    assert "telecom" not in madrid
+    assert main["name"] == "Test Clinic"
+    # Each QuestionnaireResponse's Encounter is at the location it was sent at.
+    encounters = {f"urn:uuid:{e['id']}": e for e in resources["Encounter"]}
+    at = {}
+    for response in resources["QuestionnaireResponse"]:
+        encounter = encounters[response["encounter"]["reference"]]
+        assert encounter["status"] == "finished"
+        assert encounter["class"]["code"] == "AMB"
+        assert encounter["subject"] == response["subject"]
+        [where] = encounter["location"]
+        slug = next(
+            slug
+            for slug, place in places.items()
+            if where["location"]["reference"] == f"urn:uuid:{place['id']}"
+        )
+        at.setdefault(slug, []).append(response["identifier"]["value"])
+    assert at == sent
+    # A Location comes before the first consultation sent there.
+    kinds = [(e["resource"]["resourceType"], e["resource"]["id"]) for e in bundle["entry"]]
+    assert kinds[0] == ("Location", madrid["id"])
+    assert kinds[1:3] == [("Patient", kinds[1][1]), ("Encounter", kinds[2][1])]
+
+    # NDJSON: the same resources, the same ids, each Location on one line.
+    lines = period_export(staff, f"{NOVEMBER}&format=ndjson").get_data(as_text=True)
+    made = [valid(json.loads(line)) for line in lines.splitlines()]
+    assert [r["id"] for r in made] == [e["resource"]["id"] for e in bundle["entry"]]
+    ids_made = {f"{r['resourceType']}/{r['id']}" for r in made}
+    for resource in made:
+        for reference in references(resource):
+            assert reference in ids_made, reference
+    assert [r["resourceType"] for r in made].count("Location") == 3
+
+
+@pytest.mark.parametrize("slug", ["main", "harley-street", "madrid"])
+def test_a_period_at_one_location(app, client, chain, slug):
+    ids, sent = chain
+    staff = admin(app, client)
+    page = period_export(staff, f"{NOVEMBER}&location={ids[slug]}").get_data(as_text=True)
+    assert f'<option selected value="{ids[slug]}">' in page
+    count = len(sent[slug])
+    assert f"{count} consultation{'s were' if count > 1 else ' was'} sent at " in page
+    response = period_export(staff, f"{NOVEMBER}&location={ids[slug]}&format=bundle")
+    assert (
+        f'filename="consultations-{slug}-2026-11-01-to-2026-11-30.json"'
+        in (response.headers["Content-Disposition"])
+    )
+    resources = valid_bundle(response.get_json(force=True))
+    assert [r["identifier"]["value"] for r in resources["QuestionnaireResponse"]] == sent[slug]
+    [location] = resources["Location"]
+    assert location["identifier"][0]["value"] == slug
+    lines = period_export(staff, f"{NOVEMBER}&location={ids[slug]}&format=ndjson")
+    made = [valid(json.loads(line)) for line in lines.get_data(as_text=True).splitlines()]
+    responses = [r for r in made if r["resourceType"] == "QuestionnaireResponse"]
+    assert [r["identifier"]["value"] for r in responses] == sent[slug]
+    assert [r["resourceType"] for r in made].count("Location") == 1
+    entries = audit_entries(app, "export_fhir_period")
+    assert [(e.detail, e.location_id) for e in entries] == [
+        (f"2026-11-01 to 2026-11-30; {slug}; {count} consultations; bundle", ids[slug]),
+        (f"2026-11-01 to 2026-11-30; {slug}; {count} consultations; ndjson", ids[slug]),
+    ]
+
+
+def test_an_unknown_location_is_refused_and_the_rest_kept(app, client, chain):
+    staff = admin(app, client)
+    page = period_export(staff, f"{NOVEMBER}&location=harley-street")
+    assert page.status_code == 422
+    assert "Choose a location from the list" in page.get_data(as_text=True)
+    response = period_export(staff, f"{NOVEMBER}&location=99&format=ndjson")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "<title>Error: Exports" in html
+    assert html.count("Choose a location from the list") == 2
+    assert 'value="01/11/2026"' in html
+    assert 'value="30/11/2026"' in html
+    assert '<input checked class="option__input" id="format-1"' in html
+    assert '<option value="">All locations</option>' in html
+    assert audit_entries(app, "export_fhir_period") == []
+
+
+def test_one_location_has_no_choice_of_location(app, client, november):
+    staff = admin(app, client)
+    html = period_export(staff, NOVEMBER).get_data(as_text=True)
+    assert 'name="location"' not in html
+    assert "All locations" not in html
+    assert "3 consultations were sent from" in html
+    # A location in the address changes nothing where there is one.
+    response = period_export(staff, f"{NOVEMBER}&location=7&format=bundle")
+    assert response.status_code == 200
+    assert len(valid_bundle(response.get_json(force=True))["QuestionnaireResponse"]) == 3

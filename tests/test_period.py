@@ -72,3 +72,42 @@ def test_the_consultations_of_a_period_are_those_sent_within_its_days(app):
         db.session.commit()
         found = Period(first, last).consultations()
         assert [consultation.id for consultation in found] == [inside.id]
+
+
+def test_in_a_chain_the_period_form_reads_a_location_too(app):
+    from flask import request
+
+    from tests.test_locations import add_locations
+
+    with app.test_request_context("/staff/statistics?from=2026-11-01"):
+        assert "location" not in PeriodForm(request.args)  # one location: no field
+    ids = add_locations(app)
+    for query, location_id, error in [
+        (f"from=2026-11-01&location={ids['madrid']}", ids["madrid"], None),
+        ("from=2026-11-01&location=", None, None),
+        ("from=2026-11-01", None, None),
+        ("from=2026-11-01&location=99", None, "Choose a location from the list"),
+        ("from=2026-11-01&location=madrid", None, "Choose a location from the list"),
+    ]:
+        with app.test_request_context(f"/staff/statistics?{query}"):
+            form = PeriodForm(request.args)
+            period = form.period()
+            assert period.location_id == location_id, query
+            assert period.first == dt.date(2026, 11, 1), "the period is kept"
+            assert form.errors == ({"location": [error]} if error else {}), query
+
+
+def test_a_period_at_a_location_is_its_consultations_only(app):
+    from tests.test_locations import add_locations
+
+    ids = add_locations(app)
+    here = add_consultation(app, location_id=ids["madrid"])
+    there = add_consultation(app, location_id=ids["harley-street"])
+    today = dt.date.today()
+    with app.app_context():
+        at_madrid = Period.chosen(None, today, location_id=ids["madrid"])
+        assert [c.id for c in at_madrid.consultations()] == [here.id]
+        assert at_madrid.count() == 1
+        assert Period.chosen(None, today).count() == 2
+        assert Period.chosen(None, today, location_id=1).count() == 0
+        assert {c.id for c in Period.chosen(None, today).consultations()} == {here.id, there.id}

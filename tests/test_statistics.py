@@ -18,6 +18,7 @@ from kiosk.records.exports import CONSULTATION_COLUMNS
 from kiosk.records.period import Period
 
 from .staff_helpers import add_consultation
+from .test_locations import add_locations
 
 FIRST, LAST = dt.date(2026, 11, 2), dt.date(2026, 11, 8)
 PERIOD = "from=2026-11-02&to=2026-11-08"
@@ -513,3 +514,162 @@ def test_the_statistics_speak_the_clinics_language(tmp_path, migrated_instance):
     assert "embaraz" in row["flag_words"].lower()  # the clinic's language
     member.get("/staff/audit.csv")
     assert "Exportó las consultas de un periodo en CSV" in member.html
+
+
+# A chain of clinics: the same figures and CSV, at one location or at all --------------------
+
+
+@pytest.fixture
+def chain_week(app, accounts):
+    """A chain of three and, in the week, one consultation sent at the first
+    location, two at Harley Street (one in Spanish) and three in Madrid (two in
+    Spanish, one reviewed); one more in Madrid after the week. Returns the
+    location ids by slug and the references sent at each, oldest first."""
+    ids = {"main": 1, **add_locations(app)}
+    plan = [
+        ("main", "fine-lines-no-flags", "en"),
+        ("harley-street", "pregnant", "en"),
+        ("harley-street", "fine-lines-no-flags", "es"),
+        ("madrid", "fine-lines-no-flags", "es"),
+        ("madrid", "pregnant", "es"),
+        ("madrid", "fine-lines-no-flags", "en"),
+    ]
+    sent: dict[str, list[str]] = {slug: [] for slug in ids}
+    for n, (slug, example, language) in enumerate(plan):
+        stored = add_consultation(app, example, location_id=ids[slug])
+        place(
+            app,
+            stored,
+            sent=local_noon(FIRST) + n * MINUTE,
+            reviewed_after=10 * MINUTE if n == 5 else None,
+            language=language,
+        )
+        sent[slug].append(stored.reference)
+    later = add_consultation(app, location_id=ids["madrid"])
+    place(app, later, sent=day_bounds(LAST)[1] + MINUTE)
+    return ids, sent
+
+
+EACH = {"main": 1, "harley-street": 2, "madrid": 3}
+
+
+def test_each_locations_figures_are_its_own(app, chain_week):
+    ids, _sent = chain_week
+    with app.app_context():
+        everywhere = statistics.figures_for(Period(FIRST, LAST))
+        at = {slug: statistics.figures_for(Period(FIRST, LAST, ids[slug])) for slug in ids}
+    assert everywhere.total == 6
+    assert {slug: found.total for slug, found in at.items()} == EACH
+    assert parts(at["main"].languages) == {"en": 1}
+    assert parts(at["harley-street"].languages) == {"en": 1, "es": 1}
+    assert parts(at["madrid"].languages) == {"es": 2, "en": 1}
+    assert parts(everywhere.languages) == {"en": 3, "es": 3}
+    assert [parts(at[slug].flags)["do_not_treat"] for slug in ids] == [0, 1, 1]
+    assert at["madrid"].waits.reviewed == 1
+    assert at["harley-street"].waits.reviewed == 0
+    assert sum(bucket.count for bucket in at["madrid"].buckets) == 3
+
+
+@pytest.mark.parametrize("slug", ["main", "harley-street", "madrid"])
+def test_the_statistics_page_at_one_location(admin, chain_week, slug):
+    ids, _sent = chain_week
+    response = admin.get(f"/staff/statistics?{PERIOD}&location={ids[slug]}")
+    assert response.status_code == 200
+    html = admin.html
+    count = EACH[slug]
+    assert f"2 November 2026 to 8 November 2026: {count} consultation" in html
+    name = {"main": "Test Clinic", "harley-street": "Glow Harley Street", "madrid": "Glow Madrid"}
+    assert f"Consultations sent at {name[slug]}." in html
+    select = html.split('<select class="input" id="location" name="location">')[1]
+    select = select.split("</select>")[0]
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", select) == [
+        "All locations",
+        "Test Clinic",
+        "Glow Harley Street",
+        "Glow Madrid",
+    ]
+    assert f'<option selected value="{ids[slug]}">' in select
+    # Its downloads are of the same location.
+    form = html.split('<form class="export"')[1].split("</form>")[0]
+    assert f'name="location" value="{ids[slug]}"' in form
+    assert f"date_to=08/11/2026&amp;location={ids[slug]}" in html
+
+
+def test_the_statistics_page_of_every_location(admin, chain_week):
+    admin.get(f"/staff/statistics?{PERIOD}&location=")
+    assert "2 November 2026 to 8 November 2026: 6 consultations" in admin.html
+    assert "Consultations sent at every location." in admin.html
+    assert '<option selected value="">All locations</option>' in admin.html
+    form = admin.html.split('<form class="export"')[1].split("</form>")[0]
+    assert 'name="location"' not in form
+
+
+@pytest.mark.parametrize("slug", ["main", "harley-street", "madrid"])
+def test_the_csv_of_one_location(app, admin, chain_week, slug):
+    ids, sent = chain_week
+    response = admin.get(f"/staff/export.csv?{PERIOD}&location={ids[slug]}")
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="consultations-{slug}-2026-11-02-to-2026-11-08.csv"'
+    )
+    rows = read_csv(response)
+    assert [row["reference"] for row in rows] == sent[slug]
+    assert {row["location"] for row in rows} == {slug}
+    assert export_entries(app, "export_csv") == [
+        ("ada", f"2026-11-02 to 2026-11-08; {slug}; {EACH[slug]} rows; free text left out")
+    ]
+    with app.app_context():
+        entry = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "export_csv"))
+        assert entry.location_id == ids[slug]
+
+
+def test_the_csv_of_every_location_says_where_each_was_sent(app, admin, chain_week):
+    _ids, sent = chain_week
+    rows = read_csv(admin.get(f"/staff/export.csv?{PERIOD}&free_text=y"))
+    assert list(rows[0])[:4] == ["reference", "location", "location_name", "sent_local"]
+    assert list(rows[0])[3 : len(CONSULTATION_COLUMNS) + 2] == list(CONSULTATION_COLUMNS)[1:]
+    where = {row["reference"]: (row["location"], row["location_name"]) for row in rows}
+    names = {"main": "Test Clinic", "harley-street": "Glow Harley Street", "madrid": "Glow Madrid"}
+    assert where == {
+        reference: (slug, names[slug]) for slug, refs in sent.items() for reference in refs
+    }
+    assert "first_name" in rows[0]  # the free text after, as before
+
+
+def test_an_unknown_location_is_refused_with_the_period_kept(app, admin, chain_week):
+    response = admin.get("/staff/statistics?from=02/11/2026&to=08/11/2026&location=99")
+    assert response.status_code == 422
+    html = admin.html
+    assert "<title>Error: Statistics" in html
+    assert "Choose a location from the list" in html
+    assert 'value="02/11/2026"' in html
+    assert 'value="08/11/2026"' in html
+    assert (
+        'aria-invalid="true"'
+        in html.split('id="location"')[0].rsplit("<select", 1)[1]
+        + (html.split('id="location"')[1].split(">")[0])
+    )
+    # Until then, the period's figures at every location.
+    assert "2 November 2026 to 8 November 2026: 6 consultations" in html
+    assert "Consultations sent at every location." in html
+    for wrong in ("99", "madrid", "1.5"):
+        response = admin.get(f"/staff/export.csv?{PERIOD}&location={wrong}")
+        assert response.status_code == 303
+        page = admin.get(response.headers["Location"])
+        assert page.status_code == 422
+        assert "The CSV was not made: choose a location from the list first." in admin.html
+        assert 'value="2026-11-02"' in admin.html
+    assert export_entries(app, "export_csv") == []
+
+
+def test_one_location_has_no_choice_of_location(app, admin, week):
+    admin.get(f"/staff/statistics?{PERIOD}")
+    assert 'name="location"' not in admin.html
+    assert "All locations" not in admin.html
+    assert "Consultations sent at" not in admin.html
+    # A location in the address changes nothing where there is one.
+    response = admin.get(f"/staff/statistics?{PERIOD}&location=5")
+    assert response.status_code == 200
+    assert "2 November 2026 to 8 November 2026: 6 consultations" in admin.html
+    rows = read_csv(admin.get(f"/staff/export.csv?{PERIOD}&location=5"))
+    assert list(rows[0]) == list(CONSULTATION_COLUMNS)
+    assert len(rows) == 6

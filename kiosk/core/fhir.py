@@ -1,8 +1,8 @@
 """FHIR R4 export: the questionnaire as a ``Questionnaire``, a consultation
 as a ``QuestionnaireResponse``, and its consent as a ``Consent``; and a
 consultation with everything the staff side knows of it (flags, review, notes,
-consent) as the resources of a ``Bundle`` or of NDJSON lines. Plain Python: no
-Flask.
+consent, and where it was sent: a ``Location`` and an ``Encounter``) as the
+resources of a ``Bundle`` or of NDJSON lines. Plain Python: no Flask.
 
 Each screen is a ``group`` item whose ``linkId`` is ``step-`` and the step id
 (step and question ids may coincide, linkIds may not); each question an item
@@ -162,6 +162,7 @@ def response_resource(
     amended: bool,
     reference: str | None = None,
     subject: dict[str, str] | None = None,
+    encounter: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A consultation as a FHIR R4 QuestionnaireResponse.
 
@@ -169,7 +170,8 @@ def response_resource(
     ``amended``: the patient's answers themselves were changed after they were
     sent (notes and the review are resources of their own, not amendments).
     ``reference``: the consultation's reference code, as the identifier;
-    ``subject``: a reference to the patient.
+    ``subject``: a reference to the patient; ``encounter``: to the Encounter
+    that says where it was sent.
     """
     answered = (item for item in flow.walk(answers) if item.value is not None)
     items = [
@@ -204,6 +206,8 @@ def response_resource(
     )
     if subject:
         resource["subject"] = subject
+    if encounter:
+        resource["encounter"] = encounter
     resource["authored"] = authored.isoformat(timespec="seconds")
     resource["item"] = items
     return resource
@@ -338,6 +342,22 @@ def _signature_svg(signature: Signature) -> str:
 #   sent to someone, which they were not; an extension on the
 #   QuestionnaireResponse would be read by no receiver.)
 # - Consent, when one was signed: as consent_resource, inactive once withdrawn.
+# - Location: the clinic (in a chain, the one of the chain's locations) where
+#   the consultation was sent, with its name, address and phone and e-mail.
+#   Its id is derived from the location's, not the consultation's: one
+#   Location for all of a location's consultations, given once in a period's
+#   export (period_resources).
+# - Encounter: the visit in which the patient answered, at that Location.
+#   R4's QuestionnaireResponse has no element for a place; its ``encounter``
+#   is the standard way to say where and when it was filled in, and
+#   Encounter.location the standard link to a Location (R4 and R4B alike).
+#   Status ``finished`` (the answers were sent), class AMB (ambulatory: the
+#   patient walked in and out), the Patient as subject, and the moment the
+#   answers were sent as the end of its period (when the visit began, the
+#   kiosk does not keep). The alternatives say less or are read by fewer
+#   receivers: an extension of the kiosk's on the QuestionnaireResponse,
+#   or Provenance.location, which would be there only once reviewed and would
+#   say where the review was done.
 
 FLAG_DETAIL_EXTENSION = "http://hl7.org/fhir/StructureDefinition/flag-detail"
 FLAG_PRIORITY_EXTENSION = "http://hl7.org/fhir/StructureDefinition/flag-priority"
@@ -386,6 +406,20 @@ class SignedConsent:
 
 
 @dataclass(frozen=True)
+class Site:
+    """The clinic where a consultation was sent (a location of a chain, or
+    the installation's only one): ``key``, the location's own id, makes the
+    Location's; ``address`` is lines, one a line."""
+
+    key: int | str
+    slug: str
+    name: str
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class ConsultationRecord:
     """One consultation and what the staff side knows of it, gathered by the
     records layer; the flags in the clinic's language."""
@@ -401,6 +435,7 @@ class ConsultationRecord:
     review: Review | None = None
     consent: SignedConsent | None = None
     amended: bool = False  # the answers were changed after they were sent
+    location: Site | None = None  # where it was sent
 
 
 def response_uuid(consultation_id: str) -> str:
@@ -417,6 +452,15 @@ def part_uuid(consultation_id: str, part: str) -> str:
     return str(uuid.uuid5(uuid.UUID(response_uuid(consultation_id)), part))
 
 
+LOCATION_SYSTEM = "urn:kiosk:location"  # a location's slug
+
+
+def location_uuid(site: Site) -> str:
+    """The Location's id: the same for each of the location's consultations,
+    at every export."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{LOCATION_SYSTEM}:{site.key}"))
+
+
 def _reference(kind: str, resource_id: str, in_bundle: bool) -> dict[str, str]:
     """Inside a Bundle, a reference to its entry's ``urn:uuid:`` fullUrl; in
     NDJSON, where each line stands alone, ``Type/id``."""
@@ -424,16 +468,32 @@ def _reference(kind: str, resource_id: str, in_bundle: bool) -> dict[str, str]:
 
 
 def consultation_resources(
-    questionnaire: Questionnaire, flow, record: ConsultationRecord, *, in_bundle: bool
+    questionnaire: Questionnaire,
+    flow,
+    record: ConsultationRecord,
+    *,
+    in_bundle: bool,
+    with_location: bool = True,
 ) -> list[dict[str, Any]]:
     """The consultation's resources (see above), each referring to the others
-    as a Bundle (``in_bundle``) or NDJSON lines do."""
+    as a Bundle (``in_bundle``) or NDJSON lines do. ``with_location``: its
+    Location among them (a period's export gives each Location once)."""
     qr_id = response_uuid(record.id)
     patient_id = part_uuid(record.id, "patient")
     qr = _reference("QuestionnaireResponse", qr_id, in_bundle)
     patient = _reference("Patient", patient_id, in_bundle)
-    resources: list[dict[str, Any]] = [
+    # Where it was sent (none given: neither a Location nor an Encounter).
+    visit: list[dict[str, Any]] = []
+    if (site := record.location) is not None:
+        place = _reference("Location", location_uuid(site), in_bundle)
+        visit = [_encounter(part_uuid(record.id, "encounter"), record, patient, place)]
+    encounter = _reference("Encounter", visit[0]["id"], in_bundle) if visit else None
+    resources: list[dict[str, Any]] = []
+    if site is not None and with_location:
+        resources.append(location_resource(site))
+    resources += [
         _patient(patient_id, record),
+        *visit,
         response_resource(
             questionnaire,
             flow,
@@ -444,6 +504,7 @@ def consultation_resources(
             amended=record.amended,
             reference=record.reference,
             subject=patient,
+            encounter=encounter,
         ),
     ]
     flags = [
@@ -486,6 +547,44 @@ def _patient(patient_id: str, record: ConsultationRecord) -> dict[str, Any]:
         {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": record.language}]}}
     ]
     return resource
+
+
+def location_resource(site: Site) -> dict[str, Any]:
+    """The clinic as a FHIR R4 Location: its name, its address as lines, and
+    its phone and e-mail where it has them."""
+    resource: dict[str, Any] = {
+        "resourceType": "Location",
+        "id": location_uuid(site),
+        "identifier": [{"system": LOCATION_SYSTEM, "value": site.slug}],
+        "status": "active",
+        "name": site.name.strip() or site.slug,
+        "mode": "instance",
+    }
+    telecom = [
+        {"system": kind, "value": value.strip()}
+        for kind, value in (("phone", site.phone), ("email", site.email))
+        if value and value.strip()
+    ]
+    if telecom:
+        resource["telecom"] = telecom
+    lines = [line.strip() for line in site.address.splitlines() if line.strip()]
+    if lines:
+        resource["address"] = {"line": lines}
+    return resource
+
+
+def _encounter(
+    encounter_id: str, record: ConsultationRecord, patient: dict[str, str], place: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "resourceType": "Encounter",
+        "id": encounter_id,
+        "status": "finished",
+        "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
+        "subject": patient,
+        "period": {"end": _instant(record.submitted_at)},
+        "location": [{"location": place, "status": "completed"}],
+    }
 
 
 def _flag(
@@ -603,11 +702,37 @@ def consultation_bundle(
     )
 
 
+def period_resources(
+    questionnaire: Questionnaire,
+    flow,
+    records: Iterable[ConsultationRecord],
+    *,
+    in_bundle: bool,
+    given: set[str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Each consultation's resources, each Location once: with the first
+    consultation sent there. ``given``: the ids of the Locations given
+    already (by an earlier call of the same export), added to."""
+    given = set() if given is None else given
+    for record in records:
+        site = record.location
+        new = site is not None and location_uuid(site) not in given
+        if new:
+            given.add(location_uuid(site))  # type: ignore[arg-type]
+        yield from consultation_resources(
+            questionnaire, flow, record, in_bundle=in_bundle, with_location=new
+        )
+
+
 def ndjson_lines(
-    questionnaire: Questionnaire, flow, records: Iterable[ConsultationRecord]
+    questionnaire: Questionnaire,
+    flow,
+    records: Iterable[ConsultationRecord],
+    *,
+    given: set[str] | None = None,
 ) -> Iterator[str]:
     """Each consultation's resources, one a line (``application/fhir+ndjson``),
-    referring to one another as ``Type/id``."""
-    for record in records:
-        for resource in consultation_resources(questionnaire, flow, record, in_bundle=False):
-            yield json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n"
+    referring to one another as ``Type/id``; each Location once (see
+    period_resources)."""
+    for resource in period_resources(questionnaire, flow, records, in_bundle=False, given=given):
+        yield json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -360,11 +360,18 @@ def audit_entries(
     reference: str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    location_id: int | None = None,
 ) -> list[AuditEvent]:
     """The newest entries (at most :data:`AUDIT_LOG_LIMIT`) matching every filter
-    given; the dates are local days, both included."""
+    given; the dates are local days, both included; ``location_id``: the
+    entries made at (or about) that location."""
     query = audit_query(
-        username=username, action=action, reference=reference, date_from=date_from, date_to=date_to
+        username=username,
+        action=action,
+        reference=reference,
+        date_from=date_from,
+        date_to=date_to,
+        location_id=location_id,
     )
     return list(db.session.scalars(query.limit(AUDIT_LOG_LIMIT)))
 
@@ -376,6 +383,7 @@ def audit_query(
     reference: str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    location_id: int | None = None,
 ) -> Select:
     """Every entry matching the filters given (see :func:`audit_entries`), newest first."""
     query = db.select(AuditEvent)
@@ -390,4 +398,6 @@ def audit_query(
         filters.append(AuditEvent.at >= day_bounds(date_from)[0])
     if date_to:
         filters.append(AuditEvent.at < day_bounds(date_to)[1])
+    if location_id is not None:
+        filters.append(AuditEvent.location_id == location_id)
     return query.where(*filters).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

@@ -8,6 +8,10 @@ Every cell that a spreadsheet would read as a formula (it starts with
 = + - @, a tab or a carriage return) gets a leading apostrophe: a first name
 typed as ``=HYPERLINK(...)`` stays text.
 
+In a chain of clinics each row also says where: the location's slug (its
+part of the tablets' address) and its name. An installation with one
+location has no such columns.
+
 Times are the server's local time in ISO 8601 with its offset
 (``2026-11-21T10:30:00+01:00``); the column names say so (``_local``).
 """
@@ -24,6 +28,7 @@ from flask import current_app
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from kiosk.clinic import locations
 from kiosk.core.content.contract import CONTACT_CONSENT, FIRST_NAME
 from kiosk.core.plan.model import SEVERITIES
 from kiosk.data import audit
@@ -49,6 +54,7 @@ CONSULTATION_COLUMNS = (
     "consent",
     "contact_consent",
 )
+LOCATION_COLUMNS = ("location", "location_name")  # in a chain, after the reference
 STAFF_NOTES = "staff_notes"
 AUDIT_COLUMNS = (
     "at_local",
@@ -103,18 +109,30 @@ def free_text_questions() -> tuple[str, ...]:
     )
 
 
-def consultation_columns(*, free_text: bool) -> tuple[str, ...]:
+def consultation_columns(*, free_text: bool, chain: bool = False) -> tuple[str, ...]:
+    columns = CONSULTATION_COLUMNS
+    if chain:
+        columns = (columns[0], *LOCATION_COLUMNS, *columns[1:])
     if not free_text:
-        return CONSULTATION_COLUMNS
-    return (*CONSULTATION_COLUMNS, *free_text_questions(), STAFF_NOTES)
+        return columns
+    return (*columns, *free_text_questions(), STAFF_NOTES)
 
 
-def consultation_page(period: Period, *, free_text: bool, after: Key = None) -> Page:
+def _where(location_id: int | None) -> list[str]:
+    """A location's cells (slug, name); empty for none or one no longer there."""
+    place = locations.places().get(location_id) if location_id is not None else None
+    return [place.slug, place.name] if place else ["", ""]
+
+
+def consultation_page(
+    period: Period, *, free_text: bool, after: Key = None, chain: bool = False
+) -> Page:
     """Up to CHUNK rows, a consultation each, of those sent in the period after
     ``after`` (oldest first), and the key to ask for the next. The flags per
     severity are those kept with each (as the queue shows them); their ids and
     words are worked out from its answers by the screening rules in force, as
-    a staff copy made now would print them."""
+    a staff copy made now would print them. ``chain``: with the location's
+    cells after the reference."""
     start, _end = period.bounds
     # When its review was started: the first "start_review" in the audit log.
     started = (
@@ -161,6 +179,8 @@ def consultation_page(period: Period, *, free_text: bool, after: Key = None) -> 
             consultation.consent.value if consultation.consent else "",
             {True: "yes", False: "no"}.get(contact, ""),
         ]
+        if chain:
+            row[1:1] = _where(consultation.location_id)
         if free_text:
             answers = consultation.answers or {}
             row += [
@@ -184,9 +204,15 @@ def audit_count(query: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
-def audit_page(query: Select, after: Key = None) -> Page:
+def audit_columns(*, chain: bool = False) -> tuple[str, ...]:
+    """The audit log's columns; in a chain, the location's slug last."""
+    return (*AUDIT_COLUMNS, "location") if chain else AUDIT_COLUMNS
+
+
+def audit_page(query: Select, after: Key = None, *, chain: bool = False) -> Page:
     """Up to CHUNK rows, an entry each, of ``query`` (consultations.audit_query,
-    newest first) after ``after``, and the key to ask for the next."""
+    newest first) after ``after``, and the key to ask for the next; ``chain``:
+    with the slug of the entry's location, where it has one."""
     if after is not None:
         query = query.where(
             or_(AuditEvent.at < after[0], and_(AuditEvent.at == after[0], AuditEvent.id < after[1]))
@@ -205,6 +231,7 @@ def audit_page(query: Select, after: Key = None) -> Page:
                 event.consultation_ref or "",
                 event.detail or "",
                 event.ip or "",
+                *(_where(event.location_id)[:1] if chain else ()),
             ]
         )
     return rows, key

@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from kiosk.clinic import locations
 from kiosk.core import fhir
 from kiosk.core.i18n import language
 from kiosk.core.statuses import ConsentAction, ConsultationStatus
@@ -66,6 +67,22 @@ def record(consultation: Consultation) -> fhir.ConsultationRecord:
         review=review,
         consent=signed_consent(consultation),
         amended=consultations.amended(consultation),
+        location=site(consultation.location_id),
+    )
+
+
+def site(location_id: int | None) -> fhir.Site:
+    """The location where a consultation was sent, with its details in force
+    (its own, else the chain's)."""
+    place = locations.place(location_id)
+    config = place.config
+    return fhir.Site(
+        key=place.id,
+        slug=place.slug,
+        name=place.name,
+        address=config.get("CLINIC_ADDRESS") or "",
+        phone=config.get("CLINIC_PHONE") or "",
+        email=config.get("CLINIC_EMAIL") or "",
     )
 
 
@@ -107,26 +124,26 @@ def _consultations(period: Period) -> Iterator[Consultation]:
 
 
 def period_bundle(period: Period) -> dict[str, Any]:
-    """Every consultation sent in ``period`` in one collection Bundle."""
+    """Every consultation sent in ``period`` in one collection Bundle, each
+    location's Location once."""
     flow = _flow()
     with _clinic_language():
-        resources = [
-            resource
-            for consultation in _consultations(period)
-            for resource in fhir.consultation_resources(
-                flow.questionnaire, flow, record(consultation), in_bundle=True
-            )
-        ]
+        records = (record(consultation) for consultation in _consultations(period))
+        resources = fhir.period_resources(flow.questionnaire, flow, records, in_bundle=True)
         return fhir.collection(resources, timestamp=_now())
 
 
 def period_lines(period: Period) -> Iterator[str]:
     """Every consultation sent in ``period``, one resource a line, made as
-    they are read (for a response streamed to the client)."""
+    they are read (for a response streamed to the client); each location's
+    Location once, before the first consultation sent there."""
     flow = _flow()
+    given: set[str] = set()
     for consultation in _consultations(period):
         with _clinic_language():  # taken back before each yield
-            lines = list(fhir.ndjson_lines(flow.questionnaire, flow, [record(consultation)]))
+            lines = list(
+                fhir.ndjson_lines(flow.questionnaire, flow, [record(consultation)], given=given)
+            )
         yield from lines
 
 

@@ -1,5 +1,6 @@
 """A period of days chosen by staff (the statistics, the CSV and FHIR exports):
-its stored-time bounds and the consultations sent within it."""
+its stored-time bounds and the consultations sent within it; in a chain, at
+one location or at all of them."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ DEFAULT_DAYS = 30  # a period not chosen: the last 30 days, today included
 
 @dataclass(frozen=True)
 class Period:
-    """The server's local days ``first`` to ``last``, both included."""
+    """The server's local days ``first`` to ``last``, both included; with a
+    ``location_id``, only the consultations sent at that location."""
 
     first: dt.date
     last: dt.date
+    location_id: int | None = None
 
     def __post_init__(self) -> None:
         if self.last < self.first:
@@ -28,14 +31,19 @@ class Period:
 
     @classmethod
     def chosen(
-        cls, first: dt.date | None, last: dt.date | None, today: dt.date | None = None
+        cls,
+        first: dt.date | None,
+        last: dt.date | None,
+        today: dt.date | None = None,
+        *,
+        location_id: int | None = None,
     ) -> Period:
         """The period staff asked for. A missing end is today (or the first day, when
         that is later); a missing start is DEFAULT_DAYS before the end."""
         today = today or dt.date.today()
         last = last or max(first or today, today)
         first = first or last - dt.timedelta(days=DEFAULT_DAYS - 1)
-        return cls(first, last)
+        return cls(first, last, location_id)
 
     @property
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
@@ -52,9 +60,13 @@ class Period:
 
     @property
     def sent_within(self) -> ColumnElement[bool]:
-        """The condition of a consultation sent within the period."""
+        """The condition of a consultation sent within the period (at its
+        location, if it has one)."""
         start, end = self.bounds
-        return and_(Consultation.submitted_at >= start, Consultation.submitted_at < end)
+        within = and_(Consultation.submitted_at >= start, Consultation.submitted_at < end)
+        if self.location_id is None:
+            return within
+        return and_(within, Consultation.location_id == self.location_id)
 
     def query(self) -> Select:
         """The consultations sent within the period, oldest first."""

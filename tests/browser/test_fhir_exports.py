@@ -60,5 +60,9 @@ def test_an_administrator_downloads_a_bundle_and_a_periods_ndjson(browser, serve
     resources = [json.loads(line) for line in lines]
     for resource in resources:
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    assert [r["identifier"]["value"] for r in resources if "identifier" in r] == [sent.reference]
+    responses = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
+    assert [r["identifier"]["value"] for r in responses] == [sent.reference]
+    # Where it was sent: the installation's one location, once.
+    [location] = [r for r in resources if r["resourceType"] == "Location"]
+    assert location["identifier"] == [{"system": "urn:kiosk:location", "value": "main"}]
     page.context.close()

@@ -1,6 +1,7 @@
 """An administrator looks at six weeks of figures on an upright tablet and on
 a laptop, in real Chromium: the chart and its table, no sideways scrolling,
-nothing serious for axe, and the period's CSV downloaded."""
+nothing serious for axe, and the period's CSV downloaded; in a chain of
+clinics, the figures, the CSV and the audit log of one location."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from kiosk.data.models import Consultation, StaffUser
 from kiosk.records.consultations import day_bounds
 
 from ..staff_helpers import add_consultation, create_account
+from ..test_locations import add_locations
 from .conftest import PORTRAIT, new_page, screenshot
 from .test_accessibility import serious_violations
 
@@ -108,4 +110,87 @@ def test_an_admin_reads_six_weeks_of_figures(browser, server):
     assert len(rows) == made
     assert "first_name" not in rows[0]
     for page in pages.values():
+        page.context.close()
+
+
+def test_an_admin_reads_one_locations_figures_in_a_chain(browser, server):
+    """Three locations: 2, 4 and 6 consultations this week at the first, Harley
+    Street and Madrid; the admin chooses Madrid, then a location that is gone."""
+    app = create_app({"INSTANCE_PATH": str(server.instance)})
+    password = create_account(app, "ada", "admin", "Ada Okafor")
+    ids = {"main": 1, **add_locations(app)}
+    today = dt.date.today()
+    for slug, count in (("main", 2), ("harley-street", 4), ("madrid", 6)):
+        for n in range(count):
+            stored = add_consultation(app, EXAMPLES[n % len(EXAMPLES)], location_id=ids[slug])
+            with app.app_context():
+                consultation = db.session.get(Consultation, stored.id)
+                day = today - dt.timedelta(days=n % 3)
+                consultation.submitted_at = day_bounds(day)[0] + dt.timedelta(hours=9 + n)
+                db.session.commit()
+
+    for name, viewport in (("768", PORTRAIT), ("1366", LAPTOP)):
+        page = new_page(browser, viewport)
+        page.goto(server.url + "/staff/login")
+        page.get_by_label("Username").fill("ada")
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Statistics").click()
+        expect(page.locator("#period")).to_contain_text(": 12 consultations")
+        expect(page.locator("#place-shown")).to_have_text("Consultations sent at every location.")
+        location = page.get_by_role("combobox", name="Location")
+        assert location.locator("option").all_inner_texts() == [
+            "All locations",
+            "Test Clinic",
+            "Glow Harley Street",
+            "Glow Madrid",
+        ]
+        location.select_option(label="Glow Madrid")
+        page.get_by_role("button", name="Show").click()
+        expect(page.locator("#period")).to_contain_text(": 6 consultations")
+        expect(page.locator("#place-shown")).to_have_text("Consultations sent at Glow Madrid.")
+        assert f"location={ids['madrid']}" in page.url
+        expect(location).to_have_value(str(ids["madrid"]))
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow == 0, f"{name}: scrolls sideways by {overflow}px"
+        # The select sits in the row of filters, inside the window.
+        box = location.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= viewport["width"]
+        screenshot(page, "locations", f"statistics-madrid-{name}")
+        assert serious_violations(page) == []
+
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Download CSV").click()
+        download = download_info.value
+        assert download.suggested_filename.startswith("consultations-madrid-")
+        rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8"))))
+        assert len(rows) == 6
+        assert {(row["location"], row["location_name"]) for row in rows} == {
+            ("madrid", "Glow Madrid")
+        }
+
+        # The audit log of Madrid: its export, and the location's being added.
+        page.goto(server.url + f"/staff/audit?location={ids['madrid']}")
+        expect(page.get_by_role("combobox", name="Location")).to_have_value(str(ids["madrid"]))
+        expect(page.locator(".audit__location").first).to_contain_text("Glow Madrid")
+        assert page.locator(".audit__what").all_inner_texts()[-1] == "Added a location"
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow == 0, f"{name}: the audit log scrolls sideways by {overflow}px"
+        screenshot(page, "locations", f"audit-madrid-{name}")
+
+        # A location that is not one of the chain's: said beside the select, the dates kept.
+        first = today - dt.timedelta(days=6)
+        response = page.goto(
+            server.url + f"/staff/statistics?from={first:%d/%m/%Y}&to={today:%d/%m/%Y}&location=99"
+        )
+        assert response is not None
+        assert response.status == 422
+        expect(page.locator("#location-error")).to_contain_text("Choose a location from the list")
+        expect(page.get_by_role("textbox", name="From")).to_have_value(f"{first:%d/%m/%Y}")
+        screenshot(page, "locations", f"statistics-refused-{name}")
         page.context.close()

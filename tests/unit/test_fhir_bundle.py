@@ -160,3 +160,118 @@ def test_notes_before_the_review():
     assert notes["resourceType"] == "ClinicalImpression"
     assert notes["status"] == "in-progress"
     assert "assessor" not in notes
+
+
+HARLEY = fhir.Site(
+    key=2,
+    slug="harley-street",
+    name="Glow Harley Street",
+    address="12 Harley Street\n\n  London W1G 9PG  \n",
+    phone="020 7946 0001",
+    email="harley@example.org",
+)
+MADRID = fhir.Site(key=3, slug="madrid", name="Glow Madrid")
+
+
+def valid(made: list[dict]) -> list[dict]:
+    for resource in made:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    return made
+
+
+def test_where_it_was_sent_is_a_location_by_way_of_an_encounter():
+    made = resources(in_bundle=True, location=HARLEY)
+    kinds = [r["resourceType"] for r in made]
+    assert kinds[:4] == ["Location", "Patient", "Encounter", "QuestionnaireResponse"]
+    location, patient, encounter, response = made[:4]
+    assert location == {
+        "resourceType": "Location",
+        "id": fhir.location_uuid(HARLEY),
+        "identifier": [{"system": "urn:kiosk:location", "value": "harley-street"}],
+        "status": "active",
+        "name": "Glow Harley Street",
+        "mode": "instance",
+        "telecom": [
+            {"system": "phone", "value": "020 7946 0001"},
+            {"system": "email", "value": "harley@example.org"},
+        ],
+        "address": {"line": ["12 Harley Street", "London W1G 9PG"]},
+    }
+    assert encounter["id"] == fhir.part_uuid(CONSULTATION, "encounter")
+    assert encounter["status"] == "finished"
+    assert encounter["class"] == {
+        "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+        "code": "AMB",
+        "display": "ambulatory",
+    }
+    assert encounter["subject"] == {"reference": f"urn:uuid:{patient['id']}"}
+    assert encounter["location"] == [
+        {"location": {"reference": f"urn:uuid:{location['id']}"}, "status": "completed"}
+    ]
+    assert encounter["period"] == {"end": "2026-11-21T09:30:00+00:00"}
+    assert response["encounter"] == {"reference": f"urn:uuid:{encounter['id']}"}
+    # The rest as without a location.
+    assert kinds[4:] == ["Flag", "Flag", "Provenance", "ClinicalImpression", "Consent"]
+    get_fhir_model_class("Bundle").model_validate(fhir.collection(made, timestamp=SENT))
+
+
+def test_a_location_with_only_a_name_and_one_left_out():
+    location, _patient, encounter, response, *_ = resources(in_bundle=False, location=MADRID)
+    assert "telecom" not in location
+    assert "address" not in location
+    assert encounter["location"][0]["location"] == {"reference": f"Location/{location['id']}"}
+    assert response["encounter"] == {"reference": f"Encounter/{encounter['id']}"}
+    questionnaire = load_questionnaire()
+    without = fhir.consultation_resources(
+        questionnaire,
+        Flow(questionnaire),
+        record(location=MADRID),
+        in_bundle=True,
+        with_location=False,
+    )
+    assert [r["resourceType"] for r in without][:3] == [
+        "Patient",
+        "Encounter",
+        "QuestionnaireResponse",
+    ]
+
+
+def test_a_locations_id_is_its_own_and_the_same_at_every_export():
+    renamed = fhir.Site(key=2, slug="harley", name="Glow Marylebone")
+    assert fhir.location_uuid(renamed) == fhir.location_uuid(HARLEY)
+    assert fhir.location_uuid(MADRID) != fhir.location_uuid(HARLEY)
+    assert str(uuid.UUID(fhir.location_uuid(MADRID))) == fhir.location_uuid(MADRID)
+
+
+def test_a_period_gives_each_location_once_before_its_first_consultation():
+    questionnaire = load_questionnaire()
+    flow = Flow(questionnaire)
+    records = [
+        record(id=f"{n:032x}", location=site)
+        for n, site in enumerate((MADRID, HARLEY, MADRID, HARLEY, MADRID), start=1)
+    ]
+    made = valid(list(fhir.period_resources(questionnaire, flow, records, in_bundle=True)))
+    locations = [(i, r["id"]) for i, r in enumerate(made) if r["resourceType"] == "Location"]
+    assert [place for _, place in locations] == [
+        fhir.location_uuid(MADRID),
+        fhir.location_uuid(HARLEY),
+    ]
+    # Harley Street's just before the second consultation's Patient.
+    second = fhir.part_uuid(records[1].id, "patient")
+    assert made[locations[1][0] + 1]["id"] == second
+    assert sum(r["resourceType"] == "Encounter" for r in made) == 5
+    bundle = fhir.collection(made, timestamp=SENT)
+    urls = {entry["fullUrl"] for entry in bundle["entry"]}
+    for resource in made:
+        if resource["resourceType"] == "Encounter":
+            assert resource["location"][0]["location"]["reference"] in urls
+    # NDJSON in parts (one consultation a call, as a streamed export reads
+    # them): the Locations given are remembered between calls.
+    given: set[str] = set()
+    lines = [
+        line
+        for one in records
+        for line in fhir.ndjson_lines(questionnaire, flow, [one], given=given)
+    ]
+    assert [json.loads(line)["id"] for line in lines] == [r["id"] for r in made]
+    assert given == {fhir.location_uuid(MADRID), fhir.location_uuid(HARLEY)}

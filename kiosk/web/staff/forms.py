@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
+from kiosk.clinic import locations
 from kiosk.core.i18n import gettext as _
 from kiosk.core.i18n import lazy_gettext
 from kiosk.core.statuses import STATUS_LABELS
@@ -114,12 +115,57 @@ class QueueFilter(FlaskForm):
 MAX_DAYS = 3653  # a period's longest: 10 years
 
 
-class PeriodForm(FlaskForm):
-    """A period of days for the statistics and the exports, read from the URL's
-    ``from`` and ``to`` (dates are not private; the page can be bookmarked)."""
+class LocationFilter(FlaskForm):
+    """In a chain, a choice of one location or all of them (``location``: its
+    id; empty for all), read from the URL beside the other filters. An
+    installation with one location has no such field: its pages and what
+    they read are as they were before there were locations."""
 
     class Meta:
         csrf = False
+
+    location = SelectField(
+        lazy_gettext("Location"),
+        name="location",
+        # WTForms' own "Not a valid choice" is in English only.
+        validate_choice=False,
+        validators=[Optional()],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.chain = locations.chain()
+        self.places: dict[int, locations.Place] = {}
+        if not self.chain:
+            del self.location
+            return
+        found = self.places = locations.places()
+        self.location_ids = [str(place_id) for place_id in found]
+        self.location.choices = [
+            SelectChoice("", _("All locations")),
+            *(SelectChoice(str(place.id), place.name) for place in found.values()),
+        ]
+        self.location.validators = [
+            Optional(),
+            AnyOf(self.location_ids, _("Choose a location from the list")),
+        ]
+
+    def location_id(self) -> int | None:
+        """The location chosen, if the form took it; None for all of them."""
+        if not self.chain or self.location.data not in self.location_ids:
+            return None
+        return int(self.location.data)
+
+    def place(self):
+        """The location chosen (a ``locations.Place``), or None for all of them."""
+        chosen = self.location_id()
+        return None if chosen is None else locations.place(chosen)
+
+
+class PeriodForm(LocationFilter):
+    """A period of days for the statistics and the exports, read from the URL's
+    ``from`` and ``to`` (dates are not private; the page can be bookmarked); in a
+    chain, at one location or all of them."""
 
     date_from = DayField(lazy_gettext("From"), validators=[Optional()], name="from")
     date_to = DayField(lazy_gettext("To"), validators=[Optional()], name="to")
@@ -142,7 +188,7 @@ class PeriodForm(FlaskForm):
         last = None if self.date_to.errors else self.date_to.data
         if first and last and last < first:
             last = None
-        return Period.chosen(first, last)
+        return Period.chosen(first, last, location_id=self.location_id())
 
 
 FORMATS = ("bundle", "ndjson")
@@ -172,9 +218,8 @@ class CsvExportForm(PeriodForm):
     free_text = BooleanField(lazy_gettext("Include free text"), name="free_text")
 
 
-class AuditFilter(FlaskForm):
-    class Meta:
-        csrf = False
+class AuditFilter(LocationFilter):
+    """The audit log's filters; in a chain, the entries of one location too."""
 
     username = StringField(
         lazy_gettext("Staff member"), filters=[clean_text], validators=[Optional(), Length(max=60)]

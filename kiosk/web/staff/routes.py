@@ -412,18 +412,21 @@ def exports():
         period = form.period()
         form.date_from.data = form.date_from.data or period.first
         form.date_to.data = form.date_to.data or period.last
-        return _exports_page(form, period)
+        return _exports_page(form, period, 422 if form.errors else 200)
     if not form.validate():
         return _exports_page(form, None, 422)
     period = form.period()
+    place = form.place()
     total = period.count()
     audit.add_entry(
         "export_fhir_period",
         detail=f"{period.first.isoformat()} to {period.last.isoformat()}; "
-        f"{total} consultations; {form.kind.data}",
+        f"{f'{place.slug}; ' if place else ''}{total} consultations; {form.kind.data}",
+        location_id=period.location_id,
     )
     db.session.commit()
-    name = f"consultations-{period.first.isoformat()}-to-{period.last.isoformat()}"
+    at = f"-{place.slug}" if place else ""
+    name = f"consultations{at}-{period.first.isoformat()}-to-{period.last.isoformat()}"
     if form.kind.data == "ndjson":
         # Streamed: a year of consultations is never held in memory whole.
         response = Response(
@@ -487,7 +490,13 @@ def audit_filter() -> tuple[AuditFilter, dict]:
     ]
     form.validate()
     # A filter the form refused (an unknown action, a malformed date) filters nothing.
-    accepted = {field.name: None if field.errors else field.data for field in form}
+    accepted = {
+        field.name: None if field.errors else field.data
+        for field in form
+        if field.name != "location"
+    }
+    if form.chain:
+        accepted["location_id"] = form.location_id()
     return form, accepted
 
 
@@ -495,14 +504,19 @@ def audit_filter() -> tuple[AuditFilter, dict]:
 @admin_required
 def audit_log():
     form, accepted = audit_filter()
-    events = consultations.audit_entries(**accepted)
+    return audit_page(form, accepted, 422 if form.chain and form.location.errors else 200)
+
+
+def audit_page(form: AuditFilter, accepted: dict, status: int = 200):
+    """The newest entries the filters accepted match; in a chain, with each
+    entry's location where it has one."""
     return render_template(
         "staff/audit.html",
         filter=form,
-        events=events,
+        events=consultations.audit_entries(**accepted),
         actions=audit.ACTIONS,
         local_time=local_time,
-    )
+    ), status
 
 
 @bp.app_context_processor

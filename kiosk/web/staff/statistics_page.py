@@ -40,7 +40,7 @@ from kiosk.records.period import Period
 from kiosk.web.auth import admin_required
 from kiosk.web.staff import bp
 from kiosk.web.staff.forms import CsvExportForm, PeriodForm
-from kiosk.web.staff.routes import audit_filter
+from kiosk.web.staff.routes import audit_filter, audit_page
 
 
 @bp.route("/statistics")
@@ -53,11 +53,12 @@ def statistics_page():
         "staff/statistics.html",
         form=form,
         period=period,
+        place=form.place(),
         figures=found,
         chart=figures.bar_chart(found.buckets),
         duration=figures.duration_words,
         labels={"flags": _flag_words, "treatments": _treatment_words, "contact": _contact_words},
-    )
+    ), 422 if form.errors else 200
 
 
 def _flag_words(key: str) -> str:
@@ -109,21 +110,30 @@ def _csv(columns: Iterable[str], page: Callable[[exports.Key], exports.Page], fi
 def export_csv():
     form = CsvExportForm(request.args)
     if not form.validate():
-        flash(_("The CSV was not made: correct the period first."))
+        if form.chain and form.location.errors:
+            flash(_("The CSV was not made: choose a location from the list first."))
+        else:
+            flash(_("The CSV was not made: correct the period first."))
         return redirect(url_for("staff.statistics_page", **request.args.to_dict()), 303)
     period: Period = form.period()
+    place = form.place()
     free_text = bool(form.free_text.data)
     rows = period.count()
     audit.add_entry(
         "export_csv",
-        detail=f"{period.first.isoformat()} to {period.last.isoformat()}; {rows} rows; "
+        detail=f"{period.first.isoformat()} to {period.last.isoformat()}; "
+        f"{f'{place.slug}; ' if place else ''}{rows} rows; "
         f"free text {'included' if free_text else 'left out'}",
+        location_id=period.location_id,
     )
     db.session.commit()
+    at = f"-{place.slug}" if place else ""
     return _csv(
-        exports.consultation_columns(free_text=free_text),
-        lambda after: exports.consultation_page(period, free_text=free_text, after=after),
-        f"consultations-{period.first.isoformat()}-to-{period.last.isoformat()}.csv",
+        exports.consultation_columns(free_text=free_text, chain=form.chain),
+        lambda after: exports.consultation_page(
+            period, free_text=free_text, after=after, chain=form.chain
+        ),
+        f"consultations{at}-{period.first.isoformat()}-to-{period.last.isoformat()}.csv",
     )
 
 
@@ -132,7 +142,9 @@ def export_csv():
 def audit_csv():
     """Every entry the audit log's filters match (the page shows the newest 500),
     as they stood when asked for: this export's own entry comes after them."""
-    _form, accepted = audit_filter()
+    form, accepted = audit_filter()
+    if form.chain and form.location.errors:  # not every location's entries instead
+        return audit_page(form, accepted, 422)
     newest = db.session.scalar(select(func.max(AuditEvent.id))) or 0
     query = consultations.audit_query(**accepted).where(AuditEvent.id <= newest)
     rows = exports.audit_count(query)
@@ -141,8 +153,14 @@ def audit_csv():
         for name, value in accepted.items()
         if value
     )
-    audit.add_entry("export_audit", detail=f"{given or 'all entries'}; {rows} rows")
+    audit.add_entry(
+        "export_audit",
+        detail=f"{given or 'all entries'}; {rows} rows",
+        location_id=accepted.get("location_id"),
+    )
     db.session.commit()
     return _csv(
-        exports.AUDIT_COLUMNS, lambda after: exports.audit_page(query, after), "audit-log.csv"
+        exports.audit_columns(chain=form.chain),
+        lambda after: exports.audit_page(query, after, chain=form.chain),
+        "audit-log.csv",
     )
