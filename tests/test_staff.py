@@ -29,7 +29,10 @@ def staff_urls(app, consultation_id: str) -> list[tuple[str, str]]:
         if not rule.endpoint.startswith("staff.") or rule.endpoint == "staff.login":
             continue
         # Any id will do: the guard answers before the view looks it up.
-        values = {arg: 1 if arg in ("user_id", "location_id") else consultation_id for arg in rule.arguments}
+        values = {
+            arg: 1 if arg in ("user_id", "location_id") else consultation_id
+            for arg in rule.arguments
+        }
         with app.test_request_context():
             from flask import url_for
 
