@@ -54,3 +54,17 @@ def test_larger_text_at_the_first_location_comes_back_to_its_own_address(app, cl
     first.get("/check")
     assert back_to(first.last_html) == "/check"
     assert larger_text(first) == "/check"
+
+
+def test_an_address_not_found_under_a_location_is_the_location_s_page(app, client):
+    add_locations(app)
+    harley = PatientClient(client, at="/at/harley-street")
+    page = harley.get("/at/harley-street/nowhere")
+    assert page.status_code == 404
+    assert "Glow Harley Street" in harley.last_html
+    assert "/at/harley-street/brand/6b2d5c.css" in harley.last_html
+    assert back_to(harley.last_html) == "/at/harley-street/nowhere"
+    # A staff page is not under a location: not found there either, as the location's page.
+    page = harley.get("/at/harley-street/staff/login")
+    assert page.status_code == 404
+    assert "Glow Harley Street" in harley.last_html
