@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from urllib.parse import urljoin
 
 import pytest
 
@@ -68,3 +69,18 @@ def test_an_address_not_found_under_a_location_is_the_location_s_page(app, clien
     page = harley.get("/at/harley-street/staff/login")
     assert page.status_code == 404
     assert "Glow Harley Street" in harley.last_html
+
+
+def test_a_tablet_added_to_the_home_screen_at_a_location_opens_its_welcome(app, client):
+    """The web app manifest's start and scope resolve against its own address,
+    which is under the location's prefix on the location's pages."""
+    add_locations(app)
+    harley = PatientClient(client, at="/at/harley-street")
+    harley.get("/at/harley-street/")
+    [address] = re.findall(r'<link rel="manifest" href="([^"]+)">', harley.last_html)
+    assert address == "/at/harley-street/static/manifest.webmanifest"
+    manifest = client.get(address).get_json(force=True)
+    assert urljoin(address, manifest["start_url"]) == "/at/harley-street/"
+    assert urljoin(address, manifest["scope"]) == "/at/harley-street/"
+    for icon in manifest["icons"]:
+        assert client.get(urljoin(address, icon["src"])).status_code == 200

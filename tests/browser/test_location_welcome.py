@@ -1,6 +1,7 @@
 """Each of a chain's locations greets its patients on its own Welcome, in
 Chromium: its name, its logo (loaded, from its own address) and its colour,
-on a tablet held upright and on its side."""
+on a tablet held upright and on its side; added to the home screen, its
+tablet opens that Welcome."""
 
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ def test_each_location_welcome_shows_its_own_name_logo_and_colour(browser, chain
             # Start, as every address on it, keeps the location's.
             start = page.locator("form", has=page.locator(".button--start"))
             assert start.get_attribute("action") == place.prefix + "/start"
+            # Added to the home screen, the tablet opens this location's Welcome
+            # (the manifest as Chromium reads it: its start and scope).
+            manifest = page.context.new_cdp_session(page).send("Page.getAppManifest")
+            assert manifest["errors"] == []
+            assert manifest["manifest"]["startUrl"] == server.url + place.path
+            assert manifest["manifest"]["scope"] == server.url + place.path
             screenshot(page, "locations", f"{place.slug}-welcome-{size}", full_page=False)
     finally:
         page.context.close()
