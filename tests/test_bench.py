@@ -107,7 +107,7 @@ def test_the_chain_benchmark_balances_two_servers_over_three_locations_and_leave
 ):
     figures = tmp_path / "chain.json"
     # A tablet at each of the chain's three locations.
-    tiny = ["--tablets", "3", "--seconds", "6", "--think", "0.2", "--json", str(figures)]
+    tiny = ["--tablets", "3", "--seconds", "8", "--think", "0.2", "--json", str(figures)]
     result = subprocess.run(
         [sys.executable, "bench/chain_bench.py", *tiny],
         cwd=ROOT,
