@@ -621,7 +621,8 @@ def print_table(r: dict) -> None:
         f"{load[0]} / {load[1]} / {load[2]})"
     )
     print(
-        f"{r['tablets']} tablets at {len(r['welcome_paths'])} locations, "
+        f"{r['tablets']} tablets at {len(r['welcome_paths'])} "
+        f"location{'s' if len(r['welcome_paths']) > 1 else ''}, "
         f"~{r['think_seconds']:g} s a screen for {r['seconds']} s, "
         "through nginx to two app servers, one worker, one PostgreSQL"
     )
