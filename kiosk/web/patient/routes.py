@@ -75,13 +75,12 @@ def kiosk_pages() -> dict[str, Any]:
 def this_screen() -> str:
     """This page's address as the app itself makes it (a screen's, with the
     question being changed): where Larger text and an error page's button
-    come back to. Nothing else that was sent in the address is put into it.
-    At a chain's location it keeps the location's prefix (``script_root``)."""
+    come back to. Nothing else that was sent in the address is put into it."""
     if request.endpoint == "patient.step":
         return url_for(
             "patient.step", step_id=request.view_args["step_id"], change=changing_question()
         )
-    return request.script_root + request.path
+    return request.script_root + request.path  # under a location's address, with it
 
 
 def offered_languages() -> list[str]:
