@@ -3,7 +3,9 @@
 Starts, on 127.0.0.1 and free ports, everything a chain of clinics runs
 (docs/operations.md, "A chain of servers"):
 
-- a throw-away PostgreSQL cluster (tests/postgres.py), migrated;
+- a throw-away PostgreSQL cluster (tests/postgres.py), migrated, with three
+  locations: the first (Welcome "/") and two more (``LOCATIONS``, Welcome
+  "/at/<slug>/"), each with its own name, address and colour;
 - two ``flask --app kiosk serve --no-worker`` app servers, each with its own
   instance folder, sharing the database, the secret key and one PDF folder;
 - one render worker, ``flask --app kiosk worker`` (one render process per
@@ -15,16 +17,26 @@ Starts, on 127.0.0.1 and free ports, everything a chain of clinics runs
 Then locust (headless, in a subprocess; bench/locustfile.py) drives 100
 tablets at about 3 s a screen for 60 s, all through nginx, each walking the
 questionnaire, signing the consent and sending; and a prober times a static
-file (the floor). It waits (at most --ready-timeout seconds) for every PDF,
-prints step, send and Send-to-both-PDFs-ready figures, errors, how the
-requests split between the two servers (nginx's log of each request's
-upstream), and PASS or FAIL for each target; writes the figures as JSON.
+file (the floor). The tablets are given out in turn to the three locations'
+Welcomes, and each stays under its own location's address. It waits (at most
+--ready-timeout seconds) for every PDF, prints step, send and
+Send-to-both-PDFs-ready figures, errors, how the requests split between the
+two servers (nginx's log of each request's upstream), and PASS or FAIL for
+each target; writes the figures as JSON.
+
+Then it checks, from the database, that each location's consultations came
+from its own tablets: every location got some; each consultation carries the
+first name its location's tablets give (locustfile.patient_name); and each
+location holds at least the consultations locust saw its tablets send, and no
+more than one more per tablet (a Send still in flight when locust stopped
+its tablets). It prints each location's counts, and fails (exit status 1) on
+a mismatch.
 
 Everything it starts it stops by process id or process group, on Ctrl-C,
 SIGTERM or an error too, and it checks that none of them is left.
 
-The tablets start from the Welcome addresses given with --welcome (default
-"/"), in turn: the hook for a chain's locations, once the app has them.
+The tablets start from the Welcome addresses given with --welcome (default:
+every location's, "/", "/at/north/" and "/at/south/"), in turn.
 
 Run: make bench-chain   (or: .venv/bin/python bench/chain_bench.py [--tablets 100]
      [--seconds 60] [--think 3] [--json FILE])
@@ -56,9 +68,10 @@ import flask_migrate  # noqa: E402
 
 from bench.load_bench import percentile  # noqa: E402
 from kiosk import create_app  # noqa: E402
+from kiosk.clinic import locations  # noqa: E402
 from kiosk.core.statuses import PdfStatus  # noqa: E402
 from kiosk.data.database import db  # noqa: E402
-from kiosk.data.models import Consultation  # noqa: E402
+from kiosk.data.models import FIRST_LOCATION, Consultation, Location  # noqa: E402
 from tests.nginx import NGINX, Nginx  # noqa: E402
 from tests.ports import free_port  # noqa: E402
 from tests.postgres import Cluster  # noqa: E402
@@ -66,6 +79,20 @@ from tests.processes import descendants, stop_group  # noqa: E402
 
 DATABASE = "kiosk"
 START_TIMEOUT = 60  # seconds for a server to answer its first request
+
+# The chain's locations besides the first (whose Welcome is "/"): slug, own settings.
+LOCATIONS = {
+    "north": {
+        "CLINIC_NAME": "Bench Clinic North",
+        "CLINIC_ADDRESS": "1 North Street\nLeeds LS1 1AA",
+        "BRAND_COLOUR": "#6b2d5c",
+    },
+    "south": {
+        "CLINIC_NAME": "Bench Clinic South",
+        "CLINIC_ADDRESS": "2 South Street\nBrighton BN1 1AA",
+        "BRAND_COLOUR": "#1f5c3a",
+    },
+}
 
 # The targets (issue 26): what a chain's tablets must get.
 TARGETS = {
@@ -171,6 +198,8 @@ class Chain:
         )
         with self.app.app_context():
             flask_migrate.upgrade()
+            for slug, values in LOCATIONS.items():
+                locations.add(self.app, slug, values)
         # One after the other: the first creates the first admin account.
         for name in ("server-1", "server-2"):
             server = AppServer(name, self.environment(f"{name}-instance"), self.folder)
@@ -273,6 +302,69 @@ def readiness(app, since: dt.datetime, pdfs: Path) -> dict:
     }
 
 
+def welcome_paths() -> list[str]:
+    """Each location's Welcome address, the first's ("/") first."""
+    return ["/", *(f"/at/{slug}/" for slug in LOCATIONS)]
+
+
+def patient_name(welcome: str) -> str:
+    """The first name bench/locustfile.py's tablets at ``welcome`` give (its
+    ``patient_name``; the locustfile is not imported here: locust's gevent
+    patches whatever imports it)."""
+    slug = welcome.rstrip("/").rpartition("/")[2]
+    return f"Maya {slug}"[:40] if slug else "Maya"
+
+
+def by_location(app, since: dt.datetime, sent: dict[str, dict[str, int]]) -> dict:
+    """Each Welcome's tablets, what locust saw them send, and what the database
+    holds of its location since ``since``: how many consultations, and how
+    many of them carry another location's tablets' first name. Also the
+    consultations at a location no tablet opened (``elsewhere``)."""
+    with app.app_context():
+        ids = {
+            "/" if row.id == FIRST_LOCATION else f"/at/{row.slug}/": row.id
+            for row in db.session.scalars(db.select(Location)).all()
+        }
+        rows = db.session.execute(
+            db.select(Consultation.location_id, Consultation.first_name, db.func.count())
+            .where(Consultation.submitted_at >= since)
+            .group_by(Consultation.location_id, Consultation.first_name)
+        ).all()
+        db.session.rollback()
+    found: dict[str, dict] = {}
+    for welcome, counts in sent.items():
+        location_id = ids.get(welcome)
+        here = [(name, count) for at, name, count in rows if at == location_id]
+        found[welcome] = {
+            "location_id": location_id,
+            "tablets": counts["tablets"],
+            "sent_by_locust": counts["sent"],
+            "consultations": sum(count for _, count in here),
+            "of_other_tablets": sum(count for name, count in here if name != patient_name(welcome)),
+        }
+    opened = {place["location_id"] for place in found.values()}
+    return {
+        "locations": found,
+        "elsewhere": sum(count for at, _, count in rows if at not in opened),
+    }
+
+
+def locations_match(places: dict) -> bool:
+    """Every location with tablets got consultations, all from its own
+    tablets; none went anywhere else; each holds what locust saw its tablets
+    send and at most one more per tablet (a Send in flight when locust
+    stopped its tablets)."""
+    return places["elsewhere"] == 0 and all(
+        place["location_id"] is not None
+        and place["consultations"] > 0
+        and place["of_other_tablets"] == 0
+        and place["sent_by_locust"]
+        <= place["consultations"]
+        <= place["sent_by_locust"] + place["tablets"]
+        for place in places["locations"].values()
+    )
+
+
 class Locust:
     """locust, headless, in its own process group."""
 
@@ -304,6 +396,7 @@ class Locust:
             "BENCH_THINK_SECONDS": str(args.think),
             "BENCH_WELCOME_PATHS": ",".join(args.welcome),
             "BENCH_CA_FILE": str(chain.nginx.cert),  # nginx's own certificate
+            "BENCH_SENT_FILE": str(out / "sent.json"),
         }
         self.seconds = args.seconds
         self.process: subprocess.Popen | None = None
@@ -319,6 +412,13 @@ class Locust:
     def stop(self) -> None:
         if self.process is not None:
             stop_group(self.process, timeout=15)
+
+    def sent(self) -> dict[str, dict[str, int]]:
+        """For each Welcome: its tablets, and the consultations locust saw them send."""
+        counts = self.out / "sent.json"
+        if not counts.exists():
+            raise RuntimeError(f"locust wrote no counts:\n{(self.out / 'locust.log').read_text()}")
+        return json.loads(counts.read_text())
 
     def figures(self) -> dict:
         stats = self.out / "chain_stats.csv"
@@ -367,6 +467,7 @@ def measure(chain: Chain, args, out: Path) -> dict:
     finally:
         locust.stop()
     figures = locust.figures()
+    sent = locust.sent()
     # Every PDF, or the bounded wait's end.
     deadline = time.monotonic() + args.ready_timeout
     while True:
@@ -394,6 +495,7 @@ def measure(chain: Chain, args, out: Path) -> dict:
         "ready_timeout_s": args.ready_timeout,
         "all_ready_after_last_send_s": after_last,
         "requests_per_server": chain.requests_per_server(),
+        "by_location": by_location(chain.app, since, sent),
     }
 
 
@@ -434,7 +536,7 @@ def main() -> int:
         action="append",
         default=None,
         help="a Welcome address the tablets start from (repeat: tablets given out in turn); "
-        "default /",
+        "default every location's: " + ", ".join(welcome_paths()),
     )
     parser.add_argument(
         "--ready-timeout",
@@ -445,7 +547,17 @@ def main() -> int:
     parser.add_argument("--worker-processes", type=int, default=None, help="worker --processes")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "chain.json")
     args = parser.parse_args()
-    args.welcome = args.welcome or ["/"]
+    args.welcome = args.welcome or welcome_paths()
+    unknown = [path for path in args.welcome if path not in welcome_paths()]
+    if args.tablets < len(args.welcome):
+        parser.error(
+            f"--tablets {args.tablets}: at least one for each Welcome ({len(args.welcome)})"
+        )
+    if unknown:
+        parser.error(
+            f"no location has the Welcome {', '.join(unknown)}: "
+            f"the chain's are {', '.join(welcome_paths())}"
+        )
     signal.signal(signal.SIGTERM, _exit_on_signal)
 
     load = os.getloadavg()
@@ -474,13 +586,15 @@ def main() -> int:
             results["processes_left"] = left
             if left:
                 print(f"LEFT BEHIND: {', '.join(left)}", file=sys.stderr)
+    results["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     results["verdicts"] = verdicts(results["run"])
+    results["locations_match"] = locations_match(results["run"]["by_location"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
     print(f"\nJSON: {args.json}")
     print(f"command: {results['command']}")
-    return 1 if left else 0
+    return 1 if left or not results["locations_match"] else 0
 
 
 def print_table(r: dict) -> None:
@@ -507,7 +621,9 @@ def print_table(r: dict) -> None:
         f"{load[0]} / {load[1]} / {load[2]})"
     )
     print(
-        f"{r['tablets']} tablets at ~{r['think_seconds']:g} s a screen for {r['seconds']} s, "
+        f"{r['tablets']} tablets at {len(r['welcome_paths'])} "
+        f"location{'s' if len(r['welcome_paths']) > 1 else ''}, "
+        f"~{r['think_seconds']:g} s a screen for {r['seconds']} s, "
         "through nginx to two app servers, one worker, one PostgreSQL"
     )
     print("| figure | value |")
@@ -525,6 +641,8 @@ def print_table(r: dict) -> None:
     print(f"| consultations sent | {run['consultations_sent']} |")
     split = ", ".join(f"{name} {count}" for name, count in run["requests_per_server"].items())
     print(f"| requests per app server (nginx's log) | {split} |")
+    end = r["load_average_at_end"]
+    print(f"| load average at the end | {end[0]} / {end[1]} / {end[2]} |")
     print()
     labels = {
         "step_p95_ms": f"step p95 ≤ {TARGETS['step_p95_ms']} ms",
@@ -536,6 +654,29 @@ def print_table(r: dict) -> None:
     }
     for key, passed in r["verdicts"].items():
         print(f"{'PASS' if passed else 'FAIL'}  {labels[key]}")
+    print_locations(r)
+
+
+def print_locations(r: dict) -> None:
+    places = r["run"]["by_location"]
+    print()
+    print(
+        "| location's Welcome | tablets | sent (locust) | consultations there "
+        "| of another location's tablets |"
+    )
+    print("|---|---|---|---|---|")
+    for welcome, place in places["locations"].items():
+        print(
+            f"| {welcome} | {place['tablets']} | {place['sent_by_locust']} "
+            f"| {place['consultations']} | {place['of_other_tablets']} |"
+        )
+    if places["elsewhere"]:
+        print(f"| (a location no tablet opened) | 0 | 0 | {places['elsewhere']} | – |")
+    print()
+    print(
+        f"{'PASS' if r['locations_match'] else 'FAIL'}  each location's consultations "
+        "came from its own tablets, at least as many as locust saw sent"
+    )
 
 
 if __name__ == "__main__":

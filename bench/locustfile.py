@@ -11,8 +11,13 @@ a static file on the same server: the floor under every other figure.
 
 BENCH_WELCOME_PATHS (comma-separated, default "/") are the Welcome addresses
 the tablets start from, given out in turn (tablet 1 the first, tablet 2 the
-second, ...): the hook for a chain's locations, each with its own Welcome,
-once the app has them. Today there is one Welcome, "/".
+second, ...): a chain's locations, "/" the first's and "/at/<slug>/" each
+other's. A tablet stays under its Welcome's prefix for every request, as the
+app's own addresses do (kiosk/web/places.py), and its patient's first name
+names its Welcome (``patient_name``), so that each consultation tells which
+tablet sent it. BENCH_SENT_FILE, when set, is where the run's count of
+tablets and of sent consultations (Sign and send answered Done) for each
+Welcome is written, as JSON, when locust quits.
 
 BENCH_STAGGER_SECONDS spreads the tablets' first Welcome over that many
 seconds (0, the default: all start together, so all send within a few seconds
@@ -27,6 +32,7 @@ unseen in the figures.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import random
 import sys
@@ -34,7 +40,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import gevent
-from locust import HttpUser, constant, task
+from locust import HttpUser, constant, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,6 +52,9 @@ WELCOME_PATHS = [
     path.strip() for path in os.environ.get("BENCH_WELCOME_PATHS", "/").split(",") if path.strip()
 ]
 _tablets = itertools.count()
+SENT_FILE = os.environ.get("BENCH_SENT_FILE")
+# For each Welcome: how many tablets start there, how many consultations they sent.
+COUNTS = {path: {"tablets": 0, "sent": 0} for path in WELCOME_PATHS}
 # A certificate to trust (HTTPS through nginx with a certificate made for the run).
 CA_FILE = os.environ.get("BENCH_CA_FILE")
 
@@ -54,11 +63,36 @@ def htmx(url: str) -> dict[str, str]:
     return {"HX-Request": "true", "HX-Current-URL": url}
 
 
+def prefix_of(welcome: str) -> str:
+    """The part of every address of a tablet whose Welcome is ``welcome``
+    ("" for "/", "/at/<slug>" for "/at/<slug>/")."""
+    return welcome.rstrip("/")
+
+
+def patient_name(welcome: str) -> str:
+    """The first name a tablet at ``welcome`` gives: "Maya" at "/", else
+    "Maya" and the location's slug (the questionnaire takes 40 characters)."""
+    slug = prefix_of(welcome).rpartition("/")[2]
+    return f"Maya {slug}"[:40] if slug else "Maya"
+
+
+@events.quitting.add_listener
+def write_counts(environment, **_kwargs) -> None:
+    if SENT_FILE:
+        Path(SENT_FILE).write_text(json.dumps(COUNTS, indent=2) + "\n")
+
+
 class Tablet(HttpUser):
     wait_time = constant(0)
 
     def on_start(self) -> None:
         self.welcome = WELCOME_PATHS[next(_tablets) % len(WELCOME_PATHS)]
+        self.at = prefix_of(self.welcome)
+        self.answers = {
+            **PLAIN,
+            "about": {**PLAIN["about"], "first_name": patient_name(self.welcome)},
+        }
+        COUNTS[self.welcome]["tablets"] += 1
         if CA_FILE:
             self.client.verify = CA_FILE
         if STAGGER:
@@ -80,12 +114,21 @@ class Tablet(HttpUser):
             exception=RuntimeError(why),
         )
 
+    def screen(self, address: str) -> str:
+        """The screen an address the app gave is of, from the tablet's
+        prefix ("/step/about", "/check"); an address that left the prefix
+        keeps its own (and the journey goes astray)."""
+        if self.at and not address.startswith(self.at + "/"):
+            return address
+        return address.removeprefix(self.at)
+
     @task
     def journey(self) -> None:
+        at = self.at
         page = self.client.get(self.welcome, name="welcome")
         self.pause()
         response = self.client.post(
-            "/start",
+            at + "/start",
             data={"csrf_token": csrf_token(page.text)},
             headers=htmx(self.host + self.welcome),
             name="step",
@@ -97,45 +140,47 @@ class Tablet(HttpUser):
         for _ in range(20):
             # The next screen comes in the response to Continue, which names its
             # address (HX-Push-Url); Start redirected.
-            path = response.headers.get("HX-Push-Url") or urlsplit(response.url).path
-            if not path.startswith("/step/"):
+            address = response.headers.get("HX-Push-Url") or urlsplit(response.url).path
+            screen = self.screen(address)
+            if not screen.startswith("/step/"):
                 break
-            step_id = path.removeprefix("/step/")
+            step_id = screen.removeprefix("/step/")
             self.pause()
             response = self.client.post(
-                path,
-                data={**PLAIN[step_id], "csrf_token": csrf_token(response.text)},
-                headers=htmx(self.host + path),
+                address,
+                data={**self.answers[step_id], "csrf_token": csrf_token(response.text)},
+                headers=htmx(self.host + address),
                 name="step",
             )
-        if path != "/check":
-            self.astray(f"ended on {path} ({response.status_code}), not on Check")
+        if screen != "/check":
+            self.astray(f"ended on {address} ({response.status_code}), not on {at}/check")
             return
         self.pause()
         response = self.client.post(
-            "/check",
+            address,
             data={"csrf_token": csrf_token(response.text)},
-            headers=htmx(self.host + path),
+            headers=htmx(self.host + address),
             name="step",
         )
         # Where the clinic asks for the consent (the default), Continue on
         # Check leads to it, a whole page (HX-Redirect); signing sends.
-        if response.headers.get("HX-Redirect") == "/consent":
-            consent = self.client.get("/consent", name="consent")
+        if response.headers.get("HX-Redirect") == at + "/consent":
+            consent = self.client.get(at + "/consent", name="consent")
             self.pause()
             sent = self.client.post(
-                "/consent",
+                at + "/consent",
                 data={"signature": DRAWN_SIGNATURE, "csrf_token": csrf_token(consent.text)},
-                headers=htmx(self.host + "/consent"),
+                headers=htmx(self.host + at + "/consent"),
                 name="send",
             )
         else:
             sent = response
         # Then Done, loaded as a whole page (HX-Redirect), as the browser does.
-        if sent.headers.get("HX-Redirect") != "/done":
-            self.astray(f"sending answered {sent.status_code}, not Done")
+        if sent.headers.get("HX-Redirect") != at + "/done":
+            self.astray(f"sending answered {sent.status_code}, not {at}/done")
             return
-        self.client.get("/done", name="done")
+        COUNTS[self.welcome]["sent"] += 1
+        self.client.get(at + "/done", name="done")
         self.pause()
 
 

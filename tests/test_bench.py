@@ -62,10 +62,52 @@ def group_members(groups: set[int]) -> list[int]:
     return found
 
 
+def a_chain_run(changes: dict[str, dict] | None = None) -> dict:
+    """What the chain benchmark found at three locations, each with two
+    tablets that locust saw send 5 consultations; ``changes``: by Welcome."""
+    places = {
+        welcome: {
+            "location_id": number,
+            "tablets": 2,
+            "sent_by_locust": 5,
+            "consultations": 5,
+            "of_other_tablets": 0,
+        }
+        for number, welcome in enumerate(["/", "/at/north/", "/at/south/"], start=1)
+    }
+    for welcome, change in (changes or {}).items():
+        places[welcome].update(change)
+    return {"locations": places, "elsewhere": 0}
+
+
+def test_the_chain_benchmark_fails_a_location_whose_consultations_do_not_match_its_tablets():
+    from bench.chain_bench import locations_match
+
+    assert locations_match(a_chain_run())
+    # A Send in flight when locust stopped the tablets: one more per tablet at most.
+    assert locations_match(a_chain_run({"/at/north/": {"consultations": 7}}))
+    assert not locations_match(a_chain_run({"/at/north/": {"consultations": 8}}))
+    # Fewer than locust saw sent: some went elsewhere or were lost.
+    assert not locations_match(a_chain_run({"/at/south/": {"consultations": 4}}))
+    # Another location's tablet's patient.
+    assert not locations_match(a_chain_run({"/": {"of_other_tablets": 1}}))
+    # A location that got none, or that is not in the database.
+    assert not locations_match(
+        a_chain_run({"/at/south/": {"sent_by_locust": 0, "consultations": 0}})
+    )
+    assert not locations_match(a_chain_run({"/at/north/": {"location_id": None}}))
+    run = a_chain_run()
+    run["elsewhere"] = 1
+    assert not locations_match(run)
+
+
 @pytest.mark.database("postgresql")
-def test_the_chain_benchmark_balances_two_servers_and_leaves_nothing_running(tmp_path):
+def test_the_chain_benchmark_balances_two_servers_over_three_locations_and_leaves_nothing_running(
+    tmp_path,
+):
     figures = tmp_path / "chain.json"
-    tiny = ["--tablets", "2", "--seconds", "6", "--think", "0.2", "--json", str(figures)]
+    # A tablet at each of the chain's three locations.
+    tiny = ["--tablets", "3", "--seconds", "8", "--think", "0.2", "--json", str(figures)]
     result = subprocess.run(
         [sys.executable, "bench/chain_bench.py", *tiny],
         cwd=ROOT,
@@ -85,10 +127,31 @@ def test_the_chain_benchmark_balances_two_servers_and_leaves_nothing_running(tmp
     for target in ("step p95 ≤ 100 ms", "send p95 ≤ 300 ms", "0 errors", "within 60 s of"):
         assert re.search(rf"^(PASS|FAIL)  .*{re.escape(target)}", result.stdout, re.M), target
     assert "command: " in result.stdout
+    assert "| location's Welcome | tablets | sent (locust) | consultations there |" in (
+        result.stdout
+    )
+    assert re.search(
+        r"^PASS  each location's consultations came from its own tablets", result.stdout, re.M
+    )
     run = json.loads(figures.read_text())["run"]
     assert run["errors"] == 0, run["failure_messages"]
     assert run["consultations_sent"] > 0
     assert run["consultations_unfinished_after_wait"] == 0
+    # Each location's tablet sent consultations, and the database holds each
+    # at the location of the tablet that sent it (its patient's first name
+    # names the tablet's Welcome).
+    places = run["by_location"]
+    assert list(places["locations"]) == ["/", "/at/north/", "/at/south/"]
+    assert places["elsewhere"] == 0
+    for welcome, place in places["locations"].items():
+        assert place["tablets"] == 1, welcome
+        assert place["sent_by_locust"] > 0, welcome
+        assert place["consultations"] >= place["sent_by_locust"], welcome
+        assert place["of_other_tablets"] == 0, welcome
+    assert len({place["location_id"] for place in places["locations"].values()}) == 3
+    assert (
+        sum(p["consultations"] for p in places["locations"].values()) == run["consultations_sent"]
+    )
     # Both app servers answered requests, through nginx.
     served = run["requests_per_server"]
     assert set(served) == {"server-1", "server-2"}, served

@@ -729,11 +729,16 @@ def test_no_answer_ever_travels_in_a_url(app, patient):
 
 
 def test_web_app_manifest_asks_for_fullscreen(client):
-    manifest = client.get("/static/manifest.webmanifest").get_json(force=True)
+    from urllib.parse import urljoin
+
+    address = "/static/manifest.webmanifest"
+    manifest = client.get(address).get_json(force=True)
     assert manifest["display"] == "fullscreen"
-    assert manifest["start_url"] == "/"
+    # Its addresses are relative to its own (a chain's location serves it under its prefix).
+    assert urljoin(address, manifest["start_url"]) == "/"
+    assert urljoin(address, manifest["scope"]) == "/"
     for icon in manifest["icons"]:
-        assert client.get(icon["src"]).status_code == 200
+        assert client.get(urljoin(address, icon["src"])).status_code == 200
     page = client.get("/").get_data(as_text=True)
     assert '<link rel="manifest" href="/static/manifest.webmanifest">' in page
     # Pinch-zoom stays allowed: the viewport never forbids scaling.

@@ -50,7 +50,10 @@ def init_app(app: Flask) -> None:
         if slug is None:
             return
         place = locations.by_slug(slug)
-        endpoint = request.endpoint or ""
-        if place is None or endpoint.partition(".")[0] not in AT_A_LOCATION:
+        if place is None:
             abort(404)
+        # Set first: the page saying an address under it is not found is its own.
         g.place = place
+        endpoint = request.endpoint or ""
+        if endpoint.partition(".")[0] not in AT_A_LOCATION:
+            abort(404)
