@@ -335,3 +335,23 @@ def test_an_upgrade_makes_existing_data_the_first_locations(app):
         assert [location.id for location in sam.locations] == [FIRST_LOCATION]
         # The next location made is the second.
         assert locations.add(app, "harley-street", HARLEY).id == FIRST_LOCATION + 1
+
+
+def test_both_printed_copies_carry_the_details_of_the_location_it_was_sent_at(app):
+    from kiosk.core.pdf import render_pdf
+
+    from .staff_helpers import add_consultation
+    from .test_pdf import text_of
+
+    ids = add_locations(app)
+    stored = add_consultation(app, "fine-lines-no-flags", location_id=ids["harley-street"])
+    with app.app_context():
+        consultation = db.session.get(Consultation, stored.id)
+        document = stored_pdfs.consultation_document(consultation)
+    patient_copy = text_of(render_pdf(document, "patient"))
+    staff_copy = text_of(render_pdf(document, "staff"))
+    assert "Glow Harley Street" in patient_copy
+    assert "12 Harley Street" in patient_copy
+    assert "020 7946 0001" in patient_copy
+    assert "Glow Harley Street" in staff_copy
+    assert app.config["CLINIC_NAME"] not in patient_copy + staff_copy
