@@ -5,6 +5,9 @@ JavaScript, on an upright tablet and a laptop."""
 from __future__ import annotations
 
 import re
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -45,6 +48,21 @@ def assert_fits(page: Page, name: str) -> None:
     assert overflow == 0, f"{name}: scrolls sideways by {overflow}px"
 
 
+def wait_for_the_chain(server) -> None:
+    """Until the server has loaded the new locations (it looks for changed
+    settings every few seconds): Madrid's Welcome is found."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(server.url + "/at/madrid/") as response:
+                if response.status == 200:
+                    return
+        except urllib.error.HTTPError as error:
+            if error.code != 404 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def chain(server):
     """Three locations with consultations at each, an admin, and a colleague
@@ -68,6 +86,7 @@ def chain(server):
     )
     assert result.exit_code == 0, result.output
     passwords["mo"] = re.search(r"only now\): (\S+)", result.output).group(1)
+    wait_for_the_chain(server)
     return sent, passwords
 
 
@@ -98,6 +117,21 @@ def test_an_admin_switches_between_the_locations_queues(browser, server, chain, 
     expect(rows(page)).to_have_count(2)
     choose(page, "All locations")
     expect(rows(page)).to_have_count(4)
+
+    # The accounts page: Mo's locations, changed by ticking.
+    page.get_by_role("link", name="Accounts").click()
+    mo = page.get_by_role("group", name="Locations of mo")
+    expect(mo.get_by_role("checkbox", checked=True)).to_have_count(2)
+    mo.get_by_label("Glow Madrid").uncheck()
+    page.get_by_role("button", name="Save the locations of mo").click()
+    expect(page.get_by_role("status")).to_have_text("mo's locations are saved.")
+    expect(mo.get_by_label("Glow Madrid")).not_to_be_checked()
+    expect(mo.get_by_label("Glow Harley Street")).to_be_checked()
+    ada = page.get_by_role("group", name="Locations of ada")
+    expect(ada).to_contain_text("An administrator sees every location's consultations")
+    assert_fits(page, name)
+    assert serious_violations(page) == []
+    screenshot(page, FOLDER, f"05-accounts-{name}")
     page.context.close()
 
 
