@@ -14,7 +14,7 @@ location column, and ``g.place`` is left to the first location.
 
 from __future__ import annotations
 
-from flask import g, redirect, request, session, url_for
+from flask import flash, g, redirect, request, session, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -94,6 +94,10 @@ def choose_location():
             session[SESSION_KEY] = int(form.location.data)
         else:
             session.pop(SESSION_KEY, None)
+    elif form.csrf_token.errors:
+        flash(_("The page had expired: choose the location again."))
+    else:  # one this account may not see, or no longer
+        flash(_("Choose a location from the list."))
     back = local_path(form.back.data, under="/staff/") or url_for("staff.queue")
     if htmx:
         return htmx_response(redirect=back)
