@@ -32,8 +32,8 @@ def sign_in(page: Page, url: str, username: str, password: str) -> None:
 
 
 def choose(page: Page, location: str) -> None:
-    page.get_by_label("Location", exact=True).select_option(label=location)
-    page.get_by_role("button", name="Show", exact=True).click()
+    page.get_by_role("combobox", name="Showing").select_option(label=location)
+    page.get_by_role("button", name="Switch").click()
     expect(page.locator(".location-switch__select option:checked")).to_have_text(location)
 
 
