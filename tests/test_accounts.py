@@ -48,6 +48,7 @@ def sign_in(app, username: str, password: str):
         ("post", "/1/enable"),
         ("post", "/1/password"),
         ("post", "/1/role"),
+        ("post", "/1/locations"),
     ],
 )
 def test_staff_members_are_refused_every_accounts_url(app, staff, client, method, path):

@@ -66,20 +66,34 @@ def _account(username: str):
 @click.argument("username")
 @click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
 @click.option("--name", "display_name", default=None, help="Name shown on reviews and notes.")
+@click.option(
+    "--location",
+    "slugs",
+    multiple=True,
+    metavar="SLUG",
+    help="A location whose consultations it sees (repeat for more; default: the first "
+    "location). Admins see every location's.",
+)
 @with_appcontext
-def staff_create(username: str, role: str, display_name: str | None) -> None:
+def staff_create(
+    username: str, role: str, display_name: str | None, slugs: tuple[str, ...]
+) -> None:
     """Create an account and print its password, once."""
     username = username.strip()
-    password = create_account(username, role, display_name)
+    password = create_account(username, role, display_name, slugs)
     click.echo(f"Created {role} account '{username}'. Password (shown only now): {password}")
 
 
-def create_account(username: str, role: str, display_name: str | None) -> str:
-    """A new account, committed; its generated password."""
-    from kiosk.web.accounts import AccountError, create
+def create_account(
+    username: str, role: str, display_name: str | None, slugs: tuple[str, ...] = ()
+) -> str:
+    """A new account, committed; its generated password. ``slugs``: its
+    locations (none given: the first)."""
+    from kiosk.web.accounts import AccountError, create, location_ids_of
 
     try:
-        return create(username, role, display_name)[1]
+        at = location_ids_of([slug.strip().lower() for slug in slugs]) if slugs else None
+        return create(username, role, display_name, at)[1]
     except AccountError as exc:
         raise click.ClickException(exc.message) from None
 
@@ -113,11 +127,17 @@ def staff_reset(username: str) -> None:
 @with_appcontext
 def staff_list() -> None:
     """List the accounts."""
+    from kiosk.clinic import locations
     from kiosk.web.accounts import everyone
 
+    chain = locations.chain()
     for user in everyone():
         state = "active" if user.active else "disabled"
-        click.echo(f"{user.username:<20} {user.role:<6} {state:<9} {user.display_name}")
+        line = f"{user.username:<20} {user.role:<6} {state:<9} {user.display_name}"
+        if chain:  # which locations' consultations it sees
+            at = "every location" if user.is_admin else ", ".join(p.slug for p in user.locations)
+            line += f"  [{at}]"
+        click.echo(line)
 
 
 @staff_cli.command("ensure-admin")

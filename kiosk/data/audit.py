@@ -47,6 +47,7 @@ ACTIONS = {
     "password_changed": lazy_gettext("Own password changed"),
     "password_change_refused": lazy_gettext("Own password change refused: wrong current password"),
     "role_changed": lazy_gettext("Role changed"),
+    "account_locations_changed": lazy_gettext("Account's locations changed"),
     "setting_changed": lazy_gettext("Changed a clinic setting"),
     "location_added": lazy_gettext("Added a location"),
     "location_changed": lazy_gettext("Changed a location"),

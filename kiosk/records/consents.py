@@ -68,6 +68,7 @@ def record_signed(
     audit.add_entry(
         "consent_signed_again" if staff is not None else "consent_signed",
         consultation_ref=consultation.reference,
+        location_id=consultation.location_id,
         detail=signing.describe(),
         user=staff,
     )
@@ -90,6 +91,7 @@ def withdraw(consultation: Consultation, reason: str, staff: StaffUser) -> None:
     audit.add_entry(
         "consent_withdrawn",
         consultation_ref=consultation.reference,
+        location_id=consultation.location_id,
         detail=f"reason given: {reason}" if reason else "no reason given",
         user=staff,
     )

@@ -11,6 +11,7 @@ deletes files.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,27 @@ AUDIT_LOG_LIMIT = 500  # the newest entries the audit log shows
 # today's (the oldest): the rest are counted, so that a clinic that does not
 # mark consultations reviewed gets a line, not a page refreshed every few seconds.
 EARLIER_SHOWN = 50
+
+
+# Who sees which locations ---------------------------------------------------------------
+
+
+def visible_locations(user: StaffUser) -> frozenset[int] | None:
+    """The ids of the locations whose consultations ``user`` may see; None for
+    every location: an admin's, and anyone's in an installation with one."""
+    if user.is_admin or not locations.chain():
+        return None
+    return frozenset(location.id for location in user.locations)
+
+
+def may_see(user: StaffUser, consultation: Consultation) -> bool:
+    seen = visible_locations(user)
+    return seen is None or consultation.location_id in seen
+
+
+def _at(location_ids: Collection[int] | None) -> list:
+    """The condition of a consultation sent at one of ``location_ids`` (None: anywhere)."""
+    return [] if location_ids is None else [Consultation.location_id.in_(sorted(location_ids))]
 
 
 # Dates -------------------------------------------------------------------------------
@@ -90,16 +112,18 @@ def queue(
     date_to: dt.date | None = None,
     status: ConsultationStatus | str | None = None,
     today: dt.date | None = None,
+    location_ids: Collection[int] | None = None,
 ) -> list[QueueRow]:
     """Consultations submitted in the queue's days (see :func:`queue_days`),
     newest first; ``text`` matches a reference (however typed) or part of a
     first name. With no day chosen, those of earlier days not reviewed yet come
-    first, oldest first: nothing left waiting overnight drops out of view."""
+    first, oldest first: nothing left waiting overnight drops out of view.
+    ``location_ids``: only those sent at these locations (None: at any)."""
     if status and status not in set(ConsultationStatus):
         return []  # a status no consultation has
     today = today or dt.date.today()
     first, last = queue_days(date_from, date_to, today)
-    in_days = _queue_query(text, status).where(
+    in_days = _queue_query(text, status, location_ids).where(
         Consultation.submitted_at >= day_bounds(first)[0],
         Consultation.submitted_at < day_bounds(last)[1],
     )
@@ -109,7 +133,7 @@ def queue(
     ]
     if date_from or date_to or status == ConsultationStatus.REVIEWED:
         return rows
-    waiting = _queue_query(text, status).where(*_waiting(today))
+    waiting = _queue_query(text, status, location_ids).where(*_waiting(today))
     earlier = [
         _row(consultation, earlier=True)
         for consultation in db.session.scalars(
@@ -125,20 +149,25 @@ def earlier_not_shown(
     text: str | None = None,
     status: ConsultationStatus | str | None = None,
     today: dt.date | None = None,
+    location_ids: Collection[int] | None = None,
 ) -> int:
     """How many consultations of earlier days waiting for review the queue's
     ``rows`` leave out (past EARLIER_SHOWN); counted only when the rows are full."""
     if sum(row.earlier for row in rows) < EARLIER_SHOWN:
         return 0
     waiting = db.select(func.count(Consultation.id)).where(
-        *_queue_filters(text, status), *_waiting(today or dt.date.today())
+        *_queue_filters(text, status, location_ids), *_waiting(today or dt.date.today())
     )
     return db.session.scalar(waiting) - EARLIER_SHOWN
 
 
-def _queue_filters(text: str | None, status: ConsultationStatus | str | None) -> list:
-    """The conditions of the queue's search and status filter."""
-    filters = []
+def _queue_filters(
+    text: str | None,
+    status: ConsultationStatus | str | None,
+    location_ids: Collection[int] | None = None,
+) -> list:
+    """The conditions of the queue's search, status and locations."""
+    filters = _at(location_ids)
     if status:
         filters.append(Consultation.status == ConsultationStatus(status))
     if text and text.strip():
@@ -153,10 +182,14 @@ def _queue_filters(text: str | None, status: ConsultationStatus | str | None) ->
     return filters
 
 
-def _queue_query(text: str | None, status: ConsultationStatus | str | None) -> Select:
+def _queue_query(
+    text: str | None,
+    status: ConsultationStatus | str | None,
+    location_ids: Collection[int] | None = None,
+) -> Select:
     return (
         db.select(Consultation)
-        .where(*_queue_filters(text, status))
+        .where(*_queue_filters(text, status, location_ids))
         .options(
             # Each row shows its PDFs' states; its answers are read only where its
             # flags are not known.
@@ -300,7 +333,11 @@ def start_review(consultation: Consultation) -> bool:
     if not consultation.status.can_start_review:
         return False
     consultation.status = ConsultationStatus.IN_REVIEW
-    audit.add_entry("start_review", consultation_ref=consultation.reference)
+    audit.add_entry(
+        "start_review",
+        consultation_ref=consultation.reference,
+        location_id=consultation.location_id,
+    )
     db.session.commit()
     return True
 
@@ -310,7 +347,11 @@ def mark_reviewed(consultation: Consultation, reviewer: StaffUser) -> None:
     consultation.status = ConsultationStatus.REVIEWED
     consultation.reviewed_by = reviewer
     consultation.reviewed_at = utcnow()
-    audit.add_entry("mark_reviewed", consultation_ref=consultation.reference)
+    audit.add_entry(
+        "mark_reviewed",
+        consultation_ref=consultation.reference,
+        location_id=consultation.location_id,
+    )
     keep_flags(consultation)
     stored_pdfs.mark_pending(consultation)
     db.session.commit()
@@ -323,7 +364,12 @@ def add_note(consultation: Consultation, author: StaffUser, text: str) -> Note:
     """The note, and the staff copy made again by the worker to print it."""
     note = Note(consultation=consultation, author=author, text=text.strip())
     db.session.add(note)
-    audit.add_entry("note", consultation_ref=consultation.reference, detail=f"{len(text)} chars")
+    audit.add_entry(
+        "note",
+        consultation_ref=consultation.reference,
+        detail=f"{len(text)} chars",
+        location_id=consultation.location_id,
+    )
     stored_pdfs.mark_pending(consultation, copies=("staff",))
     db.session.commit()
     jobs.enqueue_render(consultation.id)
@@ -334,7 +380,12 @@ def regenerate(consultation: Consultation) -> None:
     """Both PDFs rendered again by the worker."""
     keep_flags(consultation)
     stored_pdfs.mark_pending(consultation)
-    audit.add_entry("regenerate", consultation_ref=consultation.reference, detail="queued")
+    audit.add_entry(
+        "regenerate",
+        consultation_ref=consultation.reference,
+        detail="queued",
+        location_id=consultation.location_id,
+    )
     db.session.commit()
     jobs.enqueue_render(consultation.id)
 
@@ -343,7 +394,11 @@ def delete(consultation: Consultation) -> None:
     """The consultation with its notes and PDF rows, then, once that is committed, its files."""
     paths = [stored_pdfs.pdf_path(s) for s in consultation.pdfs]
     db.session.delete(consultation)
-    audit.add_entry("delete", consultation_ref=consultation.reference)
+    audit.add_entry(
+        "delete",
+        consultation_ref=consultation.reference,
+        location_id=consultation.location_id,
+    )
     db.session.commit()
     for path in paths:
         if path is not None:

@@ -414,7 +414,11 @@ def send_again(consultation: Consultation) -> bool:
     if row is None:
         row = consultation.summary_email = SummaryEmail()
     row.status, row.attempts, row.error, row.queued_at = EmailStatus.QUEUED, 0, None, utcnow()
-    audit.add_entry("email_again", consultation_ref=consultation.reference)
+    audit.add_entry(
+        "email_again",
+        consultation_ref=consultation.reference,
+        location_id=consultation.location_id,
+    )
     db.session.commit()
     jobs.enqueue_mail(consultation.id)
     return True
@@ -470,6 +474,7 @@ def send(consultation_id: str, *, final: bool = True) -> None:
                 audit.add_entry(
                     "email_failed",
                     consultation_ref=consultation.reference,
+                    location_id=consultation.location_id,
                     detail=f"attempt {row.attempts}: {reason} (tried again later)",
                 )
                 db.session.commit()
@@ -479,6 +484,7 @@ def send(consultation_id: str, *, final: bool = True) -> None:
     audit.add_entry(
         "email_sent",
         consultation_ref=consultation.reference,
+        location_id=consultation.location_id,
         detail=f"to the address the patient gave (attempt {row.attempts})",
     )
     db.session.commit()
@@ -488,7 +494,12 @@ def _failed(consultation: Consultation, reason: str, attempt: int | None) -> Non
     row = consultation.summary_email
     row.status, row.error = EmailStatus.FAILED, reason
     detail = f"attempt {attempt}: {reason}" if attempt else reason
-    audit.add_entry("email_failed", consultation_ref=consultation.reference, detail=detail)
+    audit.add_entry(
+        "email_failed",
+        consultation_ref=consultation.reference,
+        detail=detail,
+        location_id=consultation.location_id,
+    )
     db.session.commit()
 
 

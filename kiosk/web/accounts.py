@@ -1,5 +1,5 @@
-"""Staff accounts: made, disabled, enabled, given a new password or another
-role; one implementation for the staff area's accounts page and the
+"""Staff accounts: made, disabled, enabled, given a new password, another
+role or other locations; one implementation for the staff area's accounts page and the
 ``flask --app kiosk staff`` commands.
 
 Each change adds its audit entry and commits. A generated password is
@@ -8,10 +8,13 @@ returned to be shown once; only its hash is kept.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from kiosk.clinic import locations
 from kiosk.core.i18n import gettext as _
 from kiosk.data import audit
 from kiosk.data.database import db
-from kiosk.data.models import StaffUser
+from kiosk.data.models import FIRST_LOCATION, Location, StaffUser
 from kiosk.web.auth import (
     account_named,
     check_password,
@@ -51,8 +54,15 @@ def everyone() -> list[StaffUser]:
     return list(db.session.scalars(db.select(StaffUser).order_by(StaffUser.username)))
 
 
-def create(username: str, role: str, display_name: str | None = None) -> tuple[StaffUser, str]:
-    """A new account and its generated password."""
+def create(
+    username: str,
+    role: str,
+    display_name: str | None = None,
+    location_ids: Collection[int] | None = None,
+) -> tuple[StaffUser, str]:
+    """A new account and its generated password. It sees the consultations of
+    ``location_ids`` (by default the first location's; an admin sees every
+    location's whatever they are)."""
     username = username.strip()
     if not username or len(username) > USERNAME_LENGTH:
         raise AccountError(_("Enter a username of 1 to 60 characters."))
@@ -62,16 +72,21 @@ def create(username: str, role: str, display_name: str | None = None) -> tuple[S
         raise AccountError(_("An account named %(username)s already exists.", username=username))
     if role not in ROLES:
         raise AccountError(_("Choose a role."))
+    at = _locations([FIRST_LOCATION] if location_ids is None else location_ids)
     password = new_password()
     user = StaffUser(
         username=username,
         display_name=(display_name or "").strip()[:NAME_LENGTH] or username,
         role=role,
         password_hash=hash_password(password),
+        locations=at,
     )
     db.session.add(user)
     db.session.flush()
-    audit.add_entry("account_created", detail=f"{username}: role {role}")
+    detail = f"{username}: role {role}"
+    if locations.chain():
+        detail += f"; locations {_slugs(at)}"
+    audit.add_entry("account_created", detail=detail)
     db.session.commit()
     return user, password
 
@@ -135,6 +150,51 @@ def change_role(user: StaffUser, role: str) -> None:
     old, user.role = user.role, role
     audit.add_entry("role_changed", detail=f"{user.username}: {old} → {role}")
     db.session.commit()
+
+
+def change_locations(user: StaffUser, location_ids: Collection[int]) -> bool:
+    """``user`` sees the consultations of these locations from now on (an
+    admin, every location's whatever they are). Returns whether they changed."""
+    at = _locations(location_ids)
+    if {location.id for location in at} == {location.id for location in user.locations}:
+        return False
+    old, user.locations = user.locations, at
+    audit.add_entry(
+        "account_locations_changed", detail=f"{user.username}: {_slugs(old)} → {_slugs(at)}"
+    )
+    db.session.commit()
+    return True
+
+
+def location_ids_of(slugs: Collection[str]) -> list[int]:
+    """The ids of the locations with these slugs (the ``staff create
+    --location`` option's); AccountError naming one that is not a location."""
+    found = {location.slug: location.id for location in db.session.scalars(db.select(Location))}
+    unknown = [slug for slug in slugs if slug not in found]
+    if unknown:
+        raise AccountError(
+            _(
+                "There is no location %(slug)s. The locations are: %(known)s.",
+                slug=unknown[0],
+                known=", ".join(sorted(found)),
+            )
+        )
+    return [found[slug] for slug in slugs]
+
+
+def _locations(location_ids: Collection[int]) -> list[Location]:
+    """The locations of these ids, the first first; at least one is needed."""
+    ids = sorted(set(location_ids))
+    found = list(db.session.scalars(db.select(Location).where(Location.id.in_(ids))))
+    if not ids:
+        raise AccountError(_("Choose at least one location."))
+    if len(found) != len(ids):
+        raise AccountError(_("Choose locations from the list."))
+    return sorted(found, key=lambda location: location.id)
+
+
+def _slugs(at: Collection[Location]) -> str:
+    return ", ".join(location.slug for location in at) or "none"
 
 
 def _keep_an_admin(leaving: StaffUser) -> None:

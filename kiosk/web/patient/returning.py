@@ -127,7 +127,9 @@ def returning():
         return _page(form, given=code, offer_new=True, status=429 if wait else 422)
     throttle.forget(_key(code), _address())
     draft = returning_draft(earlier, whole_flow(), current_language())
-    audit.add_entry("returning_patient", consultation_ref=earlier.reference)
+    audit.add_entry(
+        "returning_patient", consultation_ref=earlier.reference, location_id=earlier.location_id
+    )
     return _begin(draft)
 
 

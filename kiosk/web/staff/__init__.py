@@ -8,6 +8,7 @@ from kiosk.web.staff import (  # noqa: E402,F401  (registers the views)
     accounts_page,
     consent_page,
     email_routes,
+    location_choice,
     locations_page,
     own_password,
     routes,

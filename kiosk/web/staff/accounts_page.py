@@ -1,13 +1,17 @@
 """Staff accounts in the browser (admins): make one (its password shown once,
 on the page that answers the request, never in a URL or a cookie), disable or
-enable it, give it a new password, change its role, lift a sign-in limit.
+enable it, give it a new password, change its role, lift a sign-in limit; in
+a chain, choose the locations whose consultations it sees.
 The changes themselves are ``kiosk/web/accounts.py``'s, shared with the ``staff``
 commands."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from kiosk.clinic import locations
 from kiosk.core.i18n import gettext as _
 from kiosk.data import audit
 from kiosk.data.database import db
@@ -16,7 +20,7 @@ from kiosk.web import accounts, throttle
 from kiosk.web.auth import admin_required
 from kiosk.web.forms import EmptyForm
 from kiosk.web.staff import bp
-from kiosk.web.staff.forms import NewAccountForm, RoleForm
+from kiosk.web.staff.forms import AccountLocationsForm, NewAccountForm, RoleForm
 
 
 def _page(form: NewAccountForm, status: int = 200, *, shown: tuple[str, str] | None = None):
@@ -28,10 +32,27 @@ def _page(form: NewAccountForm, status: int = 200, *, shown: tuple[str, str] | N
         accounts=accounts.everyone(),
         action_form=EmptyForm(),
         role_form=RoleForm,
+        location_choices=_location_choices() if locations.chain() else None,
         local_time=local_time,
         shown=shown,
         refusals=throttle.refusals(),
     ), status
+
+
+def _location_choices() -> list[tuple[str, str]]:
+    return [(str(place.id), place.name) for place in locations.places().values()]
+
+
+def _new_account_form(**kwargs) -> NewAccountForm:
+    """The form to add an account: with the locations to choose from in a
+    chain, without that field in an installation with one location (the
+    account gets it)."""
+    form = NewAccountForm(**kwargs)
+    if locations.chain():
+        form.locations.choices = _location_choices()
+    else:
+        del form.locations
+    return form
 
 
 # Account ids are INTEGER columns: 32-bit on PostgreSQL. A larger number in an
@@ -52,18 +73,19 @@ def _user(user_id: int) -> StaffUser:
 @bp.route("/accounts", methods=["GET", "POST"])
 @admin_required
 def accounts_page():
-    form = NewAccountForm()
+    form = _new_account_form()
     if not form.is_submitted():
         return _page(form)
     if form.validate():
+        at = form.locations.ids if "locations" in form else None
         try:
             user, password = accounts.create(
-                form.username.data, form.role.data, form.display_name.data
+                form.username.data, form.role.data, form.display_name.data, at
             )
         except accounts.AccountError as exc:
             form.username.errors.append(exc.message)
         else:
-            return _page(NewAccountForm(formdata=None), shown=(user.username, password))
+            return _page(_new_account_form(formdata=None), shown=(user.username, password))
     return _page(form, 422)
 
 
@@ -103,7 +125,7 @@ def reset_account_password(user_id: int):
     if done is None:
         return redirect(url_for("staff.accounts_page"), 303)
     user, password = done
-    return _page(NewAccountForm(formdata=None), shown=(user.username, password))
+    return _page(_new_account_form(formdata=None), shown=(user.username, password))
 
 
 @bp.route("/accounts/<int:user_id>/role", methods=["POST"])
@@ -115,6 +137,26 @@ def change_account_role(user_id: int):
     ):
         flash(_("%(username)s's role is saved.", username=done[0].username))
     return redirect(url_for("staff.accounts_page"), 303)
+
+
+@bp.route("/accounts/<int:user_id>/locations", methods=["POST"])
+@admin_required
+def change_account_locations(user_id: int):
+    """In a chain: the locations whose consultations the account sees."""
+    user = _user(user_id)
+    if not locations.chain():
+        abort(404)
+    form = AccountLocationsForm()
+    form.locations.choices = _location_choices()
+    if not form.validate_on_submit():
+        flash(
+            _("Choose at least one location for %(username)s.", username=user.username)
+            if form.locations.errors
+            else _("The page had expired: save again.")
+        )
+    elif done := _change(user_id, lambda user: accounts.change_locations(user, form.locations.ids)):
+        flash(_("%(username)s's locations are saved.", username=done[0].username))
+    return redirect(url_for("staff.accounts_page") + f"#account-{quote(user.username)}", 303)
 
 
 @bp.route("/accounts/limits/lift", methods=["POST"])

@@ -8,14 +8,16 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
 
 from kiosk.clinic import locations
 from kiosk.core.i18n import gettext as _
@@ -238,6 +240,25 @@ ROLE_CHOICES = [
 ]
 
 
+class LocationsField(SelectMultipleField):
+    """The locations an account sees, as checkboxes (the accounts page renders
+    them); the view sets the choices: (id as text, name). Ids of no location
+    are left out, and at least one is needed."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, validate_choice=False, **kwargs)
+
+    def pre_validate(self, form) -> None:
+        known = {value for value, _label in self.choices}
+        self.data = [value for value in self.data or [] if value in known]
+        if not self.data:
+            raise ValidationError(_("Choose at least one location"))
+
+    @property
+    def ids(self) -> list[int]:
+        return [int(value) for value in self.data or []]
+
+
 class NewAccountForm(FlaskForm):
     username = StringField(
         lazy_gettext("Username"),
@@ -256,6 +277,20 @@ class NewAccountForm(FlaskForm):
         ],
     )
     role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES, default="staff")
+    # Only in a chain (the view removes it from an installation with one location).
+    locations = LocationsField(lazy_gettext("Locations"))
+
+
+class AccountLocationsForm(FlaskForm):
+    locations = LocationsField(lazy_gettext("Locations"))
+
+
+class LocationChoiceForm(FlaskForm):
+    """The staff header's switcher: the location whose queue to show ("" for
+    all the signed-in account may see), and the page to go back to."""
+
+    location = SelectField(lazy_gettext("Location"), validate_choice=True)
+    back = HiddenField()
 
 
 class RoleForm(FlaskForm):

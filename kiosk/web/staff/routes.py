@@ -22,6 +22,7 @@ from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from kiosk.clinic import locations
 from kiosk.core import fhir
 from kiosk.core.i18n import gettext as _
 from kiosk.core.statuses import PdfStatus
@@ -41,7 +42,7 @@ from kiosk.web.auth import (
 from kiosk.web.forms import EmptyForm
 from kiosk.web.htmx import htmx
 from kiosk.web.redirects import local_path
-from kiosk.web.staff import bp
+from kiosk.web.staff import bp, location_choice
 from kiosk.web.staff.forms import AuditFilter, ExportForm, LoginForm, NoteForm, QueueFilter
 from kiosk.web.throttle import throttled
 
@@ -171,13 +172,18 @@ def _queue_context():
     accepted = {field.name: None if field.errors else field.data for field in form}
     if form.q.errors:
         form.q.data = form.q.data[:60]  # shown again cut short, not 60 KB of it
+    # The locations the account sees, or the one chosen in the header.
+    at = location_choice.queue_locations(current_user._get_current_object())
     rows = consultations.queue(
         text=accepted["q"],
         date_from=accepted["date_from"],
         date_to=accepted["date_to"],
         status=accepted["status"],
+        location_ids=at,
     )
-    more = consultations.earlier_not_shown(rows, text=accepted["q"], status=accepted["status"])
+    more = consultations.earlier_not_shown(
+        rows, text=accepted["q"], status=accepted["status"], location_ids=at
+    )
     # The rows refresh faster while a PDF is being prepared.
     return {
         "filter": form,
@@ -202,9 +208,12 @@ def queue_rows():
 
 
 def find_consultation(consultation_id: str) -> Consultation:
-    """The consultation of a staff URL, or a 404 page."""
+    """The consultation of a staff URL, or a 404 page: also for one of a
+    location the signed-in account does not see, as if there were none."""
     consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
+    if consultation is None or not consultations.may_see(
+        current_user._get_current_object(), consultation
+    ):
         abort(404)
     return consultation
 
@@ -212,7 +221,9 @@ def find_consultation(consultation_id: str) -> Consultation:
 @bp.route("/c/<consultation_id>")
 def consultation(consultation_id: str):
     consultation = find_consultation(consultation_id)
-    audit.add_entry("view", consultation_ref=consultation.reference)
+    audit.add_entry(
+        "view", consultation_ref=consultation.reference, location_id=consultation.location_id
+    )
     db.session.commit()
     return _render_consultation(consultation, NoteForm())
 
@@ -284,7 +295,9 @@ def _send_pdf(consultation_id: str, copy: str, action: str, *, attachment: bool,
     if path is None or not path.exists():
         flash(_missing_file_message(copy))
         return redirect(url_for("staff.consultation", consultation_id=consultation.id), 303)
-    audit.add_entry(action, consultation_ref=consultation.reference)
+    audit.add_entry(
+        action, consultation_ref=consultation.reference, location_id=consultation.location_id
+    )
     db.session.commit()
     return send_file(
         path,
@@ -355,7 +368,11 @@ def consultation_fhir(consultation_id: str):
         amended=consultations.amended(consultation),
         reference=consultation.reference,
     )
-    audit.add_entry("export_fhir", consultation_ref=consultation.reference)
+    audit.add_entry(
+        "export_fhir",
+        consultation_ref=consultation.reference,
+        location_id=consultation.location_id,
+    )
     db.session.commit()
     return _json(resource, f"questionnaire-response-{consultation.reference}.json")
 
@@ -381,7 +398,12 @@ def consent_fhir(consultation_id: str):
         photos=signed.photos,
         withdrawn_at=signed.withdrawn_at,
     )
-    audit.add_entry("export_fhir", consultation_ref=consultation.reference, detail="consent")
+    audit.add_entry(
+        "export_fhir",
+        consultation_ref=consultation.reference,
+        detail="consent",
+        location_id=consultation.location_id,
+    )
     db.session.commit()
     return _json(resource, f"consent-{consultation.reference}.json")
 
@@ -396,6 +418,7 @@ def consultation_bundle(consultation_id: str):
         "export_fhir_bundle",
         consultation_ref=consultation.reference,
         detail=f"{len(bundle['entry'])} resources",
+        location_id=consultation.location_id,
     )
     db.session.commit()
     return _json(bundle, f"consultation-{consultation.reference}.json")
@@ -522,7 +545,8 @@ def audit_page(form: AuditFilter, accepted: dict, status: int = 200):
 @bp.app_context_processor
 def clinic_details_missing() -> dict:
     """For the staff pages' banner: the clinic details the patient's copy
-    needs and that are not set yet."""
+    needs and that are not set yet (in a chain, those of the location shown)."""
     if request.blueprint != "staff":
         return {}
-    return {"clinic_missing": stored_pdfs.clinic_profile(current_app.config).missing_details()}
+    config = locations.current().config
+    return {"clinic_missing": stored_pdfs.clinic_profile(config).missing_details()}
