@@ -180,7 +180,10 @@ def test_a_database_that_holds_data_is_replaced_only_with_force(
 
     result = target.test_cli_runner().invoke(args=["restore", str(folder)])
     assert result.exit_code == 1
-    assert "the database already holds data (audit_events 1, staff_users 1, staff_locations 1)" in result.output
+    assert (
+        "the database already holds data (audit_events 1, staff_users 1, staff_locations 1)"
+        in result.output
+    )
     assert "use --force to replace it" in result.output
     with target.app_context():
         assert db.session.scalars(db.select(StaffUser.username)).all() == ["other"]

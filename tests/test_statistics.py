@@ -673,3 +673,20 @@ def test_one_location_has_no_choice_of_location(app, admin, week):
     rows = read_csv(admin.get(f"/staff/export.csv?{PERIOD}&location=5"))
     assert list(rows[0]) == list(CONSULTATION_COLUMNS)
     assert len(rows) == 6
+
+
+def test_the_location_chosen_in_the_header_is_the_pages_until_another_is_chosen(admin, chain_week):
+    from .test_staff_locations import switch
+
+    ids, sent = chain_week
+    assert switch(admin, str(ids["madrid"])).status_code == 303
+    admin.get("/staff/statistics?from=02/11/2026&to=08/11/2026")
+    assert "Consultations sent at Glow Madrid." in admin.html
+    assert "8 November 2026: 3 consultations" in admin.html
+    csv = admin.get(f"/staff/export.csv?{PERIOD}").get_data(as_text=True)
+    assert {line.split(",")[0] for line in csv.splitlines()[1:]} == set(sent["madrid"])
+    admin.get("/staff/audit")
+    assert f'<option selected value="{ids["madrid"]}">' in admin.html
+    # "All locations" chosen on the page itself wins over the header.
+    admin.get(f"/staff/statistics?{PERIOD}&location=")
+    assert "8 November 2026: 6 consultations" in admin.html

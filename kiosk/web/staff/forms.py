@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import g, request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -119,9 +120,11 @@ MAX_DAYS = 3653  # a period's longest: 10 years
 
 class LocationFilter(FlaskForm):
     """In a chain, a choice of one location or all of them (``location``: its
-    id; empty for all), read from the URL beside the other filters. An
-    installation with one location has no such field: its pages and what
-    they read are as they were before there were locations."""
+    id; empty for all), read from the URL beside the other filters; when the
+    URL has none, the location chosen in the staff header (``g.place``, see
+    location_choice.py), else all of them. An installation with one location
+    has no such field: its pages and what they read are as they were before
+    there were locations."""
 
     class Meta:
         csrf = False
@@ -151,6 +154,8 @@ class LocationFilter(FlaskForm):
             Optional(),
             AnyOf(self.location_ids, _("Choose a location from the list")),
         ]
+        if "location" not in request.args and "place" in g:
+            self.location.data = str(g.place.id)
 
     def location_id(self) -> int | None:
         """The location chosen, if the form took it; None for all of them."""
