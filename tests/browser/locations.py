@@ -14,6 +14,9 @@ process (``kiosk.clinic.locations.add``), as the settings page would.
 from __future__ import annotations
 
 import io
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,3 +136,18 @@ def chain_server_fixture(tmp_path, migrated_instance) -> Callable[..., LiveServe
     yield start
     for live in started:
         live.stop()
+
+
+def wait_for_the_chain(server) -> None:
+    """Until the server has loaded the new locations (it looks for changed
+    settings every few seconds): Madrid's Welcome is found."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(server.url + "/at/madrid/") as response:
+                if response.status == 200:
+                    return
+        except urllib.error.HTTPError as error:
+            if error.code != 404 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)

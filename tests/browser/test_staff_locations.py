@@ -5,9 +5,6 @@ JavaScript, on an upright tablet and a laptop."""
 from __future__ import annotations
 
 import re
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,6 +15,7 @@ from kiosk.data.models import FIRST_LOCATION
 from ..staff_helpers import add_consultation, create_account
 from ..test_locations import add_locations
 from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
+from .locations import wait_for_the_chain
 from .test_accessibility import serious_violations
 
 FOLDER = "locations"
@@ -46,21 +44,6 @@ def assert_fits(page: Page, name: str) -> None:
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow == 0, f"{name}: scrolls sideways by {overflow}px"
-
-
-def wait_for_the_chain(server) -> None:
-    """Until the server has loaded the new locations (it looks for changed
-    settings every few seconds): Madrid's Welcome is found."""
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(server.url + "/at/madrid/") as response:
-                if response.status == 200:
-                    return
-        except urllib.error.HTTPError as error:
-            if error.code != 404 or time.monotonic() > deadline:
-                raise
-        time.sleep(0.2)
 
 
 @pytest.fixture

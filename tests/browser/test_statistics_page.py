@@ -20,6 +20,7 @@ from kiosk.records.consultations import day_bounds
 from ..staff_helpers import add_consultation, create_account
 from ..test_locations import add_locations
 from .conftest import PORTRAIT, new_page, screenshot
+from .locations import wait_for_the_chain
 from .test_accessibility import serious_violations
 
 LAPTOP = {"width": 1366, "height": 768}
@@ -128,6 +129,7 @@ def test_an_admin_reads_one_locations_figures_in_a_chain(browser, server):
                 day = today - dt.timedelta(days=n % 3)
                 consultation.submitted_at = day_bounds(day)[0] + dt.timedelta(hours=9 + n)
                 db.session.commit()
+    wait_for_the_chain(server)
 
     for name, viewport in (("768", PORTRAIT), ("1366", LAPTOP)):
         page = new_page(browser, viewport)
