@@ -301,6 +301,8 @@ def test_an_admin_sees_every_location_and_switches(app, chain, admin):
     assert "clinic-details-missing" not in admin.html
     switch(admin, str(chain["madrid"]))
     assert "Its phone number is not set." in admin.get("/staff/").get_data(as_text=True)
+    # Set on the location's own page.
+    assert f'href="/staff/settings/locations/{chain["madrid"]}#setting-CLINIC_PHONE"' in admin.html
     switch(admin, str(chain["harley-street"]))
     admin.get("/staff/")
     # The header takes the location's colour, from its own address.

@@ -548,5 +548,11 @@ def clinic_details_missing() -> dict:
     needs and that are not set yet (in a chain, those of the location shown)."""
     if request.blueprint != "staff":
         return {}
-    config = locations.current().config
-    return {"clinic_missing": stored_pdfs.clinic_profile(config).missing_details()}
+    place = locations.current()
+    return {
+        "clinic_missing": stored_pdfs.clinic_profile(place.config).missing_details(),
+        # Where an admin adds them: a location's own page, or the settings' clinic part.
+        "clinic_details_url": url_for("staff.settings_section", key="clinic")
+        if place.first
+        else url_for("staff.location_page", location_id=place.id),
+    }
