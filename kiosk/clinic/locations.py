@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.clinic.settings import SETTINGS, SettingError
@@ -125,11 +125,11 @@ def _make(app: Flask) -> dict[int, Place]:
 
     content = app.extensions["kiosk.core.content"]
     flow, engine = app.extensions["kiosk.core.flow"], app.extensions["kiosk.core.plan"]
-    try:
-        rows = db.session.scalars(db.select(Location).order_by(Location.id)).all()
-    except SQLAlchemyError:  # before the migration that makes the table
-        db.session.rollback()
-        rows = []
+    if has_app_context():
+        rows = _rows()
+    else:  # a document built outside a request or command (a benchmark's)
+        with app.app_context():
+            rows = _rows()
     places: dict[int, Place] = {}
     for row in rows:
         own = own_values(row, app.instance_path)
@@ -139,6 +139,14 @@ def _make(app: Flask) -> dict[int, Place]:
     if FIRST_LOCATION not in places:
         places[FIRST_LOCATION] = Place(FIRST_LOCATION, "main", {}, app.config, flow, engine)
     return places
+
+
+def _rows() -> list[Location]:
+    try:
+        return list(db.session.scalars(db.select(Location).order_by(Location.id)))
+    except SQLAlchemyError:  # before the migration that makes the table
+        db.session.rollback()
+        return []
 
 
 def places(app: Flask | None = None) -> dict[int, Place]:
