@@ -355,3 +355,16 @@ def test_both_printed_copies_carry_the_details_of_the_location_it_was_sent_at(ap
     assert "020 7946 0001" in patient_copy
     assert "Glow Harley Street" in staff_copy
     assert app.config["CLINIC_NAME"] not in patient_copy + staff_copy
+
+
+def test_a_document_is_built_outside_any_request_or_command(app):
+    """As bench/flow_bench.py builds one: the location's settings are read in
+    an app context of the document's own."""
+    import datetime as dt
+
+    add_locations(app)
+    app.extensions[locations.EXTENSION].made = None  # not read yet in this process
+    document = stored_pdfs.build_document(
+        app, {}, language="en", reference="BENCH", submitted_at=dt.datetime.now().astimezone()
+    )
+    assert document.clinic.name == app.config["CLINIC_NAME"]
