@@ -128,6 +128,19 @@ def email_case(app) -> Case:
     return case
 
 
+def in_a_chain(data: dict) -> Callable[[object], dict]:
+    """``data``, sent in a chain: Harley Street (location 2) added first."""
+
+    def make(app) -> dict:
+        from kiosk.clinic import locations
+
+        with app.app_context():
+            locations.add(app, "harley-street", {"CLINIC_NAME": "Glow Harley Street"})
+        return data
+
+    return make
+
+
 # endpoint -> (scenario, whether a genuine request changes something)
 SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
     "patient.choose_language": (patient_case("/language", {"language": "es"}), True),
@@ -175,6 +188,25 @@ SCENARIOS: dict[str, tuple[Callable[[object], Case], bool]] = {
         True,
     ),
     "staff.lift_sign_in_limit": (staff_case("/staff/accounts/limits/lift", a_refusal), True),
+    "staff.locations_list": (
+        staff_case("/staff/settings/locations", {"slug": "madrid", "CLINIC_NAME": "Glow Madrid"}),
+        True,
+    ),
+    "staff.location_page": (
+        staff_case(
+            "/staff/settings/locations/2",
+            in_a_chain({"slug": "harley-street", "CLINIC_NAME": "Glow Marylebone"}),
+        ),
+        True,
+    ),
+    "staff.change_account_locations": (
+        staff_case("/staff/accounts/1/locations", in_a_chain({"locations": ["2"]})),
+        True,
+    ),
+    "staff.choose_location": (
+        staff_case("/staff/location", in_a_chain({"location": "2", "back": "/staff/"})),
+        True,
+    ),
     "staff.settings_section": (
         staff_case(
             "/staff/settings/clinic",

@@ -58,6 +58,7 @@ def get_urls(app, consultation_id: str, token: str) -> list[str]:
         "token": token,
         "key": "clinic",
         "user_id": 1,
+        "location_id": 1,
         "version": "1",
     }
     urls = []

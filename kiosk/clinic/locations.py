@@ -214,19 +214,12 @@ def check_slug(slug: str, *, other_than: int | None = None) -> str:
 def add(app: Flask, slug: str, values: Mapping[str, Any]) -> Location:
     """A new location with its own ``values`` (typed, by setting name; its
     name is needed). Audited; every process then runs it. Commits."""
-    from kiosk.clinic import saved_settings
-
     if not str(values.get("CLINIC_NAME", "")).strip():
         raise LocationError(_("A location needs a name."))
     location = Location(slug=check_slug(slug), values=_stored(app, values))
     db.session.add(location)
     db.session.flush()
-    audit.add_entry(
-        "location_added",
-        detail=f"{values['CLINIC_NAME']} ({location.slug})",
-        location_id=location.id,
-    )
-    saved_settings.touch(app)
+    _in_force(app, location, "location_added", f"{values['CLINIC_NAME']} ({location.slug})")
     return location
 
 
@@ -236,8 +229,6 @@ def change(
     """Give ``location`` these own ``values`` (those left out or empty become
     the chain's) and, for any but the first, this ``slug``. Returns the names
     of what changed (``"address"`` for the slug); audited. Commits."""
-    from kiosk.clinic import saved_settings
-
     if location.id != FIRST_LOCATION and not str(values.get("CLINIC_NAME", "")).strip():
         raise LocationError(_("A location needs a name."))
     new = _stored(app, values)
@@ -251,13 +242,17 @@ def change(
     if not changed:
         return changed
     location.values = new
-    audit.add_entry(
-        "location_changed",
-        detail=f"{location.slug}: {', '.join(changed)}",
-        location_id=location.id,
-    )
-    saved_settings.touch(app)
+    _in_force(app, location, "location_changed", f"{location.slug}: {', '.join(changed)}")
     return changed
+
+
+def _in_force(app: Flask, location: Location, action: str, detail: str) -> None:
+    """Audit what was done to ``location``, commit it, and have every process
+    use it."""
+    from kiosk.clinic import saved_settings
+
+    audit.add_entry(action, detail=detail, location_id=location.id)
+    saved_settings.touch(app)
 
 
 def _stored(app: Flask, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -52,6 +52,11 @@ def stored_enum(values: type[StrEnum], length: int) -> Enum:
     )
 
 
+# Account and location ids are INTEGER columns: 32-bit on PostgreSQL. A larger
+# number in an address names no row (and neither PostgreSQL nor, past 64 bits,
+# SQLite can even be asked about it).
+LARGEST_ID = 2**31 - 1
+
 # The first location: every installation has it (its migration makes it), and
 # it is the one at the kiosk's own address, "/". Consultations made before
 # there were locations are its.

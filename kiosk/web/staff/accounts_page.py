@@ -15,7 +15,7 @@ from kiosk.clinic import locations
 from kiosk.core.i18n import gettext as _
 from kiosk.data import audit
 from kiosk.data.database import db
-from kiosk.data.models import StaffUser, local_time
+from kiosk.data.models import LARGEST_ID, StaffUser, local_time
 from kiosk.web import accounts, throttle
 from kiosk.web.auth import admin_required
 from kiosk.web.forms import EmptyForm
@@ -53,12 +53,6 @@ def _new_account_form(**kwargs) -> NewAccountForm:
     else:
         del form.locations
     return form
-
-
-# Account ids are INTEGER columns: 32-bit on PostgreSQL. A larger number in an
-# address names no account (and neither PostgreSQL nor, past 64 bits, SQLite
-# can even be asked about it).
-LARGEST_ID = 2**31 - 1
 
 
 def _user(user_id: int) -> StaffUser:
@@ -149,11 +143,10 @@ def change_account_locations(user_id: int):
     form = AccountLocationsForm()
     form.locations.choices = _location_choices()
     if not form.validate_on_submit():
-        flash(
-            _("Choose at least one location for %(username)s.", username=user.username)
-            if form.locations.errors
-            else _("The page had expired: save again.")
-        )
+        # A request without this session's token does nothing, as the other
+        # account buttons' do.
+        if not form.csrf_token.errors:
+            flash(_("Choose at least one location for %(username)s.", username=user.username))
     elif done := _change(user_id, lambda user: accounts.change_locations(user, form.locations.ids)):
         flash(_("%(username)s's locations are saved.", username=done[0].username))
     return redirect(url_for("staff.accounts_page") + f"#account-{quote(user.username)}", 303)

@@ -94,9 +94,8 @@ def choose_location():
             session[SESSION_KEY] = int(form.location.data)
         else:
             session.pop(SESSION_KEY, None)
-    elif form.csrf_token.errors:
-        flash(_("The page had expired: choose the location again."))
-    else:  # one this account may not see, or no longer
+    elif not form.csrf_token.errors:  # without this session's token: nothing at all
+        # One this account may not see, or no longer.
         flash(_("Choose a location from the list."))
     back = local_path(form.back.data, under="/staff/") or url_for("staff.queue")
     if htmx:

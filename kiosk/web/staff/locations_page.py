@@ -21,7 +21,7 @@ from kiosk.clinic.settings import SETTINGS
 from kiosk.core.i18n import gettext as _
 from kiosk.core.i18n import lazy_gettext
 from kiosk.data.database import db
-from kiosk.data.models import Location
+from kiosk.data.models import LARGEST_ID, Location
 from kiosk.web.auth import admin_required
 from kiosk.web.staff import bp
 from kiosk.web.staff.settings_page import (
@@ -68,6 +68,8 @@ def welcome_address(place: locations.Place) -> str:
 
 
 def _location(location_id: int) -> Location:
+    if not 0 < location_id <= LARGEST_ID:
+        abort(404)
     location = db.session.get(Location, location_id)
     if location is None:
         abort(404)
@@ -135,6 +137,23 @@ def read_own(form: FlaskForm, names: tuple[str, ...], kept: dict[str, Any]) -> d
     return values
 
 
+def read_location(
+    form: FlaskForm, names: tuple[str, ...], kept: dict[str, Any], location_id: int | None = None
+) -> tuple[dict[str, Any], str]:
+    """A location's form as typed: its own settings (see :func:`read_own`),
+    its name among them, and its slug, free or its own (``location_id``);
+    what does not fit gets its field's error."""
+    values = read_own(form, names, kept)
+    if "CLINIC_NAME" not in values and not form["CLINIC_NAME"].errors:
+        form["CLINIC_NAME"].errors = [_("Give the location its name.")]
+    slug = ""
+    try:
+        slug = locations.check_slug(form.slug.data, other_than=location_id)
+    except locations.LocationError as exc:
+        form.slug.errors = [exc.message]
+    return values, slug
+
+
 def _errors(form: FlaskForm, names: tuple[str, ...]) -> list:
     fields = [form["slug"]] if form["slug"].errors else []
     return fields + [form[name] for name in names if form[name].errors]
@@ -153,13 +172,7 @@ def locations_list():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            values = read_own(form, FIRST_FIELDS, {})
-            if "CLINIC_NAME" not in values and not form["CLINIC_NAME"].errors:
-                form["CLINIC_NAME"].errors = [_("Give the location its name.")]
-            try:
-                slug = locations.check_slug(form.slug.data)
-            except locations.LocationError as exc:
-                form.slug.errors = [exc.message]
+            values, slug = read_location(form, FIRST_FIELDS, {})
             if not _errors(form, FIRST_FIELDS):
                 location = locations.add(app, slug, values)
                 flash(
@@ -209,13 +222,7 @@ def location_page(location_id: int):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            values = read_own(form, OWN.names, dict(place.own))
-            if "CLINIC_NAME" not in values and not form["CLINIC_NAME"].errors:
-                form["CLINIC_NAME"].errors = [_("Give the location its name.")]
-            try:
-                slug = locations.check_slug(form.slug.data, other_than=location.id)
-            except locations.LocationError as exc:
-                form.slug.errors = [exc.message]
+            values, slug = read_location(form, OWN.names, dict(place.own), location.id)
             if not _errors(form, OWN.names):
                 changed = locations.change(app, location, values, slug=slug)
                 flash(
