@@ -77,10 +77,12 @@ class Place:
 
 class Places:
     """The places this process made for the settings in force (None: not made
-    since they last changed)."""
+    since they last changed); ``changes`` counts the changes, so that places
+    made while one came are not kept."""
 
     def __init__(self) -> None:
         self.made: dict[int, Place] | None = None
+        self.changes = 0
         self.lock = threading.Lock()
 
 
@@ -91,7 +93,9 @@ def init_app(app: Flask) -> None:
 def forget(app: Flask) -> None:
     """The settings changed: the places are made again when next needed."""
     if EXTENSION in app.extensions:
-        app.extensions[EXTENSION].made = None
+        state: Places = app.extensions[EXTENSION]
+        state.changes += 1
+        state.made = None
 
 
 def own_values(location: Location, instance_path: str) -> dict[str, Any]:
@@ -156,7 +160,12 @@ def places(app: Flask | None = None) -> dict[int, Place]:
     made = state.made
     if made is None:
         with state.lock:
-            made = state.made = _make(app)
+            if state.made is not None:  # made while this thread waited
+                return state.made
+            changes = state.changes
+            made = _make(app)
+            if state.changes == changes:
+                state.made = made
     return made
 
 
