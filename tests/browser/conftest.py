@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from ..conftest import ARTIFACTS, free_port, write_artifact
 
@@ -207,6 +207,15 @@ def new_page(
     page = context.new_page()
     page.set_default_timeout(10_000)
     return page
+
+
+def sign_in(page: Page, url: str, username: str, password: str) -> None:
+    """Sign in at the server at ``url`` as a member of staff does, onto the queue."""
+    page.goto(url + "/staff/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Consultations")).to_be_visible()
 
 
 @pytest.fixture

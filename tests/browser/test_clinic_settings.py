@@ -9,7 +9,7 @@ from kiosk import create_app
 from ..logos import SVG_LOGO
 from ..staff_helpers import create_account
 from . import journey
-from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
+from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot, sign_in
 
 PLUM = "rgb(122, 31, 92)"  # #7a1f5c
 
@@ -27,10 +27,7 @@ def test_an_admin_sets_the_clinic_up_and_the_next_patient_sees_it(browser, rende
         create_app({"INSTANCE_PATH": str(rendering_server.instance)}), "ada", "admin", "Ada Okafor"
     )
     admin = new_page(browser, LANDSCAPE)
-    admin.goto(rendering_server.url + "/staff/login")
-    admin.get_by_label("Username").fill("ada")
-    admin.get_by_label("Password").fill(password)
-    admin.get_by_role("button", name="Sign in").click()
+    sign_in(admin, rendering_server.url, "ada", password)
     admin.get_by_role("link", name="Add them in the clinic settings").click()
     expect(admin.get_by_role("heading", name="The clinic")).to_be_visible()
     screenshot(admin, "staff", "20-settings-landscape", full_page=False)

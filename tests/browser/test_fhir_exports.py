@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from kiosk import create_app
 
 from ..staff_helpers import add_consultation, create_account
-from .conftest import LANDSCAPE, new_page, screenshot
+from .conftest import LANDSCAPE, new_page, screenshot, sign_in
 
 
 def test_an_administrator_downloads_a_bundle_and_a_periods_ndjson(browser, server):
@@ -22,10 +22,7 @@ def test_an_administrator_downloads_a_bundle_and_a_periods_ndjson(browser, serve
     password = create_account(app, "ana", "admin", "Ana Admin")
     sent = add_consultation(app, "fitzpatrick-6-rf-pacemaker", signed=True)
     page = new_page(browser, LANDSCAPE)
-    page.goto(server.url + "/staff/login")
-    page.get_by_label("Username").fill("ana")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, server.url, "ana", password)
 
     page.get_by_role("link", name=sent.reference).click()
     with page.expect_download() as download:

@@ -13,7 +13,7 @@ from kiosk import create_app
 
 from ..staff_helpers import add_consultation, create_account
 from . import journey
-from .conftest import PORTRAIT, LiveServer, new_page, screenshot
+from .conftest import PORTRAIT, LiveServer, new_page, screenshot, sign_in
 from .test_accessibility import serious_violations
 
 NOT_FOUND = (
@@ -141,10 +141,7 @@ def test_staff_see_what_changed_since_the_earlier_visit(browser, server):
     page.context.close()
 
     staff = new_page(browser, PORTRAIT)
-    staff.goto(server.url + "/staff/login")
-    staff.get_by_label("Username").fill("nia")
-    staff.get_by_label("Password").fill(password)
-    staff.get_by_role("button", name="Sign in").click()
+    sign_in(staff, server.url, "nia", password)
     row = staff.get_by_role("row").filter(has_text=reference)
     expect(row).to_contain_text("Returning")
     screenshot(staff, "returning", "returning-queue", full_page=False)

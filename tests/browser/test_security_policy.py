@@ -11,7 +11,7 @@ from kiosk import create_app
 
 from ..staff_helpers import create_account
 from . import journey
-from .conftest import LANDSCAPE, new_page
+from .conftest import LANDSCAPE, new_page, sign_in
 
 LISTEN = """
 window.__violations = [];
@@ -65,11 +65,7 @@ def test_patient_and_staff_pages_run_under_the_policy(browser, server):
     password = create_account(create_app({"INSTANCE_PATH": str(server.instance)}), "nia")
     staff = new_page(browser, LANDSCAPE)
     staff_console = watched(staff)
-    staff.goto(server.url + "/staff/login")
-    staff.get_by_label("Username").fill("nia")
-    staff.get_by_label("Password").fill(password)
-    staff.get_by_role("button", name="Sign in").click()
-    expect(staff.get_by_role("heading", name="Consultations")).to_be_visible()
+    sign_in(staff, server.url, "nia", password)
     # The queue refreshes itself through htmx every few seconds.
     with staff.expect_response(re.compile(r"/staff/queue/rows$")):
         pass

@@ -14,7 +14,7 @@ from kiosk import create_app
 
 from ..logos import SVG_LOGO
 from ..staff_helpers import create_account
-from .conftest import PORTRAIT, new_page, screenshot
+from .conftest import PORTRAIT, new_page, screenshot, sign_in
 from .test_accessibility import serious_violations
 
 DESKTOP = {"width": 1366, "height": 768}
@@ -38,11 +38,7 @@ def signed_in_admin(browser, server, viewport) -> Page:
         create_app({"INSTANCE_PATH": str(server.instance)}), "ada", "admin", "Ada Okafor"
     )
     page = new_page(browser, viewport)
-    page.goto(server.url + "/staff/login")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Consultations")).to_be_visible()
+    sign_in(page, server.url, "ada", password)
     return page
 
 

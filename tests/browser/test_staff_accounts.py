@@ -7,14 +7,7 @@ from playwright.sync_api import expect
 from kiosk import create_app
 
 from ..staff_helpers import create_account
-from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
-
-
-def sign_in(page, url: str, username: str, password: str) -> None:
-    page.goto(url + "/staff/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot, sign_in
 
 
 def test_an_admin_adds_an_account_and_the_colleague_signs_in_with_it(browser, server):

@@ -15,7 +15,7 @@ from kiosk.data.models import Consultation, StaffUser
 from kiosk.records import consultations
 
 from ..staff_helpers import add_consultation, create_account
-from .conftest import LANDSCAPE, PORTRAIT, LiveServer, new_page, screenshot
+from .conftest import LANDSCAPE, PORTRAIT, LiveServer, new_page, screenshot, sign_in
 from .test_accessibility import serious_violations
 
 DESKTOP = {"width": 1366, "height": 768}
@@ -47,14 +47,6 @@ def clinic(server):
         "sam": create_account(app, "sam", "staff", "Sam Carter"),
         "ada": create_account(app, "ada", "admin", "Ada Okafor"),
     }
-
-
-def sign_in(page: Page, server, username: str, password: str) -> None:
-    page.goto(server.url + "/staff/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Consultations")).to_be_visible()
 
 
 def box(page: Page, selector: str) -> dict:
@@ -94,7 +86,7 @@ def test_one_consultation_is_one_screen_of_work_on_an_upright_tablet(browser, se
     app, passwords = clinic
     stored = busiest_consultation(app)
     page = new_page(browser, PORTRAIT)
-    sign_in(page, server, "sam", passwords["sam"])
+    sign_in(page, server.url, "sam", passwords["sam"])
     page.get_by_role("link", name=stored.reference).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Amara")
     page.wait_for_load_state("load")
@@ -152,7 +144,7 @@ def test_on_a_desktop_the_glance_is_a_column_beside_the_work(browser, server, cl
     app, passwords = clinic
     stored = busiest_consultation(app)
     page = new_page(browser, DESKTOP)
-    sign_in(page, server, "sam", passwords["sam"])
+    sign_in(page, server.url, "sam", passwords["sam"])
     page.goto(f"{server.url}/staff/c/{stored.id}")
     page.wait_for_load_state("load")
     glance, work = box(page, ".consultation__glance"), box(page, ".consultation__work")
@@ -190,7 +182,7 @@ def test_the_queue_keeps_earlier_unreviewed_consultations_in_view(
     sent_days_ago(app, last_week, 6)
     sent_days_ago(app, reviewed, 2, reviewed=True)
     page = new_page(browser, viewport)
-    sign_in(page, server, "sam", passwords["sam"])
+    sign_in(page, server.url, "sam", passwords["sam"])
     rows = page.get_by_role("row").filter(has=page.get_by_role("link"))
     expect(rows).to_have_count(3)
     # Oldest first among the earlier days, each marked with its day; then today.
@@ -221,7 +213,7 @@ def test_the_audit_log_fits_a_tablet(browser, server, clinic, viewport):
     app, passwords = clinic
     stored = add_consultation(app, MOST_FLAGS)
     page = new_page(browser, viewport)
-    sign_in(page, server, "ada", passwords["ada"])
+    sign_in(page, server.url, "ada", passwords["ada"])
     page.goto(f"{server.url}/staff/c/{stored.id}")  # an entry with a consultation
     page.goto(server.url + "/staff/audit")
     entry = page.get_by_role("row").filter(has_text=stored.reference).first

@@ -13,7 +13,7 @@ from kiosk import create_app
 
 from ..staff_helpers import add_consultation, create_account
 from . import journey
-from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
+from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot, sign_in
 
 
 def test_staff_watch_a_walk_in_appear_review_it_and_print(browser, rendering_server):
@@ -112,10 +112,7 @@ def test_the_queue_fits_the_tablet_without_scrolling_sideways_and_stays_a_table(
     examples = ["fine-lines-no-flags", "pregnant", "fitzpatrick-6-rf-pacemaker", "numbing-allergy"]
     stored = [add_consultation(app, example) for example in examples]
     staff = new_page(browser, viewport)
-    staff.goto(server.url + "/staff/login")
-    staff.get_by_label("Username").fill("nia")
-    staff.get_by_label("Password").fill(password)
-    staff.get_by_role("button", name="Sign in").click()
+    sign_in(staff, server.url, "nia", password)
     rows = staff.get_by_role("row").filter(has=staff.get_by_role("link"))
     expect(rows).to_have_count(len(stored))
     staff.wait_for_load_state("load")

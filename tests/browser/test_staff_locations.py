@@ -14,19 +14,11 @@ from kiosk.data.models import FIRST_LOCATION
 
 from ..staff_helpers import add_consultation, create_account
 from ..test_locations import add_locations
-from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot
+from .conftest import LANDSCAPE, PORTRAIT, new_page, screenshot, sign_in
 from .locations import wait_for_the_chain
 from .test_accessibility import serious_violations
 
 FOLDER = "locations"
-
-
-def sign_in(page: Page, url: str, username: str, password: str) -> None:
-    page.goto(url + "/staff/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Consultations")).to_be_visible()
 
 
 def choose(page: Page, location: str) -> None:

@@ -19,7 +19,7 @@ from kiosk.records.consultations import day_bounds
 
 from ..staff_helpers import add_consultation, create_account
 from ..test_locations import add_locations
-from .conftest import PORTRAIT, new_page, screenshot
+from .conftest import PORTRAIT, new_page, screenshot, sign_in
 from .locations import wait_for_the_chain
 from .test_accessibility import serious_violations
 
@@ -65,10 +65,7 @@ def test_an_admin_reads_six_weeks_of_figures(browser, server):
     pages = {}
     for name, viewport in (("portrait", PORTRAIT), ("laptop", LAPTOP)):
         page = new_page(browser, viewport)
-        page.goto(server.url + "/staff/login")
-        page.get_by_label("Username").fill("ada")
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, server.url, "ada", password)
         page.get_by_role("link", name="Statistics").click()
         expect(page.get_by_role("heading", name="Statistics", level=1)).to_be_visible()
         first = today - dt.timedelta(days=41)
@@ -133,10 +130,7 @@ def test_an_admin_reads_one_locations_figures_in_a_chain(browser, server):
 
     for name, viewport in (("768", PORTRAIT), ("1366", LAPTOP)):
         page = new_page(browser, viewport)
-        page.goto(server.url + "/staff/login")
-        page.get_by_label("Username").fill("ada")
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, server.url, "ada", password)
         page.get_by_role("link", name="Statistics").click()
         expect(page.locator("#period")).to_contain_text(": 12 consultations")
         expect(page.locator("#place-shown")).to_have_text("Consultations sent at every location.")
