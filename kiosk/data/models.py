@@ -57,6 +57,13 @@ def stored_enum(values: type[StrEnum], length: int) -> Enum:
 # SQLite can even be asked about it).
 LARGEST_ID = 2**31 - 1
 
+
+def numbered(model: type[db.Model], number: int) -> Any:
+    """The row of ``model`` (an account, a location) with this id from an
+    address, or None: none has it, or it is past :data:`LARGEST_ID`."""
+    return db.session.get(model, number) if 0 < number <= LARGEST_ID else None
+
+
 # The first location: every installation has it (its migration makes it), and
 # it is the one at the kiosk's own address, "/". Consultations made before
 # there were locations are its.

@@ -15,7 +15,7 @@ from kiosk.clinic import locations
 from kiosk.core.i18n import gettext as _
 from kiosk.data import audit
 from kiosk.data.database import db
-from kiosk.data.models import LARGEST_ID, StaffUser, local_time
+from kiosk.data.models import StaffUser, local_time, numbered
 from kiosk.web import accounts, throttle
 from kiosk.web.auth import admin_required
 from kiosk.web.forms import EmptyForm
@@ -56,12 +56,7 @@ def _new_account_form(**kwargs) -> NewAccountForm:
 
 
 def _user(user_id: int) -> StaffUser:
-    if not 0 < user_id <= LARGEST_ID:
-        abort(404)
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return numbered(StaffUser, user_id) or abort(404)
 
 
 @bp.route("/accounts", methods=["GET", "POST"])

@@ -20,8 +20,7 @@ from kiosk.clinic import branding, locations
 from kiosk.clinic.settings import SETTINGS
 from kiosk.core.i18n import gettext as _
 from kiosk.core.i18n import lazy_gettext
-from kiosk.data.database import db
-from kiosk.data.models import LARGEST_ID, Location
+from kiosk.data.models import Location, numbered
 from kiosk.web.auth import admin_required
 from kiosk.web.staff import bp
 from kiosk.web.staff.settings_page import (
@@ -68,12 +67,7 @@ def welcome_address(place: locations.Place) -> str:
 
 
 def _location(location_id: int) -> Location:
-    if not 0 < location_id <= LARGEST_ID:
-        abort(404)
-    location = db.session.get(Location, location_id)
-    if location is None:
-        abort(404)
-    return location
+    return numbered(Location, location_id) or abort(404)
 
 
 def _chain_hints(form: FlaskForm) -> dict[str, str]:
