@@ -66,7 +66,7 @@ sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
 
-from bench.load_bench import percentile  # noqa: E402
+from bench.load_bench import locust_command, percentile  # noqa: E402
 from kiosk import create_app  # noqa: E402
 from kiosk.clinic import locations  # noqa: E402
 from kiosk.core.statuses import PdfStatus  # noqa: E402
@@ -370,27 +370,13 @@ class Locust:
 
     def __init__(self, chain: Chain, args, out: Path):
         self.out = out
-        self.command = [
-            sys.executable,
-            "-m",
-            "locust",
-            "-f",
-            str(ROOT / "bench" / "locustfile.py"),
-            "--headless",
-            "--users",
-            str(args.tablets + 1),  # and the prober
-            "--spawn-rate",
-            str(args.spawn_rate),
-            "--run-time",
-            f"{args.seconds}s",
-            "--host",
+        self.command = locust_command(
             chain.nginx.url,
-            "--csv",
-            str(out / "chain"),
-            "--only-summary",
-            "--loglevel",
-            "WARNING",
-        ]
+            users=args.tablets + 1,  # and the prober
+            spawn_rate=args.spawn_rate,
+            seconds=args.seconds,
+            csv_prefix=out / "chain",
+        )
         self.env = {
             **os.environ,
             "BENCH_THINK_SECONDS": str(args.think),

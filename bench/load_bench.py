@@ -55,6 +55,34 @@ READY_TIMEOUT = 300  # seconds to wait for a backlog of renders to finish
 STEADY_STAGGER = 50  # seconds: about one journey at 3 s a screen
 
 
+def locust_command(
+    host: str, *, users: int, spawn_rate: float, seconds: int, csv_prefix: Path
+) -> list:
+    """Locust, headless, running bench/locustfile.py's ``users`` (the tablets and
+    the prober) against ``host`` for ``seconds``; its figures in ``csv_prefix``_*.csv."""
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(spawn_rate),
+        "--run-time",
+        f"{seconds}s",
+        "--host",
+        host,
+        "--csv",
+        str(csv_prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+
+
 def percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
@@ -207,27 +235,9 @@ def locust_run(
     at most ``wait`` seconds for the PDFs of its consultations."""
     since = utc_now()
     prefix = out / name
-    command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(ROOT / "bench" / "locustfile.py"),
-        "--headless",
-        "--users",
-        "31",
-        "--spawn-rate",
-        "10",
-        "--run-time",
-        f"{seconds}s",
-        "--host",
-        server.url,
-        "--csv",
-        str(prefix),
-        "--only-summary",
-        "--loglevel",
-        "WARNING",
-    ]
+    command = locust_command(
+        server.url, users=31, spawn_rate=10, seconds=seconds, csv_prefix=prefix
+    )
     env = {**os.environ, "BENCH_THINK_SECONDS": str(think), "BENCH_STAGGER_SECONDS": str(stagger)}
     with (out / f"{name}.log").open("wb") as log:
         subprocess.run(command, env=env, stdout=log, stderr=log, timeout=seconds + 120, check=False)
