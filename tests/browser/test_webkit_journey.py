@@ -240,20 +240,13 @@ def test_change_from_check_answers_returns_to_the_changed_row(webkit, server):
     wj.screenshot(driver, "change", "check-at-the-changed-row", full_page=False)
 
 
-def idle_dialog(driver):
-    """The "Are you still there?" dialog if it is open and shown, else None."""
-    dialog = driver.find_element("css selector", "[role=alertdialog]")
-    shown = dialog.get_attribute("open") is not None and dialog.is_displayed()
-    return dialog if shown and "Are you still there?" in dialog.text else None
-
-
 def test_idle_warning_more_time_and_reset(webkit, idle_server):
     driver = webkit
     wj.start(driver, idle_server.url)
     wj.about(driver, "Rosa")
     wj.concerns(driver)
 
-    dialog = wj.wait(driver, idle_dialog, "no idle warning", timeout=6)
+    dialog = wj.wait(driver, wj.idle_dialog, "no idle warning", timeout=6)
     more = wj.button(dialog, "I need more time")
     assert driver.switch_to.active_element == more, "I need more time has the focus"
     count = dialog.find_element("css selector", "[data-countdown]")
@@ -264,8 +257,8 @@ def test_idle_warning_more_time_and_reset(webkit, idle_server):
     # As many times as needed: the idle clock starts again each time.
     for _ in range(2):
         more.click()
-        wj.wait(driver, lambda d: idle_dialog(d) is None, "the warning stayed")
-        dialog = wj.wait(driver, idle_dialog, "no idle warning again", timeout=6)
+        wj.wait(driver, lambda d: wj.idle_dialog(d) is None, "the warning stayed")
+        dialog = wj.wait(driver, wj.idle_dialog, "no idle warning again", timeout=6)
         more = wj.button(dialog, "I need more time")
     seen = time.monotonic()
     assert idle_server.drafts() == 1

@@ -101,12 +101,6 @@ def test_a_patient_at_a_location_goes_to_done_and_back_to_its_welcome(webkit, ch
     wj.screenshot(driver, "locations", "harley-street-welcome-after-done", full_page=False)
 
 
-def idle_dialog(driver):
-    dialog = driver.find_element("css selector", "[role=alertdialog]")
-    shown = dialog.get_attribute("open") is not None and dialog.is_displayed()
-    return dialog if shown and "Are you still there?" in dialog.text else None
-
-
 def test_the_idle_reset_stays_at_the_location(webkit, chain_server):
     server = chain_server(KIOSK_IDLE_SECONDS="3")
     driver = webkit
@@ -117,7 +111,7 @@ def test_the_idle_reset_stays_at_the_location(webkit, chain_server):
     assert server.drafts() == 1
 
     # "Are you still there?": Start over clears the answers, at this location.
-    dialog = wj.wait(driver, idle_dialog, "no idle warning", timeout=10)
+    dialog = wj.wait(driver, wj.idle_dialog, "no idle warning", timeout=10)
     wj.screenshot(driver, "locations", "harley-street-idle-warning", full_page=False)
     wj.button(dialog, "Start over").click()
     assert_welcome_of(driver, HARLEY_STREET)

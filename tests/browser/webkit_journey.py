@@ -561,3 +561,10 @@ def screenshot(driver: WebDriver, folder: str, name: str, *, full_page: bool = T
     picture = io.BytesIO()
     whole.save(picture, format="PNG")
     return write_artifact(path, picture.getvalue())
+
+
+def idle_dialog(driver: WebDriver):
+    """The "Are you still there?" dialog if it is open and shown, else None."""
+    dialog = driver.find_element("css selector", "[role=alertdialog]")
+    shown = dialog.get_attribute("open") is not None and dialog.is_displayed()
+    return dialog if shown and "Are you still there?" in dialog.text else None
