@@ -8,6 +8,7 @@ those it is given here, and where it is given none, the first location's.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,14 +200,15 @@ def location_page(location_id: int):
     """A location's own settings (not the first's: its are the settings page's)."""
     location = _location(location_id)
     place = locations.place(location.id)
+    page = functools.partial(
+        render_template,
+        "staff/location.html",
+        sections=sections(),
+        place=place,
+        address=welcome_address(place),
+    )
     if place.first:
-        return render_template(
-            "staff/location.html",
-            sections=sections(),
-            place=place,
-            address=welcome_address(place),
-            form=None,
-        )
+        return page(form=None)
     # A logo may come with the form: more than the other pages' requests.
     request.max_content_length = request.max_form_memory_size = 2 * branding.LOGO_BYTES
     app = current_app._get_current_object()
@@ -227,11 +229,7 @@ def location_page(location_id: int):
                 return redirect(url_for("staff.location_page", location_id=location.id), 303)
         status = 422
     own_logo = branding.logo_file(place.own.get("CLINIC_LOGO", ""))
-    return render_template(
-        "staff/location.html",
-        sections=sections(),
-        place=place,
-        address=welcome_address(place),
+    return page(
         form=form,
         section=OWN,
         hints=_chain_hints(form),
